@@ -1,0 +1,91 @@
+//! `procsnap.json`, the manifest at the root of every snapshot (format v1).
+//!
+//! Every field but `format_version` is optional: the POSIX-sh fallback collector cannot know
+//! timings, read counts or hashes and leaves them out. Unknown fields are ignored so that a
+//! newer minor writer stays readable; a newer *format version* is refused by the decoder.
+
+use serde::{Deserialize, Serialize};
+
+/// The snapshot format this crate reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+/// The file name of the manifest inside the archive.
+pub const MANIFEST_PATH: &str = "procsnap.json";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Manifest {
+    /// Always `"procsnap"`; lets a reader tell the manifest from any other JSON file.
+    pub format: Option<String>,
+    pub format_version: u32,
+    /// Name and version of the writer, e.g. `procsnap 0.1.0` or `procsnap-collect.sh 1`.
+    pub tool: Option<String>,
+    pub host: HostFacts,
+    pub capture: CaptureTimes,
+    /// One record per captured regular file (tables, sysctls, cmdline, comm, status).
+    pub files: Vec<FileRecord>,
+    pub walk: Option<WalkStats>,
+}
+
+/// Facts about the captured host that the parsers need as parameters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HostFacts {
+    pub hostname: Option<String>,
+    /// `uname -r`.
+    pub kernel: Option<String>,
+    /// `uname -m`.
+    pub arch: Option<String>,
+    /// `"little"` or `"big"`: decides how the hex addresses in /proc/net are read.
+    pub byte_order: Option<String>,
+    /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`), the unit of the TIME_WAIT timer.
+    pub user_hz: Option<u32>,
+    pub page_size: Option<u32>,
+    /// Effective uid of the collector: not root means owners may be missing.
+    pub uid: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaptureTimes {
+    /// RFC 3339 UTC, e.g. `2026-11-27T02:30:00.123Z`.
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub duration_us: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FileRecord {
+    /// Path inside the archive, e.g. `proc/net/tcp`.
+    pub path: String,
+    pub bytes: Option<u64>,
+    /// Number of `read(2)` calls the collector needed (it reads in large chunks).
+    pub reads: Option<u64>,
+    /// Wall time to read the file, microseconds: mostly the kernel generating the text.
+    pub micros: Option<u64>,
+    /// Lower-case hex SHA-256 of the bytes stored in the archive.
+    pub sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WalkStats {
+    pub pids_seen: u64,
+    /// `/proc/PID/fd` could not be opened (permission): their sockets have no owner.
+    pub pids_unreadable: u64,
+    /// The process exited between being listed and being read.
+    pub pids_vanished: u64,
+    pub fds_read: u64,
+    pub socket_links: u64,
+    pub micros: Option<u64>,
+}
+
+impl Manifest {
+    pub fn byte_order(&self) -> Option<crate::ByteOrder> {
+        match self.host.byte_order.as_deref() {
+            Some("little") => Some(crate::ByteOrder::Little),
+            Some("big") => Some(crate::ByteOrder::Big),
+            _ => None,
+        }
+    }
+}

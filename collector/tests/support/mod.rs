@@ -324,6 +324,8 @@ pub struct Proc {
     /// `None`: no cmdline file (the process vanished between its fd walk and the cmdline read).
     pub cmdline: Option<Vec<u8>>,
     pub comm: Vec<u8>,
+    /// Real `status` bytes (live snapshots); `None`: a minimal one is written.
+    pub status: Option<Vec<u8>>,
     /// fd number → link target (`socket:[N]`, `[0000]:N`, or anything else).
     pub fds: Vec<(u32, String)>,
 }
@@ -363,6 +365,7 @@ impl Tree {
             pid,
             cmdline: Some(cmdline),
             comm,
+            status: None,
             fds: fds.iter().map(|&(n, t)| (n, t.to_string())).collect(),
         });
         self
@@ -380,6 +383,7 @@ impl Tree {
             pid,
             cmdline: cmdline.map(<[u8]>::to_vec),
             comm: comm.to_vec(),
+            status: None,
             fds: fds.iter().map(|&(n, t)| (n, t.to_string())).collect(),
         });
         self
@@ -408,18 +412,24 @@ impl Tree {
                 fs::write(pd.join("cmdline"), c)?;
             }
             let mut comm = p.comm.clone();
-            comm.push(b'\n');
+            if !comm.ends_with(b"\n") {
+                comm.push(b'\n');
+            }
             fs::write(pd.join("comm"), &comm)?;
-            let mut status = b"Name:\t".to_vec();
-            status.extend_from_slice(&p.comm);
-            status.extend_from_slice(
+            if let Some(status) = &p.status {
+                fs::write(pd.join("status"), status)?;
+            } else {
+                let mut status = b"Name:\t".to_vec();
+                status.extend_from_slice(&p.comm);
+                status.extend_from_slice(
                 format!(
                     "\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t{0}\nNgid:\t0\nPid:\t{0}\nPPid:\t1\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
                     p.pid
                 )
                 .as_bytes(),
             );
-            fs::write(pd.join("status"), &status)?;
+                fs::write(pd.join("status"), &status)?;
+            }
             let fd_dir = pd.join("fd");
             fs::create_dir(&fd_dir)?;
             let mut fds: Vec<&(u32, String)> = p.fds.iter().collect();
@@ -724,4 +734,84 @@ pub fn sock(inode: u64) -> String {
 pub fn have(name: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live snapshots
+// ---------------------------------------------------------------------------------------------
+
+/// The `/proc/net` files the snapshot format keeps.
+pub const NET_FILES: &[&str] = &[
+    "tcp",
+    "tcp6",
+    "udp",
+    "udp6",
+    "udplite",
+    "udplite6",
+    "raw",
+    "raw6",
+    "unix",
+    "sockstat",
+    "sockstat6",
+    "snmp",
+    "netstat",
+];
+
+/// Whether an fd link target is a socket in netstat's sense.
+pub fn is_socket_link(target: &str) -> bool {
+    target.starts_with("socket:[") || target.starts_with("[0000]:")
+}
+
+/// Captures the live `/proc` as the snapshot format v1 describes it (until `procsnap collect`
+/// exists): the `/proc/net` tables as read, and for every pid holding a socket its socket fd links
+/// (readlink text) and its cmdline, comm and status. Pids and fds are walked in ascending order.
+/// Processes that vanish or cannot be read mid-walk are skipped, as netstat skips them.
+pub fn live_tree() -> Tree {
+    let mut tree = Tree::new();
+    for name in NET_FILES {
+        if let Ok(bytes) = fs::read(Path::new("/proc/net").join(name)) {
+            tree = tree.file(&format!("net/{name}"), bytes);
+        }
+    }
+    let mut pids: Vec<u32> = fs::read_dir("/proc")
+        .expect("read /proc")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    pids.sort_unstable();
+    for pid in pids {
+        let pd = PathBuf::from(format!("/proc/{pid}"));
+        let Ok(rd) = fs::read_dir(pd.join("fd")) else {
+            continue;
+        };
+        let mut fds: Vec<u32> = rd
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+            .collect();
+        fds.sort_unstable();
+        let links: Vec<(u32, String)> = fds
+            .into_iter()
+            .filter_map(|n| {
+                let t = fs::read_link(pd.join("fd").join(n.to_string())).ok()?;
+                let t = t.to_str()?.to_string();
+                is_socket_link(&t).then_some((n, t))
+            })
+            .collect();
+        if links.is_empty() {
+            continue;
+        }
+        let (Ok(cmdline), Ok(comm), Ok(status)) = (
+            fs::read(pd.join("cmdline")),
+            fs::read(pd.join("comm")),
+            fs::read(pd.join("status")),
+        ) else {
+            continue;
+        };
+        tree.procs.push(Proc {
+            pid,
+            cmdline: Some(cmdline),
+            comm,
+            status: Some(status),
+            fds: links,
+        });
+    }
+    tree
 }

@@ -626,3 +626,131 @@ fn netstat_quirks_on_unusual_input() {
         netstat_shows("quirks", &out, "[ ACC W ]");
     }
 }
+
+/// Byte order from the manifest: the same sockets written by a big-endian host (addresses
+/// byte-swapped per 32-bit word, `procsnap.json` saying `"byte_order": "big"`) must print what
+/// netstat prints for them (replayed here from the little-endian tree). A manifest saying
+/// `"little"` must change nothing.
+#[test]
+fn byte_order_from_manifest() {
+    if let Err(why) = replay_available() {
+        skip(&why);
+        return;
+    }
+    let tcp = tcp_table(&[
+        InetRow::v4(LO4, 8080, ANY4, 0, st::LISTEN).inode(31001),
+        InetRow::v4(Ipv4Addr::new(10, 20, 30, 40), 22, ANY4, 0, st::LISTEN).inode(31002),
+        InetRow::v4(LO4, 40000, Ipv4Addr::new(192, 0, 2, 1), 0, st::CLOSE).inode(31003),
+    ]);
+    let tcp6 = tcp_table(&[
+        InetRow::v6(v6("2001:db8::1:2"), 443, ANY6, 0, st::LISTEN).inode(31101),
+        InetRow::v6(v6("::ffff:127.0.0.1"), 80, ANY6, 0, st::LISTEN).inode(31102),
+        InetRow::v6(v6("::1"), 631, ANY6, 0, st::LISTEN).inode(31103),
+    ]);
+    let udp = udp_table(&[
+        InetRow::v4(Ipv4Addr::new(127, 0, 0, 53), 53, ANY4, 0, st::CLOSE).inode(31201),
+    ]);
+    let udp6 = udp_table(&[InetRow::v6(v6("fe80::1"), 546, ANY6, 0, st::CLOSE).inode(31301)]);
+    let raw = raw_table(&[InetRow::v4(ANY4, 1, ANY4, 0, st::CLOSE).inode(31401)]);
+    let unix = unix_table(&[UnixRow::listening(ux::STREAM, 31501, Some("/run/be.sock"))]);
+    let le = Tree::new()
+        .file("net/tcp", tcp.clone())
+        .file("net/tcp6", tcp6.clone())
+        .file("net/udp", udp.clone())
+        .file("net/udp6", udp6.clone())
+        .file("net/raw", raw.clone())
+        .file("net/unix", unix.clone())
+        .proc(
+            42,
+            &[b"/usr/sbin/bigd"],
+            &[(3, &sock(31001)), (4, &sock(31101))],
+        );
+    let scratch = Scratch::new("byte-order");
+    let le_proc = le.write(&scratch.path.join("le")).expect("write tree");
+    let (expected, _) = real_netstat(&le_proc);
+    netstat_shows("byte order", &expected, "10.20.30.40:22");
+
+    let be_tcp = to_big_endian(&tcp);
+    assert_ne!(be_tcp, tcp, "to_big_endian changed nothing");
+    let be = le
+        .clone()
+        .file("net/tcp", be_tcp)
+        .file("net/tcp6", to_big_endian(&tcp6))
+        .file("net/udp", to_big_endian(&udp))
+        .file("net/udp6", to_big_endian(&udp6))
+        .file("net/raw", to_big_endian(&raw));
+    for (order, tree) in [("big", &be), ("little", &le)] {
+        let root = scratch.path.join(order);
+        tree.write(&root).expect("write tree");
+        std::fs::write(
+            root.join("procsnap.json"),
+            format!(
+                "{{\"format\":\"procsnap\",\"format_version\":1,\"tool\":\"golden test\",\
+                 \"host\":{{\"byte_order\":\"{order}\"}}}}\n"
+            ),
+        )
+        .expect("write manifest");
+        assert_same(
+            &format!("{order}-endian snapshot (directory)"),
+            &expected,
+            &procsnap_netstat(&root),
+        );
+        let tgz = scratch.path.join(format!("{order}.procsnap.tar.gz"));
+        tar_gz(&root, &tgz).expect("write .tar.gz");
+        assert_same(
+            &format!("{order}-endian snapshot (.tar.gz)"),
+            &expected,
+            &procsnap_netstat(&tgz),
+        );
+    }
+}
+
+/// The builder writes what the kernel writes (reference, section 1); checked without netstat.
+#[test]
+fn builder_matches_kernel_formats() {
+    assert_eq!(hex4(LO4), "0100007F");
+    assert_eq!(hex6(v6("::1")), "00000000000000000000000001000000");
+    assert_eq!(
+        hex6(v6("::ffff:127.0.0.1")),
+        "0000000000000000FFFF00000100007F"
+    );
+    let tcp = tcp_table(&[
+        InetRow::v4(ANY4, 2024, ANY4, 0, st::LISTEN).inode(1596),
+        InetRow::v4(
+            Ipv4Addr::new(192, 0, 2, 2),
+            44668,
+            Ipv4Addr::new(203, 0, 113, 80),
+            80,
+            st::TIME_WAIT,
+        ),
+    ]);
+    for line in tcp.lines() {
+        assert_eq!(line.len(), 149, "{line:?}");
+    }
+    let mut lines = tcp.lines().skip(1);
+    assert!(lines.next().unwrap().starts_with(
+        "   0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1596 1 "
+    ));
+    assert!(lines.next().unwrap().starts_with(
+        "   1: 020200C0:AE7C 507100CB:0050 06 00000000:00000000 03:00000F05 00000000     0        0 0 3 "
+    ));
+    let be = to_big_endian(&tcp);
+    assert!(be.contains("   1: C0000202:AE7C CB007150:0050 06 "), "{be}");
+    assert_eq!(be.len(), tcp.len());
+    let be6 = to_big_endian(&tcp_table(&[InetRow::v6(
+        v6("::ffff:127.0.0.1"),
+        80,
+        ANY6,
+        0,
+        st::LISTEN,
+    )]));
+    assert!(
+        be6.contains(
+            ": 00000000000000000000FFFF7F000001:0050 00000000000000000000000000000000:0000 0A "
+        ),
+        "{be6}"
+    );
+    for line in udp_table(&[InetRow::v4(LO4, 53, ANY4, 0, st::CLOSE)]).lines() {
+        assert_eq!(line.len(), 127, "{line:?}");
+    }
+}

@@ -313,6 +313,45 @@ pub fn unix_table(rows: &[UnixRow]) -> String {
     s
 }
 
+/// Rewrites an Internet table written by a little-endian host into what a big-endian host writes
+/// for the same sockets: every 8-hex-digit word of the two address columns is byte-swapped.
+/// Everything else (ports, states, padding) is identical on both.
+pub fn to_big_endian(table: &str) -> String {
+    let mut out = String::with_capacity(table.len());
+    for (i, line) in table.split_inclusive('\n').enumerate() {
+        if i == 0 {
+            out.push_str(line);
+            continue;
+        }
+        let mut rest = line;
+        // Leading `   sl: `, then two `ADDR:PORT` columns.
+        let colon = rest.find(':').map_or(0, |c| c + 1);
+        out.push_str(&rest[..colon]);
+        rest = &rest[colon..];
+        for _ in 0..2 {
+            let start = rest.len() - rest.trim_start().len();
+            out.push_str(&rest[..start]);
+            rest = &rest[start..];
+            let end = rest.find(':').unwrap_or(0);
+            let addr = &rest[..end];
+            if addr.len() % 8 == 0 && addr.bytes().all(|b| b.is_ascii_hexdigit()) {
+                for w in addr.as_bytes().chunks(8) {
+                    let v = u32::from_str_radix(std::str::from_utf8(w).unwrap(), 16).unwrap();
+                    let _ = write!(out, "{:08X}", v.swap_bytes());
+                }
+            } else {
+                out.push_str(addr);
+            }
+            rest = &rest[end..];
+            let sp = rest.find(' ').unwrap_or(rest.len());
+            out.push_str(&rest[..sp]);
+            rest = &rest[sp..];
+        }
+        out.push_str(rest);
+    }
+    out
+}
+
 // ---------------------------------------------------------------------------------------------
 // Snapshot trees
 // ---------------------------------------------------------------------------------------------
@@ -504,7 +543,7 @@ impl Drop for Scratch {
     }
 }
 
-/// Writes `proc/` of `root` into a gzip-compressed tar at `out` (symlinks kept as symlinks,
+/// Writes `procsnap.json` (if any) and `proc/` of `root` into a gzip-compressed tar at `out` (symlinks kept as symlinks,
 /// entries in directory order, which for the tmpfs trees is the reverse of creation order).
 pub fn tar_gz(root: &Path, out: &Path) -> io::Result<()> {
     let f = fs::File::create(out)?;
@@ -512,6 +551,10 @@ pub fn tar_gz(root: &Path, out: &Path) -> io::Result<()> {
     let mut b = tar::Builder::new(gz);
     b.follow_symlinks(false);
     b.mode(tar::HeaderMode::Deterministic);
+    let manifest = root.join("procsnap.json");
+    if manifest.is_file() {
+        b.append_path_with_name(&manifest, "procsnap.json")?;
+    }
     b.append_dir_all("proc", root.join("proc"))?;
     b.into_inner()?.finish()?;
     Ok(())

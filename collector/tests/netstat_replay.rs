@@ -128,8 +128,8 @@ fn tcp6_address_text() {
         // Longest address and port.
         listen("2001:db8:1234:5678:9abc:def0:1234:5678", 65535, 22015),
         listen("fd00:aaaa:bbbb:cccc:dddd:eeee:ffff:1", 9, 22016),
-        // Exactly 22 chars with the port: not cut.
-        listen("2001:db8:aaaa::1:22", 80, 22017),
+        // Address + port exactly 22 chars: not cut (23 with the colon).
+        listen("2001:db8:aaaa::1:222", 80, 22017),
         // Long remote address with port 0: the remote side is cut too (`...:*`).
         InetRow::v6(
             v6("fe80::1"),
@@ -497,9 +497,17 @@ fn malformed_lines() {
     xlines.insert(2, "0000000000000000: 00000002 zz\n");
     let unix: String = xlines.concat();
 
+    // udp6: the last row has no final newline (still a row); tcp6: the copy stops mid-row.
+    let mut udp6 = udp_table(&[InetRow::v6(v6("::1"), 2003, ANY6, 0, st::CLOSE).inode(28103)]);
+    assert_eq!(udp6.pop(), Some('\n'));
+    let mut tcp6 = tcp_table(&[InetRow::v6(v6("::1"), 1003, ANY6, 0, st::LISTEN).inode(28003)]);
+    tcp6.push_str("   1: 00000000000000000000000001000000:03EC 0000000000");
+
     let tree = Tree::new()
         .file("net/tcp", tcp)
+        .file("net/tcp6", tcp6)
         .file("net/udp", udp)
+        .file("net/udp6", udp6)
         .file("net/unix", unix)
         .proc(
             55,
@@ -516,6 +524,8 @@ fn malformed_lines() {
         }
         netstat_shows("malformed", &out, "127.0.0.1:1002");
         netstat_shows("malformed", &out, "/run/two");
+        netstat_shows("malformed", &out, "::1:2003");
+        netstat_hides("malformed", &out, ":1004");
     }
 }
 

@@ -41,32 +41,17 @@ impl Drop for Helper {
 
 /// Starts this test binary as a helper (see `live_child_helper`) with the given argv[0]
 /// (`None`: the real path of `exe`) and `shared` as its stdin and, if `twice`, its stderr too.
-fn spawn_helper(
-    exe: &std::path::Path,
-    argv0: Option<&str>,
-    shared: &TcpListener,
-    twice: bool,
-) -> Helper {
+fn spawn_helper(exe: &std::path::Path, argv0: Option<&str>, shared: &TcpListener, twice: bool) -> Helper {
     let mut cmd = Command::new(exe);
     if let Some(a) = argv0 {
         cmd.arg0(a);
     }
-    cmd.args([
-        "live_child_helper",
-        "--exact",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env(CHILD_ENV, "1")
-    .stdin(Stdio::from(OwnedFd::from(
-        shared.try_clone().expect("dup shared listener"),
-    )))
-    .stdout(Stdio::piped());
+    cmd.args(["live_child_helper", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, "1")
+        .stdin(Stdio::from(OwnedFd::from(shared.try_clone().expect("dup shared listener"))))
+        .stdout(Stdio::piped());
     if twice {
-        cmd.stderr(Stdio::from(OwnedFd::from(
-            shared.try_clone().expect("dup shared listener"),
-        )));
+        cmd.stderr(Stdio::from(OwnedFd::from(shared.try_clone().expect("dup shared listener"))));
     } else {
         cmd.stderr(Stdio::null());
     }
@@ -89,12 +74,7 @@ fn spawn_helper(
         let _ = out.read_to_string(&mut rest);
         panic!("helper {argv0:?} (pid {pid}) did not get ready: {line}{rest}")
     });
-    Helper {
-        child,
-        _out: out,
-        pid,
-        tcp_port,
-    }
+    Helper { child, _out: out, pid, tcp_port }
 }
 
 /// Not a test: the body of the helper processes `live_loopback_sockets` starts. Without the
@@ -114,8 +94,7 @@ fn live_child_helper() {
     let ppid = std::os::unix::process::parent_id();
     let start = Instant::now();
     // Lives until the test kills it, its parent goes away, or 5 minutes pass.
-    while std::os::unix::process::parent_id() == ppid && start.elapsed() < Duration::from_secs(300)
-    {
+    while std::os::unix::process::parent_id() == ppid && start.elapsed() < Duration::from_secs(300) {
         std::thread::sleep(Duration::from_millis(100));
     }
     drop((tcp, udp6, unix));
@@ -133,9 +112,7 @@ fn live_loopback_sockets() {
     }
     let replay = replay_available();
     if let Err(why) = &replay {
-        eprintln!(
-            "note: cannot replay snapshots through netstat ({why}); comparing with live netstat only"
-        );
+        eprintln!("note: cannot replay snapshots through netstat ({why}); comparing with live netstat only");
     }
     let scratch = Scratch::new("live");
 
@@ -145,36 +122,25 @@ fn live_loopback_sockets() {
     // An AF_INET6 listener on a v4-mapped address (tcp6 table, shown by netstat as plain IPv4),
     // with a connection from 127.0.0.1 that it accepts (v4-mapped peer; hidden by -l).
     // Loopback only: the machine's rules forbid binding the wildcard `::`.
-    let mapped = TcpListener::bind(SocketAddrV6::new(
-        Ipv4Addr::LOCALHOST.to_ipv6_mapped(),
-        0,
-        0,
-        0,
-    ))
-    .expect("tcp6 ::ffff:127.0.0.1");
+    let mapped = TcpListener::bind(SocketAddrV6::new(Ipv4Addr::LOCALHOST.to_ipv6_mapped(), 0, 0, 0))
+        .expect("tcp6 ::ffff:127.0.0.1");
     let mapped_port = mapped.local_addr().unwrap().port();
     let client = TcpStream::connect((Ipv4Addr::LOCALHOST, mapped_port)).expect("connect mapped");
     let (accepted, peer) = mapped.accept().expect("accept mapped");
-    assert!(
-        peer.ip().to_string().starts_with("::ffff:127.0.0.1"),
-        "peer {peer}"
-    );
+    assert!(peer.ip().to_string().starts_with("::ffff:127.0.0.1"), "peer {peer}");
     let udp4 = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("udp 127.0.0.1");
     let udp6 = UdpSocket::bind((Ipv6Addr::LOCALHOST, 0)).expect("udp6 ::1");
     // A connected udp socket: remote address set, hidden by -l.
     let udp_conn = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("udp connected");
-    udp_conn
-        .connect(udp4.local_addr().unwrap())
-        .expect("udp connect");
+    udp_conn.connect(udp4.local_addr().unwrap()).expect("udp connect");
     // unix listeners: a path with a space (netstat's %s stops there) and an abstract name.
     let sock_dir = scratch.path.join("unix dir");
     std::fs::create_dir_all(&sock_dir).unwrap();
     let unix_path = sock_dir.join("live.sock");
     let unix_fs = UnixListener::bind(&unix_path).expect("unix path listener");
     let abstract_name = format!("procsnap-golden-live-{}", std::process::id());
-    let unix_abs =
-        UnixListener::bind_addr(&UnixAddr::from_abstract_name(abstract_name.as_bytes()).unwrap())
-            .expect("unix abstract listener");
+    let unix_abs = UnixListener::bind_addr(&UnixAddr::from_abstract_name(abstract_name.as_bytes()).unwrap())
+        .expect("unix abstract listener");
 
     // --- helper processes with odd program names ----------------------------------------------
     let exe = std::env::current_exe().expect("current_exe");
@@ -188,26 +154,13 @@ fn live_loopback_sockets() {
     std::os::unix::fs::symlink(&exe, &long_name).expect("symlink helper");
     let mut helpers = vec![spawn_helper(&long_name, None, &shared, false)];
     // B: relative argv[0] with slashes (kept whole).
-    helpers.push(spawn_helper(
-        &exe,
-        Some("./relative/dir/srv-b"),
-        &shared,
-        false,
-    ));
+    helpers.push(spawn_helper(&exe, Some("./relative/dir/srv-b"), &shared, false));
     // C: argv[0] with spaces, not absolute (setproctitle style), holding `shared` twice.
-    helpers.push(spawn_helper(
-        &exe,
-        Some("worker: idle process with spaces"),
-        &shared,
-        true,
-    ));
+    helpers.push(spawn_helper(&exe, Some("worker: idle process with spaces"), &shared, true));
     // D, E: absolute argv[0] whose basename is 2-byte UTF-8 characters, E with one ASCII byte
     // first: whatever the pid's length, the 19-byte PID/NAME cut splits a character in one of them.
     for prefix in ["", "x"] {
-        let argv0 = format!(
-            "/opt/\u{fc}n\u{ef}c\u{f6}d\u{e9}/{prefix}{}",
-            "\u{e6}".repeat(12)
-        );
+        let argv0 = format!("/opt/\u{fc}n\u{ef}c\u{f6}d\u{e9}/{prefix}{}", "\u{e6}".repeat(12));
         helpers.push(spawn_helper(&exe, Some(&argv0), &shared, false));
     }
     drop(shared);
@@ -239,17 +192,10 @@ fn live_loopback_sockets() {
         }
         // The test's own sockets must be there, or this compares nothing of interest.
         for p in ports {
-            assert!(
-                contains(&before, &format!(":{p} ")),
-                "port {p} missing from netstat"
-            );
+            assert!(contains(&before, &format!(":{p} ")), "port {p} missing from netstat");
         }
         for h in &helpers {
-            assert!(
-                contains(&before, &format!(":{} ", h.tcp_port)),
-                "helper port {} missing",
-                h.tcp_port
-            );
+            assert!(contains(&before, &format!(":{} ", h.tcp_port)), "helper port {} missing", h.tcp_port);
         }
         assert!(contains(&before, &format!("127.0.0.1:{mapped_port} ")));
         assert!(contains(&before, &format!("@{abstract_name}")));

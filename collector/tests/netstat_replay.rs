@@ -49,19 +49,11 @@ fn tcp_v4_listeners_states_queues() {
     let mut rows = vec![
         InetRow::v4(ANY4, 22, ANY4, 0, st::LISTEN).inode(20001),
         // Recv-Q of a listener is the accept backlog in use; Send-Q its maximum.
-        InetRow::v4(LO4, 8080, ANY4, 0, st::LISTEN)
-            .queues(4096, 5)
-            .inode(20002),
+        InetRow::v4(LO4, 8080, ANY4, 0, st::LISTEN).queues(4096, 5).inode(20002),
         // Long port, address with every octet 3 digits, queues wider than the 6-char columns.
-        InetRow::v4(
-            Ipv4Addr::new(255, 254, 253, 252),
-            65535,
-            ANY4,
-            0,
-            st::LISTEN,
-        )
-        .queues(4_294_967_295, 123_456_789)
-        .inode(20003),
+        InetRow::v4(Ipv4Addr::new(255, 254, 253, 252), 65535, ANY4, 0, st::LISTEN)
+            .queues(4_294_967_295, 123_456_789)
+            .inode(20003),
         // Accepted by the kernel, owned by nobody yet: inode 0.
         InetRow::v4(Ipv4Addr::new(10, 0, 0, 1), 443, ANY4, 0, st::LISTEN),
         // CLOSE with remote port 0 is shown (netstat looks at the remote port only).
@@ -77,11 +69,7 @@ fn tcp_v4_listeners_states_queues() {
     ];
     // Every state's text, each with remote port 0 (all shown).
     for (i, state) in (st::ESTABLISHED..=st::CLOSING).enumerate() {
-        rows.push(
-            InetRow::v4(LO4, 30000 + i as u16, peer, 0, state)
-                .inode(21000 + i as u64)
-                .uid(1000),
-        );
+        rows.push(InetRow::v4(LO4, 30000 + i as u16, peer, 0, state).inode(21000 + i as u64).uid(1000));
     }
     let tree = Tree::new()
         .file("net/tcp", tcp_table(&rows))
@@ -103,9 +91,8 @@ fn tcp_v4_listeners_states_queues() {
 /// addresses shown as plain IPv4, and the 23-char cut of long address:port pairs.
 #[test]
 fn tcp6_address_text() {
-    let listen = |addr: &str, port: u16, inode: u64| {
-        InetRow::v6(v6(addr), port, ANY6, 0, st::LISTEN).inode(inode)
-    };
+    let listen =
+        |addr: &str, port: u16, inode: u64| InetRow::v6(v6(addr), port, ANY6, 0, st::LISTEN).inode(inode);
     let rows = vec![
         listen("::", 22, 22001),
         listen("::1", 631, 22002),
@@ -131,26 +118,12 @@ fn tcp6_address_text() {
         // Address + port exactly 22 chars: not cut (23 with the colon).
         listen("2001:db8:aaaa::1:222", 80, 22017),
         // Long remote address with port 0: the remote side is cut too (`...:*`).
-        InetRow::v6(
-            v6("fe80::1"),
-            40000,
-            v6("2001:db8:1234:5678:9abc:def0:1234:5678"),
-            0,
-            st::CLOSE,
-        )
-        .inode(22018),
-        InetRow::v6(v6("::1"), 40001, v6("::ffff:192.0.2.1"), 0, st::CLOSE)
-            .queues(7, 9)
-            .inode(22019),
+        InetRow::v6(v6("fe80::1"), 40000, v6("2001:db8:1234:5678:9abc:def0:1234:5678"), 0, st::CLOSE)
+            .inode(22018),
+        InetRow::v6(v6("::1"), 40001, v6("::ffff:192.0.2.1"), 0, st::CLOSE).queues(7, 9).inode(22019),
         // Hidden: remote port set (v4-mapped peer of a dual-stack listener).
-        InetRow::v6(
-            v6("::ffff:127.0.0.1"),
-            8080,
-            v6("::ffff:127.0.0.1"),
-            51000,
-            st::ESTABLISHED,
-        )
-        .inode(22020),
+        InetRow::v6(v6("::ffff:127.0.0.1"), 8080, v6("::ffff:127.0.0.1"), 51000, st::ESTABLISHED)
+            .inode(22020),
         InetRow::v6(v6("::1"), 631, v6("::1"), 51001, st::TIME_WAIT),
     ];
     let tree = Tree::new().file("net/tcp6", tcp_table(&rows)).proc(
@@ -173,12 +146,8 @@ fn udp_and_udplite() {
     let peer = Ipv4Addr::new(192, 0, 2, 53);
     let udp = vec![
         InetRow::v4(ANY4, 68, ANY4, 0, st::CLOSE).inode(23001),
-        InetRow::v4(LO4, 323, ANY4, 0, st::CLOSE)
-            .queues(0, 768)
-            .inode(23002),
-        InetRow::v4(Ipv4Addr::new(127, 0, 0, 53), 53, ANY4, 0, st::CLOSE)
-            .queues(2304, 0)
-            .inode(23003),
+        InetRow::v4(LO4, 323, ANY4, 0, st::CLOSE).queues(0, 768).inode(23002),
+        InetRow::v4(Ipv4Addr::new(127, 0, 0, 53), 53, ANY4, 0, st::CLOSE).queues(2304, 0).inode(23003),
         // Remote address zero, remote port non-zero: shown, with the port.
         InetRow::v4(ANY4, 5001, ANY4, 53, st::ESTABLISHED).inode(23004),
         // State neither 01 nor 07: UNKNOWN.
@@ -190,9 +159,7 @@ fn udp_and_udplite() {
     ];
     let udp6 = vec![
         InetRow::v6(ANY6, 5353, ANY6, 0, st::CLOSE).inode(23101),
-        InetRow::v6(v6("::1"), 323, ANY6, 0, st::CLOSE)
-            .queues(0, 1)
-            .inode(23102),
+        InetRow::v6(v6("::1"), 323, ANY6, 0, st::CLOSE).queues(0, 1).inode(23102),
         InetRow::v6(v6("::ffff:127.0.0.1"), 9999, ANY6, 0, st::CLOSE).inode(23103),
         InetRow::v6(v6("fe80::a00:27ff:fe4e:1234"), 546, ANY6, 0, st::CLOSE).inode(23104),
         InetRow::v6(ANY6, 5006, ANY6, 53, st::ESTABLISHED).inode(23105),
@@ -210,16 +177,8 @@ fn udp_and_udplite() {
         .file("net/udp6", udp_table(&udp6))
         .file("net/udplite", udp_table(&udplite))
         .file("net/udplite6", udp_table(&udplite6))
-        .proc(
-            431,
-            &[b"/usr/sbin/chronyd", b"-F", b"1"],
-            &[(5, &sock(23002)), (6, &sock(23102))],
-        )
-        .proc(
-            388,
-            &[b"/lib/systemd/systemd-resolved"],
-            &[(12, &sock(23003))],
-        );
+        .proc(431, &[b"/usr/sbin/chronyd", b"-F", b"1"], &[(5, &sock(23002)), (6, &sock(23102))])
+        .proc(388, &[b"/lib/systemd/systemd-resolved"], &[(12, &sock(23003))]);
     if let Some((out, _)) = check_tree("udp", &tree) {
         netstat_shows("udp", &out, "udpl6");
         netstat_shows("udp", &out, "0.0.0.0:53");
@@ -234,9 +193,7 @@ fn udp_and_udplite() {
 fn raw_sockets() {
     let raw = vec![
         InetRow::v4(ANY4, 1, ANY4, 0, st::CLOSE).inode(24001),
-        InetRow::v4(ANY4, 255, ANY4, 0, st::CLOSE)
-            .queues(0, 1)
-            .inode(24002),
+        InetRow::v4(ANY4, 255, ANY4, 0, st::CLOSE).queues(0, 1).inode(24002),
         InetRow::v4(LO4, 17, ANY4, 0, st::ESTABLISHED).inode(24003),
         InetRow::v4(LO4, 6, Ipv4Addr::new(127, 0, 0, 2), 0, st::ESTABLISHED).inode(24004),
     ];
@@ -245,14 +202,11 @@ fn raw_sockets() {
         InetRow::v6(v6("::1"), 58, ANY6, 0, st::ESTABLISHED).inode(24102),
         InetRow::v6(v6("::1"), 17, v6("::1"), 0, st::ESTABLISHED).inode(24103),
     ];
-    let tree = Tree::new()
-        .file("net/raw", raw_table(&raw))
-        .file("net/raw6", raw_table(&raw6))
-        .proc(
-            9001,
-            &[b"/usr/bin/ping", b"127.0.0.1"],
-            &[(3, &sock(24001)), (4, &sock(24101))],
-        );
+    let tree = Tree::new().file("net/raw", raw_table(&raw)).file("net/raw6", raw_table(&raw6)).proc(
+        9001,
+        &[b"/usr/bin/ping", b"127.0.0.1"],
+        &[(3, &sock(24001)), (4, &sock(24101))],
+    );
     if let Some((out, _)) = check_tree("raw", &tree) {
         netstat_shows("raw", &out, "raw6");
         netstat_hides("raw", &out, "127.0.0.2");
@@ -274,38 +228,16 @@ fn unix_sockets() {
         UnixRow::listening(ux::STREAM, 4_294_967_295, Some(&long_path)),
         UnixRow::listening(ux::STREAM, 25008, Some("@abstract@with@nuls")),
         // Hidden: not listening.
-        UnixRow::other(
-            0,
-            ux::DGRAM,
-            ux::UNCONNECTED,
-            25101,
-            Some("/run/systemd/notify"),
-        ),
-        UnixRow::other(
-            0,
-            ux::STREAM,
-            ux::CONNECTED,
-            25102,
-            Some("/run/dbus/system_bus_socket"),
-        ),
-        UnixRow::other(
-            0,
-            ux::STREAM,
-            ux::UNCONNECTED,
-            25103,
-            Some("/tmp/bound-only"),
-        ),
+        UnixRow::other(0, ux::DGRAM, ux::UNCONNECTED, 25101, Some("/run/systemd/notify")),
+        UnixRow::other(0, ux::STREAM, ux::CONNECTED, 25102, Some("/run/dbus/system_bus_socket")),
+        UnixRow::other(0, ux::STREAM, ux::UNCONNECTED, 25103, Some("/tmp/bound-only")),
         UnixRow::other(0, ux::STREAM, ux::CONNECTED, 25104, None),
         UnixRow::other(0, ux::DGRAM, ux::CONNECTED, 25105, None),
     ];
     let tree = Tree::new()
         .file("net/unix", unix_table(&rows))
         .proc(1, &[b"/sbin/init", b"splash"], &[(14, &sock(25005))])
-        .proc(
-            640,
-            &[b"/usr/bin/dbus-daemon", b"--system"],
-            &[(3, &sock(25001)), (9, &sock(25102))],
-        )
+        .proc(640, &[b"/usr/bin/dbus-daemon", b"--system"], &[(3, &sock(25001)), (9, &sock(25102))])
         .proc(2222, &[b"Xorg", b":0"], &[(5, &sock(25002))]);
     if let Some((out, _)) = check_tree("unix", &tree) {
         netstat_shows("unix", &out, "/tmp/my\n");
@@ -335,21 +267,9 @@ fn program_names() {
     tree = add(tree, 105, &[b"averyveryverylongprogramname"]);
     tree = add(tree, 4_194_303, &[b"/usr/local/bin/frobnicate"]);
     // 4 + 2 bytes, then 2-byte characters: the 19-byte cut splits one.
-    tree = add(
-        tree,
-        106,
-        &["xx\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}".as_bytes()],
-    );
-    tree = add(
-        tree,
-        107,
-        &["/usr/bin/\u{65e5}\u{672c}\u{8a9e}\u{30b5}\u{30fc}\u{30d0}".as_bytes()],
-    );
-    tree = add(
-        tree,
-        109,
-        &[b"nginx: master process /usr/sbin/nginx -g daemon on;"],
-    );
+    tree = add(tree, 106, &["xx\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}".as_bytes()]);
+    tree = add(tree, 107, &["/usr/bin/\u{65e5}\u{672c}\u{8a9e}\u{30b5}\u{30fc}\u{30d0}".as_bytes()]);
+    tree = add(tree, 109, &[b"nginx: master process /usr/sbin/nginx -g daemon on;"]);
     tree = add(tree, 110, &[b"/"]);
     tree = add(tree, 111, &[b"-bash"]);
     tree = add(tree, 112, &[b"/usr/bin/python3.11", b"/srv/app/main.py"]);
@@ -378,22 +298,18 @@ fn program_names() {
     // strings, 99 < 2000 as numbers): netstat, walking /proc in numeric order, says 99.
     // Pid 99 holds it on two fds.
     rows.push(InetRow::v4(ANY4, 7004, ANY4, 0, st::LISTEN).inode(26904));
-    tree = tree
-        .proc(2000, &[b"/usr/sbin/worker-b"], &[(7, &sock(26904))])
-        .proc(
-            99,
-            &[b"/usr/sbin/master-a"],
-            &[(12, &sock(26904)), (3, &sock(26904))],
-        );
+    tree = tree.proc(2000, &[b"/usr/sbin/worker-b"], &[(7, &sock(26904))]).proc(
+        99,
+        &[b"/usr/sbin/master-a"],
+        &[(12, &sock(26904)), (3, &sock(26904))],
+    );
     // Same inode in one pid on fd 4 and fd 10; and a second pid with a higher number.
     rows.push(InetRow::v4(ANY4, 7005, ANY4, 0, st::LISTEN).inode(26905));
-    tree = tree
-        .proc(
-            3000,
-            &[b"/usr/bin/parent"],
-            &[(10, &sock(26905)), (4, &sock(26905))],
-        )
-        .proc(30000, &[b"/usr/bin/child"], &[(4, &sock(26905))]);
+    tree = tree.proc(3000, &[b"/usr/bin/parent"], &[(10, &sock(26905)), (4, &sock(26905))]).proc(
+        30000,
+        &[b"/usr/bin/child"],
+        &[(4, &sock(26905))],
+    );
     // Old-style `[0000]:N` link.
     rows.push(InetRow::v4(ANY4, 7006, ANY4, 0, st::LISTEN).inode(26906));
     tree = tree.proc(118, &[b"/usr/sbin/oldstyle"], &[(4, "[0000]:26906")]);
@@ -416,12 +332,7 @@ fn program_names() {
     tree = tree.proc(
         120,
         &[b"/usr/bin/app"],
-        &[
-            (0, "/dev/null"),
-            (1, "pipe:[1234]"),
-            (9, &sock(26909)),
-            (11, &sock(26908)),
-        ],
+        &[(0, "/dev/null"), (1, "pipe:[1234]"), (9, &sock(26909)), (11, &sock(26908))],
     );
     let tree = tree
         .file("net/tcp", tcp_table(&rows))
@@ -442,10 +353,7 @@ fn missing_and_empty_tables() {
     let tcp = vec![InetRow::v4(LO4, 25, ANY4, 0, st::LISTEN).inode(27001)];
     let only_tcp_unix = Tree::new()
         .file("net/tcp", tcp_table(&tcp))
-        .file(
-            "net/unix",
-            unix_table(&[UnixRow::listening(ux::STREAM, 27002, Some("/run/a"))]),
-        )
+        .file("net/unix", unix_table(&[UnixRow::listening(ux::STREAM, 27002, Some("/run/a"))]))
         .proc(77, &[b"/usr/sbin/exim4", b"-bd"], &[(3, &sock(27001))]);
     check_tree("only_tcp_and_unix", &only_tcp_unix);
 
@@ -462,10 +370,7 @@ fn missing_and_empty_tables() {
     check_tree("no_tables", &nothing);
 
     // Empty files (zero bytes): netstat reads no header and no row.
-    let empty_files = Tree::new()
-        .file("net/tcp", "")
-        .file("net/udp6", "")
-        .file("net/unix", "");
+    let empty_files = Tree::new().file("net/tcp", "").file("net/udp6", "").file("net/unix", "");
     check_tree("empty_files", &empty_files);
 }
 
@@ -509,18 +414,11 @@ fn malformed_lines() {
         .file("net/udp", udp)
         .file("net/udp6", udp6)
         .file("net/unix", unix)
-        .proc(
-            55,
-            &[b"/usr/bin/srv"],
-            &[(3, &sock(28002)), (4, &sock(28202))],
-        );
+        .proc(55, &[b"/usr/bin/srv"], &[(3, &sock(28002)), (4, &sock(28202))]);
     if let Some((out, err)) = check_tree("malformed", &tree) {
         let err = String::from_utf8_lossy(&err);
         for w in ["bogus tcp line", "bogus udp line", "bogus unix line"] {
-            assert!(
-                err.contains(w),
-                "malformed: the case is built wrong: netstat did not warn {w:?}: {err}"
-            );
+            assert!(err.contains(w), "malformed: the case is built wrong: netstat did not warn {w:?}: {err}");
         }
         netstat_shows("malformed", &out, "127.0.0.1:1002");
         netstat_shows("malformed", &out, "/run/two");
@@ -555,11 +453,7 @@ fn bare_tables() {
                 InetRow::v6(v6("::ffff:127.0.0.1"), 80, ANY6, 0, st::LISTEN).inode(29102),
             ]),
         ),
-        (
-            "udp",
-            "net/udp",
-            udp_table(&[InetRow::v4(LO4, 53, ANY4, 0, st::CLOSE).inode(29201)]),
-        ),
+        ("udp", "net/udp", udp_table(&[InetRow::v4(LO4, 53, ANY4, 0, st::CLOSE).inode(29201)])),
         (
             "unix",
             "net/unix",
@@ -591,46 +485,24 @@ fn netstat_quirks_on_unusual_input() {
     let rows = vec![
         InetRow::v4(LO4, 1, ANY4, 0, st::LISTEN).inode(5),
         InetRow::v4(LO4, 2, ANY4, 0, st::LISTEN).inode(42),
+        // `[0000]:N` has no such minimum: a one-digit inode is accepted.
+        InetRow::v4(LO4, 3, ANY4, 0, st::LISTEN).inode(7),
     ];
     let unix = vec![
         UnixRow::listening(ux::STREAM, 30001, Some("/run/w")).refcnt(1),
-        UnixRow::other(
-            0x0003_0000,
-            ux::STREAM,
-            ux::UNCONNECTED,
-            30002,
-            Some("/run/acc-w"),
-        ),
-        UnixRow::other(
-            0x0005_0000,
-            ux::STREAM,
-            ux::UNCONNECTED,
-            30003,
-            Some("/run/acc-n"),
-        ),
-        UnixRow::other(
-            ux::ACC,
-            ux::DGRAM,
-            ux::UNCONNECTED,
-            30004,
-            Some("/run/dgram-acc"),
-        ),
+        UnixRow::other(0x0003_0000, ux::STREAM, ux::UNCONNECTED, 30002, Some("/run/acc-w")),
+        UnixRow::other(0x0005_0000, ux::STREAM, ux::UNCONNECTED, 30003, Some("/run/acc-n")),
+        UnixRow::other(ux::ACC, ux::DGRAM, ux::UNCONNECTED, 30004, Some("/run/dgram-acc")),
         UnixRow::other(ux::ACC, 3, ux::UNCONNECTED, 30005, Some("/run/type3")),
         UnixRow::other(ux::ACC, 4, ux::UNCONNECTED, 30006, Some("/run/type4")),
         UnixRow::other(ux::ACC, 9, ux::UNCONNECTED, 30007, Some("/run/type9")),
-        UnixRow {
-            proto: 1,
-            ..UnixRow::listening(ux::STREAM, 30008, Some("/run/proto1"))
-        },
+        UnixRow { proto: 1, ..UnixRow::listening(ux::STREAM, 30008, Some("/run/proto1")) },
     ];
-    let tree = Tree::new()
-        .file("net/tcp", tcp_table(&rows))
-        .file("net/unix", unix_table(&unix))
-        .proc(
-            60,
-            &[b"/usr/bin/small"],
-            &[(3, "socket:[5]"), (4, "socket:[42]")],
-        );
+    let tree = Tree::new().file("net/tcp", tcp_table(&rows)).file("net/unix", unix_table(&unix)).proc(
+        60,
+        &[b"/usr/bin/small"],
+        &[(3, "socket:[5]"), (4, "socket:[42]"), (5, "[0000]:7")],
+    );
     if let Some((out, _)) = check_tree("quirks", &tree) {
         netstat_shows("quirks", &out, "60/small");
         netstat_shows("quirks", &out, "[ ACC W ]");
@@ -657,9 +529,7 @@ fn byte_order_from_manifest() {
         InetRow::v6(v6("::ffff:127.0.0.1"), 80, ANY6, 0, st::LISTEN).inode(31102),
         InetRow::v6(v6("::1"), 631, ANY6, 0, st::LISTEN).inode(31103),
     ]);
-    let udp = udp_table(&[
-        InetRow::v4(Ipv4Addr::new(127, 0, 0, 53), 53, ANY4, 0, st::CLOSE).inode(31201),
-    ]);
+    let udp = udp_table(&[InetRow::v4(Ipv4Addr::new(127, 0, 0, 53), 53, ANY4, 0, st::CLOSE).inode(31201)]);
     let udp6 = udp_table(&[InetRow::v6(v6("fe80::1"), 546, ANY6, 0, st::CLOSE).inode(31301)]);
     let raw = raw_table(&[InetRow::v4(ANY4, 1, ANY4, 0, st::CLOSE).inode(31401)]);
     let unix = unix_table(&[UnixRow::listening(ux::STREAM, 31501, Some("/run/be.sock"))]);
@@ -670,11 +540,7 @@ fn byte_order_from_manifest() {
         .file("net/udp6", udp6.clone())
         .file("net/raw", raw.clone())
         .file("net/unix", unix.clone())
-        .proc(
-            42,
-            &[b"/usr/sbin/bigd"],
-            &[(3, &sock(31001)), (4, &sock(31101))],
-        );
+        .proc(42, &[b"/usr/sbin/bigd"], &[(3, &sock(31001)), (4, &sock(31101))]);
     let scratch = Scratch::new("byte-order");
     let le_proc = le.write(&scratch.path.join("le")).expect("write tree");
     let (expected, _) = real_netstat(&le_proc);
@@ -700,18 +566,10 @@ fn byte_order_from_manifest() {
             ),
         )
         .expect("write manifest");
-        assert_same(
-            &format!("{order}-endian snapshot (directory)"),
-            &expected,
-            &procsnap_netstat(&root),
-        );
+        assert_same(&format!("{order}-endian snapshot (directory)"), &expected, &procsnap_netstat(&root));
         let tgz = scratch.path.join(format!("{order}.procsnap.tar.gz"));
         tar_gz(&root, &tgz).expect("write .tar.gz");
-        assert_same(
-            &format!("{order}-endian snapshot (.tar.gz)"),
-            &expected,
-            &procsnap_netstat(&tgz),
-        );
+        assert_same(&format!("{order}-endian snapshot (.tar.gz)"), &expected, &procsnap_netstat(&tgz));
     }
 }
 
@@ -720,19 +578,10 @@ fn byte_order_from_manifest() {
 fn builder_matches_kernel_formats() {
     assert_eq!(hex4(LO4), "0100007F");
     assert_eq!(hex6(v6("::1")), "00000000000000000000000001000000");
-    assert_eq!(
-        hex6(v6("::ffff:127.0.0.1")),
-        "0000000000000000FFFF00000100007F"
-    );
+    assert_eq!(hex6(v6("::ffff:127.0.0.1")), "0000000000000000FFFF00000100007F");
     let tcp = tcp_table(&[
         InetRow::v4(ANY4, 2024, ANY4, 0, st::LISTEN).inode(1596),
-        InetRow::v4(
-            Ipv4Addr::new(192, 0, 2, 2),
-            44668,
-            Ipv4Addr::new(203, 0, 113, 80),
-            80,
-            st::TIME_WAIT,
-        ),
+        InetRow::v4(Ipv4Addr::new(192, 0, 2, 2), 44668, Ipv4Addr::new(203, 0, 113, 80), 80, st::TIME_WAIT),
     ]);
     for line in tcp.lines() {
         assert_eq!(line.len(), 149, "{line:?}");
@@ -747,20 +596,85 @@ fn builder_matches_kernel_formats() {
     let be = to_big_endian(&tcp);
     assert!(be.contains("   1: C0000202:AE7C CB007150:0050 06 "), "{be}");
     assert_eq!(be.len(), tcp.len());
-    let be6 = to_big_endian(&tcp_table(&[InetRow::v6(
-        v6("::ffff:127.0.0.1"),
-        80,
-        ANY6,
-        0,
-        st::LISTEN,
-    )]));
+    let be6 = to_big_endian(&tcp_table(&[InetRow::v6(v6("::ffff:127.0.0.1"), 80, ANY6, 0, st::LISTEN)]));
     assert!(
-        be6.contains(
-            ": 00000000000000000000FFFF7F000001:0050 00000000000000000000000000000000:0000 0A "
-        ),
+        be6.contains(": 00000000000000000000FFFF7F000001:0050 00000000000000000000000000000000:0000 0A "),
         "{be6}"
     );
     for line in udp_table(&[InetRow::v4(LO4, 53, ANY4, 0, st::CLOSE)]).lines() {
         assert_eq!(line.len(), 127, "{line:?}");
+    }
+}
+
+/// unix paths with whitespace: `sscanf("%s")` stops at a tab as at a space; a newline in a path
+/// (legal in a file name) splits the kernel's line in two, and netstat reads the rest as a bogus
+/// line of its own.
+#[test]
+fn unix_path_whitespace() {
+    let rows = vec![
+        UnixRow::listening(ux::STREAM, 32001, Some("/tmp/tab\there.sock")),
+        UnixRow::listening(ux::STREAM, 32002, Some("/tmp/new\nline.sock")),
+        UnixRow::listening(ux::STREAM, 32003, Some("/tmp/after.sock")),
+        UnixRow::listening(ux::STREAM, 32004, Some("@abstract with space")),
+        UnixRow::listening(ux::STREAM, 32005, Some("/tmp/trailing-space ")),
+    ];
+    let tree = Tree::new().file("net/unix", unix_table(&rows)).proc(
+        321,
+        &[b"/usr/bin/ws"],
+        &[(3, &sock(32002)), (4, &sock(32003))],
+    );
+    if let Some((out, err)) = check_tree("unix_whitespace", &tree) {
+        netstat_shows("unix_whitespace", &out, "/tmp/tab\n");
+        netstat_shows("unix_whitespace", &out, "/tmp/after.sock");
+        let err = String::from_utf8_lossy(&err);
+        assert!(err.contains("bogus unix line"), "no warning: {err}");
+    }
+}
+
+/// The seed story's shape: a large tcp table, mostly TIME_WAIT, with listeners scattered through
+/// it; `sl` grows past 4 digits (`%4d` widens); netstat reads it a page at a time and prints only
+/// the listeners. Also a large unix table, mostly connected.
+#[test]
+fn time_wait_heavy_tables() {
+    let mut rows = Vec::new();
+    let mut unix = Vec::new();
+    for i in 0..20_000_u32 {
+        let peer = Ipv4Addr::new(10, (i >> 16) as u8, (i >> 8) as u8, i as u8);
+        if i % 4999 == 0 {
+            rows.push(
+                InetRow::v4(LO4, 9000 + (i / 4999) as u16, ANY4, 0, st::LISTEN).inode(33000 + u64::from(i)),
+            );
+        }
+        rows.push(InetRow::v4(LO4, 8080, peer, 32768 + (i % 28000) as u16, st::TIME_WAIT));
+        if i % 50 == 0 {
+            unix.push(UnixRow::other(0, ux::STREAM, ux::CONNECTED, 60000 + u64::from(i), None));
+        }
+    }
+    unix.push(UnixRow::listening(ux::STREAM, 59999, Some("/run/tw.sock")));
+    let tree = Tree::new().file("net/tcp", tcp_table(&rows)).file("net/unix", unix_table(&unix)).proc(
+        8080,
+        &[b"/usr/sbin/nginx", b"-g", b"daemon off;"],
+        &[(6, &sock(33000)), (7, &sock(59999))],
+    );
+    if let Some((out, _)) = check_tree("time_wait_heavy", &tree) {
+        netstat_shows("time_wait_heavy", &out, "127.0.0.1:9004 ");
+        netstat_hides("time_wait_heavy", &out, "TIME_WAIT");
+    }
+}
+
+/// netstat reads a process's cmdline at its first socket; if that fails it skips the fd without
+/// recording an owner, so a higher pid holding the same inode becomes its owner.
+#[test]
+fn owner_when_cmdline_is_missing() {
+    let rows = vec![
+        InetRow::v4(LO4, 1111, ANY4, 0, st::LISTEN).inode(34001),
+        InetRow::v4(LO4, 1112, ANY4, 0, st::LISTEN).inode(34002),
+    ];
+    let tree = Tree::new()
+        .file("net/tcp", tcp_table(&rows))
+        .proc_raw(50, None, b"vanished", &[(3, &sock(34001)), (4, &sock(34002))])
+        .proc(60, &[b"/usr/bin/heir"], &[(3, &sock(34001))]);
+    if let Some((out, _)) = check_tree("cmdline_missing", &tree) {
+        netstat_shows("cmdline_missing", &out, "60/heir");
     }
 }

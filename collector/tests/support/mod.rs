@@ -26,7 +26,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 // ---------------------------------------------------------------------------------------------
 
 /// `/proc/net/tcp` header (padded like every tcp line to 149 chars + `\n`).
-pub const TCP_HEADER: &str = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+pub const TCP_HEADER: &str =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
 /// `/proc/net/tcp6` header (no padding).
 pub const TCP6_HEADER: &str = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
 /// `/proc/net/udp` and `udplite` header (padded to 127 chars + `\n`).
@@ -138,21 +139,14 @@ fn pad(mut line: String, width: usize) -> String {
 /// TIME_WAIT rows get the kernel's short TIME_WAIT layout.
 pub fn tcp_table(rows: &[InetRow]) -> String {
     let v6 = rows.first().is_some_and(|r| r.local.len() == 32);
-    let mut s = if v6 {
-        format!("{TCP6_HEADER}\n")
-    } else {
-        pad(TCP_HEADER.to_string(), 149)
-    };
+    let mut s = if v6 { format!("{TCP6_HEADER}\n") } else { pad(TCP_HEADER.to_string(), 149) };
     for (sl, r) in rows.iter().enumerate() {
         let head = format!(
             "{:4}: {}:{:04X} {}:{:04X} {:02X} {:08X}:{:08X}",
             sl, r.local, r.lport, r.remote, r.rport, r.state, r.tx_queue, r.rx_queue
         );
         let line = if r.state == st::TIME_WAIT {
-            format!(
-                "{head} 03:00000F05 00000000 {:5} {:8} {} 3 0000000000000000",
-                0, 0, 0
-            )
+            format!("{head} 03:00000F05 00000000 {:5} {:8} {} 3 0000000000000000", 0, 0, 0)
         } else {
             let timer = if r.state == st::LISTEN { 0 } else { 2 };
             format!(
@@ -176,27 +170,13 @@ pub fn tcp_table(rows: &[InetRow]) -> String {
 /// `/proc/net/udp`, `udp6`, `udplite`, `udplite6` text (v4 padded to 127 chars).
 pub fn udp_table(rows: &[InetRow]) -> String {
     let v6 = rows.first().is_some_and(|r| r.local.len() == 32);
-    let mut s = if v6 {
-        format!("{UDP6_HEADER}\n")
-    } else {
-        pad(UDP_HEADER.to_string(), 127)
-    };
+    let mut s = if v6 { format!("{UDP6_HEADER}\n") } else { pad(UDP_HEADER.to_string(), 127) };
     for (i, r) in rows.iter().enumerate() {
         // udp's `sl` is the hash bucket: not unique, not sorted.
         let sl = (r.lport as usize * 7 + i) % 1024;
         let line = format!(
             "{:5}: {}:{:04X} {}:{:04X} {:02X} {:08X}:{:08X} 00:00000000 00000000 {:5} {:8} {} 2 0000000000000000 0",
-            sl,
-            r.local,
-            r.lport,
-            r.remote,
-            r.rport,
-            r.state,
-            r.tx_queue,
-            r.rx_queue,
-            r.uid,
-            0,
-            r.inode
+            sl, r.local, r.lport, r.remote, r.rport, r.state, r.tx_queue, r.rx_queue, r.uid, 0, r.inode
         );
         if v6 {
             s.push_str(&line);
@@ -211,26 +191,12 @@ pub fn udp_table(rows: &[InetRow]) -> String {
 /// `/proc/net/raw` or `raw6` text; the "port" is the IP protocol number.
 pub fn raw_table(rows: &[InetRow]) -> String {
     let v6 = rows.first().is_some_and(|r| r.local.len() == 32);
-    let mut s = if v6 {
-        format!("{UDP6_HEADER}\n")
-    } else {
-        format!("{RAW_HEADER}\n")
-    };
+    let mut s = if v6 { format!("{UDP6_HEADER}\n") } else { format!("{RAW_HEADER}\n") };
     for r in rows {
         let _ = writeln!(
             s,
             "{:4}: {}:{:04X} {}:{:04X} {:02X} {:08X}:{:08X} 00:00000000 00000000 {:5} {:8} {} 2 0000000000000000 0",
-            r.lport,
-            r.local,
-            r.lport,
-            r.remote,
-            r.rport,
-            r.state,
-            r.tx_queue,
-            r.rx_queue,
-            r.uid,
-            0,
-            r.inode
+            r.lport, r.local, r.lport, r.remote, r.rport, r.state, r.tx_queue, r.rx_queue, r.uid, 0, r.inode
         );
     }
     s
@@ -273,15 +239,7 @@ impl UnixRow {
         }
     }
     pub fn other(flags: u32, ty: u16, st: u8, inode: u64, path: Option<&str>) -> Self {
-        UnixRow {
-            refcnt: 3,
-            proto: 0,
-            flags,
-            ty,
-            st,
-            inode,
-            path: path.map(str::to_string),
-        }
+        UnixRow { refcnt: 3, proto: 0, flags, ty, st, inode, path: path.map(str::to_string) }
     }
     pub fn refcnt(mut self, refcnt: u32) -> Self {
         self.refcnt = refcnt;
@@ -411,13 +369,7 @@ impl Tree {
     }
 
     /// Adds a process with raw cmdline bytes (`None`: no cmdline file at all).
-    pub fn proc_raw(
-        mut self,
-        pid: u32,
-        cmdline: Option<&[u8]>,
-        comm: &[u8],
-        fds: &[(u32, &str)],
-    ) -> Self {
+    pub fn proc_raw(mut self, pid: u32, cmdline: Option<&[u8]>, comm: &[u8], fds: &[(u32, &str)]) -> Self {
         self.procs.push(Proc {
             pid,
             cmdline: cmdline.map(<[u8]>::to_vec),
@@ -513,16 +465,10 @@ pub struct Scratch {
 impl Scratch {
     pub fn new(tag: &str) -> Scratch {
         static N: AtomicU32 = AtomicU32::new(0);
-        let base = std::env::var_os("PROCSNAP_TEST_TMP")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                let shm = PathBuf::from("/dev/shm");
-                if shm.is_dir() {
-                    shm
-                } else {
-                    std::env::temp_dir()
-                }
-            });
+        let base = std::env::var_os("PROCSNAP_TEST_TMP").map(PathBuf::from).unwrap_or_else(|| {
+            let shm = PathBuf::from("/dev/shm");
+            if shm.is_dir() { shm } else { std::env::temp_dir() }
+        });
         let path = base.join(format!(
             "procsnap-golden-{}-{}-{}",
             std::process::id(),
@@ -560,6 +506,49 @@ pub fn tar_gz(root: &Path, out: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes `root`'s `procsnap.json` and `proc/` as a plain (uncompressed) tar the way a streaming
+/// collector would: regular files and symlinks only, no directory entries, in ascending order
+/// (numeric for pid and fd names).
+pub fn tar_plain(root: &Path, out: &Path) -> io::Result<()> {
+    fn walk(dir: &Path, rel: &str, acc: &mut Vec<(String, PathBuf)>) -> io::Result<()> {
+        for e in fs::read_dir(dir)? {
+            let e = e?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rel = format!("{rel}/{name}");
+            if e.file_type()?.is_dir() {
+                walk(&e.path(), &rel, acc)?;
+            } else {
+                acc.push((rel, e.path()));
+            }
+        }
+        Ok(())
+    }
+    let mut entries = Vec::new();
+    walk(&root.join("proc"), "proc", &mut entries)?;
+    // Sort key: each path component, numbers by value before names.
+    let key = |p: &str| -> Vec<(u8, u64, String)> {
+        p.split('/')
+            .map(|c| match c.parse::<u64>() {
+                Ok(n) => (0, n, String::new()),
+                Err(_) => (1, 0, c.to_string()),
+            })
+            .collect()
+    };
+    entries.sort_by_key(|(rel, _)| key(rel));
+    let mut b = tar::Builder::new(fs::File::create(out)?);
+    b.follow_symlinks(false);
+    b.mode(tar::HeaderMode::Deterministic);
+    let manifest = root.join("procsnap.json");
+    if manifest.is_file() {
+        b.append_path_with_name(&manifest, "procsnap.json")?;
+    }
+    for (rel, path) in entries {
+        b.append_path_with_name(&path, &rel)?;
+    }
+    b.into_inner()?;
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Running netstat and procsnap
 // ---------------------------------------------------------------------------------------------
@@ -573,9 +562,7 @@ pub fn replay_available() -> Result<(), String> {
         .and_then(|l| l.split_whitespace().nth(1))
         .unwrap_or("?");
     if euid != "0" {
-        return Err(format!(
-            "not root (euid {euid}): cannot bind-mount over /proc"
-        ));
+        return Err(format!("not root (euid {euid}): cannot bind-mount over /proc"));
     }
     netstat_version()?;
     let out = Command::new("unshare")
@@ -584,10 +571,7 @@ pub fn replay_available() -> Result<(), String> {
         .output()
         .map_err(|e| format!("cannot run unshare: {e}"))?;
     if !out.status.success() {
-        return Err(format!(
-            "`unshare -m` fails here: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
+        return Err(format!("`unshare -m` fails here: {}", String::from_utf8_lossy(&out.stderr).trim()));
     }
     Ok(())
 }
@@ -599,11 +583,7 @@ pub fn netstat_version() -> Result<String, String> {
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run netstat: {e}"))?;
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_string())
+    Ok(String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").to_string())
 }
 
 /// Prints why a real-netstat test is skipped. If `PROCSNAP_REQUIRE_NETSTAT` is set (CI), a
@@ -696,11 +676,7 @@ pub fn diff(expected: &[u8], got: &[u8]) -> String {
     let mut lcs = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
+            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
         }
     }
     let mut out = String::new();
@@ -710,12 +686,12 @@ pub fn diff(expected: &[u8], got: &[u8]) -> String {
             let _ = writeln!(out, "  {}", show_line(&strip(a[i])));
             i += 1;
             j += 1;
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            let _ = writeln!(out, "+ {}", show_line(&strip(b[j])));
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
             let _ = writeln!(out, "- {}", show_line(&strip(a[i])));
             i += 1;
+        } else {
+            let _ = writeln!(out, "+ {}", show_line(&strip(b[j])));
+            j += 1;
         }
     }
     if !expected.ends_with(b"\n") || !got.ends_with(b"\n") {
@@ -740,8 +716,9 @@ pub fn assert_same(case: &str, expected: &[u8], got: &[u8]) {
     }
 }
 
-/// Writes `tree`, replays it through real netstat, and checks procsnap on the directory, on the
-/// snapshot root `proc/`'s parent given as a path, and on a `.tar.gz` of it.
+/// Writes `tree`, replays it through real netstat, and checks procsnap on the snapshot directory
+/// (the parent of `proc/`), on a `.tar.gz` of it (directory order, pids descending) and on a plain
+/// `.tar` (files and links only, ascending).
 /// Returns netstat's (stdout, stderr) for extra checks by the caller.
 pub fn check_tree(case: &str, tree: &Tree) -> Option<(Vec<u8>, Vec<u8>)> {
     if let Err(why) = replay_available() {
@@ -763,8 +740,12 @@ pub fn check_tree(case: &str, tree: &Tree) -> Option<(Vec<u8>, Vec<u8>)> {
     let tgz = scratch.path.join(format!("{case}.procsnap.tar.gz"));
     tar_gz(&root, &tgz).expect("write .tar.gz");
     let got_tgz = procsnap_netstat(&tgz);
+    let tar = scratch.path.join(format!("{case}.procsnap.tar"));
+    tar_plain(&root, &tar).expect("write .tar");
+    let got_tar = procsnap_netstat(&tar);
     assert_same(&format!("{case} (directory)"), &expected, &got_dir);
     assert_same(&format!("{case} (.tar.gz)"), &expected, &got_tgz);
+    assert_same(&format!("{case} (.tar)"), &expected, &got_tar);
     Some((expected, stderr))
 }
 
@@ -775,8 +756,7 @@ pub fn sock(inode: u64) -> String {
 
 /// Whether `name` resolves on `PATH`.
 pub fn have(name: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -826,9 +806,7 @@ pub fn live_tree() -> Tree {
         let Ok(rd) = fs::read_dir(pd.join("fd")) else {
             continue;
         };
-        let mut fds: Vec<u32> = rd
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-            .collect();
+        let mut fds: Vec<u32> = rd.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
         fds.sort_unstable();
         let links: Vec<(u32, String)> = fds
             .into_iter()
@@ -841,20 +819,12 @@ pub fn live_tree() -> Tree {
         if links.is_empty() {
             continue;
         }
-        let (Ok(cmdline), Ok(comm), Ok(status)) = (
-            fs::read(pd.join("cmdline")),
-            fs::read(pd.join("comm")),
-            fs::read(pd.join("status")),
-        ) else {
+        let (Ok(cmdline), Ok(comm), Ok(status)) =
+            (fs::read(pd.join("cmdline")), fs::read(pd.join("comm")), fs::read(pd.join("status")))
+        else {
             continue;
         };
-        tree.procs.push(Proc {
-            pid,
-            cmdline: Some(cmdline),
-            comm,
-            status: Some(status),
-            fds: links,
-        });
+        tree.procs.push(Proc { pid, cmdline: Some(cmdline), comm, status: Some(status), fds: links });
     }
     tree
 }

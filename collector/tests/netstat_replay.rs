@@ -463,6 +463,43 @@ fn bare_tables() {
             ]),
         ),
     ];
+    // udp, udplite and raw share a header: `--table` says which; `--byte-order` for a bare table
+    // from a big-endian host.
+    let udp_like = udp_table(&[
+        InetRow::v4(LO4, 17, ANY4, 0, st::CLOSE).inode(29401),
+        InetRow::v4(ANY4, 5353, ANY4, 0, st::CLOSE).inode(29402),
+    ]);
+    let raw_text = raw_table(&[InetRow::v4(ANY4, 1, ANY4, 0, st::CLOSE).inode(29501)]);
+    let tcp_be_src =
+        tcp_table(&[InetRow::v4(Ipv4Addr::new(10, 1, 2, 3), 8443, ANY4, 0, st::LISTEN).inode(29601)]);
+    let flagged: Vec<(&str, &str, String, String, Vec<&str>)> = vec![
+        ("raw", "net/raw", raw_text.clone(), raw_text, vec!["--table", "raw"]),
+        ("udplite", "net/udplite", udp_like.clone(), udp_like.clone(), vec!["--table", "udplite"]),
+        (
+            "udp6 as udplite6",
+            "net/udplite6",
+            udp_table(&[InetRow::v6(v6("::1"), 7000, ANY6, 0, st::CLOSE).inode(29701)]),
+            udp_table(&[InetRow::v6(v6("::1"), 7000, ANY6, 0, st::CLOSE).inode(29701)]),
+            vec!["--table", "udplite6"],
+        ),
+        (
+            "big-endian tcp",
+            "net/tcp",
+            tcp_be_src.clone(),
+            to_big_endian(&tcp_be_src),
+            vec!["--byte-order", "big"],
+        ),
+    ];
+    for (name, rel, le_text, given, flags) in flagged {
+        let tree = Tree::new().file(rel, le_text);
+        let scratch = Scratch::new("bare-flagged");
+        let proc_dir = tree.write(&scratch.path.join("snap")).expect("write tree");
+        let (expected, _) = real_netstat(&proc_dir);
+        let bare = scratch.path.join("table.txt");
+        std::fs::write(&bare, &given).expect("write bare table");
+        let got = procsnap_netstat_args(bare.as_os_str(), &flags, None);
+        assert_same(&format!("bare {name} table with {}", flags.join(" ")), &expected, &got);
+    }
     for (name, rel, text) in cases {
         let tree = Tree::new().file(rel, text.clone());
         let scratch = Scratch::new(&format!("bare-{name}"));

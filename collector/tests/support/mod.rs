@@ -12,6 +12,7 @@
 //! Every test file includes this module, and not every test uses every helper.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::fs;
 use std::io;
@@ -653,6 +654,39 @@ pub fn procsnap_netstat(snapshot: &Path) -> Vec<u8> {
     out.stdout
 }
 
+/// `procsnap report - --format netstat [extra...]` with `input` on stdin (`-` = standard input).
+pub fn procsnap_netstat_args(snapshot: &OsStr, extra: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_procsnap"))
+        .arg("report")
+        .arg(snapshot)
+        .args(["--format", "netstat"])
+        .args(extra)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run procsnap");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("procsnap stdin");
+        let input = input.to_vec();
+        // Written from a thread so a large input cannot deadlock against a full stdout pipe.
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
+    let out = child.wait_with_output().expect("wait for procsnap");
+    assert!(
+        out.status.success(),
+        "`procsnap report {} --format netstat {}` failed ({}): {}",
+        snapshot.to_string_lossy(),
+        extra.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Renders bytes for a diff: valid UTF-8 shown as is, other bytes as `\xNN`; trailing spaces
 /// made visible with a `$` at the end of each line.
 fn show_line(l: &[u8]) -> String {
@@ -717,8 +751,8 @@ pub fn assert_same(case: &str, expected: &[u8], got: &[u8]) {
 }
 
 /// Writes `tree`, replays it through real netstat, and checks procsnap on the snapshot directory
-/// (the parent of `proc/`), on a `.tar.gz` of it (directory order, pids descending) and on a plain
-/// `.tar` (files and links only, ascending).
+/// (the parent of `proc/`), on a `.tar.gz` of it (directory order, pids descending), on a plain
+/// `.tar` (files and links only, ascending), and on the `.tar.gz` given on standard input (`-`).
 /// Returns netstat's (stdout, stderr) for extra checks by the caller.
 pub fn check_tree(case: &str, tree: &Tree) -> Option<(Vec<u8>, Vec<u8>)> {
     if let Err(why) = replay_available() {
@@ -746,6 +780,9 @@ pub fn check_tree(case: &str, tree: &Tree) -> Option<(Vec<u8>, Vec<u8>)> {
     assert_same(&format!("{case} (directory)"), &expected, &got_dir);
     assert_same(&format!("{case} (.tar.gz)"), &expected, &got_tgz);
     assert_same(&format!("{case} (.tar)"), &expected, &got_tar);
+    let tgz_bytes = fs::read(&tgz).expect("read .tar.gz");
+    let got_stdin = procsnap_netstat_args(OsStr::new("-"), &[], Some(&tgz_bytes));
+    assert_same(&format!("{case} (.tar.gz on stdin)"), &expected, &got_stdin);
     Some((expected, stderr))
 }
 

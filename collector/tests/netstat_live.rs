@@ -100,6 +100,24 @@ fn live_child_helper() {
     drop((tcp, udp6, unix));
 }
 
+/// `procsnap collect -o FILE`: `Some(FILE)` on success, `None` while the collector is not built
+/// (it says "not built yet"); any other failure fails the test.
+fn collect(file: &std::path::Path) -> Option<std::path::PathBuf> {
+    let out = Command::new(env!("CARGO_BIN_EXE_procsnap"))
+        .arg("collect")
+        .arg("-o")
+        .arg(file)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run procsnap collect");
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && err.contains("not built yet") {
+        return None;
+    }
+    assert!(out.status.success(), "`procsnap collect -o {}` failed ({}): {err}", file.display(), out.status);
+    Some(file.to_path_buf())
+}
+
 fn contains(hay: &[u8], needle: &str) -> bool {
     hay.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
@@ -183,6 +201,8 @@ fn live_loopback_sockets() {
         let tree = live_tree();
         // procsnap also reads a /proc-like root directly: the live /proc itself.
         let from_proc = procsnap_netstat(std::path::Path::new("/proc"));
+        // And, once it exists, a snapshot from `procsnap collect`.
+        let collected = collect(&scratch.path.join(format!("collected{attempt}.procsnap.tar.gz")));
         let after = live_netstat();
         if before != after {
             last = format!(
@@ -245,6 +265,9 @@ fn live_loopback_sockets() {
             );
             eprintln!("{last}");
             continue;
+        }
+        if let Some(file) = &collected {
+            assert_same("live (procsnap collect)", &before, &procsnap_netstat(file));
         }
         drop((client, accepted, udp_conn, unix_fs, unix_abs));
         drop(helpers);

@@ -780,6 +780,20 @@ pub fn check_tree(case: &str, tree: &Tree) -> Option<(Vec<u8>, Vec<u8>)> {
     assert_same(&format!("{case} (directory)"), &expected, &got_dir);
     assert_same(&format!("{case} (.tar.gz)"), &expected, &got_tgz);
     assert_same(&format!("{case} (.tar)"), &expected, &got_tar);
+    if have("tar") {
+        // Made by hand with GNU tar: `./`-prefixed paths, directory entries, tmpfs order.
+        let by_hand = scratch.path.join(format!("{case}.by-hand.tar.gz"));
+        let st = Command::new("tar")
+            .arg("-C")
+            .arg(&root)
+            .arg("-czf")
+            .arg(&by_hand)
+            .arg(".")
+            .status()
+            .expect("run tar");
+        assert!(st.success(), "tar -czf failed");
+        assert_same(&format!("{case} (tar -czf of ./)"), &expected, &procsnap_netstat(&by_hand));
+    }
     let tgz_bytes = fs::read(&tgz).expect("read .tar.gz");
     let got_stdin = procsnap_netstat_args(OsStr::new("-"), &[], Some(&tgz_bytes));
     assert_same(&format!("{case} (.tar.gz on stdin)"), &expected, &got_stdin);

@@ -715,3 +715,74 @@ fn owner_when_cmdline_is_missing() {
         netstat_shows("cmdline_missing", &out, "60/heir");
     }
 }
+
+/// Bytes that are not UTF-8 (Latin-1 file names and program names exist): netstat copies bytes.
+#[test]
+fn non_utf8_names() {
+    let unix = unix_table(&[
+        UnixRow::listening(ux::STREAM, 35001, Some("/tmp/caf<E9>.sock")),
+        UnixRow::listening(ux::STREAM, 35002, Some("@<FF><FE>abstract")),
+    ])
+    .replace("<E9>", "\u{1}")
+    .replace("<FF>", "\u{2}")
+    .replace("<FE>", "\u{3}");
+    let unix: Vec<u8> = unix
+        .into_bytes()
+        .into_iter()
+        .map(|b| match b {
+            1 => 0xE9,
+            2 => 0xFF,
+            3 => 0xFE,
+            b => b,
+        })
+        .collect();
+    let tcp = tcp_table(&[
+        InetRow::v4(LO4, 3001, ANY4, 0, st::LISTEN).inode(35101),
+        InetRow::v4(LO4, 3002, ANY4, 0, st::LISTEN).inode(35102),
+    ]);
+    let tree = Tree::new()
+        .file("net/unix", unix)
+        .file("net/tcp", tcp)
+        .proc(123, &[b"/usr/bin/caf\xe9-\xff\xfe", b"--x"], &[(3, &sock(35001)), (4, &sock(35101))])
+        .proc(124, &[b"\xc3\x28latin1 \xe9t\xe9 long name"], &[(3, &sock(35102))]);
+    if let Some((out, _)) = check_tree("non_utf8", &tree) {
+        assert!(
+            out.windows(4).any(|w| w == b"caf\xe9"),
+            "non_utf8: the case is built wrong: netstat did not print the raw byte"
+        );
+    }
+}
+
+/// The link parser is `strtoul(s, &end, 0)` that must reach the end: hex (`0x1F`) and octal
+/// (`010`) inode numbers, leading white space and a sign are accepted; `~0` is refused. The kernel
+/// never writes such links; a hand-edited snapshot can.
+#[test]
+fn netstat_quirks_link_numbers() {
+    let rows = vec![
+        InetRow::v4(LO4, 1, ANY4, 0, st::LISTEN).inode(31),
+        InetRow::v4(LO4, 2, ANY4, 0, st::LISTEN).inode(8),
+        InetRow::v4(LO4, 3, ANY4, 0, st::LISTEN).inode(4242),
+        InetRow::v4(LO4, 4, ANY4, 0, st::LISTEN).inode(16),
+        InetRow::v4(LO4, 5, ANY4, 0, st::LISTEN).inode(4343),
+        InetRow::v4(LO4, 6, ANY4, 0, st::LISTEN).inode(4444),
+        InetRow::v4(LO4, 7, ANY4, 0, st::LISTEN).inode(4545),
+    ];
+    let tree = Tree::new().file("net/tcp", tcp_table(&rows)).proc(
+        70,
+        &[b"/usr/bin/hexlinks"],
+        &[
+            (3, "socket:[0x1F]"),
+            (4, "socket:[010]"),
+            (5, "socket:[ 4242]"),
+            (6, "[0000]:0x10"),
+            (7, "socket:[+4343]"),
+            (8, "socket:[4444]x"),
+            (9, "socket:[18446744073709551615]"),
+            (10, "[0000]:4545 "),
+        ],
+    );
+    if let Some((out, _)) = check_tree("link_numbers", &tree) {
+        let owned = String::from_utf8_lossy(&out).matches("70/hexlinks").count();
+        assert_eq!(owned, 5, "link_numbers: the case is built wrong: netstat owned {owned} rows");
+    }
+}

@@ -146,6 +146,17 @@ fn live_loopback_sockets() {
     let client = TcpStream::connect((Ipv4Addr::LOCALHOST, mapped_port)).expect("connect mapped");
     let (accepted, peer) = mapped.accept().expect("accept mapped");
     assert!(peer.ip().to_string().starts_with("::ffff:127.0.0.1"), "peer {peer}");
+    // A listener with 3 connections waiting in its accept queue (Recv-Q 3, Send-Q the backlog).
+    let backlog = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("backlog listener");
+    let pending: Vec<TcpStream> =
+        (0..3).map(|_| TcpStream::connect(backlog.local_addr().unwrap()).expect("connect pending")).collect();
+    // TIME_WAIT rows (short rows, inode 0) in the table: closed by the client side first.
+    for _ in 0..20 {
+        let c = TcpStream::connect(tcp4.local_addr().unwrap()).expect("connect");
+        let (s, _) = tcp4.accept().expect("accept");
+        drop(c);
+        drop(s);
+    }
     let udp4 = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("udp 127.0.0.1");
     let udp6 = UdpSocket::bind((Ipv6Addr::LOCALHOST, 0)).expect("udp6 ::1");
     // A connected udp socket: remote address set, hidden by -l.
@@ -220,6 +231,12 @@ fn live_loopback_sockets() {
             assert!(contains(&before, &format!(":{} ", h.tcp_port)), "helper port {} missing", h.tcp_port);
         }
         assert!(contains(&before, &format!("127.0.0.1:{mapped_port} ")));
+        let text0 = String::from_utf8_lossy(&before);
+        let bl = text0
+            .lines()
+            .find(|l| l.contains(&format!("127.0.0.1:{} ", backlog.local_addr().unwrap().port())))
+            .expect("backlog listener missing");
+        assert!(bl.starts_with("tcp        3 "), "accept queue not shown as Recv-Q 3: {bl}");
         assert!(contains(&before, &format!("@{abstract_name}")));
         // The shared listener is attributed to the lowest helper pid.
         let lowest = helper_pids.iter().min().unwrap();
@@ -269,7 +286,7 @@ fn live_loopback_sockets() {
         if let Some(file) = &collected {
             assert_same("live (procsnap collect)", &before, &procsnap_netstat(file));
         }
-        drop((client, accepted, udp_conn, unix_fs, unix_abs));
+        drop((client, accepted, udp_conn, unix_fs, unix_abs, pending, backlog));
         drop(helpers);
         return;
     }

@@ -48,7 +48,8 @@ fn tcp_v4_listeners_states_queues() {
     let peer = Ipv4Addr::new(192, 0, 2, 7);
     let mut rows = vec![
         InetRow::v4(ANY4, 22, ANY4, 0, st::LISTEN).inode(20001),
-        // Recv-Q of a listener is the accept backlog in use; Send-Q its maximum.
+        // Recv-Q of a listener is the accept queue in use (the kernel writes tx 0 for listeners;
+        // 4096 here only checks which half goes where).
         InetRow::v4(LO4, 8080, ANY4, 0, st::LISTEN).queues(4096, 5).inode(20002),
         // Long port, address with every octet 3 digits, queues wider than the 6-char columns.
         InetRow::v4(Ipv4Addr::new(255, 254, 253, 252), 65535, ANY4, 0, st::LISTEN)

@@ -787,3 +787,207 @@ fn netstat_quirks_link_numbers() {
         assert_eq!(owned, 5, "link_numbers: the case is built wrong: netstat owned {owned} rows");
     }
 }
+
+/// A small deterministic PRNG (xorshift64*), so the random trees are the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+fn random_v4(r: &mut Rng) -> Ipv4Addr {
+    match r.below(4) {
+        0 => ANY4,
+        1 => Ipv4Addr::new(127, r.below(3) as u8, 0, 1 + r.below(3) as u8),
+        _ => Ipv4Addr::from(r.next() as u32),
+    }
+}
+
+/// IPv6 addresses rich in zero groups, so that glibc's choice of the run to compress, the
+/// IPv4-compatible and v4-mapped forms all come up.
+fn random_v6(r: &mut Rng) -> Ipv6Addr {
+    match r.below(8) {
+        0 => ANY6,
+        1 => Ipv6Addr::LOCALHOST,
+        2 => random_v4(r).to_ipv6_mapped(),
+        3 => random_v4(r).to_ipv6_compatible(),
+        _ => {
+            let mut w = [0u16; 8];
+            for x in &mut w {
+                *x = match r.below(10) {
+                    0..=4 => 0,
+                    5 => 0xffff,
+                    6 => r.below(16) as u16,
+                    _ => r.next() as u16,
+                };
+            }
+            Ipv6Addr::from(w)
+        }
+    }
+}
+
+fn random_port(r: &mut Rng) -> u16 {
+    match r.below(6) {
+        0 => 0,
+        1 => 1 + r.below(1024) as u16,
+        2 => 65535,
+        _ => r.next() as u16,
+    }
+}
+
+fn random_queue(r: &mut Rng) -> u32 {
+    match r.below(4) {
+        0 | 1 => 0,
+        2 => r.below(1000) as u32,
+        _ => r.next() as u32,
+    }
+}
+
+fn random_inet(r: &mut Rng, v6: bool, states: &[u8], inode: u64) -> InetRow {
+    let state = *r.pick(states);
+    let row = if v6 {
+        let remote = if r.chance(50) { ANY6 } else { random_v6(r) };
+        InetRow::v6(
+            random_v6(r),
+            random_port(r),
+            remote,
+            if r.chance(50) { 0 } else { random_port(r) },
+            state,
+        )
+    } else {
+        let remote = if r.chance(50) { ANY4 } else { random_v4(r) };
+        InetRow::v4(
+            random_v4(r),
+            random_port(r),
+            remote,
+            if r.chance(50) { 0 } else { random_port(r) },
+            state,
+        )
+    };
+    row.queues(random_queue(r), random_queue(r)).uid(r.below(70000) as u32).inode(inode)
+}
+
+fn random_text(r: &mut Rng, max: u64) -> String {
+    const PIECES: &[&str] = &[
+        "a",
+        "srv",
+        "d",
+        "/",
+        "/",
+        " ",
+        "-",
+        ".",
+        "_",
+        "x1",
+        "\u{e9}",
+        "\u{65e5}",
+        "\u{1f600}",
+        ":",
+        "@",
+        "\t",
+    ];
+    (0..r.below(max + 1)).map(|_| *r.pick(PIECES)).collect()
+}
+
+/// Random trees: every Internet table, unix, and processes with random argv and shared inodes.
+/// Deterministic seeds; each tree goes through the same replay and input forms as the others.
+#[test]
+fn random_trees() {
+    const TCP_STATES: &[u8] = &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 11];
+    const UDP_STATES: &[u8] = &[7, 7, 7, 1, 1, 2, 10];
+    for seed in 1..=12_u64 {
+        let mut r = Rng(0x9E37_79B9_7F4A_7C15 ^ seed.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let mut inode = 40_000 + seed * 10_000;
+        let mut inodes = Vec::new();
+        let mut table = |r: &mut Rng, v6: bool, states: &[u8], n: u64| -> Vec<InetRow> {
+            (0..n)
+                .map(|_| {
+                    inode += 1 + r.below(3);
+                    // Some rows owned by nobody (inode 0); links only name real inodes.
+                    let ino = if r.chance(10) { 0 } else { inode };
+                    if ino != 0 {
+                        inodes.push(ino);
+                    }
+                    random_inet(r, v6, states, ino)
+                })
+                .collect()
+        };
+        let tcp = table(&mut r, false, TCP_STATES, 60);
+        let tcp6 = table(&mut r, true, TCP_STATES, 60);
+        let udp = table(&mut r, false, UDP_STATES, 30);
+        let udp6 = table(&mut r, true, UDP_STATES, 30);
+        let udpl = table(&mut r, false, UDP_STATES, 5);
+        let udpl6 = table(&mut r, true, UDP_STATES, 5);
+        let raw = table(&mut r, false, UDP_STATES, 5);
+        let raw6 = table(&mut r, true, UDP_STATES, 5);
+        let mut unix = Vec::new();
+        for _ in 0..40 {
+            inode += 1;
+            inodes.push(inode);
+            let flags = if r.chance(60) { ux::ACC } else { 0 };
+            let st = *r.pick(&[1, 1, 1, 3]);
+            let ty = *r.pick(&[ux::STREAM, ux::STREAM, ux::DGRAM, ux::SEQPACKET]);
+            let path = match r.below(4) {
+                0 => None,
+                1 => Some(format!("@{}", random_text(&mut r, 12))),
+                _ => Some(format!("/{}", random_text(&mut r, 20))),
+            };
+            unix.push(UnixRow::other(flags, ty, st, inode, path.as_deref()).refcnt(r.below(20) as u32));
+        }
+        let mut tree = Tree::new()
+            .file("net/tcp", tcp_table(&tcp))
+            .file("net/tcp6", tcp_table(&tcp6))
+            .file("net/udp", udp_table(&udp))
+            .file("net/udp6", udp_table(&udp6))
+            .file("net/udplite", udp_table(&udpl))
+            .file("net/udplite6", udp_table(&udpl6))
+            .file("net/raw", raw_table(&raw))
+            .file("net/raw6", raw_table(&raw6))
+            .file("net/unix", unix_table(&unix));
+        let mut pids: Vec<u32> = (0..25).map(|_| 1 + r.below(4_194_303) as u32).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        for pid in pids {
+            let mut fds = Vec::new();
+            for fd in 0..r.below(12) as u32 {
+                let target = match r.below(10) {
+                    0 => "/dev/null".to_string(),
+                    1 => format!("pipe:[{}]", r.pick(&inodes)),
+                    2 => format!("[0000]:{}", r.pick(&inodes)),
+                    _ => sock(*r.pick(&inodes)),
+                };
+                fds.push((fd * (1 + r.below(3) as u32), target));
+            }
+            fds.sort();
+            fds.dedup_by_key(|f| f.0);
+            let argv0 = match r.below(3) {
+                0 => format!("/{}", random_text(&mut r, 30)),
+                _ => random_text(&mut r, 30),
+            };
+            let args: Vec<String> = (0..r.below(3)).map(|_| random_text(&mut r, 10)).collect();
+            let mut argv: Vec<&[u8]> = vec![argv0.as_bytes()];
+            argv.extend(args.iter().map(|a| a.as_bytes()));
+            let fd_refs: Vec<(u32, &str)> = fds.iter().map(|(n, t)| (*n, t.as_str())).collect();
+            tree = if r.chance(5) {
+                tree.proc_raw(pid, None, b"gone", &fd_refs)
+            } else {
+                tree.proc(pid, &argv, &fd_refs)
+            };
+        }
+        check_tree(&format!("random_{seed}"), &tree);
+    }
+}

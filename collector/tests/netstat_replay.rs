@@ -991,3 +991,27 @@ fn random_trees() {
         check_tree(&format!("random_{seed}"), &tree);
     }
 }
+
+/// A link naming inode 0 (`[0000]:0`, or `socket:[00]`, which is 11 characters long): netstat
+/// accepts it, so every row with inode 0 (TIME_WAIT rows, connections not yet accepted, sockets of
+/// nobody) is attributed to that process. The kernel never writes such a link.
+#[test]
+fn netstat_quirk_inode_zero_link() {
+    let rows = vec![
+        InetRow::v4(LO4, 1, ANY4, 0, st::LISTEN).inode(0),
+        InetRow::v4(LO4, 2, ANY4, 0, st::CLOSE).inode(0),
+        InetRow::v4(LO4, 3, ANY4, 0, st::LISTEN).inode(36001),
+    ];
+    let unix = vec![UnixRow::listening(ux::STREAM, 0, Some("/run/zero"))];
+    for (case, link) in [("inode_zero_old_style", "[0000]:0"), ("inode_zero_socket_00", "socket:[00]")] {
+        let tree = Tree::new().file("net/tcp", tcp_table(&rows)).file("net/unix", unix_table(&unix)).proc(
+            80,
+            &[b"/usr/bin/zero"],
+            &[(3, link), (4, &sock(36001))],
+        );
+        if let Some((out, _)) = check_tree(case, &tree) {
+            let owned = String::from_utf8_lossy(&out).matches("80/zero").count();
+            assert_eq!(owned, 4, "{case}: the case is built wrong: netstat owned {owned} rows");
+        }
+    }
+}

@@ -1015,3 +1015,81 @@ fn netstat_quirk_inode_zero_link() {
         }
     }
 }
+
+/// Random trees with input the kernel does not write but netstat reads all the same: lower-case
+/// hex addresses, unix flag bits besides ACC, unix states 0..5 and unknown types, a non-zero unix
+/// protocol, cmdlines over 511 bytes or without any NUL. Each difference found here is a quirk of
+/// netstat procsnap does not reproduce; see docs/testing-netstat.md.
+#[test]
+fn random_unusual_trees() {
+    const TCP_STATES: &[u8] = &[1, 6, 7, 10, 10, 11];
+    const UDP_STATES: &[u8] = &[7, 1, 3];
+    for seed in 1..=8_u64 {
+        let mut r = Rng(0x5151_7A7A_0F0F_3C3C ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut inode = 900_000 + seed * 10_000;
+        let mut inodes = Vec::new();
+        let lower = |r: &mut Rng, text: String| -> String {
+            // Lower-case the hex of some rows (never the header).
+            text.split_inclusive('\n')
+                .enumerate()
+                .map(|(i, l)| if i > 0 && r.chance(40) { l.to_ascii_lowercase() } else { l.to_string() })
+                .collect()
+        };
+        let mut rows = |r: &mut Rng, v6: bool, states: &[u8], n: u64| -> Vec<InetRow> {
+            (0..n)
+                .map(|_| {
+                    inode += 1;
+                    inodes.push(inode);
+                    random_inet(r, v6, states, inode)
+                })
+                .collect()
+        };
+        let tcp = rows(&mut r, false, TCP_STATES, 30);
+        let tcp6 = rows(&mut r, true, TCP_STATES, 30);
+        let udp = rows(&mut r, false, UDP_STATES, 20);
+        let raw6 = rows(&mut r, true, UDP_STATES, 10);
+        let mut unix = Vec::new();
+        for _ in 0..40 {
+            inode += 1;
+            inodes.push(inode);
+            let flags = ux::ACC * (r.below(8) as u32);
+            let st = r.below(6) as u8;
+            let ty = *r.pick(&[1, 2, 3, 4, 5, 6, 9]);
+            let path = match r.below(3) {
+                0 => None,
+                _ => Some(format!("/{}", random_text(&mut r, 20))),
+            };
+            let mut row = UnixRow::other(flags, ty, st, inode, path.as_deref()).refcnt(r.next() as u32);
+            if r.chance(10) {
+                row.proto = 1 + r.below(3) as u32;
+            }
+            unix.push(row);
+        }
+        let mut tree = Tree::new()
+            .file("net/tcp", lower(&mut r, tcp_table(&tcp)))
+            .file("net/tcp6", lower(&mut r, tcp_table(&tcp6)))
+            .file("net/udp", lower(&mut r, udp_table(&udp)))
+            .file("net/raw6", lower(&mut r, raw_table(&raw6)))
+            .file("net/unix", lower(&mut r, unix_table(&unix)));
+        for _ in 0..15 {
+            let pid = 1 + r.below(99_999) as u32;
+            if tree.procs.iter().any(|p| p.pid == pid) {
+                continue;
+            }
+            let fds: Vec<(u32, String)> =
+                (0..r.below(8) as u32).map(|fd| (fd, sock(*r.pick(&inodes)))).collect();
+            let fd_refs: Vec<(u32, &str)> = fds.iter().map(|(n, t)| (*n, t.as_str())).collect();
+            let mut cmdline: Vec<u8> = match r.below(4) {
+                0 => format!("/{}", "p/".repeat(200 + r.below(200) as usize)).into_bytes(),
+                1 => random_text(&mut r, 300).into_bytes(),
+                2 => format!("/usr/bin/{}\0arg\0", random_text(&mut r, 10)).into_bytes(),
+                _ => Vec::new(),
+            };
+            if r.chance(30) {
+                cmdline.extend_from_slice(random_text(&mut r, 200).as_bytes());
+            }
+            tree = tree.proc_raw(pid, Some(&cmdline), b"odd", &fd_refs);
+        }
+        check_tree(&format!("random_unusual_{seed}"), &tree);
+    }
+}

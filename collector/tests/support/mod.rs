@@ -800,6 +800,8 @@ pub fn check_tree(case: &str, tree: &Tree) -> Option<(Vec<u8>, Vec<u8>)> {
         );
     }
     let got_dir = procsnap_netstat(&root);
+    // The `proc/` directory itself, as one would point at /proc.
+    let got_proc_dir = procsnap_netstat(&proc_dir);
     let tgz = scratch.path.join(format!("{case}.procsnap.tar.gz"));
     tar_gz(&root, &tgz).expect("write .tar.gz");
     let got_tgz = procsnap_netstat(&tgz);
@@ -807,6 +809,7 @@ pub fn check_tree(case: &str, tree: &Tree) -> Option<(Vec<u8>, Vec<u8>)> {
     tar_plain(&root, &tar).expect("write .tar");
     let got_tar = procsnap_netstat(&tar);
     assert_same(&format!("{case} (directory)"), &expected, &got_dir);
+    assert_same(&format!("{case} (its proc/ directory)"), &expected, &got_proc_dir);
     assert_same(&format!("{case} (.tar.gz)"), &expected, &got_tgz);
     assert_same(&format!("{case} (.tar)"), &expected, &got_tar);
     if have("tar") {

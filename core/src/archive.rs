@@ -191,6 +191,10 @@ fn read_tar<R: Read>(reader: R, limits: &Limits, gzip: bool) -> Result<Vec<Entry
         };
         entries.push(Entry { path, kind });
     }
+    // Read to the end of the stream: a gzip trailer (CRC and length) that is missing or wrong
+    // means the file was cut or damaged even when the tar part is whole.
+    let mut rest = archive.into_inner();
+    io::copy(&mut rest, &mut io::sink()).map_err(|e| tar_error(e, gzip, false))?;
     strip_common_top_dir(&mut entries);
     Ok(entries)
 }

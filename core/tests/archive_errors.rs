@@ -66,7 +66,10 @@ fn empty_and_foreign_files_are_not_snapshots() {
     assert!(matches!(decode(&random, &DecodeOptions::default()), Err(Error::NotASnapshot { .. })));
     assert!(matches!(decode(b"hello world\n", &DecodeOptions::default()), Err(Error::NotASnapshot { .. })));
     // gzip of something that is not a tar.
-    assert!(matches!(decode(&gzip(b"just text\n"), &DecodeOptions::default()), Err(Error::NotASnapshot { .. })));
+    assert!(matches!(
+        decode(&gzip(b"just text\n"), &DecodeOptions::default()),
+        Err(Error::NotASnapshot { .. })
+    ));
 }
 
 #[test]
@@ -97,7 +100,10 @@ fn gzip_bomb_is_refused_without_unpacking_it() {
     let zeros = vec![0u8; 64 << 20];
     let bomb = gzip(&tar_of(&[("proc/net/tcp", &zeros)]));
     assert!(bomb.len() < 1 << 20);
-    let opts = DecodeOptions { limits: Limits { max_total_bytes: 8 << 20, ..Limits::default() }, ..Default::default() };
+    let opts = DecodeOptions {
+        limits: Limits { max_total_bytes: 8 << 20, ..Limits::default() },
+        ..Default::default()
+    };
     assert!(matches!(decode(&bomb, &opts), Err(Error::TooLarge { limit_bytes }) if limit_bytes == 8 << 20));
 }
 
@@ -106,7 +112,8 @@ fn tar_bomb_of_many_entries_is_refused() {
     let names: Vec<String> = (0..2000).map(|i| format!("proc/x/{i}")).collect();
     let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
     let tar = tar_of(&entries);
-    let opts = DecodeOptions { limits: Limits { max_entries: 1000, ..Limits::default() }, ..Default::default() };
+    let opts =
+        DecodeOptions { limits: Limits { max_entries: 1000, ..Limits::default() }, ..Default::default() };
     assert_eq!(decode(&tar, &opts).unwrap_err(), Error::TooManyEntries { limit: 1000 });
 }
 
@@ -114,7 +121,10 @@ fn tar_bomb_of_many_entries_is_refused() {
 fn manifest_from_the_future_or_broken() {
     let m = br#"{"format":"procsnap","format_version":99}"#;
     let tar = tar_of(&[("procsnap.json", m)]);
-    assert_eq!(decode(&tar, &DecodeOptions::default()).unwrap_err(), Error::NewerFormat { found: 99, supported: 1 });
+    assert_eq!(
+        decode(&tar, &DecodeOptions::default()).unwrap_err(),
+        Error::NewerFormat { found: 99, supported: 1 }
+    );
     let tar = tar_of(&[("procsnap.json", b"{not json")]);
     assert!(matches!(decode(&tar, &DecodeOptions::default()), Err(Error::BadManifest { .. })));
 }
@@ -133,8 +143,12 @@ fn hostile_and_odd_paths_are_listed_not_used() {
     let s = decode(&tar, &DecodeOptions::default()).unwrap();
     let r = s.report();
     assert_eq!(r.listeners.len(), 1, "./proc/net/tcp is read");
-    let other: Vec<_> =
-        r.files.iter().filter(|f| f.role == procsnap_core::snapshot::FileRole::Other).map(|f| f.path.clone()).collect();
+    let other: Vec<_> = r
+        .files
+        .iter()
+        .filter(|f| f.role == procsnap_core::snapshot::FileRole::Other)
+        .map(|f| f.path.clone())
+        .collect();
     assert_eq!(other.len(), 4, "{other:?}");
 }
 
@@ -178,7 +192,11 @@ fn a_changed_file_fails_its_hash_check() {
     let pos = 512 + 150 + 3;
     bad[pos] = if bad[pos] == b'0' { b'1' } else { b'0' };
     let s = decode(&bad, &DecodeOptions::default()).unwrap();
-    assert!(s.diagnostics.iter().any(|d| d.file == "proc/net/tcp" && d.message.contains("SHA-256")), "{:?}", s.diagnostics);
+    assert!(
+        s.diagnostics.iter().any(|d| d.file == "proc/net/tcp" && d.message.contains("SHA-256")),
+        "{:?}",
+        s.diagnostics
+    );
     let good = decode(&tar, &DecodeOptions::default()).unwrap();
     assert!(good.diagnostics.is_empty());
 }

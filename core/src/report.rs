@@ -38,6 +38,9 @@ pub struct Report {
     pub files: Vec<FileInfo>,
     pub walk: Option<WalkStats>,
     pub diagnostics: Diagnostics,
+    /// Present when this report was opened from a share link.
+    #[serde(default)]
+    pub shared: Option<crate::share::SharedInfo>,
 }
 
 /// Facts about the captured host and the capture, from the manifest when there is one.
@@ -109,5 +112,6 @@ pub(crate) fn build(s: &Snapshot) -> Report {
             total: s.diagnostics.len() as u64,
             items: s.diagnostics.iter().take(MAX_DIAGNOSTICS).cloned().collect(),
         },
+        shared: None,
     }
 }

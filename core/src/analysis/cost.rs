@@ -133,7 +133,8 @@ pub fn build(s: &Snapshot, counts: &StateCounts, rows_shown: usize) -> Cost {
     cost
 }
 
-fn story(tw: u64, c: &Cost) -> Vec<String> {
+/// The explanation, from the figures alone (share links carry the figures, not the sentences).
+pub fn story(tw: u64, c: &Cost) -> Vec<String> {
     let mut out = Vec::new();
     out.push(format!(
         "To print {} listening sockets, netstat -nlp reads {} of /proc/net text and parses all {} rows: {} rows for every row it shows.",

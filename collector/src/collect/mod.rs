@@ -181,7 +181,8 @@ fn run(args: Vec<OsString>) -> Result<(), Fail> {
     };
     let mut tmp = TempGuard(tmp_slot.clone());
 
-    let result = capture(sink, start, started, host, &stop);
+    let dest = final_path.as_ref().map_or("stdout".to_string(), |p| p.display().to_string());
+    let result = capture(sink, &dest, start, started, host, &stop);
     let outcome = match result {
         Ok(o) => o,
         Err(f) => {
@@ -191,7 +192,7 @@ fn run(args: Vec<OsString>) -> Result<(), Fail> {
         }
     };
 
-    let shown = match (&final_path, tmp.path()) {
+    match (&final_path, tmp.path()) {
         (Some(target), Some(tmp_path)) => {
             // fsync before rename: after a crash the name points at complete data or nothing.
             let finish = outcome.file.sync_all().and_then(|_| fs::rename(&tmp_path, target));
@@ -200,15 +201,14 @@ fn run(args: Vec<OsString>) -> Result<(), Fail> {
                 return Err(fail(exit::OUTPUT, format!("cannot write {}: {e}", target.display())));
             }
             tmp.disarm();
-            target.display().to_string()
         }
-        _ => "stdout".to_string(),
-    };
+        _ => {}
+    }
     done.store(true, Ordering::SeqCst);
 
     let o = &outcome;
     eprintln!(
-        "procsnap: {} rows, {} TIME_WAIT, {} read, {} written to {shown} in {} ms",
+        "procsnap: {} rows, {} TIME_WAIT, {} read, {} written to {dest} in {} ms",
         o.rows,
         o.time_wait,
         human(o.bytes_read),
@@ -322,6 +322,7 @@ enum Msg {
 
 fn capture(
     sink: File,
+    dest: &str,
     start: Utc,
     started: Instant,
     host: procsnap_core::manifest::HostFacts,
@@ -381,7 +382,7 @@ fn capture(
             Err(fail(128 + sig as u8, format!("interrupted by {name}; no snapshot written")))
         }
         (Some(Halt::Input(msg)), _) => Err(fail(exit::INPUT, msg)),
-        (_, Err(e)) => Err(fail(exit::OUTPUT, format!("cannot write the snapshot: {e}"))),
+        (_, Err(e)) => Err(fail(exit::OUTPUT, format!("cannot write {dest}: {e}"))),
         (_, Ok(Some((file, written)))) if finished => {
             Ok(Outcome { file, written, bytes_read, rows, time_wait, uid, walk })
         }

@@ -49,7 +49,10 @@ fn check_held(entries: &[Entry], held: &Held) {
     assert!(entry(entries, &format!("proc/{me}/status")).unwrap().data.starts_with(b"Name:"));
 
     // The listener's row is in the table: local 127.0.0.1:port, state LISTEN, our inode.
-    let inode = String::from_utf8_lossy(&held.links[0].1).trim_start_matches("socket:[").trim_end_matches(']').to_string();
+    let inode = String::from_utf8_lossy(&held.links[0].1)
+        .trim_start_matches("socket:[")
+        .trim_end_matches(']')
+        .to_string();
     let tcp = String::from_utf8_lossy(&entry(entries, "proc/net/tcp").expect("tcp table").data).into_owned();
     let local = format!("0100007F:{:04X}", held.tcp_port);
     let row = tcp.lines().find(|l| l.contains(&local)).expect("listener row");
@@ -85,12 +88,20 @@ fn collect_to_file_writes_complete_snapshot_and_nothing_else() {
     let h = &m.host;
     let little = cfg!(target_endian = "little");
     assert_eq!(h.byte_order.as_deref(), Some(if little { "little" } else { "big" }));
-    assert_eq!(h.kernel.as_deref().unwrap(), std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap().trim());
-    assert_eq!(h.hostname.as_deref().unwrap(), std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim());
+    assert_eq!(
+        h.kernel.as_deref().unwrap(),
+        std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap().trim()
+    );
+    assert_eq!(
+        h.hostname.as_deref().unwrap(),
+        std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim()
+    );
     assert_eq!(h.uid, Some(if is_root() { 0 } else { h.uid.unwrap() }));
     assert!(h.user_hz.unwrap() > 0 && h.page_size.unwrap() >= 4096);
     // The snapshot is private: it holds command lines.
-    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(dir.path().join("snap.tar.gz")).unwrap().permissions());
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(dir.path().join("snap.tar.gz")).unwrap().permissions(),
+    );
     assert_eq!(mode & 0o777, 0o600);
 
     // `gzip -t` and GNU tar read it too.
@@ -149,7 +160,10 @@ fn unwritable_output_dir_fails_cleanly_and_leaves_nothing() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(5), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.contains(&target.display().to_string()) && stderr.contains("ermission denied"), "{stderr}");
+    assert!(
+        stderr.contains(&target.display().to_string()) && stderr.contains("ermission denied"),
+        "{stderr}"
+    );
     assert!(std::fs::read_dir(&ro).unwrap().next().is_none(), "nothing left behind");
 }
 

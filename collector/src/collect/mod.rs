@@ -192,17 +192,14 @@ fn run(args: Vec<OsString>) -> Result<(), Fail> {
         }
     };
 
-    match (&final_path, tmp.path()) {
-        (Some(target), Some(tmp_path)) => {
-            // fsync before rename: after a crash the name points at complete data or nothing.
-            let finish = outcome.file.sync_all().and_then(|_| fs::rename(&tmp_path, target));
-            if let Err(e) = finish {
-                tmp.remove();
-                return Err(fail(exit::OUTPUT, format!("cannot write {}: {e}", target.display())));
-            }
-            tmp.disarm();
+    if let (Some(target), Some(tmp_path)) = (&final_path, tmp.path()) {
+        // fsync before rename: after a crash the name points at complete data or nothing.
+        let finish = outcome.file.sync_all().and_then(|_| fs::rename(&tmp_path, target));
+        if let Err(e) = finish {
+            tmp.remove();
+            return Err(fail(exit::OUTPUT, format!("cannot write {}: {e}", target.display())));
         }
-        _ => {}
+        tmp.disarm();
     }
     done.store(true, Ordering::SeqCst);
 
@@ -517,6 +514,8 @@ impl Capturer<'_> {
             links.clear();
             let mut denied = false;
             for &fd in &fds {
+                // Per fd, not per pid: a process can hold a million fds.
+                self.check()?;
                 st.fds_read += 1;
                 match fs::read_link(format!("{fd_dir}/{fd}")) {
                     Ok(t) => {

@@ -116,7 +116,10 @@ pub fn check_snapshot(entries: &[Entry]) -> Manifest {
     assert_eq!(walk.socket_links, links);
     assert!(walk.pids_seen >= 1 && walk.fds_read >= walk.socket_links);
     let c = &m.capture;
-    assert!(c.start.as_deref().unwrap().ends_with('Z') && c.end.as_deref().unwrap() >= c.start.as_deref().unwrap());
+    assert!(
+        c.start.as_deref().unwrap().ends_with('Z')
+            && c.end.as_deref().unwrap() >= c.start.as_deref().unwrap()
+    );
     m
 }
 
@@ -149,6 +152,14 @@ pub fn strace_works() -> bool {
 /// The collector under strace, each `readlink` delayed by `micros`.
 pub fn slow_collect(micros: u32) -> Command {
     let mut c = Command::new("strace");
-    c.args(["-qq", "-o", "/dev/null", "-e", &format!("inject=readlink,readlinkat:delay_exit={micros}"), BIN, "collect"]);
+    c.args([
+        "-qq",
+        "-o",
+        "/dev/null",
+        "-e",
+        &format!("inject=readlink,readlinkat:delay_enter={micros}"),
+        BIN,
+        "collect",
+    ]);
     c
 }

@@ -53,6 +53,10 @@ Run as root to see every socket's owner. Exit status: 0 ok, 2 usage, 3 /proc unr
 /// Bytes per chunk handed to the writer. A seq_file read returns at most a page of whole rows,
 /// whatever we ask for, so this mostly sets the hand-off granularity.
 const CHUNK: usize = 256 * 1024;
+/// A chunk is handed over once less than this is free in it, so that every read asks for far
+/// more than the page of rows a seq_file read returns: a request smaller than one row would make
+/// the kernel split the row across two reads.
+const READ_MIN: usize = 64 * 1024;
 /// Chunks in flight between the threads: bounds memory at about 4 MiB.
 const IN_FLIGHT: usize = 16;
 /// After the first SIGINT/SIGTERM the capture stops at its next read; if it is stuck in the
@@ -572,7 +576,8 @@ impl Capturer<'_> {
         let mut sent_any = false;
         loop {
             self.check()?;
-            if filled == buf.len() {
+            if buf.len() - filled < READ_MIN {
+                buf.truncate(filled);
                 if let Some(c) = counter.as_deref_mut() {
                     c.feed(&buf);
                 }

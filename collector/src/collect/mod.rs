@@ -165,8 +165,15 @@ fn run(args: Vec<OsString>) -> Result<(), Fail> {
 
     let (sink, final_path): (File, Option<PathBuf>) = match &output {
         Output::Stdout => {
-            // Write straight to fd 1 (a dup of it), not through Stdout's line buffer.
+            use std::io::IsTerminal;
             use std::os::fd::AsFd;
+            if io::stdout().is_terminal() {
+                return Err(fail(
+                    exit::USAGE,
+                    "refusing to write a gzip archive to a terminal; redirect stdout",
+                ));
+            }
+            // Write straight to fd 1 (a dup of it), not through Stdout's line buffer.
             let fd = io::stdout().as_fd().try_clone_to_owned();
             let f = fd.map_err(|e| fail(exit::OUTPUT, format!("cannot use stdout: {e}")))?;
             (File::from(f), None)

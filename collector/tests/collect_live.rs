@@ -81,6 +81,8 @@ fn processes_starting_and_exiting_during_the_walk_are_counted_not_fatal() {
     // A slowed walk (each readlink +3 ms) outlives the 30 ms processes it listed: they must be
     // counted as vanished.
     if strace_works() {
+        // This test's pid is lower than the churn's, so its 300 fds (≥ 0.9 s) are walked first.
+        let _pad = pad_fds(300);
         let out = slow_collect(3000).args(["-o", "-"]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let m = check_snapshot(&read_archive(&out.stdout));
@@ -99,6 +101,8 @@ fn interrupt(sig: &str, code: i32) {
         return;
     }
     let dir = TempDir::new("sig");
+    // At least 300 × 20 ms of walk, whatever else runs on the host.
+    let _pad = pad_fds(300);
     let target = dir.path().join("x.tar.gz");
     let tracer = slow_collect(20_000).arg("-o").arg(&target).stderr(Stdio::piped()).spawn().unwrap();
     // Wait until the collector runs and its temporary file exists, then signal it (not strace).

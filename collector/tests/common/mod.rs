@@ -149,6 +149,12 @@ pub fn strace_works() -> bool {
         .unwrap_or(false)
 }
 
+/// Opens `n` extra fds in this process so that a walk slowed per `readlink` takes a predictable
+/// minimum time even on a host with few processes (a fresh CI container).
+pub fn pad_fds(n: usize) -> Vec<std::fs::File> {
+    (0..n).map(|_| std::fs::File::open("/dev/null").unwrap()).collect()
+}
+
 /// The collector under strace, each `readlink` delayed by `micros`.
 pub fn slow_collect(micros: u32) -> Command {
     let mut c = Command::new("strace");

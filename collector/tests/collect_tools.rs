@@ -1,6 +1,10 @@
 //! The snapshot is readable by the real tools after a plain `tar xzf`:
 //! `PROC_ROOT=./proc ss -nltu` reads its tables, and netstat replayed on the extracted tree (bind
 //! mounted over /proc in a private mount namespace) prints what the live netstat printed.
+//!
+//! netstat gives a socket held by several processes to the first one its directory walk meets;
+//! real /proc lists pids and fds in ascending order. So the replay tree is copied onto a tmpfs in
+//! reverse archive order: tmpfs lists entries newest first, which gives ascending order back.
 
 mod common;
 
@@ -10,26 +14,23 @@ use std::process::Command;
 
 use common::*;
 
-fn netstat(proc_dir: Option<&Path>) -> Option<String> {
-    let out = match proc_dir {
+fn netstat(replay: Option<(&Path, &Path, &Path)>) -> Option<String> {
+    let out = match replay {
         None => Command::new("netstat").arg("-nlp").env("LC_ALL", "C").output().ok()?,
-        Some(d) => Command::new("unshare")
-            .args([
-                "-m",
-                "--propagation",
-                "private",
-                "sh",
-                "-c",
-                r#"mount --bind "$1" /proc && exec netstat -nlp"#,
-                "sh",
-            ])
-            .arg(d)
+        // (extracted tree, list of its paths in reverse archive order, empty dir for the tmpfs)
+        Some((tree, reversed, tmp)) => Command::new("unshare")
+            .args(["-m", "--propagation", "private", "sh", "-c", REPLAY, "sh"])
+            .args([tmp, tree, reversed])
             .env("LC_ALL", "C")
             .output()
             .ok()?,
     };
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+const REPLAY: &str = r#"mount -t tmpfs tmpfs "$1" &&
+    tar -C "$2" -cf - --no-recursion -T "$3" | tar -C "$1" -xf - &&
+    mount --bind "$1/proc" /proc && exec netstat -nlp"#;
 
 fn extract(dir: &Path, snap: &str) -> std::path::PathBuf {
     let x = dir.join("x");
@@ -89,7 +90,14 @@ fn netstat_replayed_on_the_extracted_tree_equals_live_netstat() {
             "{before}"
         );
         let proc_dir = extract(dir.path(), &snap);
-        let Some(replay) = netstat(Some(&proc_dir)) else {
+        let tree = proc_dir.parent().unwrap();
+        let entries = read_archive(&std::fs::read(dir.path().join(&snap)).unwrap());
+        let reversed: Vec<&str> = entries.iter().rev().map(|e| e.path.as_str()).collect();
+        let list = dir.path().join(format!("reversed{attempt}"));
+        std::fs::write(&list, reversed.join("\n") + "\n").unwrap();
+        let tmp = dir.path().join(format!("tmpfs{attempt}"));
+        std::fs::create_dir(&tmp).unwrap();
+        let Some(replay) = netstat(Some((tree, &list, &tmp))) else {
             println!("skipped: cannot bind-mount in a private mount namespace here");
             return;
         };

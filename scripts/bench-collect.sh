@@ -129,7 +129,7 @@ Re-run it to refresh this file; numbers from a shared or busy machine are noisy 
   the kernel counted $TW_BEFORE sockets in TIME_WAIT before the runs and $TW_AFTER after.
 - \`/proc/net/tcp\`: $TCP_BYTES bytes. \`cat\` reads the same /proc/net tables and sysctls procsnap
   reads ($(echo $FILES | wc -w) files); procsnap also walks every /proc/PID/fd, as netstat -p does.
-- Binary: \`$(basename "$BIN")\`, $BIN_BYTES bytes ($(awk -v b="$BIN_BYTES" 'BEGIN { printf "%.2f", b / 1048576 }') MiB).
+- Binary: \`$(basename "$BIN")\`, $BIN_BYTES bytes ($(awk -v b="$BIN_BYTES" 'BEGIN { printf "%.3f", b / 1048576 }') MiB$([ "$BIN_BYTES" -gt 1048576 ] && echo ', **over the 1 MiB budget**')).
 - Snapshot written: $SNAP_BYTES bytes. Peak RSS of \`procsnap collect\`: $RSS_KB KiB.
 - Last summary line: \`$SUMMARY\`
 

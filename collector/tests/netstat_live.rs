@@ -286,6 +286,11 @@ fn live_loopback_sockets() {
         if let Some(file) = &collected {
             assert_same("live (procsnap collect)", &before, &procsnap_netstat(file));
         }
+        eprintln!(
+            "live: attempt {attempt}: procsnap equals netstat on the snapshot directory, its .tar.gz, \
+             /proc{}",
+            if collected.is_some() { " and `procsnap collect`" } else { " (procsnap collect not built yet)" }
+        );
         drop((client, accepted, udp_conn, unix_fs, unix_abs, pending, backlog));
         drop(helpers);
         return;

@@ -1,4 +1,233 @@
-//! `procsnap report`: being written.
-pub fn main(_args: Vec<std::ffi::OsString>) -> u8 {
-    1
+//! `procsnap report SNAPSHOT [--format text|json|netstat]`: decode a snapshot with
+//! `procsnap-core` and print it. All logic lives in core; this is file handling and flags.
+
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use procsnap_core::{ByteOrder, DecodeOptions, Entry, TableKind};
+
+use crate::exit;
+
+const HELP: &str = "\
+procsnap report — explain a snapshot
+
+USAGE:
+    procsnap report SNAPSHOT [--format text|json|netstat]
+
+SNAPSHOT is a .tar.gz made by `procsnap collect`, a .tar, a directory extracted from one (or
+any directory holding proc/, or a /proc-like root such as /proc itself), a bare copy of one
+/proc/net table, or - for standard input. The kind is recognised from the content.
+
+OPTIONS:
+    -f, --format FORMAT   text (default): the story in numbers and sentences
+                          json: the whole report (schema: docs/report-json.md)
+                          netstat: exactly what `LC_ALL=C netstat -nlp` printed on that host
+        --byte-order little|big
+                          byte order of the captured host, for snapshots without a manifest
+                          (default: the manifest's, else little)
+        --table NAME      what a bare table file is when its header cannot tell
+                          (udp, udplite and raw share a header; default udp)
+        --max-bytes N     refuse archives that unpack to more than N bytes (default 1.5 GiB)
+    -h, --help            this help
+
+EXIT CODES:
+    0 success, 2 bad usage, 3 cannot read the input, 4 not a snapshot procsnap can decode,
+    5 cannot write the output
+";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+    Netstat,
+}
+
+struct Args {
+    snapshot: PathBuf,
+    format: Format,
+    options: DecodeOptions,
+}
+
+fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_args(args);
+    let mut snapshot = None;
+    let mut format = Format::Text;
+    let mut options = DecodeOptions::default();
+    while let Some(arg) = p.next().map_err(|e| e.to_string())? {
+        match arg {
+            Short('h') | Long("help") => return Ok(None),
+            Short('f') | Long("format") => {
+                format = match p.value().map_err(|e| e.to_string())?.to_str() {
+                    Some("text") => Format::Text,
+                    Some("json") => Format::Json,
+                    Some("netstat") => Format::Netstat,
+                    other => return Err(format!("unknown format {other:?}; use text, json or netstat")),
+                }
+            }
+            Long("byte-order") => {
+                options.byte_order = match p.value().map_err(|e| e.to_string())?.to_str() {
+                    Some("little") => Some(ByteOrder::Little),
+                    Some("big") => Some(ByteOrder::Big),
+                    other => return Err(format!("unknown byte order {other:?}; use little or big")),
+                }
+            }
+            Long("table") => {
+                let v = p.value().map_err(|e| e.to_string())?;
+                let name = v.to_str().unwrap_or("");
+                options.table_hint = Some(TableKind::from_file_name(name).ok_or_else(|| {
+                    format!("unknown table {name:?}; use a /proc/net file name such as raw or udplite")
+                })?);
+            }
+            Long("max-bytes") => {
+                let v = p.value().map_err(|e| e.to_string())?;
+                options.limits.max_total_bytes =
+                    v.to_str().and_then(|s| s.parse().ok()).ok_or("--max-bytes takes a number of bytes")?;
+            }
+            Value(v) if snapshot.is_none() => snapshot = Some(PathBuf::from(v)),
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    let snapshot = snapshot.ok_or("missing SNAPSHOT (a .tar.gz, .tar, directory, table file or -)")?;
+    Ok(Some(Args { snapshot, format, options }))
+}
+
+pub fn main(args: Vec<OsString>) -> u8 {
+    let args = match parse_args(args) {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            print!("{HELP}");
+            return exit::OK;
+        }
+        Err(e) => {
+            eprintln!("procsnap report: {e} (see `procsnap report --help`)");
+            return exit::USAGE;
+        }
+    };
+    let name = args.snapshot.display().to_string();
+    let decoded = if args.snapshot.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        if let Err(e) = io::stdin().lock().read_to_end(&mut buf) {
+            eprintln!("procsnap report: cannot read standard input: {e}");
+            return exit::INPUT;
+        }
+        procsnap_core::decode(&buf, &args.options)
+    } else if args.snapshot.is_dir() {
+        match read_directory(&args.snapshot) {
+            Ok(entries) => procsnap_core::decode_entries(entries, &args.options),
+            Err(e) => {
+                eprintln!("procsnap report: cannot read {name}: {e}");
+                return exit::INPUT;
+            }
+        }
+    } else {
+        match std::fs::read(&args.snapshot) {
+            Ok(bytes) => procsnap_core::decode(&bytes, &args.options),
+            Err(e) => {
+                eprintln!("procsnap report: cannot read {name}: {e}");
+                return exit::INPUT;
+            }
+        }
+    };
+    let snapshot = match decoded {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("procsnap report: {name}: {e}");
+            return exit::FORMAT;
+        }
+    };
+    let report = snapshot.report();
+    let out = match args.format {
+        Format::Netstat => procsnap_core::render::netstat_bytes(&report),
+        Format::Text => procsnap_core::render::text(&report).into_bytes(),
+        Format::Json => {
+            let mut j = procsnap_core::render::json(&report).into_bytes();
+            j.push(b'\n');
+            j
+        }
+    };
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(&out).and_then(|_| stdout.flush()) {
+        Ok(()) => exit::OK,
+        // `procsnap report x | head` is not an error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+        Err(e) => {
+            eprintln!("procsnap report: cannot write the output: {e}");
+            exit::OUTPUT
+        }
+    }
+}
+
+/// Read a snapshot directory: one holding `proc/` (extracted from an archive), or a /proc-like
+/// root itself (`/proc`, or an extracted `proc/`). Only what format v1 holds is read: tables,
+/// sysctls, socket fd links and the command lines of processes that hold sockets.
+fn read_directory(dir: &Path) -> io::Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    let proc_root = if dir.join("proc").is_dir() { dir.join("proc") } else { dir.to_path_buf() };
+    if !proc_root.join("net").is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "no proc/net directory inside: not a snapshot directory",
+        ));
+    }
+    if let Ok(m) = std::fs::read(dir.join(procsnap_core::manifest::MANIFEST_PATH)) {
+        entries.push(Entry::file(procsnap_core::manifest::MANIFEST_PATH, m));
+    }
+    let net_files = [
+        "tcp",
+        "tcp6",
+        "udp",
+        "udp6",
+        "udplite",
+        "udplite6",
+        "raw",
+        "raw6",
+        "unix",
+        "sockstat",
+        "sockstat6",
+        "snmp",
+        "netstat",
+    ];
+    for name in net_files {
+        if let Ok(data) = std::fs::read(proc_root.join("net").join(name)) {
+            entries.push(Entry::file(format!("proc/net/{name}"), data));
+        }
+    }
+    for k in procsnap_core::proc::sysctl::KNOWN.iter() {
+        let rel = k.path.strip_prefix("proc/").unwrap_or(k.path);
+        if let Ok(data) = std::fs::read(proc_root.join(rel)) {
+            entries.push(Entry::file(k.path, data));
+        }
+    }
+    let mut pids: Vec<u32> =
+        std::fs::read_dir(&proc_root)?.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
+    pids.sort_unstable();
+    for pid in pids {
+        let base = proc_root.join(pid.to_string());
+        // A process may exit while we read it, or be unreadable: skip it.
+        let Ok(fd_dir) = std::fs::read_dir(base.join("fd")) else { continue };
+        let mut fds: Vec<(u32, Vec<u8>)> = fd_dir
+            .filter_map(|e| {
+                let e = e.ok()?;
+                let fd: u32 = e.file_name().to_str()?.parse().ok()?;
+                let target = std::fs::read_link(e.path()).ok()?;
+                let target = target.into_os_string().into_encoded_bytes();
+                procsnap_core::proc::fdlink::socket_inode(&target).map(|_| (fd, target))
+            })
+            .collect();
+        if fds.is_empty() {
+            continue;
+        }
+        fds.sort_unstable();
+        for (fd, target) in fds {
+            entries.push(Entry::symlink(format!("proc/{pid}/fd/{fd}"), target));
+        }
+        for name in ["cmdline", "comm", "status"] {
+            if let Ok(data) = std::fs::read(base.join(name)) {
+                entries.push(Entry::file(format!("proc/{pid}/{name}"), data));
+            }
+        }
+    }
+    Ok(entries)
 }

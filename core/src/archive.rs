@@ -1,0 +1,327 @@
+//! The archive reader: turns the bytes of a snapshot into a list of entries.
+//!
+//! Accepts a gzip-compressed tar (the normal snapshot), a plain tar, or a bare copy of one
+//! `/proc/net` table, told apart by content, never by file name. Decompressed bytes and entry
+//! counts are limited so a gzip or tar bomb is refused instead of exhausting memory.
+
+use std::io::{self, Read};
+
+use crate::Error;
+use crate::proc::TableKind;
+
+/// Resource limits for decoding untrusted input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Total bytes after decompression (file contents, names and tar headers).
+    pub max_total_bytes: u64,
+    /// Entries in the tar (files, links, directories).
+    pub max_entries: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // 1.5 GiB holds a /proc/net/tcp of ten million rows; a server with that many sockets
+        // is already beyond what a browser tab can show. 1,000,000 entries allows ~900,000
+        // socket fds, far above real hosts, and refuses a million-entry tar bomb.
+        Limits { max_total_bytes: 1536 * 1024 * 1024, max_entries: 1_000_000 }
+    }
+}
+
+/// One entry of the archive, with its path normalised (no leading `./` or `/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub path: String,
+    pub kind: EntryKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryKind {
+    File(Vec<u8>),
+    /// A symbolic link and the raw bytes of its target (`socket:[123]`).
+    Symlink(Vec<u8>),
+    Dir,
+    /// Anything else a tar can hold (device, fifo, hard link): listed, never used.
+    Other,
+}
+
+impl Entry {
+    pub fn file(path: impl Into<String>, data: impl Into<Vec<u8>>) -> Entry {
+        Entry { path: path.into(), kind: EntryKind::File(data.into()) }
+    }
+    pub fn symlink(path: impl Into<String>, target: impl Into<Vec<u8>>) -> Entry {
+        Entry { path: path.into(), kind: EntryKind::Symlink(target.into()) }
+    }
+    /// Size in bytes of the stored content (file data or link target).
+    pub fn size(&self) -> u64 {
+        match &self.kind {
+            EntryKind::File(d) | EntryKind::Symlink(d) => d.len() as u64,
+            _ => 0,
+        }
+    }
+}
+
+/// What the input turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Container {
+    TarGz,
+    Tar,
+    /// A bare copy of one table (no manifest, no processes).
+    BareTable,
+    /// A directory read by the CLI.
+    Directory,
+}
+
+/// Progress of a decode: called often enough for a progress bar, rarely enough to be free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Progress {
+    /// Input bytes consumed so far (compressed, for a .tar.gz).
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    /// Table rows parsed so far (0 while unpacking).
+    pub rows: u64,
+}
+
+/// Called with progress; returning `false` cancels the decode with [`Error::Cancelled`].
+pub type ProgressFn<'a> = dyn FnMut(Progress) -> bool + 'a;
+
+/// Read an archive (or bare table) into entries.
+pub fn read(
+    bytes: &[u8],
+    limits: &Limits,
+    table_hint: Option<TableKind>,
+    progress: &mut ProgressFn<'_>,
+) -> Result<(Container, Vec<Entry>), Error> {
+    if bytes.is_empty() {
+        return Err(Error::Empty);
+    }
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let counted = CountingInput::new(bytes, progress);
+        let gz = flate2::read::MultiGzDecoder::new(counted);
+        let entries = read_tar(gz, limits, true)?;
+        return Ok((Container::TarGz, entries));
+    }
+    if is_tar(bytes) {
+        let counted = CountingInput::new(bytes, progress);
+        let entries = read_tar(counted, limits, false)?;
+        return Ok((Container::Tar, entries));
+    }
+    let kind = match table_hint {
+        Some(k) => k,
+        None => {
+            TableKind::detect(bytes).ok_or_else(|| Error::NotASnapshot { detail: describe_unknown(bytes) })?
+        }
+    };
+    if bytes.len() as u64 > limits.max_total_bytes {
+        return Err(Error::TooLarge { limit_bytes: limits.max_total_bytes });
+    }
+    Ok((Container::BareTable, vec![Entry::file(format!("proc/net/{}", kind.file_name()), bytes)]))
+}
+
+/// `ustar` magic at offset 257 (POSIX and GNU tars both have it).
+fn is_tar(bytes: &[u8]) -> bool {
+    bytes.len() >= 512 && &bytes[257..262] == b"ustar"
+}
+
+/// A one-phrase guess of what an unknown file is, for the error message.
+fn describe_unknown(bytes: &[u8]) -> String {
+    let known: &[(&[u8], &str)] = &[
+        (b"\x89PNG", "a PNG image"),
+        (b"%PDF", "a PDF document"),
+        (b"PK\x03\x04", "a zip archive"),
+        (b"BZh", "a bzip2 file"),
+        (b"\xfd7zXZ", "an xz file"),
+        (b"\x28\xb5\x2f\xfd", "a zstd file"),
+        (b"\x7fELF", "an executable"),
+        (b"{", "a JSON or text file"),
+    ];
+    for (magic, what) in known {
+        if bytes.starts_with(magic) {
+            return format!("this looks like {what}");
+        }
+    }
+    if std::str::from_utf8(&bytes[..bytes.len().min(4096)]).is_err() {
+        "binary data that is neither gzip nor tar".to_string()
+    } else {
+        "text whose first line is not a /proc/net table header".to_string()
+    }
+}
+
+fn read_tar<R: Read>(reader: R, limits: &Limits, gzip: bool) -> Result<Vec<Entry>, Error> {
+    let limited = LimitedReader {
+        inner: reader,
+        remaining: limits.max_total_bytes,
+        limit: limits.max_total_bytes,
+        hit: false,
+    };
+    let mut archive = tar::Archive::new(limited);
+    let iter = archive.entries().map_err(|e| tar_error(e, gzip, true))?;
+    let mut entries = Vec::new();
+    let mut first = true;
+    for item in iter {
+        let mut entry = match item {
+            Ok(e) => e,
+            Err(e) => return Err(tar_error(e, gzip, first)),
+        };
+        first = false;
+        if entries.len() as u64 >= limits.max_entries {
+            return Err(Error::TooManyEntries { limit: limits.max_entries });
+        }
+        let path = normalise_path(&entry.path_bytes());
+        let kind = match entry.header().entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                let size = entry.size();
+                if size > limits.max_total_bytes {
+                    return Err(Error::TooLarge { limit_bytes: limits.max_total_bytes });
+                }
+                // Trust the header size only up to a modest pre-allocation.
+                let mut data = Vec::with_capacity(size.min(64 << 20) as usize);
+                entry.read_to_end(&mut data).map_err(|e| tar_error(e, gzip, false))?;
+                EntryKind::File(data)
+            }
+            tar::EntryType::Symlink => {
+                let target = entry.link_name_bytes().map(|c| c.into_owned()).unwrap_or_default();
+                EntryKind::Symlink(target)
+            }
+            tar::EntryType::Directory => EntryKind::Dir,
+            _ => EntryKind::Other,
+        };
+        entries.push(Entry { path, kind });
+    }
+    strip_common_top_dir(&mut entries);
+    Ok(entries)
+}
+
+/// Map an I/O error from the tar/gzip layers to a typed error.
+fn tar_error(e: io::Error, gzip: bool, first: bool) -> Error {
+    // Our own typed errors travel inside io::Error, possibly wrapped by the tar crate.
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(s) = source {
+        if let Some(marker) = s.downcast_ref::<Marker>() {
+            return marker.0.clone();
+        }
+        if let Some(m) = s
+            .downcast_ref::<io::Error>()
+            .and_then(|ioe| ioe.get_ref())
+            .and_then(|r| r.downcast_ref::<Marker>())
+        {
+            return m.0.clone();
+        }
+        source = s.source();
+    }
+    let text = e.to_string();
+    if first && e.kind() != io::ErrorKind::UnexpectedEof {
+        let what = if gzip { "the gzip data is not a tar archive" } else { "not a valid tar archive" };
+        return Error::NotASnapshot { detail: format!("{what}: {text}") };
+    }
+    let detail = if e.kind() == io::ErrorKind::UnexpectedEof {
+        "the data ends in the middle of the archive".to_string()
+    } else if gzip && text.contains("corrupt deflate") || text.contains("invalid gzip") {
+        format!("the gzip stream is damaged: {text}")
+    } else {
+        text
+    };
+    Error::Truncated { detail }
+}
+
+/// Carries a typed error through `io::Error` (the tar and gzip layers only speak io).
+#[derive(Debug)]
+struct Marker(Error);
+impl std::fmt::Display for Marker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+impl std::error::Error for Marker {}
+
+/// Refuses to yield more than `remaining` bytes: the gzip-bomb guard.
+struct LimitedReader<R> {
+    inner: R,
+    remaining: u64,
+    limit: u64,
+    hit: bool,
+}
+
+impl<R: Read> Read for LimitedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.remaining == 0 {
+            // Only an error if there is more to read.
+            let mut probe = [0u8; 1];
+            if self.hit || self.inner.read(&mut probe)? > 0 {
+                self.hit = true;
+                return Err(io::Error::other(Marker(Error::TooLarge { limit_bytes: self.limit })));
+            }
+            return Ok(0);
+        }
+        let want = buf.len().min(self.remaining.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..want])?;
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Counts consumed input and reports progress every 1 MiB.
+struct CountingInput<'a, 'p, 'f> {
+    bytes: &'a [u8],
+    pos: usize,
+    next_report: usize,
+    progress: &'p mut ProgressFn<'f>,
+}
+
+impl<'a, 'p, 'f> CountingInput<'a, 'p, 'f> {
+    fn new(bytes: &'a [u8], progress: &'p mut ProgressFn<'f>) -> Self {
+        CountingInput { bytes, pos: 0, next_report: 0, progress }
+    }
+}
+
+impl Read for CountingInput<'_, '_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.next_report {
+            self.next_report = self.pos + (1 << 20);
+            let p = Progress { bytes_done: self.pos as u64, bytes_total: self.bytes.len() as u64, rows: 0 };
+            if !(self.progress)(p) {
+                return Err(io::Error::other(Marker(Error::Cancelled)));
+            }
+        }
+        let n = buf.len().min(self.bytes.len() - self.pos);
+        buf[..n].copy_from_slice(&self.bytes[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+fn normalise_path(raw: &[u8]) -> String {
+    let s = String::from_utf8_lossy(raw);
+    let mut p: &str = &s;
+    loop {
+        if let Some(rest) = p.strip_prefix("./") {
+            p = rest;
+        } else if let Some(rest) = p.strip_prefix('/') {
+            p = rest;
+        } else {
+            break;
+        }
+    }
+    p.trim_end_matches('/').to_string()
+}
+
+/// `tar czf s.tgz mydir` puts everything under `mydir/`: look through one such top directory.
+fn strip_common_top_dir(entries: &mut [Entry]) {
+    let at_root = |e: &Entry| {
+        e.path == crate::manifest::MANIFEST_PATH || e.path == "proc" || e.path.starts_with("proc/")
+    };
+    if entries.is_empty() || entries.iter().any(at_root) {
+        return;
+    }
+    let Some(top) = entries[0].path.split('/').next().map(str::to_string) else { return };
+    let prefix = format!("{top}/");
+    if !entries.iter().all(|e| e.path == top || e.path.starts_with(&prefix)) {
+        return;
+    }
+    if !entries.iter().any(|e| e.path.starts_with(&format!("{prefix}proc/"))) {
+        return;
+    }
+    for e in entries.iter_mut() {
+        e.path = e.path.strip_prefix(&prefix).unwrap_or("").to_string();
+    }
+}

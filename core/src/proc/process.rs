@@ -1,0 +1,69 @@
+//! `/proc/PID/cmdline`, `/proc/PID/comm` and the `Uid:` line of `/proc/PID/status`.
+
+use crate::RawText;
+
+/// Arguments of a `cmdline` file (NUL-separated, usually NUL-terminated).
+pub fn cmdline_args(data: &[u8]) -> Vec<RawText> {
+    let body = data.strip_suffix(b"\0").unwrap_or(data);
+    if body.is_empty() {
+        return Vec::new();
+    }
+    body.split(|&b| b == 0).map(|a| RawText(a.to_vec())).collect()
+}
+
+/// The program name netstat shows for a process (`prg_cache_load`): it reads at most 511 bytes
+/// of `cmdline`, takes argv\[0\] as a C string, and keeps what follows the last `/` only when
+/// argv\[0\] starts with `/`.
+pub fn netstat_program_name(cmdline: &[u8]) -> &[u8] {
+    let buf = &cmdline[..cmdline.len().min(511)];
+    let argv0 = match buf.iter().position(|&b| b == 0) {
+        Some(n) => &buf[..n],
+        None => buf,
+    };
+    if argv0.first() == Some(&b'/') {
+        let last = argv0.iter().rposition(|&b| b == b'/').unwrap_or(0);
+        &argv0[last + 1..]
+    } else {
+        argv0
+    }
+}
+
+/// `comm` without its trailing newline.
+pub fn comm(data: &[u8]) -> RawText {
+    RawText(data.strip_suffix(b"\n").unwrap_or(data).to_vec())
+}
+
+/// The real uid from the `Uid:` line of `status` (`Uid:\treal\teffective\tsaved\tfs`).
+pub fn status_uid(data: &[u8]) -> Option<u32> {
+    let text = std::str::from_utf8(data).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Uid:"))?;
+    line[4..].split_ascii_whitespace().next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn program_names_as_netstat_computes_them() {
+        assert_eq!(netstat_program_name(b"/usr/sbin/sshd\0-D\0"), b"sshd");
+        assert_eq!(netstat_program_name(b"nginx: worker process\0\0"), b"nginx: worker process");
+        assert_eq!(netstat_program_name(b"./bin/server\0"), b"./bin/server");
+        assert_eq!(netstat_program_name(b"/usr/bin/"), b"");
+        assert_eq!(netstat_program_name(b""), b"");
+        let long = [b'a'; 600];
+        assert_eq!(netstat_program_name(&long).len(), 511);
+    }
+
+    #[test]
+    fn args_comm_and_uid() {
+        let a = cmdline_args(b"/usr/sbin/sshd\0-D\0");
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[1].0, b"-D");
+        assert!(cmdline_args(b"").is_empty());
+        assert_eq!(comm(b"sshd\n").0, b"sshd");
+        let status = b"Name:\tsshd\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t1000\t1000\t1000\t1000\nGid:\t0\t0\t0\t0\n";
+        assert_eq!(status_uid(status), Some(1000));
+        assert_eq!(status_uid(b"Name:\tx\n"), None);
+    }
+}

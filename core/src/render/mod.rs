@@ -1,0 +1,23 @@
+//! Renderers: the report as netstat text, as a human summary, as JSON.
+
+pub mod addr;
+pub mod netstat;
+pub mod text;
+
+pub use netstat::netstat_bytes;
+
+/// What `LC_ALL=C netstat -nlp` would have printed, as text (invalid UTF-8 in program names or
+/// paths becomes U+FFFD; use [`netstat_bytes`] for the exact bytes).
+pub fn netstat(report: &crate::Report) -> String {
+    String::from_utf8_lossy(&netstat_bytes(report)).into_owned()
+}
+
+/// The human summary.
+pub fn text(report: &crate::Report) -> String {
+    text::render(report)
+}
+
+/// The report as pretty JSON (schema: `docs/report-json.md`).
+pub fn json(report: &crate::Report) -> String {
+    serde_json::to_string_pretty(report).expect("a Report always serialises")
+}

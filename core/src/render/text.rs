@@ -1,0 +1,124 @@
+//! The human summary: the host's story in numbers and plain sentences.
+
+use std::fmt::Write;
+
+use super::addr::netstat_endpoint;
+use crate::Report;
+use crate::analysis::cost::human_bytes;
+use crate::analysis::timewait::Side;
+
+pub fn render(r: &Report) -> String {
+    let mut o = String::new();
+    let h = &r.host;
+    let _ = writeln!(
+        o,
+        "procsnap report — {}{}",
+        h.hostname.as_deref().unwrap_or("unknown host"),
+        h.capture_start.as_deref().map(|t| format!(", captured {t}")).unwrap_or_default()
+    );
+    if let Some(k) = &h.kernel {
+        let _ = writeln!(o, "kernel {k} {}", h.arch.as_deref().unwrap_or(""));
+    }
+    if h.uid.is_some_and(|u| u != 0) {
+        let _ = writeln!(o, "captured without root (uid {}): some owners may be missing", h.uid.unwrap_or(0));
+    }
+
+    let v = &r.volume;
+    let tw = &r.time_wait;
+    let _ = writeln!(o, "\nSockets");
+    let _ = writeln!(o, "  {} Internet sockets, {} unix sockets", v.inet_rows, v.unix_rows);
+    for t in &v.by_table {
+        let states: Vec<String> = t.states.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        let _ = writeln!(o, "  {:<9} {:>9}  {}", t.table.file_name(), t.rows, states.join(", "));
+    }
+    for c in &v.kernel_vs_rows {
+        let mark = if c.kernel == c.rows { "agrees" } else { "differs" };
+        let _ = writeln!(
+            o,
+            "  kernel {:<11} {:>9}  rows {:>9} ({}; {mark})",
+            c.counter, c.kernel, c.rows, c.counted
+        );
+    }
+
+    let _ = writeln!(o, "\nListeners ({} Internet, {} unix)", r.listeners.len(), r.unix_listeners.len());
+    for l in &r.listeners {
+        let cmd = l
+            .holders
+            .first()
+            .and_then(|h| h.cmdline.as_ref())
+            .map(|c| c.iter().map(|a| a.lossy().into_owned()).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
+        let more = if l.holders.len() > 1 {
+            format!(" (+{} more holders)", l.holders.len() - 1)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            o,
+            "  {:<5} {:<23} {:<20} {}{}",
+            l.proto.netstat_proto(),
+            netstat_endpoint(&l.local_addr, l.local_port),
+            l.netstat_program.lossy(),
+            cmd,
+            more
+        );
+    }
+
+    let _ = writeln!(o, "\nTIME_WAIT");
+    let _ = writeln!(
+        o,
+        "  {} sockets, {:.1}% of {} TCP rows; about {:.0} connections closed per second (last 10 s: {:.0}/s)",
+        tw.count,
+        tw.share_of_tcp * 100.0,
+        tw.tcp_rows,
+        tw.close_rate_per_sec,
+        tw.recent_close_rate_per_sec
+    );
+    for g in tw.by_local_port.iter().take(10) {
+        let who = match (g.side, &g.listener) {
+            (Side::Server, Some(l)) => format!("server side, listener {l}"),
+            (Side::Server, None) => "server side, listener owner unknown".to_string(),
+            (Side::Client, _) => "client side (no listener on this port)".to_string(),
+        };
+        let _ = writeln!(o, "  local port {:>5}: {:>9}  {who}", g.port, g.count);
+    }
+    if !tw.by_remote_addr.items.is_empty() {
+        let top: Vec<String> =
+            tw.by_remote_addr.items.iter().take(5).map(|c| format!("{} ({})", c.key, c.count)).collect();
+        let _ = writeln!(o, "  top remote addresses: {}", top.join(", "));
+    }
+    if let Some(p) = tw.port_pressure.first() {
+        let _ = writeln!(
+            o,
+            "  busiest outgoing tuple: {} -> {}:{} uses {} of {} ephemeral ports ({:.1}%)",
+            p.local_addr,
+            p.remote_addr,
+            p.remote_port,
+            p.sockets,
+            tw.port_range.1 as u32 - tw.port_range.0 as u32 + 1,
+            p.used_ratio * 100.0
+        );
+    }
+    for s in &tw.sysctls {
+        let _ = writeln!(o, "  {} = {}  ({})", s.name, s.value, s.meaning);
+    }
+
+    let _ = writeln!(o, "\nWhy netstat -nlp is slow here");
+    for line in &r.cost.story {
+        let _ = writeln!(o, "  {line}");
+    }
+    let _ = writeln!(
+        o,
+        "  ({} read from /proc/net in {} read calls)",
+        human_bytes(r.cost.bytes_read),
+        r.cost.read_calls
+    );
+
+    if r.diagnostics.total > 0 {
+        let _ = writeln!(o, "\nProblems in the input ({})", r.diagnostics.total);
+        for d in r.diagnostics.items.iter().take(20) {
+            let _ = writeln!(o, "  {}:{}: {}", d.file, d.line, d.message);
+        }
+    }
+    o
+}

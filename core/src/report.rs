@@ -1,0 +1,105 @@
+//! The report: what the CLI prints and the viewer shows, one implementation for both.
+//!
+//! Serialised as JSON by `procsnap report --format json`; the schema is documented in
+//! `docs/report-json.md` and versioned by [`SCHEMA_VERSION`]: fields may be added within a
+//! version, never removed or renamed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{
+    cost::Cost,
+    listeners::{Listener, UnixListener},
+    timewait::TimeWait,
+    volume::Volume,
+};
+use crate::archive::Container;
+use crate::manifest::WalkStats;
+use crate::snapshot::{FileInfo, Snapshot};
+use crate::{ByteOrder, Diagnostic};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Diagnostics beyond this many are counted, not listed.
+const MAX_DIAGNOSTICS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub host: Host,
+    /// What `netstat -nlp` lists in its Internet section, in its order.
+    pub listeners: Vec<Listener>,
+    /// What `netstat -nlp` lists in its UNIX section, in its order.
+    pub unix_listeners: Vec<UnixListener>,
+    /// The unix table had an Inode column (netstat prints `-` and the inode as path otherwise).
+    pub unix_has_inode: bool,
+    pub volume: Volume,
+    pub time_wait: TimeWait,
+    pub cost: Cost,
+    pub files: Vec<FileInfo>,
+    pub walk: Option<WalkStats>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Facts about the captured host and the capture, from the manifest when there is one.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Host {
+    pub hostname: Option<String>,
+    pub kernel: Option<String>,
+    pub arch: Option<String>,
+    pub byte_order: Option<ByteOrder>,
+    pub user_hz: u32,
+    pub page_size: u32,
+    pub uid: Option<u32>,
+    pub tool: Option<String>,
+    pub format_version: Option<u32>,
+    pub capture_start: Option<String>,
+    pub capture_end: Option<String>,
+    pub capture_duration_us: Option<u64>,
+    pub container: Option<Container>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Diagnostics {
+    pub total: u64,
+    /// The first ones, in file order.
+    pub items: Vec<Diagnostic>,
+}
+
+pub(crate) fn build(s: &Snapshot) -> Report {
+    let m = s.manifest.as_ref();
+    let host = Host {
+        hostname: m.and_then(|m| m.host.hostname.clone()),
+        kernel: m.and_then(|m| m.host.kernel.clone()),
+        arch: m.and_then(|m| m.host.arch.clone()),
+        byte_order: Some(s.byte_order),
+        user_hz: s.user_hz,
+        page_size: s.page_size,
+        uid: m.and_then(|m| m.host.uid),
+        tool: m.and_then(|m| m.tool.clone()),
+        format_version: m.map(|m| m.format_version),
+        capture_start: m.and_then(|m| m.capture.start.clone()),
+        capture_end: m.and_then(|m| m.capture.end.clone()),
+        capture_duration_us: m.and_then(|m| m.capture.duration_us),
+        container: Some(s.container),
+    };
+    let (listeners, unix_listeners) = crate::analysis::listeners::build(s);
+    let volume = crate::analysis::volume::build(s);
+    let time_wait = crate::analysis::timewait::build(s, &listeners);
+    let cost = crate::analysis::cost::build(s, listeners.len() + unix_listeners.len());
+    Report {
+        schema_version: SCHEMA_VERSION,
+        host,
+        listeners,
+        unix_listeners,
+        unix_has_inode: s.unix_has_inode,
+        volume,
+        time_wait,
+        cost,
+        files: s.files.clone(),
+        walk: m.and_then(|m| m.walk.clone()),
+        diagnostics: Diagnostics {
+            total: s.diagnostics.len() as u64,
+            items: s.diagnostics.iter().take(MAX_DIAGNOSTICS).cloned().collect(),
+        },
+    }
+}

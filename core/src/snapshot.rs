@@ -1,0 +1,374 @@
+//! The decoded snapshot: every table parsed, every process and its socket fds, the manifest and
+//! the host facts the parsers needed. Built from archive entries; the report is computed from it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::archive::{Container, Entry, EntryKind, ProgressFn};
+use crate::join::Owners;
+use crate::manifest::{FORMAT_VERSION, MANIFEST_PATH, Manifest};
+use crate::proc::inet::InetSocket;
+use crate::proc::sockstat::Sockstat;
+use crate::proc::sysctl::Sysctl;
+use crate::proc::unix::UnixSocket;
+use crate::proc::{self, TableKind};
+use crate::{ByteOrder, DecodeOptions, Diagnostic, Error, Progress, RawText};
+
+/// Files up to this size keep their bytes for the viewer's raw-text view.
+const SMALL_FILE: usize = 64 * 1024;
+
+/// A process that holds at least one socket.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Process {
+    pub pid: u32,
+    /// Raw `cmdline` bytes; `None` when the snapshot has no cmdline for this pid.
+    pub cmdline: Option<RawText>,
+    pub comm: Option<RawText>,
+    pub uid: Option<u32>,
+    /// Socket fds in ascending fd order: (fd, link target).
+    pub fds: Vec<(u32, RawText)>,
+}
+
+/// One archive entry as the Files view lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    pub path: String,
+    pub kind: FileKind,
+    pub size: u64,
+    /// What the file is to procsnap.
+    pub role: FileRole,
+    /// SHA-256 of the bytes in the archive (files only; absent when hashing was skipped).
+    pub sha256: Option<String>,
+    /// SHA-256 the manifest records for it.
+    pub manifest_sha256: Option<String>,
+    /// Bytes of small files, for viewing.
+    #[serde(skip)]
+    pub content: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    File,
+    Symlink,
+    Dir,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileRole {
+    Manifest,
+    Table,
+    Counters,
+    Sysctl,
+    FdLink,
+    Process,
+    /// Kept and listed, not used (e.g. `proc/net/snmp`, or something a newer writer added).
+    Other,
+}
+
+/// Size and shape of one captured table, for the cost analysis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableFile {
+    pub kind: TableKind,
+    pub bytes: u64,
+    /// Lines including the header.
+    pub lines: u64,
+    /// `read(2)` calls a page-buffered reader (netstat's stdio) needs: the kernel returns whole
+    /// rows, at most one page per call, then one more call returns 0.
+    pub page_reads: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub container: Container,
+    pub manifest: Option<Manifest>,
+    pub byte_order: ByteOrder,
+    pub user_hz: u32,
+    pub page_size: u32,
+    /// All Internet sockets, tables in netstat's order (tcp, tcp6, udp, …), rows in file order.
+    pub inet: Vec<InetSocket>,
+    pub unix: Vec<UnixSocket>,
+    /// Whether the unix table's header has an Inode column (it has since Linux 2.2).
+    pub unix_has_inode: bool,
+    pub tables: Vec<TableFile>,
+    pub sockstat: Sockstat,
+    pub sysctls: Vec<Sysctl>,
+    /// Processes by ascending pid: the order of netstat's walk of /proc.
+    pub processes: BTreeMap<u32, Process>,
+    pub owners: Owners,
+    pub files: Vec<FileInfo>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Snapshot {
+    pub(crate) fn from_entries(
+        container: Container,
+        entries: Vec<Entry>,
+        options: &DecodeOptions,
+        progress: &mut ProgressFn<'_>,
+    ) -> Result<Snapshot, Error> {
+        let mut diagnostics = Vec::new();
+
+        // The manifest first: it carries the byte order the tables need.
+        let manifest = match entries.iter().find(|e| e.path == MANIFEST_PATH) {
+            Some(Entry { kind: EntryKind::File(data), .. }) => Some(parse_manifest(data)?),
+            _ => None,
+        };
+        let byte_order = options
+            .byte_order
+            .or_else(|| manifest.as_ref().and_then(Manifest::byte_order))
+            .unwrap_or_default();
+        let user_hz = manifest.as_ref().and_then(|m| m.host.user_hz).filter(|&hz| hz > 0).unwrap_or(100);
+        let page_size =
+            manifest.as_ref().and_then(|m| m.host.page_size).filter(|&p| p >= 512).unwrap_or(4096);
+        let recorded: BTreeMap<&str, &str> = manifest
+            .iter()
+            .flat_map(|m| m.files.iter())
+            .filter_map(|f| Some((f.path.as_str(), f.sha256.as_deref()?)))
+            .collect();
+
+        let mut table_data: BTreeMap<TableKind, &[u8]> = BTreeMap::new();
+        let mut sysctl_data: BTreeMap<&str, &[u8]> = BTreeMap::new();
+        let mut processes: BTreeMap<u32, Process> = BTreeMap::new();
+        let mut files = Vec::with_capacity(entries.len());
+
+        for entry in &entries {
+            let role = classify(entry, &mut table_data, &mut sysctl_data, &mut processes);
+            let (kind, content) = match &entry.kind {
+                EntryKind::File(d) => (FileKind::File, Some(d)),
+                EntryKind::Symlink(_) => (FileKind::Symlink, None),
+                EntryKind::Dir => (FileKind::Dir, None),
+                EntryKind::Other => (FileKind::Other, None),
+            };
+            // fd links are numerous and carry no content worth listing one by one.
+            if role == FileRole::FdLink {
+                continue;
+            }
+            files.push(FileInfo {
+                path: entry.path.clone(),
+                kind,
+                size: entry.size(),
+                role,
+                sha256: match content {
+                    Some(d) if !options.skip_hashes => Some(hex(&Sha256::digest(d))),
+                    _ => None,
+                },
+                manifest_sha256: recorded.get(entry.path.as_str()).map(|s| s.to_string()),
+                content: content.filter(|d| d.len() <= SMALL_FILE).cloned(),
+            });
+        }
+        for f in &files {
+            if let (Some(actual), Some(expected)) = (&f.sha256, &f.manifest_sha256) {
+                if !actual.eq_ignore_ascii_case(expected) {
+                    diagnostics.push(Diagnostic::new(
+                        &f.path,
+                        0,
+                        "SHA-256 differs from the manifest: the file was changed after capture",
+                    ));
+                }
+            }
+        }
+
+        let mut inet = Vec::new();
+        let mut unix = Vec::new();
+        let mut unix_has_inode = true;
+        let mut sockstat = Sockstat::new();
+        let mut tables = Vec::new();
+        for (&kind, &data) in &table_data {
+            tables.push(TableFile {
+                kind,
+                bytes: data.len() as u64,
+                lines: proc::lex::lines(data).count() as u64,
+                page_reads: page_reads(data, page_size as usize),
+            });
+            match kind {
+                TableKind::Unix => {
+                    unix_has_inode = proc::unix::header_has_inode(data);
+                    proc::unix::parse_table(data, &mut unix, &mut diagnostics);
+                }
+                TableKind::Sockstat | TableKind::Sockstat6 => {
+                    let path = format!("proc/net/{}", kind.file_name());
+                    proc::sockstat::parse(data, &path, &mut sockstat, &mut diagnostics);
+                }
+                _ => proc::inet::parse_table(data, kind, byte_order, &mut inet, &mut diagnostics),
+            }
+            let rows = (inet.len() + unix.len()) as u64;
+            if !progress(Progress { bytes_done: 0, bytes_total: 0, rows }) {
+                return Err(Error::Cancelled);
+            }
+        }
+
+        let sysctls = proc::sysctl::KNOWN
+            .iter()
+            .filter_map(|k| {
+                let data = sysctl_data.get(k.path)?;
+                Some(Sysctl {
+                    name: k.name.to_string(),
+                    value: proc::sysctl::value(data),
+                    meaning: k.meaning.to_string(),
+                })
+            })
+            .collect();
+
+        let owners = Owners::build(&processes);
+        Ok(Snapshot {
+            container,
+            manifest,
+            byte_order,
+            user_hz,
+            page_size,
+            inet,
+            unix,
+            unix_has_inode,
+            tables,
+            sockstat,
+            sysctls,
+            processes,
+            owners,
+            files,
+            diagnostics,
+        })
+    }
+
+    /// The report: every analysis, ready to render or to send to the viewer.
+    pub fn report(&self) -> crate::Report {
+        crate::report::build(self)
+    }
+
+    /// The value of a captured sysctl, by name (`net.ipv4.ip_local_port_range`).
+    pub fn sysctl(&self, name: &str) -> Option<&str> {
+        self.sysctls.iter().find(|s| s.name == name).map(|s| s.value.as_str())
+    }
+}
+
+fn parse_manifest(data: &[u8]) -> Result<Manifest, Error> {
+    let m: Manifest =
+        serde_json::from_slice(data).map_err(|e| Error::BadManifest { detail: e.to_string() })?;
+    if m.format_version > FORMAT_VERSION {
+        return Err(Error::NewerFormat { found: m.format_version, supported: FORMAT_VERSION });
+    }
+    if m.format_version == 0 {
+        return Err(Error::BadManifest { detail: "format_version is missing or 0".into() });
+    }
+    Ok(m)
+}
+
+/// Sort an entry into the snapshot's parts and say what it is.
+fn classify<'a>(
+    entry: &'a Entry,
+    tables: &mut BTreeMap<TableKind, &'a [u8]>,
+    sysctls: &mut BTreeMap<&'a str, &'a [u8]>,
+    processes: &mut BTreeMap<u32, Process>,
+) -> FileRole {
+    let path = entry.path.as_str();
+    if path == MANIFEST_PATH {
+        return FileRole::Manifest;
+    }
+    let Some(rest) = path.strip_prefix("proc/") else {
+        return FileRole::Other;
+    };
+    if let (Some(name), EntryKind::File(data)) = (rest.strip_prefix("net/"), &entry.kind) {
+        return match TableKind::from_file_name(name) {
+            Some(kind) => {
+                tables.insert(kind, data);
+                if matches!(kind, TableKind::Sockstat | TableKind::Sockstat6) {
+                    FileRole::Counters
+                } else {
+                    FileRole::Table
+                }
+            }
+            None if name == "snmp" || name == "netstat" => FileRole::Counters,
+            None => FileRole::Other,
+        };
+    }
+    if rest.starts_with("sys/") {
+        if let (Some(k), EntryKind::File(data)) =
+            (proc::sysctl::KNOWN.iter().find(|k| k.path == path), &entry.kind)
+        {
+            sysctls.insert(k.path, data);
+            return FileRole::Sysctl;
+        }
+        return FileRole::Other;
+    }
+    let mut parts = rest.split('/');
+    let (Some(pid), Some(what)) = (parts.next(), parts.next()) else {
+        return FileRole::Other;
+    };
+    let Some(pid) = parse_number(pid) else {
+        return FileRole::Other;
+    };
+    match (what, parts.next(), parts.next(), &entry.kind) {
+        ("fd", Some(fd), None, EntryKind::Symlink(target)) => match parse_number(fd) {
+            Some(fd) => {
+                let p = processes.entry(pid).or_insert_with(|| Process { pid, ..Default::default() });
+                p.fds.push((fd, RawText(target.clone())));
+                FileRole::FdLink
+            }
+            None => FileRole::Other,
+        },
+        ("fd", None, None, EntryKind::Dir) => FileRole::Process,
+        (_, None, None, EntryKind::File(data)) => {
+            let p = processes.entry(pid).or_insert_with(|| Process { pid, ..Default::default() });
+            match what {
+                "cmdline" => p.cmdline = Some(RawText(data.clone())),
+                "comm" => p.comm = Some(proc::process::comm(data)),
+                "status" => p.uid = proc::process::status_uid(data),
+                _ => return FileRole::Other,
+            }
+            FileRole::Process
+        }
+        _ => FileRole::Other,
+    }
+}
+
+fn parse_number(s: &str) -> Option<u32> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Count the `read(2)` calls a reader with a page-sized buffer makes on a seq_file: each call
+/// returns as many whole lines as fit in one page, and a last call returns 0.
+pub fn page_reads(data: &[u8], page: usize) -> u64 {
+    let mut reads = 0u64;
+    let mut used = 0usize;
+    for line in data.split_inclusive(|&b| b == b'\n') {
+        if used > 0 && used + line.len() > page {
+            reads += 1;
+            used = 0;
+        }
+        used += line.len();
+    }
+    if used > 0 {
+        reads += 1;
+    }
+    reads + 1
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_reads_pack_whole_lines() {
+        // 150-byte rows: 27 fit in a 4096-byte page.
+        let row = [b'x'; 149].iter().copied().chain([b'\n']).collect::<Vec<_>>();
+        let data: Vec<u8> = row.iter().copied().cycle().take(150 * 54).collect();
+        assert_eq!(page_reads(&data, 4096), 2 + 1);
+        assert_eq!(page_reads(b"", 4096), 1);
+    }
+}

@@ -1,0 +1,403 @@
+//! Synthetic snapshots modelled on the seed story: a web server on :81 closing its connections
+//! (so TIME_WAIT piles up on the server side), sshd, thttpd and httpd workers sharing a listening
+//! socket, and a client-side TIME_WAIT stream to a database. Used by the viewer's built-in
+//! example, the benchmarks and tests. Deterministic: the same options give the same bytes.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::net::Ipv4Addr;
+
+use sha2::{Digest, Sha256};
+
+use crate::manifest::{CaptureTimes, FORMAT_VERSION, FileRecord, HostFacts, Manifest, WalkStats};
+
+/// The kernel pads every line of /proc/net/tcp (header too) to 149 characters.
+const TCP_LINE: usize = 149;
+pub const TCP_HEADER: &str =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+
+#[derive(Debug, Clone)]
+pub struct SeedStory {
+    /// TIME_WAIT sockets on the web server's port 81 (server side).
+    pub server_time_wait: usize,
+    /// TIME_WAIT sockets from this host to its database (client side).
+    pub client_time_wait: usize,
+    pub established: usize,
+    pub seed: u64,
+}
+
+impl Default for SeedStory {
+    fn default() -> Self {
+        SeedStory { server_time_wait: 92_000, client_time_wait: 8_000, established: 400, seed: 81 }
+    }
+}
+
+/// xorshift64*: small, fast, deterministic; quality is irrelevant here.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// An IPv4 address as a little-endian host prints it in /proc/net.
+fn le_hex(ip: Ipv4Addr) -> u32 {
+    u32::from_le_bytes(ip.octets())
+}
+
+fn push_padded(out: &mut String, line: &str) {
+    out.push_str(line);
+    for _ in line.len()..TCP_LINE {
+        out.push(' ');
+    }
+    out.push('\n');
+}
+
+struct TcpTable {
+    text: String,
+    sl: usize,
+}
+
+impl TcpTable {
+    fn new(rows: usize) -> TcpTable {
+        let mut text = String::with_capacity((rows + 1) * (TCP_LINE + 1));
+        push_padded(&mut text, TCP_HEADER);
+        TcpTable { text, sl: 0 }
+    }
+    #[allow(clippy::too_many_arguments)]
+    fn full(&mut self, l: (Ipv4Addr, u16), r: (Ipv4Addr, u16), st: u8, rxq: u32, uid: u32, inode: u64) {
+        let line = format!(
+            "{:4}: {:08X}:{:04X} {:08X}:{:04X} {:02X} {:08X}:{:08X} 00:00000000 00000000 {:5} {:8} {} 1 0000000000000000 100 0 0 10 0",
+            self.sl,
+            le_hex(l.0),
+            l.1,
+            le_hex(r.0),
+            r.1,
+            st,
+            0,
+            rxq,
+            uid,
+            0,
+            inode
+        );
+        push_padded(&mut self.text, &line);
+        self.sl += 1;
+    }
+    fn time_wait(&mut self, l: (Ipv4Addr, u16), r: (Ipv4Addr, u16), ticks: u32) {
+        let mut line = String::with_capacity(TCP_LINE);
+        let _ = write!(
+            line,
+            "{:4}: {:08X}:{:04X} {:08X}:{:04X} 06 00000000:00000000 03:{:08X} 00000000     0        0 0 3 0000000000000000",
+            self.sl,
+            le_hex(l.0),
+            l.1,
+            le_hex(r.0),
+            r.1,
+            ticks
+        );
+        push_padded(&mut self.text, &line);
+        self.sl += 1;
+    }
+}
+
+/// A `/proc/net/tcp` of `rows` rows, `time_wait_share` of them TIME_WAIT, the rest ESTABLISHED,
+/// plus two listeners: the input of the parser benchmarks.
+pub fn tcp_table(rows: usize, time_wait_share: f64, seed: u64) -> Vec<u8> {
+    let mut rng = Rng(seed | 1);
+    let mut t = TcpTable::new(rows);
+    let server = Ipv4Addr::new(10, 0, 0, 5);
+    t.full((Ipv4Addr::UNSPECIFIED, 22), (Ipv4Addr::UNSPECIFIED, 0), 0x0A, 0, 0, 1001);
+    t.full((Ipv4Addr::UNSPECIFIED, 81), (Ipv4Addr::UNSPECIFIED, 0), 0x0A, 0, 0, 1002);
+    for _ in 2..rows {
+        let client = Ipv4Addr::from(0x0A40_0000 | rng.below(1 << 16) as u32);
+        let cport = 32768 + rng.below(28232) as u16;
+        if (rng.below(1_000_000) as f64) < time_wait_share * 1_000_000.0 {
+            t.time_wait((server, 81), (client, cport), rng.below(6000) as u32);
+        } else {
+            t.full((server, 81), (client, cport), 0x01, 0, 0, 100_000 + rng.below(1 << 20));
+        }
+    }
+    t.text.into_bytes()
+}
+
+struct Proc {
+    pid: u32,
+    cmdline: &'static [u8],
+    comm: &'static str,
+    uid: u32,
+    fds: Vec<(u32, u64)>,
+}
+
+/// The example snapshot as `.tar.gz` bytes.
+pub fn seed_story(o: &SeedStory) -> Vec<u8> {
+    let mut rng = Rng(o.seed | 1);
+    let server = Ipv4Addr::new(10, 0, 0, 5);
+    let db = Ipv4Addr::new(10, 0, 1, 20);
+    let any = Ipv4Addr::UNSPECIFIED;
+
+    // Listening sockets and their owners.
+    let (ssh4, ssh6, thttpd, httpd80, httpd443, chrony4, chrony6) =
+        (12960, 12962, 15001, 15100, 15101, 9001, 9002);
+    let mut procs = vec![
+        Proc { pid: 1, cmdline: b"/sbin/init\0", comm: "systemd", uid: 0, fds: vec![(45, 8001), (46, 8002)] },
+        Proc {
+            pid: 2983,
+            cmdline: b"/usr/sbin/sshd\0-D\0",
+            comm: "sshd",
+            uid: 0,
+            fds: vec![(3, ssh4), (4, ssh6)],
+        },
+        Proc {
+            pid: 3100,
+            cmdline: b"/usr/sbin/thttpd\0-p\081\0-d\0/var/www\0",
+            comm: "thttpd",
+            uid: 33,
+            fds: vec![(3, thttpd)],
+        },
+        Proc {
+            pid: 3200,
+            cmdline: b"/usr/sbin/httpd\0-DFOREGROUND\0",
+            comm: "httpd",
+            uid: 0,
+            fds: vec![(3, httpd80), (4, httpd443)],
+        },
+        Proc {
+            pid: 812,
+            cmdline: b"/usr/sbin/chronyd\0-F\0-1\0",
+            comm: "chronyd",
+            uid: 102,
+            fds: vec![(5, chrony4), (6, chrony6)],
+        },
+    ];
+    for w in 0..4 {
+        procs.push(Proc {
+            pid: 3201 + w,
+            cmdline: b"/usr/sbin/httpd\0-DFOREGROUND\0",
+            comm: "httpd",
+            uid: 48,
+            fds: vec![(3, httpd80), (4, httpd443)],
+        });
+    }
+
+    let mut tcp = TcpTable::new(8 + o.server_time_wait + o.client_time_wait + o.established);
+    tcp.full((any, 22), (any, 0), 0x0A, 0, 0, ssh4);
+    tcp.full((any, 81), (any, 0), 0x0A, 3, 33, thttpd);
+    tcp.full((any, 80), (any, 0), 0x0A, 0, 0, httpd80);
+    tcp.full((any, 443), (any, 0), 0x0A, 0, 0, httpd443);
+    tcp.full((Ipv4Addr::LOCALHOST, 25), (any, 0), 0x0A, 0, 0, 0);
+    let mut tw_left = (o.server_time_wait, o.client_time_wait, o.established);
+    let mut inode = 200_000u64;
+    while tw_left != (0, 0, 0) {
+        let pick = rng.below((tw_left.0 + tw_left.1 + tw_left.2) as u64) as usize;
+        let ticks = rng.below(6000) as u32;
+        if pick < tw_left.0 {
+            // Clients from a few networks, most from one busy proxy range.
+            let client = if rng.below(3) == 0 {
+                Ipv4Addr::from(0xC0A8_0000 | rng.below(1 << 12) as u32)
+            } else {
+                Ipv4Addr::new(203, 0, 113, 10 + rng.below(8) as u8)
+            };
+            tcp.time_wait((server, 81), (client, 1024 + rng.below(64511) as u16), ticks);
+            tw_left.0 -= 1;
+        } else if pick < tw_left.0 + tw_left.1 {
+            tcp.time_wait((server, 32768 + rng.below(28232) as u16), (db, 3306), ticks);
+            tw_left.1 -= 1;
+        } else {
+            inode += 1;
+            let client = Ipv4Addr::new(203, 0, 113, 10 + rng.below(8) as u8);
+            tcp.full((server, 80), (client, 1024 + rng.below(64511) as u16), 0x01, 0, 48, inode);
+            let worker = 5 + (inode % 4) as usize;
+            let fd = 10 + procs[worker].fds.len() as u32;
+            procs[worker].fds.push((fd, inode));
+            tw_left.2 -= 1;
+        }
+    }
+
+    let tcp6 = {
+        let mut s = String::new();
+        s.push_str("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n");
+        let _ = writeln!(
+            s,
+            "   0: 00000000000000000000000000000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 {ssh6} 1 0000000000000000 100 0 0 10 0"
+        );
+        s
+    };
+    let udp = format!(
+        "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops             \n  {:3}: 0100007F:0143 00000000:0000 07 00000000:00000000 00:00000000 00000000   102        0 {chrony4} 2 0000000000000000 0           \n",
+        123
+    );
+    let udp6 = format!(
+        "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n  123: 00000000000000000000000001000000:0143 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000   102        0 {chrony6} 2 0000000000000000 0\n"
+    );
+    let unix = "Num       RefCount Protocol Flags    Type St Inode Path\n\
+0000000000000000: 00000002 00000000 00010000 0001 01 8001 /run/systemd/private\n\
+0000000000000000: 00000002 00000000 00010000 0005 01 8002 /run/systemd/notify\n\
+0000000000000000: 00000003 00000000 00000000 0001 03 8003\n"
+        .to_string();
+    let server_tw = o.server_time_wait + o.client_time_wait;
+    let sockstat = format!(
+        "sockets: used 1040\nTCP: inuse {} orphan 0 tw {} alloc {} mem 37\nUDP: inuse 1 mem 2\nUDPLITE: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n",
+        5 + o.established,
+        server_tw,
+        6 + o.established
+    );
+    let sockstat6 =
+        "TCP6: inuse 1\nUDP6: inuse 1\nUDPLITE6: inuse 0\nRAW6: inuse 0\nFRAG6: inuse 0 memory 0\n"
+            .to_string();
+
+    let mut files: Vec<(String, Vec<u8>, u64)> = vec![
+        ("proc/net/tcp".into(), tcp.text.into_bytes(), 0),
+        ("proc/net/tcp6".into(), tcp6.into_bytes(), 0),
+        ("proc/net/udp".into(), udp.into_bytes(), 0),
+        ("proc/net/udp6".into(), udp6.into_bytes(), 0),
+        ("proc/net/unix".into(), unix.into_bytes(), 0),
+        ("proc/net/sockstat".into(), sockstat.into_bytes(), 0),
+        ("proc/net/sockstat6".into(), sockstat6.into_bytes(), 0),
+        ("proc/sys/net/ipv4/tcp_fin_timeout".into(), b"60\n".to_vec(), 0),
+        ("proc/sys/net/ipv4/tcp_tw_reuse".into(), b"2\n".to_vec(), 0),
+        ("proc/sys/net/ipv4/tcp_max_tw_buckets".into(), b"262144\n".to_vec(), 0),
+        ("proc/sys/net/ipv4/ip_local_port_range".into(), b"32768\t60999\n".to_vec(), 0),
+        ("proc/sys/net/ipv4/tcp_timestamps".into(), b"1\n".to_vec(), 0),
+        ("proc/sys/net/core/somaxconn".into(), b"4096\n".to_vec(), 0),
+    ];
+    // Kernel time to generate the text: about 1 µs per 150-byte row on a busy old server.
+    for f in files.iter_mut() {
+        f.2 = 20 + f.1.len() as u64 / 150;
+    }
+    procs.sort_by_key(|p| p.pid);
+    for p in &procs {
+        let status = format!(
+            "Name:\t{}\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t{pid}\nPid:\t{pid}\nUid:\t{u}\t{u}\t{u}\t{u}\n",
+            p.comm,
+            pid = p.pid,
+            u = p.uid
+        );
+        files.push((format!("proc/{}/cmdline", p.pid), p.cmdline.to_vec(), 15));
+        files.push((format!("proc/{}/comm", p.pid), format!("{}\n", p.comm).into_bytes(), 10));
+        files.push((format!("proc/{}/status", p.pid), status.into_bytes(), 20));
+    }
+
+    let socket_links: u64 = procs.iter().map(|p| p.fds.len() as u64).sum();
+    let manifest = Manifest {
+        format: Some("procsnap".into()),
+        format_version: FORMAT_VERSION,
+        tool: Some(format!("procsnap-core synth {}", env!("CARGO_PKG_VERSION"))),
+        host: HostFacts {
+            hostname: Some("web81.example".into()),
+            kernel: Some("3.10.0-1160.el7.x86_64".into()),
+            arch: Some("x86_64".into()),
+            byte_order: Some("little".into()),
+            user_hz: Some(100),
+            page_size: Some(4096),
+            uid: Some(0),
+        },
+        capture: CaptureTimes {
+            start: Some("2026-11-27T03:00:00.000Z".into()),
+            end: Some("2026-11-27T03:00:00.180Z".into()),
+            duration_us: Some(180_000),
+        },
+        files: files
+            .iter()
+            .map(|(path, data, micros)| FileRecord {
+                path: path.clone(),
+                bytes: Some(data.len() as u64),
+                reads: Some(1 + data.len() as u64 / (256 * 1024)),
+                micros: Some(*micros),
+                sha256: Some(crate::snapshot::hex(&Sha256::digest(data))),
+            })
+            .collect(),
+        walk: Some(WalkStats {
+            pids_seen: 187,
+            pids_unreadable: 0,
+            pids_vanished: 1,
+            fds_read: 2_412 + socket_links,
+            socket_links,
+            micros: Some(9_500),
+        }),
+    };
+
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut tar = tar::Builder::new(gz);
+    let add_file = |tar: &mut tar::Builder<_>, path: &str, data: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o444);
+        h.set_mtime(1_795_662_000);
+        h.set_entry_type(tar::EntryType::Regular);
+        tar.append_data(&mut h, path, data).expect("writing to memory");
+    };
+    for (path, data, _) in &files {
+        add_file(&mut tar, path, data);
+    }
+    for p in &procs {
+        for (fd, inode) in &p.fds {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(0);
+            h.set_mode(0o700);
+            h.set_mtime(1_795_662_000);
+            h.set_entry_type(tar::EntryType::Symlink);
+            tar.append_link(&mut h, format!("proc/{}/fd/{fd}", p.pid), format!("socket:[{inode}]"))
+                .expect("writing to memory");
+        }
+    }
+    let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
+    add_file(&mut tar, crate::manifest::MANIFEST_PATH, &json);
+    let gz = tar.into_inner().expect("writing to memory");
+    let mut gz_out = gz.finish().expect("writing to memory");
+    gz_out.flush().ok();
+    gz_out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_decodes_to_the_story() {
+        let bytes =
+            seed_story(&SeedStory { server_time_wait: 900, client_time_wait: 100, established: 20, seed: 1 });
+        let snap = crate::decode(&bytes, &Default::default()).unwrap();
+        assert!(snap.diagnostics.is_empty(), "{:?}", snap.diagnostics);
+        let r = snap.report();
+        assert_eq!(r.time_wait.count, 1000);
+        let top = &r.time_wait.by_local_port[0];
+        assert_eq!((top.port, top.count), (81, 900));
+        assert_eq!(top.listener.as_deref(), Some("3100/thttpd"));
+        let listeners: Vec<_> =
+            r.listeners.iter().map(|l| (l.local_port, l.netstat_program.lossy().into_owned())).collect();
+        assert!(listeners.contains(&(22, "2983/sshd".into())));
+        // httpd's listening socket is shared by the master and four workers; netstat names the master.
+        let http = r.listeners.iter().find(|l| l.local_port == 80).unwrap();
+        assert_eq!(http.netstat_program.as_bytes(), b"3200/httpd");
+        assert_eq!(http.holders.len(), 5);
+        assert!(
+            r.files.iter().filter(|f| f.manifest_sha256.is_some()).all(|f| f.sha256 == f.manifest_sha256)
+        );
+        assert!(r.files.iter().filter(|f| f.manifest_sha256.is_some()).count() > 10);
+        let tw_check = r.volume.kernel_vs_rows.iter().find(|c| c.counter == "TCP tw").unwrap();
+        assert_eq!(tw_check.kernel, tw_check.rows);
+    }
+
+    #[test]
+    fn tcp_table_has_the_requested_rows() {
+        let t = tcp_table(1000, 0.9, 7);
+        assert_eq!(t.len(), 1000 * 150 + 150);
+        let mut rows = Vec::new();
+        let mut d = Vec::new();
+        crate::proc::inet::parse_table(
+            &t,
+            crate::TableKind::Tcp,
+            crate::ByteOrder::Little,
+            &mut rows,
+            &mut d,
+        );
+        assert!(d.is_empty());
+        assert_eq!(rows.len(), 1000);
+    }
+}

@@ -14,7 +14,7 @@ use crate::components::{
 use crate::protocol::{
     JobId, OpenError, Opened, ProgressMsg, Request, Response, RowPage, RowQuery, PROGRESS_CHANNEL,
 };
-use crate::report::Report;
+use procsnap_core::Report;
 
 /// Where the bytes of a snapshot come from.
 #[derive(Debug, Clone, PartialEq)]

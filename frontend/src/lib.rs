@@ -12,4 +12,4 @@ pub mod engine;
 pub mod format;
 pub mod loader;
 pub mod protocol;
-pub mod report;
+

@@ -49,6 +49,8 @@ pub struct Opened {
     pub report_json: String,
     /// `netstat -nlp` as it would have printed on the host.
     pub netstat: String,
+    /// The plain-text summary (`procsnap report --format text`).
+    pub text: String,
     /// Total socket rows available for paging.
     pub rows: u64,
     /// Milliseconds the worker spent decoding (wall clock in the worker).

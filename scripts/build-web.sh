@@ -10,8 +10,7 @@ export PATH="$PWD/e2e/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 mode=(--release)
 [ "${1:-}" = "--dev" ] && mode=()
 
-# Trunk honours NO_COLOR; keep logs readable in CI.
-NO_COLOR=1 trunk build "${mode[@]}" --offline
+trunk build "${mode[@]}" --offline
 
 total=0
 echo "dist/ (gzip -9):"

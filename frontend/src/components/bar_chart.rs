@@ -23,7 +23,7 @@ pub struct BarChartProps {
 }
 
 const ROW_H: f64 = 22.0;
-const LABEL_W: f64 = 210.0;
+const LABEL_W: f64 = 250.0;
 const WIDTH: f64 = 640.0;
 const VALUE_W: f64 = 90.0;
 
@@ -49,7 +49,7 @@ pub fn BarChart(props: &BarChartProps) -> Html {
                             <g class={classes!("bar", b.accent.then_some("accent"))}>
                                 <title>{title}</title>
                                 <text class="bar-label" x={(LABEL_W - 6.0).to_string()} y={(y + 15.0).to_string()} text-anchor="end">
-                                    {truncate(&b.label, 20)}
+                                    {truncate(&b.label, 28)}
                                     if !b.note.is_empty() {
                                         <tspan class="bar-note">{format!(" {}", truncate(&b.note, 12))}</tspan>
                                     }

@@ -26,7 +26,6 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
             </li>
         }
     };
-    let slowdown = if c.rows_shown > 0 { c.rows_parsed / c.rows_shown.max(1) } else { c.rows_parsed };
     html! {
         <div class="overview">
             <ul class="figures">
@@ -50,9 +49,6 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
             <section class="story card" id="cost">
                 <h2>{"Why netstat -nlp is slow here"}</h2>
                 { for c.story.iter().map(|s| html!{ <p>{s}</p> }) }
-                <p>{format!(
-                    "In short: {} rows parsed for every row printed. `ss -nlt` asks the kernel for listening sockets only ({} rows), and the TIME_WAIT count alone is in /proc/net/sockstat ({} bytes).",
-                    thousands(slowdown), thousands(c.ss_rows), thousands(c.sockstat_bytes))}</p>
                 <div class="table-wrap">
                     <table class="data" id="cost-files">
                         <thead><tr><th>{"File netstat reads"}</th><th class="num">{"Bytes"}</th><th class="num">{"Rows"}</th>

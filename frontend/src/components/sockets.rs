@@ -109,12 +109,12 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
             <form class="filters" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
                 <label>{"Protocol "}
                     <select id="f-proto" onchange={on_proto}>
-                        { for PROTOS.iter().map(|p| html!{ <option value={*p}>{ if p.is_empty() { "any" } else { p } }</option> }) }
+                        { for PROTOS.iter().map(|p| html!{ <option value={*p} selected={query.proto == *p}>{ if p.is_empty() { "any" } else { p } }</option> }) }
                     </select>
                 </label>
                 <label>{"State "}
                     <select id="f-state" onchange={on_state}>
-                        { for STATES.iter().map(|s| html!{ <option value={*s}>{ if s.is_empty() { "any" } else { s } }</option> }) }
+                        { for STATES.iter().map(|s| html!{ <option value={*s} selected={query.state == *s}>{ if s.is_empty() { "any" } else { s } }</option> }) }
                     </select>
                 </label>
                 <label>{"Address "}<input id="f-addr" type="search" placeholder="10.0.0.5" onchange={on_addr} /></label>

@@ -162,7 +162,7 @@ pub fn main(args: Vec<OsString>) -> u8 {
 /// Read a snapshot directory: one holding `proc/` (extracted from an archive), or a /proc-like
 /// root itself (`/proc`, or an extracted `proc/`). Only what format v1 holds is read: tables,
 /// sysctls, socket fd links and the command lines of processes that hold sockets.
-fn read_directory(dir: &Path) -> io::Result<Vec<Entry>> {
+fn read_directory(dir: &Path) -> io::Result<Vec<Entry<'static>>> {
     let mut entries = Vec::new();
     let proc_root = if dir.join("proc").is_dir() { dir.join("proc") } else { dir.to_path_buf() };
     if !proc_root.join("net").is_dir() {

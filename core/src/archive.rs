@@ -4,6 +4,7 @@
 //! `/proc/net` table, told apart by content, never by file name. Decompressed bytes and entry
 //! counts are limited so a gzip or tar bomb is refused instead of exhausting memory.
 
+use std::borrow::Cow;
 use std::io::{self, Read};
 
 use crate::Error;
@@ -27,16 +28,17 @@ impl Default for Limits {
     }
 }
 
-/// One entry of the archive, with its path normalised (no leading `./` or `/`).
+/// One entry of the archive, with its path normalised (no leading `./` or `/`). File data is
+/// borrowed from the input when it can be (a bare table), so a large table is never copied.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub struct Entry<'a> {
     pub path: String,
-    pub kind: EntryKind,
+    pub kind: EntryKind<'a>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EntryKind {
-    File(Vec<u8>),
+pub enum EntryKind<'a> {
+    File(Cow<'a, [u8]>),
     /// A symbolic link and the raw bytes of its target (`socket:[123]`).
     Symlink(Vec<u8>),
     Dir,
@@ -44,17 +46,18 @@ pub enum EntryKind {
     Other,
 }
 
-impl Entry {
-    pub fn file(path: impl Into<String>, data: impl Into<Vec<u8>>) -> Entry {
+impl<'a> Entry<'a> {
+    pub fn file(path: impl Into<String>, data: impl Into<Cow<'a, [u8]>>) -> Entry<'a> {
         Entry { path: path.into(), kind: EntryKind::File(data.into()) }
     }
-    pub fn symlink(path: impl Into<String>, target: impl Into<Vec<u8>>) -> Entry {
+    pub fn symlink(path: impl Into<String>, target: impl Into<Vec<u8>>) -> Entry<'a> {
         Entry { path: path.into(), kind: EntryKind::Symlink(target.into()) }
     }
     /// Size in bytes of the stored content (file data or link target).
     pub fn size(&self) -> u64 {
         match &self.kind {
-            EntryKind::File(d) | EntryKind::Symlink(d) => d.len() as u64,
+            EntryKind::File(d) => d.len() as u64,
+            EntryKind::Symlink(t) => t.len() as u64,
             _ => 0,
         }
     }
@@ -86,12 +89,12 @@ pub struct Progress {
 pub type ProgressFn<'a> = dyn FnMut(Progress) -> bool + 'a;
 
 /// Read an archive (or bare table) into entries.
-pub fn read(
-    bytes: &[u8],
+pub fn read<'a>(
+    bytes: &'a [u8],
     limits: &Limits,
     table_hint: Option<TableKind>,
     progress: &mut ProgressFn<'_>,
-) -> Result<(Container, Vec<Entry>), Error> {
+) -> Result<(Container, Vec<Entry<'a>>), Error> {
     if bytes.is_empty() {
         return Err(Error::Empty);
     }
@@ -147,7 +150,7 @@ fn describe_unknown(bytes: &[u8]) -> String {
     }
 }
 
-fn read_tar<R: Read>(reader: R, limits: &Limits, gzip: bool) -> Result<Vec<Entry>, Error> {
+fn read_tar<R: Read>(reader: R, limits: &Limits, gzip: bool) -> Result<Vec<Entry<'static>>, Error> {
     let limited = LimitedReader {
         inner: reader,
         remaining: limits.max_total_bytes,
@@ -177,7 +180,7 @@ fn read_tar<R: Read>(reader: R, limits: &Limits, gzip: bool) -> Result<Vec<Entry
                 // Trust the header size only up to a modest pre-allocation.
                 let mut data = Vec::with_capacity(size.min(64 << 20) as usize);
                 entry.read_to_end(&mut data).map_err(|e| tar_error(e, gzip, false))?;
-                EntryKind::File(data)
+                EntryKind::File(Cow::Owned(data))
             }
             tar::EntryType::Symlink => {
                 let target = entry.link_name_bytes().map(|c| c.into_owned()).unwrap_or_default();
@@ -188,6 +191,10 @@ fn read_tar<R: Read>(reader: R, limits: &Limits, gzip: bool) -> Result<Vec<Entry
         };
         entries.push(Entry { path, kind });
     }
+    // Read to the end of the stream: a gzip trailer (CRC and length) that is missing or wrong
+    // means the file was cut or damaged even when the tar part is whole.
+    let mut rest = archive.into_inner();
+    io::copy(&mut rest, &mut io::sink()).map_err(|e| tar_error(e, gzip, false))?;
     strip_common_top_dir(&mut entries);
     Ok(entries)
 }
@@ -306,8 +313,8 @@ fn normalise_path(raw: &[u8]) -> String {
 }
 
 /// `tar czf s.tgz mydir` puts everything under `mydir/`: look through one such top directory.
-fn strip_common_top_dir(entries: &mut [Entry]) {
-    let at_root = |e: &Entry| {
+fn strip_common_top_dir(entries: &mut [Entry<'_>]) {
+    let at_root = |e: &Entry<'_>| {
         e.path == crate::manifest::MANIFEST_PATH || e.path == "proc" || e.path.starts_with("proc/")
     };
     if entries.is_empty() || entries.iter().any(at_root) {

@@ -1,6 +1,6 @@
 //! The join: socket inode → every process and fd holding it, and netstat's owner among them.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 

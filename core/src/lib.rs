@@ -91,6 +91,6 @@ pub fn decode_with_progress(
 }
 
 /// Decode entries gathered by the caller (the CLI reads an extracted directory this way).
-pub fn decode_entries(entries: Vec<Entry>, options: &DecodeOptions) -> Result<Snapshot, Error> {
+pub fn decode_entries(entries: Vec<Entry<'_>>, options: &DecodeOptions) -> Result<Snapshot, Error> {
     Snapshot::from_entries(Container::Directory, entries, options, &mut |_| true)
 }

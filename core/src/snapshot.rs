@@ -107,7 +107,7 @@ pub struct Snapshot {
 impl Snapshot {
     pub(crate) fn from_entries(
         container: Container,
-        entries: Vec<Entry>,
+        entries: Vec<Entry<'_>>,
         options: &DecodeOptions,
         progress: &mut ProgressFn<'_>,
     ) -> Result<Snapshot, Error> {
@@ -153,12 +153,13 @@ impl Snapshot {
                 kind,
                 size: entry.size(),
                 role,
-                sha256: match content {
-                    Some(d) if !options.skip_hashes => Some(hex(&Sha256::digest(d))),
+                // Hashing is for verification: only worth its time where the manifest has a hash.
+                sha256: match (content, recorded.get(entry.path.as_str())) {
+                    (Some(d), Some(_)) if !options.skip_hashes => Some(hex(&Sha256::digest(d))),
                     _ => None,
                 },
                 manifest_sha256: recorded.get(entry.path.as_str()).map(|s| s.to_string()),
-                content: content.filter(|d| d.len() <= SMALL_FILE).cloned(),
+                content: content.filter(|d| d.len() <= SMALL_FILE).map(|d| d.to_vec()),
             });
         }
         for f in &files {
@@ -178,24 +179,26 @@ impl Snapshot {
         let mut unix_has_inode = true;
         let mut sockstat = Sockstat::new();
         let mut tables = Vec::new();
+        let page = page_size as usize;
         for (&kind, &data) in &table_data {
-            tables.push(TableFile {
-                kind,
-                bytes: data.len() as u64,
-                lines: proc::lex::lines(data).count() as u64,
-                page_reads: page_reads(data, page_size as usize),
-            });
-            match kind {
+            let stats = match kind {
                 TableKind::Unix => {
                     unix_has_inode = proc::unix::header_has_inode(data);
-                    proc::unix::parse_table(data, &mut unix, &mut diagnostics);
+                    proc::unix::parse_table(data, page, &mut unix, &mut diagnostics)
                 }
                 TableKind::Sockstat | TableKind::Sockstat6 => {
                     let path = format!("proc/net/{}", kind.file_name());
                     proc::sockstat::parse(data, &path, &mut sockstat, &mut diagnostics);
+                    proc::lex::scan(data, page, |_, _| {})
                 }
-                _ => proc::inet::parse_table(data, kind, byte_order, &mut inet, &mut diagnostics),
-            }
+                _ => proc::inet::parse_table(data, kind, byte_order, page, &mut inet, &mut diagnostics),
+            };
+            tables.push(TableFile {
+                kind,
+                bytes: data.len() as u64,
+                lines: stats.lines,
+                page_reads: stats.page_reads,
+            });
             let rows = (inet.len() + unix.len()) as u64;
             if !progress(Progress { bytes_done: 0, bytes_total: 0, rows }) {
                 return Err(Error::Cancelled);
@@ -259,7 +262,7 @@ fn parse_manifest(data: &[u8]) -> Result<Manifest, Error> {
 
 /// Sort an entry into the snapshot's parts and say what it is.
 fn classify<'a>(
-    entry: &'a Entry,
+    entry: &'a Entry<'_>,
     tables: &mut BTreeMap<TableKind, &'a [u8]>,
     sysctls: &mut BTreeMap<&'a str, &'a [u8]>,
     processes: &mut BTreeMap<u32, Process>,
@@ -314,7 +317,7 @@ fn classify<'a>(
         (_, None, None, EntryKind::File(data)) => {
             let p = processes.entry(pid).or_insert_with(|| Process { pid, ..Default::default() });
             match what {
-                "cmdline" => p.cmdline = Some(RawText(data.clone())),
+                "cmdline" => p.cmdline = Some(RawText(data.to_vec())),
                 "comm" => p.comm = Some(proc::process::comm(data)),
                 "status" => p.uid = proc::process::status_uid(data),
                 _ => return FileRole::Other,
@@ -332,24 +335,6 @@ fn parse_number(s: &str) -> Option<u32> {
     s.parse().ok()
 }
 
-/// Count the `read(2)` calls a reader with a page-sized buffer makes on a seq_file: each call
-/// returns as many whole lines as fit in one page, and a last call returns 0.
-pub fn page_reads(data: &[u8], page: usize) -> u64 {
-    let mut reads = 0u64;
-    let mut used = 0usize;
-    for line in data.split_inclusive(|&b| b == b'\n') {
-        if used > 0 && used + line.len() > page {
-            reads += 1;
-            used = 0;
-        }
-        used += line.len();
-    }
-    if used > 0 {
-        reads += 1;
-    }
-    reads + 1
-}
-
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(bytes.len() * 2);
@@ -357,18 +342,4 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn page_reads_pack_whole_lines() {
-        // 150-byte rows: 27 fit in a 4096-byte page.
-        let row = [b'x'; 149].iter().copied().chain([b'\n']).collect::<Vec<_>>();
-        let data: Vec<u8> = row.iter().copied().cycle().take(150 * 54).collect();
-        assert_eq!(page_reads(&data, 4096), 2 + 1);
-        assert_eq!(page_reads(b"", 4096), 1);
-    }
 }

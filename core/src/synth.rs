@@ -394,6 +394,7 @@ mod tests {
             &t,
             crate::TableKind::Tcp,
             crate::ByteOrder::Little,
+            4096,
             &mut rows,
             &mut d,
         );

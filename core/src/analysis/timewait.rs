@@ -6,7 +6,9 @@
 //! otherwise the socket was an outgoing connection (client side).
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::IpAddr;
+
+use rustc_hash::FxHashMap;
+use std::net::{IpAddr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
@@ -101,20 +103,22 @@ pub fn build(s: &Snapshot, listeners: &[Listener]) -> TimeWait {
     let hz = s.user_hz.max(1);
     let mut count = 0u64;
     let mut tcp_rows = 0u64;
-    let mut by_port: HashMap<u16, u64> = HashMap::new();
-    let mut by_raddr: HashMap<IpAddr, u64> = HashMap::new();
-    let mut by_rport: HashMap<u16, u64> = HashMap::new();
+    // Ports index arrays directly: cheaper than hashing a million times.
+    let mut by_port = vec![0u64; 65536];
+    let mut by_rport = vec![0u64; 65536];
+    // Keyed by the address as 128 bits: hashing and comparing an `IpAddr` enum costs twice as much.
+    let mut by_raddr: FxHashMap<u128, u64> = FxHashMap::default();
     let mut remaining = vec![0u64; TIME_WAIT_SECONDS as usize + 1];
-    let mut tuples: HashMap<(IpAddr, IpAddr, u16), (u64, u64)> = HashMap::new();
+    let mut tuples: FxHashMap<(IpAddr, IpAddr, u16), (u64, u64)> = FxHashMap::default();
 
     for r in s.inet.iter().filter(|r| r.table.is_tcp()) {
         tcp_rows += 1;
         let tw = r.is_time_wait();
         if tw {
             count += 1;
-            *by_port.entry(r.local_port).or_default() += 1;
-            *by_raddr.entry(r.remote_addr.to_canonical()).or_default() += 1;
-            *by_rport.entry(r.remote_port).or_default() += 1;
+            by_port[r.local_port as usize] += 1;
+            *by_raddr.entry(addr_bits(r.remote_addr)).or_default() += 1;
+            by_rport[r.remote_port as usize] += 1;
             let secs = (r.timer_ticks / hz).min(TIME_WAIT_SECONDS);
             remaining[secs as usize] += 1;
         }
@@ -130,7 +134,7 @@ pub fn build(s: &Snapshot, listeners: &[Listener]) -> TimeWait {
         }
     }
 
-    let mut ports: Vec<(u16, u64)> = by_port.into_iter().collect();
+    let mut ports: Vec<(u16, u64)> = nonzero_ports(&by_port).collect();
     ports.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let other_local_ports = ports.iter().skip(TOP).map(|p| p.1).sum();
     let by_local_port = ports
@@ -167,8 +171,11 @@ pub fn build(s: &Snapshot, listeners: &[Listener]) -> TimeWait {
         share_of_tcp: if tcp_rows == 0 { 0.0 } else { count as f64 / tcp_rows as f64 },
         by_local_port,
         other_local_ports,
-        by_remote_addr: TopN::from_counts(sorted(by_raddr), TOP),
-        by_remote_port: TopN::from_counts(sorted(by_rport), TOP),
+        by_remote_addr: TopN::from_counts(
+            sorted(by_raddr).into_iter().map(|(bits, n)| (Ipv6Addr::from_bits(bits).to_canonical(), n)),
+            TOP,
+        ),
+        by_remote_port: TopN::from_counts(nonzero_ports(&by_rport), TOP),
         remaining_seconds: remaining,
         close_rate_per_sec: count as f64 / TIME_WAIT_SECONDS as f64,
         recent_close_rate_per_sec: recent as f64 / 10.0,
@@ -179,7 +186,19 @@ pub fn build(s: &Snapshot, listeners: &[Listener]) -> TimeWait {
     }
 }
 
-/// Deterministic order before ranking (HashMap order is random).
-fn sorted<K: Ord + Copy>(m: HashMap<K, u64>) -> BTreeMap<K, u64> {
+/// An address as 128 bits, IPv4 as IPv4-mapped (the same host either way).
+fn addr_bits(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
+        IpAddr::V6(v6) => v6.to_bits(),
+    }
+}
+
+fn nonzero_ports(counts: &[u64]) -> impl Iterator<Item = (u16, u64)> + '_ {
+    counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(p, n)| (p as u16, *n))
+}
+
+/// Deterministic order before ranking (hash map order is arbitrary).
+fn sorted<K: Ord + Copy>(m: FxHashMap<K, u64>) -> BTreeMap<K, u64> {
     m.into_iter().collect()
 }

@@ -40,22 +40,44 @@ pub struct CounterCheck {
 }
 
 pub fn build(s: &Snapshot) -> Volume {
-    let mut per_table: BTreeMap<TableKind, BTreeMap<u8, u64>> = BTreeMap::new();
+    // One counter per (table, state): arrays, since this runs once per row.
+    let mut per_table: BTreeMap<TableKind, Box<[u64; 256]>> = BTreeMap::new();
+    let mut current: Option<(TableKind, Box<[u64; 256]>)> = None;
     for r in &s.inet {
-        *per_table.entry(r.table).or_default().entry(r.state).or_default() += 1;
+        match &mut current {
+            Some((t, counts)) if *t == r.table => counts[r.state as usize] += 1,
+            _ => {
+                if let Some((t, counts)) = current.take() {
+                    merge(&mut per_table, t, &counts);
+                }
+                let mut counts = Box::new([0u64; 256]);
+                counts[r.state as usize] += 1;
+                current = Some((r.table, counts));
+            }
+        }
+    }
+    if let Some((t, counts)) = current.take() {
+        merge(&mut per_table, t, &counts);
     }
     let by_table = per_table
         .iter()
-        .map(|(&table, states)| {
-            let mut st: Vec<(String, u64)> =
-                states.iter().map(|(&k, &v)| (state_name(table, k).to_string(), v)).collect();
+        .map(|(&table, counts)| {
+            let mut st: Vec<(String, u64)> = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(k, &v)| (state_name(table, k as u8).to_string(), v))
+                .collect();
             st.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            TableCount { table, rows: states.values().sum(), states: st }
+            TableCount { table, rows: counts.iter().sum(), states: st }
         })
         .collect();
 
     let count = |table: TableKind, pred: &dyn Fn(u8) -> bool| -> u64 {
-        per_table.get(&table).map(|m| m.iter().filter(|(k, _)| pred(**k)).map(|(_, v)| v).sum()).unwrap_or(0)
+        per_table
+            .get(&table)
+            .map(|m| m.iter().enumerate().filter(|(k, _)| pred(*k as u8)).map(|(_, v)| v).sum())
+            .unwrap_or(0)
     };
     let kernel = |proto: &str, name: &str| s.sockstat.get(proto).and_then(|m| m.get(name)).copied();
     let mut checks = Vec::new();
@@ -94,5 +116,12 @@ pub fn build(s: &Snapshot) -> Volume {
         by_table,
         sockstat: s.sockstat.clone(),
         kernel_vs_rows: checks,
+    }
+}
+
+fn merge(per_table: &mut BTreeMap<TableKind, Box<[u64; 256]>>, table: TableKind, counts: &[u64; 256]) {
+    let total = per_table.entry(table).or_insert_with(|| Box::new([0u64; 256]));
+    for (t, c) in total.iter_mut().zip(counts.iter()) {
+        *t += c;
     }
 }

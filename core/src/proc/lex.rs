@@ -59,6 +59,38 @@ pub fn hex_u64(input: &[u8]) -> PResult<'_, u64> {
     Ok((&input[n..], value))
 }
 
+/// Hex value of each byte, 0xFF for bytes that are not hex digits.
+const HEX_LUT: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'A' as usize + i] = 10 + i as u8;
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// The value of exactly `N` (≤ 8) hex digits at the start of `b`, or `None`. Branch-free over
+/// the digits: the fast path of the row parser reads fixed-width kernel fields with it.
+#[inline(always)]
+pub fn hex_exact<const N: usize>(b: &[u8]) -> Option<u32> {
+    let b: &[u8; N] = b.get(..N)?.try_into().ok()?;
+    let mut value = 0u32;
+    let mut bad = 0u8;
+    for &c in b {
+        let d = HEX_LUT[c as usize];
+        bad |= d;
+        value = (value << 4) | (d & 0x0F) as u32;
+    }
+    (bad & 0xF0 == 0).then_some(value)
+}
+
 /// Exactly `N` hex digits (fixed-width fields such as addresses).
 #[inline]
 pub fn hex_fixed<const N: usize>(input: &[u8]) -> PResult<'_, u32> {
@@ -161,14 +193,80 @@ pub fn field<'a, T>(r: PResult<'a, T>, what: &'static str) -> Result<(&'a [u8], 
 }
 
 /// Split a file into lines (without their `\n`), with 1-based line numbers.
-pub fn lines(data: &[u8]) -> impl Iterator<Item = (u32, &[u8])> {
-    let body = data.strip_suffix(b"\n").unwrap_or(data);
-    let mut n = 0u32;
-    let empty = body.is_empty();
-    body.split(|&b| b == b'\n').filter(move |_| !empty).map(move |l| {
-        n += 1;
-        (n, l)
-    })
+pub fn lines(data: &[u8]) -> Lines<'_> {
+    Lines { rest: data, no: 0 }
+}
+
+pub struct Lines<'a> {
+    rest: &'a [u8],
+    no: u32,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (u32, &'a [u8]);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        self.no += 1;
+        let line = match memchr::memchr(b'\n', self.rest) {
+            Some(n) => {
+                let (line, rest) = self.rest.split_at(n);
+                self.rest = &rest[1..];
+                line
+            }
+            None => std::mem::take(&mut self.rest),
+        };
+        Some((self.no, line))
+    }
+}
+
+/// Counts the `read(2)` calls a reader with a page-sized buffer makes on a seq_file: each
+/// call returns as many whole lines as fit in one page, and a last call returns 0.
+#[derive(Debug, Clone, Copy)]
+pub struct PageReads {
+    page: usize,
+    used: usize,
+    reads: u64,
+}
+
+impl PageReads {
+    pub fn new(page: usize) -> PageReads {
+        PageReads { page: page.max(1), used: 0, reads: 0 }
+    }
+    /// Account for one line of `len` bytes including its newline.
+    #[inline(always)]
+    pub fn line(&mut self, len: usize) {
+        if self.used > 0 && self.used + len > self.page {
+            self.reads += 1;
+            self.used = 0;
+        }
+        self.used += len;
+    }
+    pub fn total(&self) -> u64 {
+        self.reads + (self.used > 0) as u64 + 1
+    }
+}
+
+/// Line count and read calls of one table, gathered while parsing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScanStats {
+    pub lines: u64,
+    pub page_reads: u64,
+}
+
+/// Walk the lines of a table, counting them and the page-sized reads they take.
+#[inline]
+pub fn scan<'a>(data: &'a [u8], page: usize, mut each: impl FnMut(u32, &'a [u8])) -> ScanStats {
+    let mut reads = PageReads::new(page);
+    let mut count = 0u32;
+    for (no, line) in lines(data) {
+        reads.line(line.len() + 1);
+        count = no;
+        each(no, line);
+    }
+    ScanStats { lines: count as u64, page_reads: reads.total() }
 }
 
 #[cfg(test)]
@@ -191,10 +289,31 @@ mod tests {
     }
 
     #[test]
+    fn hex_exact_reads_fixed_fields() {
+        assert_eq!(hex_exact::<8>(b"0100007F"), Some(0x0100_007F));
+        assert_eq!(hex_exact::<8>(b"deadBEEF"), Some(0xDEAD_BEEF));
+        assert_eq!(hex_exact::<4>(b"1F90:"), Some(0x1F90));
+        assert_eq!(hex_exact::<4>(b"1F9:"), None);
+        assert_eq!(hex_exact::<2>(b"0"), None);
+        assert_eq!(hex_exact::<2>(b"g0"), None);
+    }
+
+    #[test]
     fn lines_are_numbered_from_one() {
         let v: Vec<_> = lines(b"a\nb\n").collect();
         assert_eq!(v, vec![(1, &b"a"[..]), (2, &b"b"[..])]);
         assert_eq!(lines(b"").count(), 0);
         assert_eq!(lines(b"x").count(), 1);
+        assert_eq!(lines(b"\n\n").count(), 2);
+    }
+
+    #[test]
+    fn page_reads_pack_whole_lines() {
+        // 150-byte rows: 27 fit in a 4096-byte page, so 54 rows take 2 reads, plus the one at EOF.
+        let row: Vec<u8> = [b'x'; 149].iter().copied().chain([b'\n']).collect();
+        let data: Vec<u8> = row.iter().copied().cycle().take(150 * 54).collect();
+        let stats = scan(&data, 4096, |_, _| {});
+        assert_eq!(stats, ScanStats { lines: 54, page_reads: 3 });
+        assert_eq!(scan(b"", 4096, |_, _| {}).page_reads, 1);
     }
 }

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::lex::{blanks, byte, dec_u64, field, hex_u32, hex_u64, lines, opt_blanks};
+use super::lex::{ScanStats, blanks, byte, dec_u64, field, hex_u32, hex_u64, opt_blanks, scan};
 use crate::{Diagnostic, RawText};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,10 +98,15 @@ pub fn header_has_inode(data: &[u8]) -> bool {
     data[..end].windows(5).any(|w| w == b"Inode")
 }
 
-pub fn parse_table(data: &[u8], out: &mut Vec<UnixSocket>, diagnostics: &mut Vec<Diagnostic>) {
-    for (no, line) in lines(data) {
+pub fn parse_table(
+    data: &[u8],
+    page_size: usize,
+    out: &mut Vec<UnixSocket>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> ScanStats {
+    scan(data, page_size, |no, line| {
         if no == 1 || line.is_empty() {
-            continue;
+            return;
         }
         match parse_row(line, no) {
             Ok(row) => out.push(row),
@@ -111,7 +116,7 @@ pub fn parse_table(data: &[u8], out: &mut Vec<UnixSocket>, diagnostics: &mut Vec
                 &format!("malformed row: bad or missing {what}"),
             )),
         }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -144,7 +149,8 @@ mod tests {
     fn bad_rows_are_reported() {
         let mut rows = Vec::new();
         let mut d = Vec::new();
-        parse_table(b"Num       RefCount Protocol Flags    Type St Inode Path\nxyz\n0000000000000000: 00000002 00000000 00010000 0001 01 1 /a\n", &mut rows, &mut d);
+        parse_table(
+            b"Num       RefCount Protocol Flags    Type St Inode Path\nxyz\n0000000000000000: 00000002 00000000 00010000 0001 01 1 /a\n", 4096, &mut rows, &mut d);
         assert_eq!(rows.len(), 1);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].line, 2);

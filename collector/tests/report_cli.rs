@@ -1,0 +1,125 @@
+//! `procsnap report` as a user runs it: formats, inputs, exit codes and error lines.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn procsnap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_procsnap")).args(args).output().expect("runs procsnap")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("procsnap-report-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn example_file(dir: &std::path::Path) -> PathBuf {
+    let bytes = procsnap_core::synth::seed_story(&procsnap_core::synth::SeedStory {
+        server_time_wait: 2000,
+        client_time_wait: 300,
+        established: 40,
+        seed: 9,
+    });
+    let path = dir.join("example.procsnap.tar.gz");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(o.status.success(), "exit {:?}, stderr: {}", o.status, String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[test]
+fn three_formats_of_one_snapshot() {
+    let dir = scratch("formats");
+    let file = example_file(&dir);
+    let f = file.to_str().unwrap();
+
+    let netstat = stdout(&procsnap(&["report", f, "--format", "netstat"]));
+    assert!(netstat.starts_with("Active Internet connections (only servers)\n"));
+    assert!(netstat.contains(
+        "tcp        0      0 0.0.0.0:80              0.0.0.0:*               LISTEN      3200/httpd          \n"
+    ));
+    assert!(netstat.contains("Active UNIX domain sockets (only servers)\n"));
+    assert!(!netstat.contains("TIME_WAIT"), "netstat -l never shows TIME_WAIT rows");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&procsnap(&["report", f, "--format", "json"]))).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["time_wait"]["count"], 2300);
+    assert_eq!(json["time_wait"]["by_local_port"][0]["port"], 81);
+    assert_eq!(json["host"]["hostname"], "web81.example");
+
+    let text = stdout(&procsnap(&["report", f]));
+    assert!(text.contains("2300 sockets"), "{text}");
+    assert!(text.contains("Why netstat -nlp is slow here"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn extracted_directory_and_stdin_give_the_same_netstat() {
+    let dir = scratch("dir");
+    let file = example_file(&dir);
+    let from_file = stdout(&procsnap(&["report", file.to_str().unwrap(), "--format", "netstat"]));
+
+    let out = dir.join("extracted");
+    std::fs::create_dir_all(&out).unwrap();
+    let gz = std::fs::File::open(&file).unwrap();
+    tar::Archive::new(flate2::read::GzDecoder::new(gz)).unpack(&out).unwrap();
+    let from_dir = stdout(&procsnap(&["report", out.to_str().unwrap(), "--format", "netstat"]));
+    assert_eq!(from_file, from_dir);
+    let from_proc_dir =
+        stdout(&procsnap(&["report", out.join("proc").to_str().unwrap(), "--format", "netstat"]));
+    assert_eq!(from_file, from_proc_dir);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_procsnap"))
+        .args(["report", "-", "--format", "netstat"])
+        .stdin(std::fs::File::open(&file).unwrap())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut s = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut s).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(from_file, s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn assert_one_line_error(o: &Output, code: i32, needle: &str) {
+    assert_eq!(o.status.code(), Some(code), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains(needle), "{err}");
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn bad_inputs_exit_with_documented_codes() {
+    let dir = scratch("bad");
+    assert_one_line_error(&procsnap(&["report", "/nonexistent/x.tar.gz"]), 3, "cannot read");
+    let png = dir.join("picture.png");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0").unwrap();
+    assert_one_line_error(&procsnap(&["report", png.to_str().unwrap()]), 4, "looks like a PNG");
+    let empty = dir.join("empty");
+    std::fs::write(&empty, b"").unwrap();
+    assert_one_line_error(&procsnap(&["report", empty.to_str().unwrap()]), 4, "empty");
+    let file = example_file(&dir);
+    let bytes = std::fs::read(&file).unwrap();
+    let cut = dir.join("cut.tar.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    assert_one_line_error(&procsnap(&["report", cut.to_str().unwrap()]), 4, "truncated");
+    assert_one_line_error(&procsnap(&["report", file.to_str().unwrap(), "--max-bytes", "1000"]), 4, "limit");
+    assert_one_line_error(&procsnap(&["report"]), 2, "missing SNAPSHOT");
+    assert_one_line_error(&procsnap(&["report", "x", "--format", "xml"]), 2, "unknown format");
+    assert_one_line_error(&procsnap(&["frobnicate"]), 2, "unknown command");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn help_and_version() {
+    let o = procsnap(&["report", "--help"]);
+    assert!(stdout(&o).contains("EXIT CODES"));
+    assert!(stdout(&procsnap(&["--version"])).starts_with("procsnap "));
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command: sets up what a fresh machine lacks, then runs every check CI runs.
+#   bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --all-targets -- -D warnings
+echo "== core builds for wasm32"
+cargo build -p procsnap-core --target wasm32-unknown-unknown
+echo "== tests"
+cargo test
+echo "== benchmark smoke run (small input, no timing asserted)"
+PROCSNAP_BENCH_ROWS=20000 cargo bench -p procsnap-core --bench parse_tcp -- --warm-up-time 0.1 --measurement-time 0.2 >/dev/null
+if [ -f scripts/test-web.sh ]; then
+  echo "== viewer: build and browser tests"
+  bash scripts/test-web.sh
+fi
+echo "== all checks passed"

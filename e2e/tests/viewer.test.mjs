@@ -152,3 +152,44 @@ function cliFigures(json) {
     sockets: json.volume.inet_rows + json.volume.unix_rows,
   };
 }
+
+const BIG = process.env.BIG_SNAPSHOT ?? join(OUT, 'big-1m.procsnap.tar.gz');
+
+test('a large snapshot shows progress (bytes, rows) and can be cancelled', { skip: !existsSync(BIG) && `no ${BIG}` }, async () => {
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/');
+    await page.setInputFiles('#file-input', BIG);
+    await page.waitForSelector('#decode-progress');
+    await page.waitForFunction(() => /[1-9][\d,]* rows parsed/.test(document.querySelector('.progress-figures')?.textContent ?? ''),
+      null, { timeout: 60_000 });
+    await page.screenshot({ path: join(OUT, 'progress.png') });
+    // The page stays responsive while the worker decodes: the cancel button reacts at once.
+    await page.keyboard.press('Enter'); // the cancel button has focus
+    await page.waitForSelector('.open-panel .notice', { timeout: 5_000 });
+    assert.match(await page.textContent('.open-panel .notice'), /Cancelled/);
+  });
+});
+
+test('a 1,000,000-socket snapshot opens, and the Sockets view pages rows from the worker', { skip: !existsSync(BIG) && `no ${BIG}` }, async () => {
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/');
+    const t0 = Date.now();
+    await page.setInputFiles('#file-input', BIG);
+    await waitLoaded(page, 180_000);
+    console.log(`1M-socket snapshot opened in ${Date.now() - t0} ms (page marker ${await page.getAttribute('body', 'data-opened-ms')} ms)`);
+    assert.ok(await number(page, '#fig-time-wait') >= 1_000_000);
+    await page.click('#tab-sockets');
+    await page.waitForFunction(() => document.querySelectorAll('.vspacer .vrow').length > 0);
+    const domRows = await page.$$eval('.vspacer .vrow', (r) => r.length);
+    assert.ok(domRows < 100, `DOM holds only the visible rows (${domRows})`);
+    // Filter: listeners only.
+    await page.selectOption('#f-state', 'LISTEN');
+    await page.waitForFunction(() => /^\d{1,2} of /.test(document.querySelector('#sockets-count')?.textContent ?? ''));
+    // Scroll far down an unfiltered list: rows arrive for the new position.
+    await page.selectOption('#f-state', '');
+    await page.waitForFunction(() => /^1,0\d\d,\d{3} of/.test(document.querySelector('#sockets-count')?.textContent ?? ''));
+    await page.$eval('.vscroll', (el) => { el.scrollTop = el.scrollHeight / 2; el.dispatchEvent(new Event('scroll')); });
+    await page.waitForFunction(() => Number(document.querySelector('.vspacer .vrow')?.getAttribute('aria-rowindex')) > 400_000);
+    await page.screenshot({ path: join(OUT, 'big-sockets.png') });
+  });
+});

@@ -8,7 +8,7 @@ use futures::{SinkExt, StreamExt};
 use yew_agent::prelude::*;
 
 use crate::engine::{self, Session};
-use crate::protocol::{JobId, ProgressMsg, Request, Response, PROGRESS_CHANNEL};
+use crate::protocol::{JobId, PROGRESS_CHANNEL, ProgressMsg, Request, Response};
 
 /// Minimum time between two progress messages, in milliseconds.
 const PROGRESS_EVERY_MS: f64 = 40.0;
@@ -31,10 +31,7 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
             }
             Request::Rows(q) => match &mut session {
                 Some(s) => Response::Rows(s.rows(&q)),
-                None => Response::Rows(crate::protocol::RowPage {
-                    seq: q.seq,
-                    ..Default::default()
-                }),
+                None => Response::Rows(crate::protocol::RowPage { seq: q.seq, ..Default::default() }),
             },
         };
         if scope.send(out).await.is_err() {

@@ -2,17 +2,17 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
-use yew_agent::reactor::{use_reactor_bridge, ReactorEvent, ReactorProvider};
+use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
 
 use crate::agent::Decoder;
 use crate::components::{
     error_panel::ErrorPanel, open_panel::OpenPanel, progress_panel::ProgressPanel, viewer::Viewer,
 };
 use crate::protocol::{
-    JobId, OpenError, Opened, ProgressMsg, Request, Response, RowPage, RowQuery, PROGRESS_CHANNEL,
+    JobId, OpenError, Opened, PROGRESS_CHANNEL, ProgressMsg, Request, Response, RowPage, RowQuery,
 };
 use procsnap_core::Report;
 
@@ -219,10 +219,7 @@ pub fn Page(props: &PageProps) -> Html {
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             dragging.set(false);
-            let file = e
-                .data_transfer()
-                .and_then(|dt| dt.files())
-                .and_then(|files| files.get(0));
+            let file = e.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0));
             if let Some(f) = file {
                 open.emit(Source::File(f));
             }
@@ -266,10 +263,7 @@ pub fn Page(props: &PageProps) -> Html {
 
 /// Marks the page as opened (for tests and for measuring): `data-opened-ms` on `<body>`.
 fn set_opened_marker(ms: f64) {
-    if let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    {
+    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
         let _ = body.set_attribute("data-opened-ms", &format!("{ms:.0}"));
     }
 }

@@ -7,7 +7,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use procsnap_core::proc::inet::InetSocket;
-use procsnap_core::synth::{seed_story, SeedStory};
+use procsnap_core::synth::{SeedStory, seed_story};
 use procsnap_core::{DecodeOptions, Error, Progress, Snapshot};
 
 use crate::protocol::{OpenError, Opened, RowPage, RowQuery, SocketRow};
@@ -31,11 +31,12 @@ type ProgressCb<'a> = &'a mut dyn FnMut(f64, f64, f64);
 pub fn open(name: String, bytes: &[u8], progress: ProgressCb) -> Result<Session, OpenError> {
     let t0 = js_sys::Date::now();
     progress(0.0, bytes.len() as f64, 0.0);
-    let snapshot = procsnap_core::decode_with_progress(bytes, &DecodeOptions::default(), &mut |p: Progress| {
-        progress(p.bytes_done as f64, p.bytes_total as f64, p.rows as f64);
-        true
-    })
-    .map_err(|e| explain(&name, &e))?;
+    let snapshot =
+        procsnap_core::decode_with_progress(bytes, &DecodeOptions::default(), &mut |p: Progress| {
+            progress(p.bytes_done as f64, p.bytes_total as f64, p.rows as f64);
+            true
+        })
+        .map_err(|e| explain(&name, &e))?;
     let report = snapshot.report();
     let netstat = procsnap_core::render::netstat(&report);
     let text = procsnap_core::render::text(&report);

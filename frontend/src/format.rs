@@ -22,11 +22,7 @@ pub fn bytes(n: f64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 {
-        format!("{v:.0} {}", UNITS[u])
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
+    if u == 0 { format!("{v:.0} {}", UNITS[u]) } else { format!("{v:.1} {}", UNITS[u]) }
 }
 
 /// A share as a percentage with one decimal: `0.1234` → `12.3%`.

@@ -12,4 +12,3 @@ pub mod engine;
 pub mod format;
 pub mod loader;
 pub mod protocol;
-

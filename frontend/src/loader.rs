@@ -26,13 +26,11 @@ pub async fn read_file(file: web_sys::File) -> Result<Vec<u8>, OpenError> {
     if file.size() > MAX_INPUT_BYTES {
         return Err(too_large(&name, file.size()));
     }
-    let buf = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|e| OpenError {
-            title: "The file could not be read".into(),
-            detail: format!("{name}: {}", js_message(&e)),
-            hint: "Check that the file still exists and is readable, then try again.".into(),
-        })?;
+    let buf = JsFuture::from(file.array_buffer()).await.map_err(|e| OpenError {
+        title: "The file could not be read".into(),
+        detail: format!("{name}: {}", js_message(&e)),
+        hint: "Check that the file still exists and is readable, then try again.".into(),
+    })?;
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
@@ -50,12 +48,14 @@ pub async fn fetch_same_origin(raw: &str) -> Result<(String, Vec<u8>), OpenError
     let bad = |detail: String| OpenError {
         title: "The snapshot URL cannot be used".into(),
         detail,
-        hint: "Put the snapshot next to the viewer and open it with #url=NAME, or drop the file on the page.".into(),
+        hint: "Put the snapshot next to the viewer and open it with #url=NAME, or drop the file on the page."
+            .into(),
     };
     let window = web_sys::window().ok_or_else(|| bad("no window".into()))?;
     let location = window.location();
     let base = location.href().map_err(|e| bad(js_message(&e)))?;
-    let url = web_sys::Url::new_with_base(raw, &base).map_err(|_| bad(format!("{raw} is not a valid URL.")))?;
+    let url =
+        web_sys::Url::new_with_base(raw, &base).map_err(|_| bad(format!("{raw} is not a valid URL.")))?;
     let own = location.origin().map_err(|e| bad(js_message(&e)))?;
     if url.origin() != own {
         return Err(bad(format!(
@@ -64,21 +64,14 @@ pub async fn fetch_same_origin(raw: &str) -> Result<(String, Vec<u8>), OpenError
             url.origin()
         )));
     }
-    let name = url
-        .pathname()
-        .rsplit('/')
-        .next()
-        .filter(|s| !s.is_empty())
-        .unwrap_or("snapshot")
-        .to_string();
+    let name = url.pathname().rsplit('/').next().filter(|s| !s.is_empty()).unwrap_or("snapshot").to_string();
     let fetch_err = |detail: String| OpenError {
         title: "The snapshot could not be downloaded".into(),
         detail,
         hint: "Check that the file is served next to the viewer and the address is right.".into(),
     };
-    let resp = JsFuture::from(window.fetch_with_str(&url.href()))
-        .await
-        .map_err(|e| fetch_err(js_message(&e)))?;
+    let resp =
+        JsFuture::from(window.fetch_with_str(&url.href())).await.map_err(|e| fetch_err(js_message(&e)))?;
     let resp: web_sys::Response = resp.dyn_into().map_err(|_| fetch_err("no response".into()))?;
     if !resp.ok() {
         return Err(fetch_err(format!("{} answered {} {}.", url.href(), resp.status(), resp.status_text())));

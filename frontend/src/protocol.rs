@@ -82,14 +82,7 @@ pub struct ProgressMsg {
 impl ProgressMsg {
     /// Encoded as a plain array of four numbers: cheap to post, no codec needed.
     pub fn to_js(self) -> js_sys::Float64Array {
-        js_sys::Float64Array::from(
-            &[
-                f64::from(self.job),
-                self.bytes_done,
-                self.bytes_total,
-                self.rows,
-            ][..],
-        )
+        js_sys::Float64Array::from(&[f64::from(self.job), self.bytes_done, self.bytes_total, self.rows][..])
     }
 
     pub fn from_js(v: &wasm_bindgen::JsValue) -> Option<Self> {
@@ -99,12 +92,7 @@ impl ProgressMsg {
             return None;
         }
         let v = a.to_vec();
-        Some(Self {
-            job: v[0] as JobId,
-            bytes_done: v[1],
-            bytes_total: v[2],
-            rows: v[3],
-        })
+        Some(Self { job: v[0] as JobId, bytes_done: v[1], bytes_total: v[2], rows: v[3] })
     }
 }
 

@@ -15,9 +15,15 @@ pub struct FilesViewProps {
 
 fn check(f: &FileInfo) -> Html {
     match (&f.sha256, &f.manifest_sha256) {
-        (Some(a), Some(b)) if a == b => html! { <span class="ok" title={a.clone()}>{"✓ matches manifest"}</span> },
-        (Some(a), Some(b)) => html! { <span class="bad" title={format!("archive {a}\nmanifest {b}")}>{"✗ differs from manifest"}</span> },
-        (Some(a), None) if f.kind == FileKind::File => html! { <span class="muted" title={a.clone()}>{"not in manifest"}</span> },
+        (Some(a), Some(b)) if a == b => {
+            html! { <span class="ok" title={a.clone()}>{"✓ matches manifest"}</span> }
+        }
+        (Some(a), Some(b)) => {
+            html! { <span class="bad" title={format!("archive {a}\nmanifest {b}")}>{"✗ differs from manifest"}</span> }
+        }
+        (Some(a), None) if f.kind == FileKind::File => {
+            html! { <span class="muted" title={a.clone()}>{"not in manifest"}</span> }
+        }
         (None, Some(_)) => html! { <span class="muted">{"not hashed"}</span> },
         _ => html! { <span class="muted">{"–"}</span> },
     }
@@ -31,13 +37,20 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
     let shown = use_state(|| Some("procsnap.json".to_string()));
     let oninput = {
         let filter = filter.clone();
-        Callback::from(move |e: InputEvent| filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
+        Callback::from(move |e: InputEvent| {
+            filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value())
+        })
     };
     let hashed = r.files.iter().filter(|f| f.sha256.is_some() && f.manifest_sha256.is_some()).count();
-    let bad = r.files.iter().filter(|f| matches!((&f.sha256, &f.manifest_sha256), (Some(a), Some(b)) if a != b)).count();
+    let bad = r
+        .files
+        .iter()
+        .filter(|f| matches!((&f.sha256, &f.manifest_sha256), (Some(a), Some(b)) if a != b))
+        .count();
     let total: u64 = r.files.iter().map(|f| f.size).sum();
     let needle = filter.to_lowercase();
-    let rows: Vec<&FileInfo> = r.files.iter().filter(|f| needle.is_empty() || f.path.to_lowercase().contains(&needle)).collect();
+    let rows: Vec<&FileInfo> =
+        r.files.iter().filter(|f| needle.is_empty() || f.path.to_lowercase().contains(&needle)).collect();
     let text = shown.as_ref().and_then(|p| small.iter().find(|(path, _)| path == p));
     html! {
         <div class="files">
@@ -115,8 +128,13 @@ fn host_facts(r: &procsnap_core::Report) -> Vec<(&'static str, String)> {
     push("Format version", h.format_version.map(|f| f.to_string()));
     push("Container", h.container.map(|c| format!("{c:?}")));
     if let Some(w) = &r.walk {
-        push("Process walk", Some(format!("{} pids, {} unreadable, {} vanished, {} fds, {} socket links",
-            w.pids_seen, w.pids_unreadable, w.pids_vanished, w.fds_read, w.socket_links)));
+        push(
+            "Process walk",
+            Some(format!(
+                "{} pids, {} unreadable, {} vanished, {} fds, {} socket links",
+                w.pids_seen, w.pids_unreadable, w.pids_vanished, w.fds_read, w.socket_links
+            )),
+        );
     }
     v
 }

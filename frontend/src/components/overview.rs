@@ -154,7 +154,9 @@ fn summary(r: &Report) -> Vec<String> {
         out.push("No TCP socket was in TIME_WAIT.".into());
     }
     if r.host.uid.is_some_and(|u| u != 0) {
-        out.push("The snapshot was taken without root: sockets of other users' processes have no owner.".into());
+        out.push(
+            "The snapshot was taken without root: sockets of other users' processes have no owner.".into(),
+        );
     }
     out
 }
@@ -162,9 +164,14 @@ fn summary(r: &Report) -> Vec<String> {
 /// One line about the captured host for the snapshot bar.
 pub fn host_line(r: &Report) -> String {
     let h = &r.host;
-    [h.hostname.clone(), h.kernel.clone().map(|k| format!("Linux {k}")), h.arch.clone(), h.capture_start.clone()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ")
+    [
+        h.hostname.clone(),
+        h.kernel.clone().map(|k| format!("Linux {k}")),
+        h.arch.clone(),
+        h.capture_start.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ")
 }

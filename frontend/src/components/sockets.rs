@@ -16,8 +16,18 @@ const MAX_SPACER_PX: f64 = 15_000_000.0;
 
 const PROTOS: [&str; 9] = ["", "tcp", "tcp6", "udp", "udp6", "raw", "raw6", "unix", "udplite"];
 const STATES: [&str; 12] = [
-    "", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE",
-    "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+    "",
+    "ESTABLISHED",
+    "SYN_SENT",
+    "SYN_RECV",
+    "FIN_WAIT1",
+    "FIN_WAIT2",
+    "TIME_WAIT",
+    "CLOSE",
+    "CLOSE_WAIT",
+    "LAST_ACK",
+    "LISTEN",
+    "CLOSING",
 ];
 
 #[derive(Properties, PartialEq)]
@@ -97,9 +107,7 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
     let rows = if current {
         let lo = (*first).max(page.offset);
         let hi = (*first + visible + 4).min(page.offset + page.rows.len() as u64);
-        (lo..hi.max(lo))
-            .map(|i| (i, &page.rows[(i - page.offset) as usize]))
-            .collect::<Vec<_>>()
+        (lo..hi.max(lo)).map(|i| (i, &page.rows[(i - page.offset) as usize])).collect::<Vec<_>>()
     } else {
         Vec::new()
     };

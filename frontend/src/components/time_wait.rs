@@ -2,8 +2,8 @@
 //! it is made (remaining-time histogram, close rate), ephemeral-port pressure, and the sysctls.
 use std::rc::Rc;
 
-use procsnap_core::analysis::timewait::Side;
 use procsnap_core::analysis::TopN;
+use procsnap_core::analysis::timewait::Side;
 use yew::prelude::*;
 
 use super::bar_chart::{Bar, BarChart};
@@ -58,7 +58,12 @@ pub fn TimeWaitView(props: &TimeWaitViewProps) -> Html {
         })
         .collect();
     if tw.other_local_ports > 0 {
-        by_port.push(Bar { label: "other ports".into(), value: tw.other_local_ports as f64, note: String::new(), accent: false });
+        by_port.push(Bar {
+            label: "other ports".into(),
+            value: tw.other_local_ports as f64,
+            note: String::new(),
+            accent: false,
+        });
     }
     let server: u64 = tw.by_local_port.iter().filter(|g| g.side == Side::Server).map(|g| g.count).sum();
     let range = u64::from(tw.port_range.1.saturating_sub(tw.port_range.0)) + 1;

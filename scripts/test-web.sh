@@ -12,18 +12,18 @@ bash scripts/setup-web.sh
 bash scripts/build-web.sh
 mkdir -p tests-output
 cargo build --release -q -p procsnap
-cargo build --release -q -p procsnap-viewer --bin example-snapshot
+cargo build -q -p procsnap-viewer --bin example-snapshot
 export PROCSNAP="$PWD/target/release/procsnap"
 if [ -z "${SNAPSHOT:-}" ]; then
   SNAPSHOT="$PWD/tests-output/this-host.procsnap.tar.gz"
   if ! "$PROCSNAP" collect -o "$SNAPSHOT" 2>/dev/null; then
     echo "test-web: procsnap collect is not available; uploading the built-in example instead" >&2
     SNAPSHOT="$PWD/tests-output/example.procsnap.tar.gz"
-    target/release/example-snapshot "$SNAPSHOT"
+    target/debug/example-snapshot "$SNAPSHOT"
   fi
 fi
 export SNAPSHOT
 export BIG_SNAPSHOT="$PWD/tests-output/big-1m.procsnap.tar.gz"
-[ -s "$BIG_SNAPSHOT" ] || target/release/example-snapshot "$BIG_SNAPSHOT" 1000000
+[ -s "$BIG_SNAPSHOT" ] || target/debug/example-snapshot "$BIG_SNAPSHOT" 1000000
 cd e2e
 node --test --test-concurrency=1 tests/

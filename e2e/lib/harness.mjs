@@ -19,7 +19,9 @@ const TYPES = {
 /** Serves `dir` plus extra in-memory files ({'/snapshots/a.tar.gz': Buffer}). */
 export async function serve(dir = DIST, extra = {}) {
   const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    // The same site is also served under /viewer/, to check that it works below the root.
+    if (path.startsWith('/viewer/')) path = path.slice('/viewer'.length);
     if (extra[path]) {
       res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' });
       return res.end(extra[path]);

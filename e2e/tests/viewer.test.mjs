@@ -61,6 +61,15 @@ test('the built-in example opens with one click and every view renders', async (
   });
 });
 
+test('the viewer works below the site root (/viewer/), worker included', async () => {
+  await withPage({}, async ({ page, requests }) => {
+    await page.goto(server.origin + '/viewer/');
+    await page.click('#example-button');
+    await waitLoaded(page);
+    assert.ok(requests.some((u) => u.endsWith('/viewer/worker_bg.wasm')), 'worker loaded from /viewer/');
+  });
+});
+
 test('dark colour scheme at laptop width', async () => {
   await withPage({ colorScheme: 'dark', width: 1280, height: 800 }, async ({ page }) => {
     await page.goto(server.origin + '/');
@@ -176,7 +185,7 @@ test('a 1,000,000-socket snapshot opens, and the Sockets view pages rows from th
     const t0 = Date.now();
     await page.setInputFiles('#file-input', BIG);
     await waitLoaded(page, 180_000);
-    console.log(`1M-socket snapshot opened in ${Date.now() - t0} ms (page marker ${await page.getAttribute('body', 'data-opened-ms')} ms)`);
+    console.log(`1M-socket snapshot opened in ${Date.now() - t0} ms (page marker ${await page.getAttribute('body', 'data-opened-ms')} ms, worker decode ${await page.getAttribute('body', 'data-decode-ms')} ms)`);
     assert.ok(await number(page, '#fig-time-wait') >= 1_000_000);
     await page.click('#tab-sockets');
     await page.waitForFunction(() => document.querySelectorAll('.vspacer .vrow').length > 0);

@@ -90,7 +90,7 @@ pub fn Page(props: &PageProps) -> Html {
                             )
                             .into(),
                         );
-                        set_opened_marker(ms);
+                        set_opened_marker(ms, opened.decode_ms);
                         Phase::Ready(Rc::new(Loaded { opened, report }))
                     }
                     Err(e) => Phase::Failed(OpenError {
@@ -262,8 +262,9 @@ pub fn Page(props: &PageProps) -> Html {
 }
 
 /// Marks the page as opened (for tests and for measuring): `data-opened-ms` on `<body>`.
-fn set_opened_marker(ms: f64) {
+fn set_opened_marker(ms: f64, decode_ms: f64) {
     if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
         let _ = body.set_attribute("data-opened-ms", &format!("{ms:.0}"));
+        let _ = body.set_attribute("data-decode-ms", &format!("{decode_ms:.0}"));
     }
 }

@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use procsnap_core::share::Redaction;
 use procsnap_core::{ByteOrder, DecodeOptions, Entry, TableKind};
 
 use crate::exit;
@@ -13,7 +14,7 @@ const HELP: &str = "\
 procsnap report — explain a snapshot
 
 USAGE:
-    procsnap report SNAPSHOT [--format text|json|netstat]
+    procsnap report SNAPSHOT [--format text|json|netstat|link] [--redact LIST] [--base-url URL]
 
 SNAPSHOT is a .tar.gz made by `procsnap collect`, a .tar, a directory extracted from one (or
 any directory holding proc/, or a /proc-like root such as /proc itself), a bare copy of one
@@ -23,6 +24,11 @@ OPTIONS:
     -f, --format FORMAT   text (default): the story in numbers and sentences
                           json: the whole report (schema: docs/report-json.md)
                           netstat: exactly what `LC_ALL=C netstat -nlp` printed on that host
+                          link: a share link carrying the report (no raw rows) in its #fragment
+        --redact LIST     for links: any of addresses,args,hostname (or all): pseudonymise
+                          addresses consistently, drop command-line arguments, drop the hostname
+        --base-url URL    for links: the viewer's address to put before #r=… (default: none,
+                          paste the #r=… part after any viewer's address)
         --byte-order little|big
                           byte order of the captured host, for snapshots without a manifest
                           (default: the manifest's, else little)
@@ -41,12 +47,15 @@ enum Format {
     Text,
     Json,
     Netstat,
+    Link,
 }
 
 struct Args {
     snapshot: PathBuf,
     format: Format,
     options: DecodeOptions,
+    base_url: String,
+    redaction: Redaction,
 }
 
 fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
@@ -55,6 +64,8 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
     let mut snapshot = None;
     let mut format = Format::Text;
     let mut options = DecodeOptions::default();
+    let mut base_url = String::new();
+    let mut redaction = Redaction::default();
     while let Some(arg) = p.next().map_err(|e| e.to_string())? {
         match arg {
             Short('h') | Long("help") => return Ok(None),
@@ -63,8 +74,18 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
                     Some("text") => Format::Text,
                     Some("json") => Format::Json,
                     Some("netstat") => Format::Netstat,
-                    other => return Err(format!("unknown format {other:?}; use text, json or netstat")),
+                    Some("link") => Format::Link,
+                    other => {
+                        return Err(format!("unknown format {other:?}; use text, json, netstat or link"));
+                    }
                 }
+            }
+            Long("base-url") => {
+                base_url = p.value().map_err(|e| e.to_string())?.to_string_lossy().into_owned();
+            }
+            Long("redact") => {
+                let v = p.value().map_err(|e| e.to_string())?;
+                redaction = Redaction::parse(&v.to_string_lossy())?;
             }
             Long("byte-order") => {
                 options.byte_order = match p.value().map_err(|e| e.to_string())?.to_str() {
@@ -90,7 +111,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
         }
     }
     let snapshot = snapshot.ok_or("missing SNAPSHOT (a .tar.gz, .tar, directory, table file or -)")?;
-    Ok(Some(Args { snapshot, format, options }))
+    Ok(Some(Args { snapshot, format, options, base_url, redaction }))
 }
 
 pub fn main(args: Vec<OsString>) -> u8 {
@@ -141,6 +162,11 @@ pub fn main(args: Vec<OsString>) -> u8 {
     let out = match args.format {
         Format::Netstat => procsnap_core::render::netstat_bytes(&report),
         Format::Text => procsnap_core::render::text(&report).into_bytes(),
+        Format::Link => {
+            let mut l = procsnap_core::share::link(&args.base_url, &report, args.redaction).into_bytes();
+            l.push(b'\n');
+            l
+        }
         Format::Json => {
             let mut j = procsnap_core::render::json(&report).into_bytes();
             j.push(b'\n');

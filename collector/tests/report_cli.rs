@@ -123,3 +123,29 @@ fn help_and_version() {
     assert!(stdout(&o).contains("EXIT CODES"));
     assert!(stdout(&procsnap(&["--version"])).starts_with("procsnap "));
 }
+
+#[test]
+fn link_format_prints_a_link_the_core_codec_opens() {
+    let dir = scratch("link");
+    let file = example_file(&dir);
+    let f = file.to_str().unwrap();
+    let out = stdout(&procsnap(&[
+        "report",
+        f,
+        "--format",
+        "link",
+        "--redact",
+        "addresses,args,hostname",
+        "--base-url",
+        "http://127.0.0.1:8080/",
+    ]));
+    let link = out.trim_end();
+    assert!(link.starts_with("http://127.0.0.1:8080/#r=1."), "{link}");
+    let opened = procsnap_core::share::decode(link).unwrap();
+    assert_eq!(opened.shared.unwrap().redactions, ["addresses", "args", "hostname"]);
+    assert_eq!(opened.time_wait.count, 2300);
+    assert!(opened.host.hostname.is_none());
+    let bad = procsnap(&["report", f, "--format", "link", "--redact", "passwords"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -58,10 +58,9 @@ impl Owners {
     }
 
     /// What netstat prints in the `PID/Program name` column: `PID/name` or `-`.
+    /// No special case for inode 0: netstat has none, so a (hostile) link naming inode 0 owns
+    /// every inode-0 row in its output, and here too.
     pub fn netstat_field(&self, inode: u64) -> &[u8] {
-        if inode == 0 {
-            return b"-";
-        }
         self.netstat_field.get(&inode).map(Vec::as_slice).unwrap_or(b"-")
     }
 

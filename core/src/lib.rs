@@ -26,6 +26,7 @@ pub mod proc;
 mod raw_text;
 pub mod render;
 pub mod report;
+pub mod share;
 pub mod snapshot;
 pub mod synth;
 

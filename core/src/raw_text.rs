@@ -29,6 +29,10 @@ impl From<&str> for RawText {
 
 impl Serialize for RawText {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Binary formats (the share link, the viewer's worker messages) carry the bytes.
+        if !s.is_human_readable() {
+            return s.serialize_bytes(&self.0);
+        }
         match std::str::from_utf8(&self.0) {
             Ok(text) => s.serialize_str(text),
             Err(_) => self.0.serialize(s),
@@ -38,6 +42,9 @@ impl Serialize for RawText {
 
 impl<'de> Deserialize<'de> for RawText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if !d.is_human_readable() {
+            return Ok(RawText(serde_bytes_vec(d)?));
+        }
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Either {
@@ -49,6 +56,31 @@ impl<'de> Deserialize<'de> for RawText {
             Either::Bytes(b) => RawText(b),
         })
     }
+}
+
+/// `Vec<u8>` from a binary format's byte string (`deserialize_bytes`), without serde_bytes.
+fn serde_bytes_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Vec<u8>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("bytes")
+        }
+        fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+            Ok(v.to_vec())
+        }
+        fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+            Ok(v)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(b) = seq.next_element()? {
+                out.push(b);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_byte_buf(V)
 }
 
 #[cfg(test)]

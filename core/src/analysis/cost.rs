@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::volume::StateCounts;
 use crate::proc::TableKind;
 use crate::proc::fdlink;
 use crate::snapshot::Snapshot;
@@ -57,7 +58,7 @@ pub struct WalkCost {
     pub source: String,
 }
 
-pub fn build(s: &Snapshot, rows_shown: usize) -> Cost {
+pub fn build(s: &Snapshot, counts: &StateCounts, rows_shown: usize) -> Cost {
     let recorded = |path: &str| {
         s.manifest.as_ref().and_then(|m| m.files.iter().find(|f| f.path == path)).and_then(|f| f.micros)
     };
@@ -104,8 +105,10 @@ pub fn build(s: &Snapshot, rows_shown: usize) -> Cost {
             source: "snapshot".into(),
         },
     };
-    let ss_rows =
-        s.inet.iter().filter(|r| r.table.is_tcp() && r.state == crate::proc::inet::TCP_LISTEN).count() as u64;
+    let listen = |st: u8| st == crate::proc::inet::TCP_LISTEN;
+    let ss_rows = counts.count(TableKind::Tcp, listen) + counts.count(TableKind::Tcp6, listen);
+    let tw = |st: u8| st == crate::proc::inet::TCP_TIME_WAIT;
+    let time_wait = counts.count(TableKind::Tcp, tw) + counts.count(TableKind::Tcp6, tw);
     let sockstat_bytes = s
         .tables
         .iter()
@@ -126,13 +129,13 @@ pub fn build(s: &Snapshot, rows_shown: usize) -> Cost {
         sockstat_bytes,
         story: Vec::new(),
     };
-    cost.story = story(s, &cost);
+    cost.story = story(time_wait, &cost);
     cost
 }
 
-fn story(s: &Snapshot, c: &Cost) -> Vec<String> {
+/// The explanation, from the figures alone (share links carry the figures, not the sentences).
+pub fn story(tw: u64, c: &Cost) -> Vec<String> {
     let mut out = Vec::new();
-    let tw = s.inet.iter().filter(|r| r.is_time_wait()).count() as u64;
     out.push(format!(
         "To print {} listening sockets, netstat -nlp reads {} of /proc/net text and parses all {} rows: {} rows for every row it shows.",
         c.rows_shown,

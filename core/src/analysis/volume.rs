@@ -1,11 +1,9 @@
 //! Volume: sockets by table × state, and the kernel's own `sockstat` counters beside them.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::proc::TableKind;
-use crate::proc::inet::{TCP_TIME_WAIT, state_name};
+use crate::proc::inet::{InetSocket, TCP_TIME_WAIT, state_name};
 use crate::proc::sockstat::Sockstat;
 use crate::snapshot::Snapshot;
 
@@ -39,46 +37,56 @@ pub struct CounterCheck {
     pub counted: String,
 }
 
-pub fn build(s: &Snapshot) -> Volume {
-    // One counter per (table, state): arrays, since this runs once per row.
-    let mut per_table: BTreeMap<TableKind, Box<[u64; 256]>> = BTreeMap::new();
-    let mut current: Option<(TableKind, Box<[u64; 256]>)> = None;
-    for r in &s.inet {
-        match &mut current {
-            Some((t, counts)) if *t == r.table => counts[r.state as usize] += 1,
-            _ => {
-                if let Some((t, counts)) = current.take() {
-                    merge(&mut per_table, t, &counts);
-                }
-                let mut counts = Box::new([0u64; 256]);
-                counts[r.state as usize] += 1;
-                current = Some((r.table, counts));
-            }
-        }
+/// Rows by (table, state), counted in the report's single pass over the rows.
+#[derive(Debug, Clone)]
+pub struct StateCounts {
+    counts: Box<[[u64; 256]; 8]>,
+}
+
+impl Default for StateCounts {
+    fn default() -> Self {
+        StateCounts { counts: Box::new([[0; 256]; 8]) }
     }
-    if let Some((t, counts)) = current.take() {
-        merge(&mut per_table, t, &counts);
+}
+
+impl StateCounts {
+    #[inline(always)]
+    pub fn add(&mut self, r: &InetSocket) {
+        self.counts[r.table.inet_index()][r.state as usize] += 1;
     }
-    let by_table = per_table
-        .iter()
-        .map(|(&table, counts)| {
+
+    /// Rows of `table` whose state satisfies `pred`.
+    pub fn count(&self, table: TableKind, pred: impl Fn(u8) -> bool) -> u64 {
+        self.counts[table.inet_index()]
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| pred(*k as u8))
+            .map(|(_, v)| v)
+            .sum()
+    }
+
+    fn table(&self, table: TableKind) -> &[u64; 256] {
+        &self.counts[table.inet_index()]
+    }
+}
+
+pub fn build(s: &Snapshot, counts: &StateCounts) -> Volume {
+    let by_table = TableKind::INET
+        .into_iter()
+        .filter(|&t| counts.table(t).iter().any(|&n| n > 0))
+        .map(|table| {
             let mut st: Vec<(String, u64)> = counts
+                .table(table)
                 .iter()
                 .enumerate()
                 .filter(|(_, n)| **n > 0)
                 .map(|(k, &v)| (state_name(table, k as u8).to_string(), v))
                 .collect();
             st.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            TableCount { table, rows: counts.iter().sum(), states: st }
+            TableCount { table, rows: counts.table(table).iter().sum(), states: st }
         })
         .collect();
-
-    let count = |table: TableKind, pred: &dyn Fn(u8) -> bool| -> u64 {
-        per_table
-            .get(&table)
-            .map(|m| m.iter().enumerate().filter(|(k, _)| pred(*k as u8)).map(|(_, v)| v).sum())
-            .unwrap_or(0)
-    };
+    let count = |table: TableKind, pred: &dyn Fn(u8) -> bool| counts.count(table, pred);
     let kernel = |proto: &str, name: &str| s.sockstat.get(proto).and_then(|m| m.get(name)).copied();
     let mut checks = Vec::new();
     let mut check = |counter: &str, k: Option<u64>, rows: u64, counted: &str| {
@@ -116,12 +124,5 @@ pub fn build(s: &Snapshot) -> Volume {
         by_table,
         sockstat: s.sockstat.clone(),
         kernel_vs_rows: checks,
-    }
-}
-
-fn merge(per_table: &mut BTreeMap<TableKind, Box<[u64; 256]>>, table: TableKind, counts: &[u64; 256]) {
-    let total = per_table.entry(table).or_insert_with(|| Box::new([0u64; 256]));
-    for (t, c) in total.iter_mut().zip(counts.iter()) {
-        *t += c;
     }
 }

@@ -91,6 +91,12 @@ impl TableKind {
         }
     }
 
+    /// Position in [`TableKind::INET`] (0..8); the non-Internet tables map past it.
+    #[inline(always)]
+    pub fn inet_index(self) -> usize {
+        (self as usize).min(7)
+    }
+
     pub fn is_tcp(self) -> bool {
         matches!(self, TableKind::Tcp | TableKind::Tcp6)
     }

@@ -1,0 +1,304 @@
+//! Share links: the report itself, compressed into a URL fragment, so any copy of the static
+//! viewer can show it with no server: `…#r=1.<base64url(zlib(postcard(report)))>`.
+//!
+//! The link carries the report, never raw rows: listeners, counters, top-N breakdowns, the
+//! histogram, cost figures and a summary of the files. Redaction happens before encoding:
+//! addresses are pseudonymised consistently (the same address always gets the same name, and
+//! addresses of different /24 (IPv4) or /64 (IPv6) networks stay in different networks),
+//! command-line arguments are dropped, the hostname is dropped. zlib's checksum makes an altered
+//! or cut link fail to decode instead of showing wrong figures.
+//!
+//! Version 1 is postcard of [`Report`] at schema version 1: any change to the report's shape must
+//! bump [`LINK_VERSION`] (a test pins a version-1 link).
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::Report;
+
+pub const LINK_VERSION: u32 = 1;
+/// The fragment key: `#r=…`.
+pub const FRAGMENT_KEY: &str = "r=";
+/// Top-N lists are cut to this many entries in a link.
+const LINK_TOP: usize = 10;
+/// Decoded links larger than this are refused (a link is a few KiB; this bounds a hostile one).
+const MAX_DECODED: u64 = 4 << 20;
+
+/// What to remove before encoding.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redaction {
+    pub addresses: bool,
+    pub args: bool,
+    pub hostname: bool,
+}
+
+impl Redaction {
+    pub const ALL: Redaction = Redaction { addresses: true, args: true, hostname: true };
+
+    /// Parse `addresses,args,hostname` (any subset; `all` and `none` too).
+    pub fn parse(list: &str) -> Result<Redaction, String> {
+        let mut r = Redaction::default();
+        for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            match word {
+                "addresses" => r.addresses = true,
+                "args" => r.args = true,
+                "hostname" => r.hostname = true,
+                "all" => r = Redaction::ALL,
+                "none" => r = Redaction::default(),
+                other => {
+                    return Err(format!(
+                        "unknown redaction {other:?}; use addresses, args, hostname, all or none"
+                    ));
+                }
+            }
+        }
+        Ok(r)
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if self.addresses {
+            v.push("addresses".to_string());
+        }
+        if self.args {
+            v.push("args".to_string());
+        }
+        if self.hostname {
+            v.push("hostname".to_string());
+        }
+        v
+    }
+}
+
+/// Marks a report opened from a link, and summarises what the link left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedInfo {
+    pub link_version: u32,
+    /// What was redacted: `addresses`, `args`, `hostname`.
+    pub redactions: Vec<String>,
+    pub files: u64,
+    pub file_bytes: u64,
+    pub hashes_checked: u64,
+    pub hash_mismatches: u64,
+}
+
+/// Why a link could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// No `r=` fragment, or not `VERSION.DATA`.
+    NotALink,
+    NewerVersion {
+        found: u32,
+        supported: u32,
+    },
+    /// Base64, zlib checksum or structure failed: cut short or altered.
+    Damaged {
+        detail: String,
+    },
+}
+
+impl std::fmt::Display for LinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LinkError::NotALink => write!(f, "this is not a procsnap report link (expected …#r=1.…)"),
+            LinkError::NewerVersion { found, supported } => write!(
+                f,
+                "this report link was made by a newer procsnap (link version {found}; this viewer reads up to {supported}): open it in a newer viewer"
+            ),
+            LinkError::Damaged { detail } => write!(
+                f,
+                "this report link is damaged ({detail}): it was probably cut short or changed when it was copied; copy the whole link again"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+/// The report as a link will carry it: trimmed and redacted.
+pub fn prepare(report: &Report, redaction: Redaction) -> Report {
+    let mut r = report.clone();
+    let hashes_checked =
+        r.files.iter().filter(|f| f.sha256.is_some() && f.manifest_sha256.is_some()).count() as u64;
+    let hash_mismatches = r
+        .files
+        .iter()
+        .filter(|f| matches!((&f.sha256, &f.manifest_sha256), (Some(a), Some(b)) if a != b))
+        .count() as u64;
+    r.shared = Some(SharedInfo {
+        link_version: LINK_VERSION,
+        redactions: redaction.names(),
+        files: r.files.len() as u64,
+        file_bytes: r.files.iter().map(|f| f.size).sum(),
+        hashes_checked,
+        hash_mismatches,
+    });
+    r.files.clear();
+    r.diagnostics.items.clear();
+    r.cost.story.clear();
+    for s in &mut r.time_wait.sysctls {
+        s.meaning.clear();
+    }
+    for top in [&mut r.time_wait.by_remote_addr, &mut r.time_wait.by_remote_port] {
+        let cut: u64 = top.items.iter().skip(LINK_TOP).map(|c| c.count).sum();
+        top.items.truncate(LINK_TOP);
+        top.others += cut;
+    }
+    // The first holder (netstat's owner) is what a ticket needs; the full list stays in the snapshot.
+    for l in &mut r.listeners {
+        l.holders.truncate(1);
+    }
+    for u in &mut r.unix_listeners {
+        u.holders.truncate(1);
+    }
+    if redaction.hostname {
+        r.host.hostname = None;
+    }
+    if redaction.args {
+        let keep_argv0 = |h: &mut crate::analysis::listeners::HolderInfo| {
+            if let Some(c) = &mut h.cmdline {
+                c.truncate(1);
+            }
+        };
+        r.listeners.iter_mut().flat_map(|l| l.holders.iter_mut()).for_each(keep_argv0);
+        r.unix_listeners.iter_mut().flat_map(|l| l.holders.iter_mut()).for_each(keep_argv0);
+    }
+    if redaction.addresses {
+        let mut p = Pseudonyms::default();
+        for l in &mut r.listeners {
+            l.local_addr = p.ip(l.local_addr);
+            l.remote_addr = p.ip(l.remote_addr);
+        }
+        for c in &mut r.time_wait.by_remote_addr.items {
+            if let Ok(ip) = c.key.parse::<IpAddr>() {
+                c.key = p.ip(ip).to_string();
+            } else {
+                c.key = "(redacted)".into();
+            }
+        }
+        for t in &mut r.time_wait.port_pressure {
+            t.local_addr = p.ip(t.local_addr);
+            t.remote_addr = p.ip(t.remote_addr);
+        }
+    }
+    r
+}
+
+/// Encode a report as the fragment value `1.<data>` (after `#r=`).
+pub fn encode(report: &Report, redaction: Redaction) -> String {
+    let prepared = prepare(report, redaction);
+    let binary = postcard::to_allocvec(&prepared).expect("a Report always serialises");
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(&binary).expect("writing to memory");
+    let compressed = z.finish().expect("writing to memory");
+    format!("{LINK_VERSION}.{}", URL_SAFE_NO_PAD.encode(compressed))
+}
+
+/// A whole link: `base` (the viewer's address, may be empty) + `#r=` + [`encode`].
+pub fn link(base: &str, report: &Report, redaction: Redaction) -> String {
+    let base = base.split('#').next().unwrap_or("");
+    format!("{base}#{FRAGMENT_KEY}{}", encode(report, redaction))
+}
+
+/// Decode a link, a fragment (`#r=…` or `r=…`) or a bare `1.<data>` value.
+pub fn decode(text: &str) -> Result<Report, LinkError> {
+    let text = text.trim();
+    let value = match text.find(['#']) {
+        Some(i) => &text[i + 1..],
+        None => text,
+    };
+    let value = value
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(FRAGMENT_KEY))
+        .or_else(|| (!value.contains('=')).then_some(value))
+        .ok_or(LinkError::NotALink)?;
+    let (version, data) = value.split_once('.').ok_or(LinkError::NotALink)?;
+    let version: u32 = version.parse().map_err(|_| LinkError::NotALink)?;
+    if version > LINK_VERSION {
+        return Err(LinkError::NewerVersion { found: version, supported: LINK_VERSION });
+    }
+    if version == 0 {
+        return Err(LinkError::NotALink);
+    }
+    let damaged = |detail: String| LinkError::Damaged { detail };
+    let compressed = URL_SAFE_NO_PAD.decode(data).map_err(|e| damaged(format!("not base64url: {e}")))?;
+    let mut binary = Vec::new();
+    flate2::read::ZlibDecoder::new(&compressed[..])
+        .take(MAX_DECODED + 1)
+        .read_to_end(&mut binary)
+        .map_err(|e| damaged(format!("does not decompress: {e}")))?;
+    if binary.len() as u64 > MAX_DECODED {
+        return Err(damaged("larger than any report link".into()));
+    }
+    let mut report: Report =
+        postcard::from_bytes(&binary).map_err(|e| damaged(format!("not a report: {e}")))?;
+    if report.shared.is_none() {
+        return Err(damaged("not marked as a shared report".into()));
+    }
+    restore_constants(&mut report);
+    Ok(report)
+}
+
+/// Put back the text a link leaves out because the viewer can rebuild it.
+fn restore_constants(r: &mut Report) {
+    for s in &mut r.time_wait.sysctls {
+        if let Some(k) = crate::proc::sysctl::KNOWN.iter().find(|k| k.name == s.name) {
+            s.meaning = k.meaning.to_string();
+        }
+    }
+    r.cost.story = crate::analysis::cost::story(r.time_wait.count, &r.cost);
+}
+
+/// Consistent pseudonyms. IPv4: each distinct /24 becomes its own /24 in 198.18.0.0/15 (the
+/// benchmarking range), the host octet kept; IPv6: each distinct /64 becomes its own /64 under
+/// 2001:db8::/32 (documentation), each host a small number. Unspecified and loopback addresses
+/// say what a socket is bound to and identify nobody: they are kept.
+#[derive(Default)]
+struct Pseudonyms {
+    v4_nets: FxHashMap<u32, u32>,
+    v6_nets: FxHashMap<u64, u32>,
+    v6_hosts: FxHashMap<u128, u32>,
+}
+
+impl Pseudonyms {
+    fn ip(&mut self, ip: IpAddr) -> IpAddr {
+        match ip {
+            IpAddr::V4(v4) => IpAddr::V4(self.v4(v4)),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => IpAddr::V6(self.v4(v4).to_ipv6_mapped()),
+                None => IpAddr::V6(self.v6(v6)),
+            },
+        }
+    }
+
+    fn v4(&mut self, a: Ipv4Addr) -> Ipv4Addr {
+        if a.is_unspecified() || a.is_loopback() || a.is_broadcast() {
+            return a;
+        }
+        let bits = a.to_bits();
+        let next = self.v4_nets.len() as u32;
+        let n = *self.v4_nets.entry(bits >> 8).or_insert(next);
+        // 198.18.0.0/15 holds 512 networks; past that, continue in 100.64.0.0/10.
+        let base = if n < 512 { 0xC612_0000 + (n << 8) } else { 0x6440_0000 + ((n - 512) << 8) };
+        Ipv4Addr::from_bits(base | (bits & 0xFF))
+    }
+
+    fn v6(&mut self, a: Ipv6Addr) -> Ipv6Addr {
+        if a.is_unspecified() || a.is_loopback() {
+            return a;
+        }
+        let bits = a.to_bits();
+        let next = self.v6_nets.len() as u32;
+        let net = *self.v6_nets.entry((bits >> 64) as u64).or_insert(next);
+        let next = self.v6_hosts.len() as u32 + 1;
+        let host = *self.v6_hosts.entry(bits).or_insert(next);
+        let prefix: u128 = (0x2001_0db8u128 << 96) | ((net as u128) << 64);
+        Ipv6Addr::from_bits(prefix | host as u128)
+    }
+}

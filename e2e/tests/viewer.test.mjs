@@ -202,3 +202,36 @@ test('a 1,000,000-socket snapshot opens, and the Sockets view pages rows from th
     await page.screenshot({ path: join(OUT, 'big-sockets.png') });
   });
 });
+
+test('Share makes a link that opens the report in a fresh page, redacted', async () => {
+  let link;
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/');
+    await page.click('#example-button');
+    await waitLoaded(page);
+    const listeners = await number(page, '#fig-listeners');
+    await page.click('#share-button');
+    await page.waitForFunction(() => document.querySelector('#share-link')?.value.includes('#r=1.'));
+    link = await page.inputValue('#share-link');
+    await page.screenshot({ path: join(OUT, 'share.png') });
+    assert.ok(link.startsWith(server.origin + '/#r=1.'), link.slice(0, 60));
+    console.log(`share link: ${link.length} characters`);
+    assert.ok(!link.includes('web81'), 'hostname redacted');
+    await withPage({}, async ({ page: other }) => {
+      await other.goto(link);
+      await waitLoaded(other);
+      assert.equal(await number(other, '#fig-listeners'), listeners);
+      assert.match(await other.textContent('#shared-notice'), /redacted: addresses, args, hostname/);
+      assert.ok(!(await other.textContent('.viewer')).includes('web81.example'), 'no hostname in the page');
+      await other.screenshot({ path: join(OUT, 'shared-open.png') });
+    });
+  });
+});
+
+test('a damaged share link says so', async () => {
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/#r=1.eJzLSM3JyQcABiwCFQ');
+    await page.waitForSelector('#error');
+    assert.match(await page.textContent('#error'), /damaged|not a report/i);
+  });
+});

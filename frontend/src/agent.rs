@@ -29,6 +29,14 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
                 let mut post = progress_poster(job, 0.0);
                 open_reply(job, engine::open_example(&mut post), &mut session)
             }
+            Request::Link { job, text } => {
+                session = None;
+                open_reply(job, engine::open_link(&text), &mut session)
+            }
+            Request::Share { addresses, args, hostname } => match &session {
+                Some(s) => Response::Shared { fragment: s.share(addresses, args, hostname) },
+                None => Response::Shared { fragment: String::new() },
+            },
             Request::Rows(q) => match &mut session {
                 Some(s) => Response::Rows(s.rows(&q)),
                 None => Response::Rows(crate::protocol::RowPage { seq: q.seq, ..Default::default() }),

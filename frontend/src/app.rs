@@ -22,6 +22,8 @@ pub enum Source {
     File(web_sys::File),
     Url(String),
     Example,
+    /// A share link's fragment (`#r=1.…`).
+    Link(String),
 }
 
 /// A decoded snapshot: the worker's answer with its report parsed.
@@ -68,6 +70,7 @@ pub fn Page(props: &PageProps) -> Html {
     let phase = use_state(|| Phase::Idle);
     let progress = use_state(ProgressMsg::default);
     let page = use_state(|| Rc::new(RowPage::default()));
+    let shared = use_state(|| None::<AttrValue>);
     let dragging = use_state(|| false);
     let job_ref = use_mut_ref(|| 0 as JobId);
     let started = use_mut_ref(|| 0.0f64);
@@ -75,6 +78,7 @@ pub fn Page(props: &PageProps) -> Html {
     let bridge = {
         let phase = phase.clone();
         let page = page.clone();
+        let shared = shared.clone();
         let job_ref = job_ref.clone();
         let started = started.clone();
         use_reactor_bridge::<Decoder, _>(move |ev| match ev {
@@ -104,6 +108,7 @@ pub fn Page(props: &PageProps) -> Html {
                 phase.set(Phase::Failed(error));
             }
             ReactorEvent::Output(Response::Rows(p)) => page.set(Rc::new(p)),
+            ReactorEvent::Output(Response::Shared { fragment }) => shared.set(Some(fragment.into())),
             _ => {}
         })
     };
@@ -151,6 +156,7 @@ pub fn Page(props: &PageProps) -> Html {
                 Source::File(f) => f.name(),
                 Source::Url(u) => u.clone(),
                 Source::Example => "built-in example".into(),
+                Source::Link(_) => "shared report".into(),
             };
             progress.set(ProgressMsg { job, ..Default::default() });
             phase.set(Phase::Loading { job, name });
@@ -161,6 +167,10 @@ pub fn Page(props: &PageProps) -> Html {
                 let read = match source {
                     Source::Example => {
                         bridge.send(Request::Example { job });
+                        return;
+                    }
+                    Source::Link(text) => {
+                        bridge.send(Request::Link { job, text });
                         return;
                     }
                     Source::File(f) => {
@@ -186,9 +196,20 @@ pub fn Page(props: &PageProps) -> Html {
         use_effect_with((), move |_| {
             if let Some(url) = crate::loader::url_from_hash() {
                 open.emit(Source::Url(url));
+            } else if let Some(link) = crate::loader::link_from_hash() {
+                open.emit(Source::Link(link));
             }
         });
     }
+
+    let request_share = {
+        let bridge = bridge.clone();
+        let shared = shared.clone();
+        Callback::from(move |(addresses, args, hostname): (bool, bool, bool)| {
+            shared.set(None);
+            bridge.send(Request::Share { addresses, args, hostname })
+        })
+    };
 
     let request_rows = {
         let bridge = bridge.clone();
@@ -243,7 +264,7 @@ pub fn Page(props: &PageProps) -> Html {
             </>
         },
         Phase::Ready(loaded) => html! {
-            <Viewer loaded={loaded.clone()} page={(*page).clone()} {request_rows} on_open={open.clone()} />
+            <Viewer loaded={loaded.clone()} page={(*page).clone()} {request_rows} {request_share} shared={(*shared).clone()} />
         },
     };
 

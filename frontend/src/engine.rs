@@ -18,7 +18,9 @@ const MAX_SHOWN_FILE: usize = 64 * 1024;
 const MAX_SHOWN_TOTAL: usize = 4 * 1024 * 1024;
 
 pub struct Session {
-    snapshot: Snapshot,
+    /// `None` for a report opened from a share link: it has no rows.
+    snapshot: Option<Snapshot>,
+    report: procsnap_core::Report,
     opened: Opened,
     /// Indices of rows matching the last filter, so paging the same filter is cheap.
     /// Rows are numbered inet first, then unix.
@@ -38,17 +40,50 @@ pub fn open(name: String, bytes: &[u8], progress: ProgressCb) -> Result<Session,
         })
         .map_err(|e| explain(&name, &e))?;
     let report = snapshot.report();
-    let netstat = procsnap_core::render::netstat(&report);
-    let text = procsnap_core::render::text(&report);
-    let report_json = serde_json::to_string(&report).map_err(|e| OpenError {
+    let opened = opened_for(name, bytes.len() as u64, &report, Some(&snapshot), t0)?;
+    Ok(Session { snapshot: Some(snapshot), report, opened, filtered: None })
+}
+
+/// Opens a share link (`#r=1.…`, or the whole link): the report it carries, without rows.
+pub fn open_link(text: &str) -> Result<Session, OpenError> {
+    let t0 = js_sys::Date::now();
+    let report = procsnap_core::share::decode(text).map_err(|e| OpenError {
+        title: match e {
+            procsnap_core::share::LinkError::NewerVersion { .. } => {
+                "This link comes from a newer procsnap".into()
+            }
+            procsnap_core::share::LinkError::NotALink => "This is not a procsnap report link".into(),
+            _ => "This report link is damaged".into(),
+        },
+        detail: e.to_string(),
+        hint: "Ask for the link again, or for the snapshot file itself.".into(),
+    })?;
+    let name = match &report.host.hostname {
+        Some(h) => format!("shared report of {h}"),
+        None => "shared report".into(),
+    };
+    let opened = opened_for(name, text.len() as u64, &report, None, t0)?;
+    Ok(Session { snapshot: None, report, opened, filtered: None })
+}
+
+fn opened_for(
+    name: String,
+    input_bytes: u64,
+    report: &procsnap_core::Report,
+    snapshot: Option<&Snapshot>,
+    t0: f64,
+) -> Result<Opened, OpenError> {
+    let netstat = procsnap_core::render::netstat(report);
+    let text = procsnap_core::render::text(report);
+    let report_json = serde_json::to_string(report).map_err(|e| OpenError {
         title: "The report could not be prepared".into(),
         detail: e.to_string(),
         hint: "This is a bug in the viewer; `procsnap report FILE` shows the same report.".into(),
     })?;
     let mut budget = MAX_SHOWN_TOTAL;
     let small_files = snapshot
-        .files
         .iter()
+        .flat_map(|s| s.files.iter())
         .filter_map(|f| {
             let c = f.content.as_ref()?;
             if c.len() > MAX_SHOWN_FILE || c.len() > budget {
@@ -58,19 +93,18 @@ pub fn open(name: String, bytes: &[u8], progress: ProgressCb) -> Result<Session,
             Some((f.path.clone(), String::from_utf8_lossy(c).into_owned()))
         })
         .collect();
-    let rows = (snapshot.inet.len() + snapshot.unix.len()) as u64;
-    let opened = Opened {
+    let rows = snapshot.map_or(0, |s| (s.inet.len() + s.unix.len()) as u64);
+    Ok(Opened {
         job: 0,
         name,
-        input_bytes: bytes.len() as u64,
+        input_bytes,
         report_json,
         netstat,
         text,
         rows,
         decode_ms: js_sys::Date::now() - t0,
         small_files,
-    };
-    Ok(Session { snapshot, opened, filtered: None })
+    })
 }
 
 /// Generates the built-in example (the seed story) and decodes it.
@@ -114,6 +148,12 @@ impl Session {
         Opened { job, ..self.opened.clone() }
     }
 
+    /// The fragment value of a share link to this report (`procsnap_core::share`).
+    pub fn share(&self, addresses: bool, args: bool, hostname: bool) -> String {
+        let redaction = procsnap_core::share::Redaction { addresses, args, hostname };
+        procsnap_core::share::encode(&self.report, redaction)
+    }
+
     pub fn rows(&mut self, q: &RowQuery) -> RowPage {
         let same = matches!(&self.filtered, Some((prev, _)) if same_filter(prev, q));
         if !same {
@@ -132,7 +172,7 @@ impl Session {
     }
 
     fn matching(&self, q: &RowQuery) -> Vec<u32> {
-        let s = &self.snapshot;
+        let Some(s) = &self.snapshot else { return Vec::new() };
         let mut out = Vec::new();
         let want_unix = q.proto.is_empty() || q.proto == "unix";
         let want_inet = q.proto != "unix";
@@ -159,7 +199,7 @@ impl Session {
     }
 
     fn row(&self, i: usize) -> SocketRow {
-        let s = &self.snapshot;
+        let Some(s) = &self.snapshot else { return SocketRow::default() };
         if let Some(r) = s.inet.get(i) {
             let (pid, program) = owner(s, r.inode);
             SocketRow {

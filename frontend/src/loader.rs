@@ -42,6 +42,12 @@ pub fn url_from_hash() -> Option<String> {
     Some(String::from(decoded))
 }
 
+/// The share-link fragment (`#r=1.…`) of the page address, if any.
+pub fn link_from_hash() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    hash.starts_with("#r=").then_some(hash)
+}
+
 /// Fetches a snapshot from the page's own origin. Other origins are refused: the viewer never
 /// sends anything to, or loads anything from, another site.
 pub async fn fetch_same_origin(raw: &str) -> Result<(String, Vec<u8>), OpenError> {

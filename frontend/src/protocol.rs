@@ -28,6 +28,10 @@ pub enum Request {
     },
     /// Generate the built-in example snapshot and decode it.
     Example { job: JobId },
+    /// Open a share link (`#r=1.…`): a report without rows.
+    Link { job: JobId, text: String },
+    /// Make a share link of the current report, redacted as asked.
+    Share { addresses: bool, args: bool, hostname: bool },
     /// A page of the socket rows of the last decoded snapshot.
     Rows(RowQuery),
 }
@@ -35,8 +39,15 @@ pub enum Request {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Response {
     Opened(Box<Opened>),
-    Failed { job: JobId, error: OpenError },
+    Failed {
+        job: JobId,
+        error: OpenError,
+    },
     Rows(RowPage),
+    /// The fragment value for `#r=` (see `procsnap_core::share`).
+    Shared {
+        fragment: String,
+    },
 }
 
 /// A decoded snapshot, as the views need it.

@@ -190,14 +190,29 @@ pub fn Page(props: &PageProps) -> Html {
         })
     };
 
-    // `#url=…` in the page address opens that snapshot on load.
+    // `#url=…` or a share link `#r=…` in the page address opens it, on load and whenever the
+    // address changes (a link pasted into the same tab only changes the fragment).
     {
         let open = open.clone();
         use_effect_with((), move |_| {
-            if let Some(url) = crate::loader::url_from_hash() {
-                open.emit(Source::Url(url));
-            } else if let Some(link) = crate::loader::link_from_hash() {
-                open.emit(Source::Link(link));
+            let from_hash = move || {
+                if let Some(url) = crate::loader::url_from_hash() {
+                    open.emit(Source::Url(url));
+                } else if let Some(link) = crate::loader::link_from_hash() {
+                    open.emit(Source::Link(link));
+                }
+            };
+            from_hash();
+            let listener = Closure::<dyn Fn()>::new(from_hash);
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(w) = window {
+                    let _ = w
+                        .remove_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+                }
             }
         });
     }

@@ -47,6 +47,7 @@ json_str() { # a JSON string literal; drops the characters that would need escap
     while [ -n "$_s" ]; do
         _c=${_s%"${_s#?}"}
         _s=${_s#?}
+        # shellcheck disable=SC1003 # a lone backslash, quoted
         case $_c in '"' | '\' | [[:cntrl:]]) ;; *) _o=$_o$_c ;; esac
     done
     printf '"%s"' "$_o"
@@ -61,7 +62,8 @@ s390x | ppc64 | ppc | sparc* | mips | mips64 | aarch64_be | armv*b) ORDER=big ;;
 *) ORDER= ;;
 esac
 EUID_=
-while read -r k r e _; do [ "$k" = "Uid:" ] && EUID_=$e && break; done </proc/self/status
+# "Uid: real effective saved fs": the effective one decides what /proc lets us read.
+while read -r k _ e _; do [ "$k" = "Uid:" ] && EUID_=$e && break; done </proc/self/status
 START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 

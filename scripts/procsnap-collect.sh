@@ -83,6 +83,13 @@ cleanup() { rm -rf "$STAGE"; [ -n "$TMP" ] && rm -f "$TMP"; }
 trap 'cleanup; echo "procsnap-collect.sh: interrupted; no snapshot written" >&2; exit 130' INT
 trap 'cleanup; echo "procsnap-collect.sh: interrupted; no snapshot written" >&2; exit 143' TERM
 mkdir "$STAGE" || { echo "procsnap-collect.sh: cannot create $STAGE" >&2; exit 5; }
+# Fail before the walk, with one line, when the output directory cannot take the file.
+if [ -n "$TMP" ] && ! (: >"$TMP") 2>/dev/null; then
+    TMP=
+    cleanup
+    echo "procsnap-collect.sh: cannot write $OUT: its directory is missing or not writable" >&2
+    exit 5
+fi
 LIST=$STAGE/.list
 : >"$LIST"
 

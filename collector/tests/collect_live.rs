@@ -16,8 +16,8 @@ use common::*;
 
 #[test]
 fn not_root_captures_what_it_can_and_says_owners_may_be_missing() {
-    if !is_root() {
-        println!("skipped: needs root to switch to nobody with setpriv");
+    if !can_become_nobody() {
+        println!("skipped: needs root and setpriv to switch to nobody");
         return;
     }
     let dir = TempDir::new("nobody");

@@ -16,6 +16,11 @@ pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
 }
 
+/// Whether this test can run a command as `nobody`: root, and util-linux `setpriv` installed.
+pub fn can_become_nobody() -> bool {
+    is_root() && Command::new("setpriv").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
 /// A fresh empty directory under the system temp dir, removed on drop.
 pub struct TempDir(pub PathBuf);
 

@@ -78,9 +78,10 @@ pub struct PortPressure {
     pub used_ratio: f64,
 }
 
-/// Gathers the TIME_WAIT figures in the report's single pass over the rows.
-pub struct Accumulator {
-    listening: FxHashMap<u16, Option<String>>,
+/// Gathers the TIME_WAIT figures in the report's single pass over the rows. The listeners are
+/// found in the same pass, so what depends on them (attribution, which ports are ephemeral) is
+/// settled in [`Accumulator::finish`].
+pub struct Accumulator<'a> {
     port_range: (u16, u16),
     port_range_captured: bool,
     hz: u32,
@@ -94,23 +95,15 @@ pub struct Accumulator {
     remote_v4: Vec<u32>,
     by_raddr6: FxHashMap<u128, u64>,
     remaining: Vec<u64>,
-    tuples: FxHashMap<(IpAddr, IpAddr, u16), (u64, u64)>,
+    /// Connected TCP rows whose local port is in the ephemeral range: port-pressure candidates,
+    /// kept until the listeners are known (a listener's port is not ephemeral).
+    outgoing: Vec<&'a InetSocket>,
 }
 
-impl Accumulator {
-    pub fn new(s: &Snapshot, listeners: &[Listener]) -> Accumulator {
-        let mut listening: FxHashMap<u16, Option<String>> = FxHashMap::default();
-        for l in listeners.iter().filter(|l| l.proto.is_tcp() && l.state == TCP_LISTEN) {
-            let owner =
-                (l.netstat_program.as_bytes() != b"-").then(|| l.netstat_program.lossy().into_owned());
-            let slot = listening.entry(l.local_port).or_insert(None);
-            if slot.is_none() {
-                *slot = owner;
-            }
-        }
+impl<'a> Accumulator<'a> {
+    pub fn new(s: &Snapshot) -> Accumulator<'a> {
         let range_value = s.sysctl("net.ipv4.ip_local_port_range").and_then(sysctl::port_range);
         Accumulator {
-            listening,
             port_range: range_value.unwrap_or(DEFAULT_PORT_RANGE),
             port_range_captured: range_value.is_some(),
             hz: s.user_hz.max(1),
@@ -121,12 +114,12 @@ impl Accumulator {
             remote_v4: Vec::new(),
             by_raddr6: FxHashMap::default(),
             remaining: vec![0; TIME_WAIT_SECONDS as usize + 1],
-            tuples: FxHashMap::default(),
+            outgoing: Vec::new(),
         }
     }
 
     #[inline]
-    pub fn add(&mut self, r: &InetSocket) {
+    pub fn add(&mut self, r: &'a InetSocket) {
         if !r.table.is_tcp() {
             return;
         }
@@ -144,18 +137,28 @@ impl Accumulator {
             self.remaining[secs as usize] += 1;
         }
         let (lo, hi) = self.port_range;
-        if r.remote_port != 0
-            && (lo..=hi).contains(&r.local_port)
-            && !self.listening.contains_key(&r.local_port)
-        {
-            let key = (r.local_addr.to_canonical(), r.remote_addr.to_canonical(), r.remote_port);
-            let t = self.tuples.entry(key).or_default();
-            t.0 += 1;
-            t.1 += tw as u64;
+        if r.remote_port != 0 && (lo..=hi).contains(&r.local_port) {
+            self.outgoing.push(r);
         }
     }
 
-    pub fn finish(self, s: &Snapshot) -> TimeWait {
+    pub fn finish(self, s: &Snapshot, listeners: &[Listener]) -> TimeWait {
+        let mut listening: FxHashMap<u16, Option<String>> = FxHashMap::default();
+        for l in listeners.iter().filter(|l| l.proto.is_tcp() && l.state == TCP_LISTEN) {
+            let owner =
+                (l.netstat_program.as_bytes() != b"-").then(|| l.netstat_program.lossy().into_owned());
+            let slot = listening.entry(l.local_port).or_insert(None);
+            if slot.is_none() {
+                *slot = owner;
+            }
+        }
+        let mut tuples: FxHashMap<(IpAddr, IpAddr, u16), (u64, u64)> = FxHashMap::default();
+        for r in self.outgoing.iter().filter(|r| !listening.contains_key(&r.local_port)) {
+            let key = (r.local_addr.to_canonical(), r.remote_addr.to_canonical(), r.remote_port);
+            let t = tuples.entry(key).or_default();
+            t.0 += 1;
+            t.1 += r.is_time_wait() as u64;
+        }
         let range_size = (self.port_range.1 - self.port_range.0) as u64 + 1;
         // Server side: one group per listening port. Client side: one group for all the rest,
         // since each outgoing connection has its own ephemeral port and listing them one by one
@@ -163,7 +166,7 @@ impl Accumulator {
         let mut groups: Vec<PortGroup> = Vec::new();
         let mut client = 0u64;
         for (port, n) in nonzero_ports(&self.by_port) {
-            match self.listening.get(&port) {
+            match listening.get(&port) {
                 Some(owner) => {
                     groups.push(PortGroup { port, count: n, side: Side::Server, listener: owner.clone() })
                 }
@@ -178,8 +181,7 @@ impl Accumulator {
         groups.truncate(TOP);
         let by_local_port = groups;
 
-        let mut pressure: Vec<PortPressure> = self
-            .tuples
+        let mut pressure: Vec<PortPressure> = tuples
             .into_iter()
             .map(|((l, r, p), (n, tw))| PortPressure {
                 local_addr: l,

@@ -77,11 +77,6 @@ fn opened_for(
 ) -> Result<Opened, OpenError> {
     let netstat = procsnap_core::render::netstat(report);
     let text = procsnap_core::render::text(report);
-    let report_json = serde_json::to_string(report).map_err(|e| OpenError {
-        title: "The report could not be prepared".into(),
-        detail: e.to_string(),
-        hint: "This is a bug in the viewer; `procsnap report FILE` shows the same report.".into(),
-    })?;
     let mut budget = MAX_SHOWN_TOTAL;
     let small_files = snapshot
         .iter()
@@ -100,7 +95,7 @@ fn opened_for(
         job: 0,
         name,
         input_bytes,
-        report_json,
+        report: Some(Box::new(report.clone())),
         netstat,
         text,
         rows,
@@ -309,7 +304,7 @@ mod tests {
     #[test]
     fn pages_every_row_and_filters_like_the_report() {
         let mut s = example();
-        let report: procsnap_core::Report = serde_json::from_str(&s.opened(7).report_json).unwrap();
+        let report = *s.opened(7).report.unwrap();
         assert_eq!(s.opened(7).job, 7);
         let all = s.rows(&query(|_| {}));
         assert_eq!(all.total, s.opened.rows);
@@ -328,6 +323,27 @@ mod tests {
 
         let unix = s.rows(&query(|q| q.proto = "unix".into()));
         assert_eq!(unix.total, report.volume.unix_rows);
+    }
+
+    #[test]
+    fn the_report_survives_the_worker_codec() {
+        // yew-agent's Bincode codec: bincode 2, serde mode, standard configuration.
+        let config = bincode::config::standard();
+        for s in [example(), open_link(&format!("#r={}", example().share(true, true, true))).unwrap()] {
+            let mut opened = s.opened(3);
+            // File contents are `#[serde(skip)]` (the page gets small files in `small_files`).
+            for f in &mut opened.report.as_mut().unwrap().files {
+                f.content = None;
+            }
+            let msg = crate::protocol::Response::Opened(Box::new(opened.clone()));
+            let bytes = bincode::serde::encode_to_vec(&msg, config).expect("encodes");
+            let (back, _): (crate::protocol::Response, usize) =
+                bincode::serde::decode_from_slice(&bytes, config).expect("decodes");
+            match back {
+                crate::protocol::Response::Opened(o) => assert!(*o == opened, "the report changed"),
+                _ => panic!("unexpected answer"),
+            }
+        }
     }
 
     #[test]
@@ -362,7 +378,7 @@ mod tests {
         let s = example();
         let fragment = s.share(true, true, true);
         let mut linked = open_link(&format!("http://127.0.0.1/#r={fragment}")).expect("link opens");
-        let report: procsnap_core::Report = serde_json::from_str(&linked.opened.report_json).unwrap();
+        let report = *linked.opened.report.clone().unwrap();
         assert!(report.shared.is_some());
         assert_eq!(report.host.hostname, None);
         assert_eq!(linked.opened.rows, 0);

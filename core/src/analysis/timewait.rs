@@ -50,6 +50,7 @@ pub struct TimeWait {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PortGroup {
+    /// The listening port (server side), or 0 for all client-side ports together.
     pub port: u16,
     pub count: u64,
     pub side: Side,
@@ -157,17 +158,26 @@ impl Accumulator {
 
     pub fn finish(self, s: &Snapshot) -> TimeWait {
         let range_size = (self.port_range.1 - self.port_range.0) as u64 + 1;
-        let mut ports: Vec<(u16, u64)> = nonzero_ports(&self.by_port).collect();
-        ports.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let other_local_ports = ports.iter().skip(TOP).map(|p| p.1).sum();
-        let by_local_port = ports
-            .into_iter()
-            .take(TOP)
-            .map(|(port, n)| match self.listening.get(&port) {
-                Some(owner) => PortGroup { port, count: n, side: Side::Server, listener: owner.clone() },
-                None => PortGroup { port, count: n, side: Side::Client, listener: None },
-            })
-            .collect();
+        // Server side: one group per listening port. Client side: one group for all the rest,
+        // since each outgoing connection has its own ephemeral port and listing them one by one
+        // says nothing (the port-pressure table breaks them down by destination instead).
+        let mut groups: Vec<PortGroup> = Vec::new();
+        let mut client = 0u64;
+        for (port, n) in nonzero_ports(&self.by_port) {
+            match self.listening.get(&port) {
+                Some(owner) => {
+                    groups.push(PortGroup { port, count: n, side: Side::Server, listener: owner.clone() })
+                }
+                None => client += n,
+            }
+        }
+        if client > 0 {
+            groups.push(PortGroup { port: 0, count: client, side: Side::Client, listener: None });
+        }
+        groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.port.cmp(&b.port)));
+        let other_local_ports = groups.iter().skip(TOP).map(|g| g.count).sum();
+        groups.truncate(TOP);
+        let by_local_port = groups;
 
         let mut pressure: Vec<PortPressure> = self
             .tuples

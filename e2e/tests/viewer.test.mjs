@@ -66,7 +66,7 @@ test('the viewer works below the site root (/viewer/), worker included', async (
     await page.goto(server.origin + '/viewer/');
     await page.click('#example-button');
     await waitLoaded(page);
-    assert.ok(requests.some((u) => u.endsWith('/viewer/worker_bg.wasm')), 'worker loaded from /viewer/');
+    assert.ok(requests.some((u) => u.endsWith('/viewer/app_bg.wasm')), 'module loaded from /viewer/');
   });
 });
 

@@ -9,6 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-web.sh
+echo "== viewer: clippy (wasm32) and unit tests (native: engine paging/filters, errors, share links)"
+cargo clippy -q -p procsnap-viewer --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo test -q -p procsnap-viewer --lib
+echo "== viewer: release build"
 bash scripts/build-web.sh
 mkdir -p tests-output
 cargo build --release -q -p procsnap
@@ -25,5 +29,6 @@ fi
 export SNAPSHOT
 export BIG_SNAPSHOT="$PWD/tests-output/big-1m.procsnap.tar.gz"
 [ -s "$BIG_SNAPSHOT" ] || target/debug/example-snapshot "$BIG_SNAPSHOT" 1000000
+echo "== viewer: browser tests (headless Chromium)"
 cd e2e
 node --test --test-concurrency=1 tests/

@@ -66,7 +66,7 @@ test('the viewer works below the site root (/viewer/), worker included', async (
     await page.goto(server.origin + '/viewer/');
     await page.click('#example-button');
     await waitLoaded(page);
-    assert.ok(requests.some((u) => u.endsWith('/viewer/worker_bg.wasm')), 'worker loaded from /viewer/');
+    assert.ok(requests.some((u) => u.endsWith('/viewer/app_bg.wasm')), 'module loaded from /viewer/');
   });
 });
 
@@ -233,5 +233,33 @@ test('a damaged share link says so', async () => {
     await page.goto(server.origin + '/#r=1.eJzLSM3JyQcABiwCFQ');
     await page.waitForSelector('#error');
     assert.match(await page.textContent('#error'), /damaged|not a report/i);
+  });
+});
+
+test('keyboard only: open the example, move between tabs with arrow keys, sort a column', async () => {
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/');
+    await page.waitForSelector('#example-button');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'file-input');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'example-button');
+    await page.keyboard.press('Enter');
+    await waitLoaded(page);
+    await page.focus('#tab-overview');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-listeners');
+    await page.waitForSelector('#listeners-table');
+    await page.keyboard.press('End');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-files');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForSelector('#listeners-table');
+    // Sort by program with the keyboard: the header is a button.
+    await page.focus('#listeners-table th:nth-child(6) button');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getAttribute('#listeners-table th:nth-child(6)', 'aria-sort'), 'ascending');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getAttribute('#listeners-table th:nth-child(6)', 'aria-sort'), 'descending');
   });
 });

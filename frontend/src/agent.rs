@@ -67,7 +67,11 @@ fn open_reply(
 fn progress_poster(job: JobId, total: f64) -> impl FnMut(f64, f64, f64) {
     let channel = web_sys::BroadcastChannel::new(PROGRESS_CHANNEL).ok();
     let mut last = f64::NEG_INFINITY;
+    // Core reports bytes while unpacking, then rows (with bytes 0) while parsing: keep the bar full.
+    let mut done = 0.0f64;
     move |bytes_done, bytes_total, rows| {
+        done = done.max(bytes_done);
+        let bytes_done = done;
         let now = js_sys::Date::now();
         let finished = bytes_total > 0.0 && bytes_done >= bytes_total;
         if now - last < PROGRESS_EVERY_MS && !finished {

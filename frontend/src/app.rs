@@ -83,9 +83,9 @@ pub fn Page(props: &PageProps) -> Html {
         let started = started.clone();
         use_reactor_bridge::<Decoder, _>(move |ev| match ev {
             ReactorEvent::Output(Response::Opened(opened)) if opened.job == *job_ref.borrow() => {
-                let opened = *opened;
-                phase.set(match serde_json::from_str::<Report>(&opened.report_json) {
-                    Ok(report) => {
+                let mut opened = *opened;
+                phase.set(match opened.report.take() {
+                    Some(report) => {
                         let ms = js_sys::Date::now() - *started.borrow();
                         web_sys::console::info_1(
                             &format!(
@@ -95,12 +95,12 @@ pub fn Page(props: &PageProps) -> Html {
                             .into(),
                         );
                         set_opened_marker(ms, opened.decode_ms);
-                        Phase::Ready(Rc::new(Loaded { opened, report }))
+                        Phase::Ready(Rc::new(Loaded { opened, report: *report }))
                     }
-                    Err(e) => Phase::Failed(OpenError {
+                    None => Phase::Failed(OpenError {
                         title: "The report could not be read".into(),
-                        detail: e.to_string(),
-                        hint: "The viewer and the decoder disagree; reload the page.".into(),
+                        detail: "the worker answered without a report".into(),
+                        hint: "Reload the page and open the snapshot again.".into(),
                     }),
                 });
             }

@@ -31,7 +31,7 @@ type ProgressCb<'a> = &'a mut dyn FnMut(f64, f64, f64);
 
 /// Decodes `bytes` and builds the report.
 pub fn open(name: String, bytes: &[u8], progress: ProgressCb) -> Result<Session, OpenError> {
-    let t0 = js_sys::Date::now();
+    let t0 = now();
     progress(0.0, bytes.len() as f64, 0.0);
     let snapshot =
         procsnap_core::decode_with_progress(bytes, &DecodeOptions::default(), &mut |p: Progress| {
@@ -39,14 +39,16 @@ pub fn open(name: String, bytes: &[u8], progress: ProgressCb) -> Result<Session,
             true
         })
         .map_err(|e| explain(&name, &e))?;
+    let t_decode = now();
     let report = snapshot.report();
+    log_timing(&name, bytes.len(), t0, t_decode, now());
     let opened = opened_for(name, bytes.len() as u64, &report, Some(&snapshot), t0)?;
     Ok(Session { snapshot: Some(snapshot), report, opened, filtered: None })
 }
 
 /// Opens a share link (`#r=1.…`, or the whole link): the report it carries, without rows.
 pub fn open_link(text: &str) -> Result<Session, OpenError> {
-    let t0 = js_sys::Date::now();
+    let t0 = now();
     let report = procsnap_core::share::decode(text).map_err(|e| OpenError {
         title: match e {
             procsnap_core::share::LinkError::NewerVersion { .. } => {
@@ -75,11 +77,6 @@ fn opened_for(
 ) -> Result<Opened, OpenError> {
     let netstat = procsnap_core::render::netstat(report);
     let text = procsnap_core::render::text(report);
-    let report_json = serde_json::to_string(report).map_err(|e| OpenError {
-        title: "The report could not be prepared".into(),
-        detail: e.to_string(),
-        hint: "This is a bug in the viewer; `procsnap report FILE` shows the same report.".into(),
-    })?;
     let mut budget = MAX_SHOWN_TOTAL;
     let small_files = snapshot
         .iter()
@@ -98,13 +95,32 @@ fn opened_for(
         job: 0,
         name,
         input_bytes,
-        report_json,
+        report: Some(Box::new(report.clone())),
         netstat,
         text,
         rows,
-        decode_ms: js_sys::Date::now() - t0,
+        decode_ms: now() - t0,
         small_files,
     })
+}
+
+/// Milliseconds from the browser clock; 0 in native unit tests.
+fn now() -> f64 {
+    if cfg!(target_arch = "wasm32") { js_sys::Date::now() } else { 0.0 }
+}
+
+/// Where the worker's time went, in the worker's console (for measuring, not for users).
+fn log_timing(name: &str, input: usize, t0: f64, t_decode: f64, t_report: f64) {
+    if cfg!(target_arch = "wasm32") {
+        web_sys::console::info_1(
+            &format!(
+                "procsnap worker: {name} ({input} bytes): decode {:.0} ms, report {:.0} ms",
+                t_decode - t0,
+                t_report - t_decode
+            )
+            .into(),
+        );
+    }
 }
 
 /// Generates the built-in example (the seed story) and decodes it.
@@ -266,4 +282,108 @@ fn inet_matches(s: &Snapshot, r: &InetSocket, q: &RowQuery) -> bool {
         && (q.addr.is_empty()
             || r.local_addr.to_string().contains(&q.addr)
             || r.remote_addr.to_string().contains(&q.addr))
+}
+
+#[cfg(test)]
+mod tests {
+    use procsnap_core::synth::{SeedStory, seed_story};
+
+    use super::*;
+
+    fn example() -> Session {
+        let bytes = seed_story(&SeedStory::default());
+        open("example".into(), &bytes, &mut |_, _, _| {}).expect("the example decodes")
+    }
+
+    fn query(f: impl FnOnce(&mut RowQuery)) -> RowQuery {
+        let mut q = RowQuery { seq: 1, limit: 50, ..Default::default() };
+        f(&mut q);
+        q
+    }
+
+    #[test]
+    fn pages_every_row_and_filters_like_the_report() {
+        let mut s = example();
+        let report = *s.opened(7).report.unwrap();
+        assert_eq!(s.opened(7).job, 7);
+        let all = s.rows(&query(|_| {}));
+        assert_eq!(all.total, s.opened.rows);
+        assert_eq!(all.total, report.volume.inet_rows + report.volume.unix_rows);
+        assert_eq!(all.rows.len(), 50);
+
+        let tw = s.rows(&query(|q| q.state = "TIME_WAIT".into()));
+        assert_eq!(tw.total, report.time_wait.count);
+
+        let ssh = s.rows(&query(|q| {
+            q.state = "LISTEN".into();
+            q.port = Some(22);
+        }));
+        assert_eq!(ssh.total, 2, "sshd listens on tcp and tcp6");
+        assert!(ssh.rows.iter().all(|r| r.program == "sshd" && r.pid == Some(2983)));
+
+        let unix = s.rows(&query(|q| q.proto = "unix".into()));
+        assert_eq!(unix.total, report.volume.unix_rows);
+    }
+
+    #[test]
+    fn the_report_survives_the_worker_codec() {
+        // yew-agent's Bincode codec: bincode 2, serde mode, standard configuration.
+        let config = bincode::config::standard();
+        for s in [example(), open_link(&format!("#r={}", example().share(true, true, true))).unwrap()] {
+            let mut opened = s.opened(3);
+            // File contents are `#[serde(skip)]` (the page gets small files in `small_files`).
+            for f in &mut opened.report.as_mut().unwrap().files {
+                f.content = None;
+            }
+            let msg = crate::protocol::Response::Opened(Box::new(opened.clone()));
+            let bytes = bincode::serde::encode_to_vec(&msg, config).expect("encodes");
+            let (back, _): (crate::protocol::Response, usize) =
+                bincode::serde::decode_from_slice(&bytes, config).expect("decodes");
+            match back {
+                crate::protocol::Response::Opened(o) => assert!(*o == opened, "the report changed"),
+                _ => panic!("unexpected answer"),
+            }
+        }
+    }
+
+    #[test]
+    fn paging_is_bounded_and_echoes_the_query() {
+        let mut s = example();
+        let q = query(|q| {
+            q.seq = 9;
+            q.offset = u64::MAX / 2;
+        });
+        let page = s.rows(&q);
+        assert_eq!(page.seq, 9);
+        assert!(page.rows.is_empty());
+        assert_eq!(page.offset, page.total);
+        let big = s.rows(&query(|q| q.limit = 1_000_000));
+        assert_eq!(big.rows.len(), 2000, "a page is capped");
+    }
+
+    #[test]
+    fn errors_have_a_title_and_a_hint() {
+        let e = open("notes.txt".into(), b"hello, not a snapshot\n", &mut |_, _, _| {}).err().unwrap();
+        assert_eq!(e.title, "This is not a procsnap snapshot");
+        assert!(e.detail.starts_with("notes.txt: "));
+        let bytes = seed_story(&SeedStory::default());
+        let cut = open("cut".into(), &bytes[..bytes.len() / 2], &mut |_, _, _| {}).err().unwrap();
+        assert!(cut.title.contains("truncated"), "{cut:?}");
+        let empty = open("empty".into(), b"", &mut |_, _, _| {}).err().unwrap();
+        assert_eq!(empty.title, "The file is empty");
+    }
+
+    #[test]
+    fn share_links_round_trip_without_rows() {
+        let s = example();
+        let fragment = s.share(true, true, true);
+        let mut linked = open_link(&format!("http://127.0.0.1/#r={fragment}")).expect("link opens");
+        let report = *linked.opened.report.clone().unwrap();
+        assert!(report.shared.is_some());
+        assert_eq!(report.host.hostname, None);
+        assert_eq!(linked.opened.rows, 0);
+        assert_eq!(linked.rows(&query(|_| {})).total, 0);
+        let damaged = open_link(&format!("#r={}", &fragment[..fragment.len() / 2])).err().unwrap();
+        assert_eq!(damaged.title, "This report link is damaged");
+    }
 }

@@ -43,3 +43,23 @@ pub fn micros(us: f64) -> String {
         format!("{us:.0} µs")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_008_411), "1,008,411");
+        assert_eq!(bytes(512.0), "512 B");
+        assert_eq!(bytes(15_062_080.0), "14.4 MiB");
+        assert_eq!(percent(1.0, 3.0), "33.3%");
+        assert_eq!(percent(1.0, 0.0), "0%");
+        assert_eq!(micros(21.0), "21 µs");
+        assert_eq!(micros(100_426.0), "100.4 ms");
+        assert_eq!(micros(2_500_000.0), "2.50 s");
+    }
+}

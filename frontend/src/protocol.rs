@@ -1,9 +1,10 @@
 //! Messages between the page and the decoding worker.
 //!
 //! Both sides are built from this crate, so the types are shared. They travel with yew-agent's
-//! default Bincode codec, which panics on types it cannot encode; the report is therefore sent as
-//! its JSON text (the same JSON as `procsnap report --format json`), which keeps the message shape
-//! independent of how the report's serde attributes are written.
+//! default Bincode codec (bincode 2, serde mode), which panics on a type it cannot encode; the
+//! `Report` is sent as it is (its `RawText` fields switch to bytes for non-human-readable formats),
+//! and a unit test in `engine` round-trips a real report through the same bincode configuration.
+//! Keeping JSON out of the page keeps `serde_json` out of the page's wasm.
 //!
 //! Progress does not travel through the reactor: its outputs are delivered by a task that only runs
 //! once the worker is idle, and decoding is one synchronous call. The worker posts progress on a
@@ -56,8 +57,8 @@ pub struct Opened {
     pub job: JobId,
     pub name: String,
     pub input_bytes: u64,
-    /// The report as JSON text (decoded with serde_json on the page).
-    pub report_json: String,
+    /// The report; taken out by the page when it stores the snapshot (`Option` for that).
+    pub report: Option<Box<procsnap_core::Report>>,
     /// `netstat -nlp` as it would have printed on the host.
     pub netstat: String,
     /// The plain-text summary (`procsnap report --format text`).

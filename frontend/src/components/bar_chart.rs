@@ -20,6 +20,9 @@ pub struct BarChartProps {
     pub fmt: Callback<f64, String>,
     #[prop_or_default]
     pub id: Option<AttrValue>,
+    /// The value of a full-width bar (e.g. 100 for percentages); the largest value by default.
+    #[prop_or_default]
+    pub max: Option<f64>,
 }
 
 const ROW_H: f64 = 22.0;
@@ -29,7 +32,7 @@ const VALUE_W: f64 = 90.0;
 
 #[component]
 pub fn BarChart(props: &BarChartProps) -> Html {
-    let max = props.bars.iter().map(|b| b.value).fold(0.0f64, f64::max);
+    let max = props.max.unwrap_or_else(|| props.bars.iter().map(|b| b.value).fold(0.0f64, f64::max));
     let h = ROW_H * props.bars.len().max(1) as f64 + 4.0;
     let span = WIDTH - LABEL_W - VALUE_W;
     html! {
@@ -42,7 +45,7 @@ pub fn BarChart(props: &BarChartProps) -> Html {
                     preserveAspectRatio="xMinYMin meet" style={format!("max-width:{WIDTH}px")}>
                     { for props.bars.iter().enumerate().map(|(i, b)| {
                         let y = i as f64 * ROW_H + 2.0;
-                        let w = if max > 0.0 { (b.value / max * span).max(1.0) } else { 0.0 };
+                        let w = if max > 0.0 { ((b.value / max).min(1.0) * span).max(1.0) } else { 0.0 };
                         let title = if b.note.is_empty() { format!("{}: {}", b.label, props.fmt.emit(b.value)) }
                             else { format!("{} ({}): {}", b.label, b.note, props.fmt.emit(b.value)) };
                         html! {

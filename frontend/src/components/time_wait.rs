@@ -111,7 +111,7 @@ pub fn TimeWaitView(props: &TimeWaitViewProps) -> Html {
                 if pressure.is_empty() {
                     <p class="muted">{"No outgoing connections use ephemeral ports here."}</p>
                 } else {
-                    <BarChart title="Share of the ephemeral range in use per (local, remote, remote port)" bars={pressure}
+                    <BarChart title="Share of the ephemeral range in use per (local, remote, remote port)" bars={pressure} max={100.0}
                         fmt={Callback::from(|v: f64| format!("{v:.1}%"))} />
                     <div class="table-wrap"><table class="data">
                         <thead><tr><th>{"Local"}</th><th>{"Remote"}</th><th class="num">{"Sockets"}</th><th class="num">{"TIME_WAIT"}</th><th class="num">{"Range used"}</th></tr></thead>

@@ -15,20 +15,8 @@ const OVERSCAN: u64 = 40;
 const MAX_SPACER_PX: f64 = 15_000_000.0;
 
 const PROTOS: [&str; 9] = ["", "tcp", "tcp6", "udp", "udp6", "raw", "raw6", "unix", "udplite"];
-const STATES: [&str; 12] = [
-    "",
-    "ESTABLISHED",
-    "SYN_SENT",
-    "SYN_RECV",
-    "FIN_WAIT1",
-    "FIN_WAIT2",
-    "TIME_WAIT",
-    "CLOSE",
-    "CLOSE_WAIT",
-    "LAST_ACK",
-    "LISTEN",
-    "CLOSING",
-];
+/// The state filter offers TCP's states; index 0 (empty) means any.
+const STATES: [&str; 12] = procsnap_core::proc::inet::TCP_STATE_NAMES;
 
 #[derive(Properties, PartialEq)]
 pub struct SocketsViewProps {

@@ -18,7 +18,8 @@ USAGE:
 
 SNAPSHOT is a .tar.gz made by `procsnap collect`, a .tar, a directory extracted from one (or
 any directory holding proc/, or a /proc-like root such as /proc itself), a bare copy of one
-/proc/net table, or - for standard input. The kind is recognised from the content.
+/proc/net table, or - for standard input. The kind is recognised from the content. A share link
+(`…#r=1.…`) is accepted too: its report is printed (it holds no raw rows).
 
 OPTIONS:
     -f, --format FORMAT   text (default): the story in numbers and sentences
@@ -127,6 +128,16 @@ pub fn main(args: Vec<OsString>) -> u8 {
         }
     };
     let name = args.snapshot.display().to_string();
+    // A share link (`…#r=1.…`) carries a report, not a snapshot: print it the same way.
+    if !args.snapshot.exists() && name.contains("r=") && name.contains('.') {
+        return match procsnap_core::share::decode(&name) {
+            Ok(report) => print_report(&report, &args),
+            Err(e) => {
+                eprintln!("procsnap report: {e}");
+                exit::FORMAT
+            }
+        };
+    }
     let decoded = if args.snapshot.as_os_str() == "-" {
         let mut buf = Vec::new();
         if let Err(e) = io::stdin().lock().read_to_end(&mut buf) {
@@ -158,17 +169,20 @@ pub fn main(args: Vec<OsString>) -> u8 {
             return exit::FORMAT;
         }
     };
-    let report = snapshot.report();
+    print_report(&snapshot.report(), &args)
+}
+
+fn print_report(report: &procsnap_core::Report, args: &Args) -> u8 {
     let out = match args.format {
-        Format::Netstat => procsnap_core::render::netstat_bytes(&report),
-        Format::Text => procsnap_core::render::text(&report).into_bytes(),
+        Format::Netstat => procsnap_core::render::netstat_bytes(report),
+        Format::Text => procsnap_core::render::text(report).into_bytes(),
         Format::Link => {
-            let mut l = procsnap_core::share::link(&args.base_url, &report, args.redaction).into_bytes();
+            let mut l = procsnap_core::share::link(&args.base_url, report, args.redaction).into_bytes();
             l.push(b'\n');
             l
         }
         Format::Json => {
-            let mut j = procsnap_core::render::json(&report).into_bytes();
+            let mut j = procsnap_core::render::json(report).into_bytes();
             j.push(b'\n');
             j
         }

@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     // Smaller limits than the CLI's so a bomb found by the fuzzer costs seconds, not GiB; the
     // code paths are the same.
     let options = DecodeOptions {
-        limits: Limits { max_total_bytes: 32 << 20, max_entries: 20_000 },
+        limits: Limits { max_total_bytes: 32 << 20, max_entries: 20_000, ..Limits::default() },
         ..Default::default()
     };
     let Ok(snapshot) = procsnap_core::decode(data, &options) else { return };

@@ -1,0 +1,54 @@
+//! One test per finding of the fuzzers and the bad-input corpus (docs/fuzzing.md lists them).
+
+use std::io::Write;
+
+use procsnap_core::{DecodeOptions, Error, Limits, decode};
+
+fn ustar_header(name: &str, size: u64) -> tar::Header {
+    let mut h = tar::Header::new_ustar();
+    h.set_path(name).unwrap();
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_cksum();
+    h
+}
+
+/// Finding 1 (corpus, gzip-bomb.tar.gz): a gzip bomb whose tar header tells the truth about its
+/// size stayed under the 1.5 GiB default limit, so ~0.9 MB of input made `procsnap report`
+/// allocate 900 MiB. Now gzip data may not unpack to more than 500× the compressed bytes once past
+/// 64 MiB.
+#[test]
+fn gzip_bomb_under_the_total_limit_is_refused_by_ratio() {
+    let size: u64 = 80 << 20;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(ustar_header("proc/net/tcp", size).as_bytes()).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..(size >> 20) {
+        gz.write_all(&zeros).unwrap();
+    }
+    gz.write_all(&[0u8; 1024]).unwrap();
+    let bomb = gz.finish().unwrap();
+    assert!(bomb.len() < 200_000, "{} bytes", bomb.len());
+    match decode(&bomb, &DecodeOptions::default()) {
+        Err(Error::TooLarge { limit_bytes }) => assert_eq!(limit_bytes, procsnap_core::archive::RATIO_FLOOR),
+        other => panic!("expected TooLarge, got {:?}", other.map(|s| s.files.len())),
+    }
+    // With the ratio check off, only the total limit applies: the same bytes decode.
+    let off = DecodeOptions { limits: Limits { max_ratio: 0, ..Limits::default() }, ..Default::default() };
+    assert!(decode(&bomb, &off).is_ok());
+}
+
+/// The ratio guard leaves real snapshots alone: a plain tar is never subject to it, and the
+/// example (12:1) decodes with a ratio limit far below deflate's best.
+#[test]
+fn ratio_guard_does_not_refuse_ordinary_snapshots() {
+    let gz = procsnap_core::synth::seed_story(&procsnap_core::synth::SeedStory {
+        server_time_wait: 3000,
+        client_time_wait: 500,
+        established: 50,
+        seed: 5,
+    });
+    let strict = DecodeOptions { limits: Limits { max_ratio: 20, ..Limits::default() }, ..Default::default() };
+    assert!(decode(&gz, &strict).is_ok());
+}

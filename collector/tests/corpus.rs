@@ -70,7 +70,8 @@ struct Run {
 }
 
 fn prlimit() -> &'static str {
-    let ok = Command::new("prlimit").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
+    let ok =
+        Command::new("prlimit").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
     assert!(ok, "the corpus test needs prlimit (util-linux) to bound memory");
     "prlimit"
 }
@@ -132,7 +133,10 @@ fn check(row: &Row, args: &[&str], run: &Run) -> Option<String> {
         return Some(format!("{what}: PANIC: {}", run.stderr));
     }
     if run.stderr.contains("memory allocation") || run.code.is_none() {
-        return Some(format!("{what}: exceeded the memory bound or was killed: {:?} {}", run.code, run.stderr));
+        return Some(format!(
+            "{what}: exceeded the memory bound or was killed: {:?} {}",
+            run.code, run.stderr
+        ));
     }
     if run.code != Some(row.exit) {
         return Some(format!("{what}: exit {:?}, expected {}; stderr: {}", run.code, row.exit, run.stderr));
@@ -206,9 +210,19 @@ fn bad_links_do_not_open() {
 fn the_checks_can_fail() {
     // A row whose expectation is wrong must be reported, and a panic must be recognised.
     let row = Row { file: "x".into(), exit: 0, outcome: "ok".into(), substring: "listen".into() };
-    let panic = Run { code: Some(101), stdout: String::new(), stderr: "thread 'main' panicked".into(), took: Duration::ZERO };
+    let panic = Run {
+        code: Some(101),
+        stdout: String::new(),
+        stderr: "thread 'main' panicked".into(),
+        took: Duration::ZERO,
+    };
     assert!(check(&row, &[], &panic).unwrap().contains("PANIC"));
-    let wrong = Run { code: Some(4), stdout: String::new(), stderr: "the file is empty".into(), took: Duration::ZERO };
+    let wrong = Run {
+        code: Some(4),
+        stdout: String::new(),
+        stderr: "the file is empty".into(),
+        took: Duration::ZERO,
+    };
     assert!(check(&row, &[], &wrong).is_some());
     let slow = Run { code: Some(0), stdout: "listen".into(), stderr: String::new(), took: TIME_LIMIT * 2 };
     assert!(check(&row, &[], &slow).is_some());

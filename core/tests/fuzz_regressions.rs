@@ -49,6 +49,7 @@ fn ratio_guard_does_not_refuse_ordinary_snapshots() {
         established: 50,
         seed: 5,
     });
-    let strict = DecodeOptions { limits: Limits { max_ratio: 20, ..Limits::default() }, ..Default::default() };
+    let strict =
+        DecodeOptions { limits: Limits { max_ratio: 20, ..Limits::default() }, ..Default::default() };
     assert!(decode(&gz, &strict).is_ok());
 }

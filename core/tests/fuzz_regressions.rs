@@ -53,3 +53,29 @@ fn ratio_guard_does_not_refuse_ordinary_snapshots() {
         DecodeOptions { limits: Limits { max_ratio: 20, ..Limits::default() }, ..Default::default() };
     assert!(decode(&gz, &strict).is_ok());
 }
+
+/// Finding 2 (review of the share_link target's re-encode step): a link is untrusted, so the
+/// report it carries can hold any numbers. Re-sharing an opened link (encode after decode) added
+/// them up unchecked (`others += cut`, the sum of file sizes) and panicked on overflow in debug
+/// builds (wrapped silently in release). Now the sums saturate.
+#[test]
+fn re_sharing_a_hostile_report_does_not_overflow() {
+    use procsnap_core::analysis::Counted;
+    let bytes = procsnap_core::synth::seed_story(&procsnap_core::synth::SeedStory {
+        server_time_wait: 30,
+        client_time_wait: 5,
+        established: 5,
+        seed: 5,
+    });
+    let mut report = decode(&bytes, &DecodeOptions::default()).unwrap().report();
+    let top = &mut report.time_wait.by_remote_addr;
+    top.items = (0..12).map(|i| Counted { key: format!("10.0.0.{i}"), count: u64::MAX }).collect();
+    top.others = u64::MAX - 1;
+    for f in &mut report.files {
+        f.size = u64::MAX;
+    }
+    let link = procsnap_core::share::encode(&report, procsnap_core::share::Redaction::ALL);
+    let opened = procsnap_core::share::decode(&link).unwrap();
+    assert_eq!(opened.time_wait.by_remote_addr.others, u64::MAX);
+    assert_eq!(opened.shared.unwrap().file_bytes, u64::MAX);
+}

@@ -79,3 +79,54 @@ fn re_sharing_a_hostile_report_does_not_overflow() {
     assert_eq!(opened.time_wait.by_remote_addr.others, u64::MAX);
     assert_eq!(opened.shared.unwrap().file_bytes, u64::MAX);
 }
+
+/// Finding 3 (`share_link` fuzzer, round 2, crash-fd475d15…): a link whose report has a reversed
+/// `ip_local_port_range` (`port_range.1 < port_range.0`; a snapshot can never produce one, the
+/// sysctl parser refuses it) and a port-pressure entry made `render::text` subtract with overflow.
+/// Now the range size saturates.
+#[test]
+fn text_of_a_link_with_a_reversed_port_range() {
+    use procsnap_core::analysis::timewait::PortPressure;
+    let bytes = procsnap_core::synth::seed_story(&procsnap_core::synth::SeedStory {
+        server_time_wait: 30,
+        client_time_wait: 30,
+        established: 5,
+        seed: 5,
+    });
+    let mut report = decode(&bytes, &DecodeOptions::default()).unwrap().report();
+    report.time_wait.port_range = (60999, 32768);
+    if report.time_wait.port_pressure.is_empty() {
+        report.time_wait.port_pressure.push(PortPressure {
+            local_addr: "10.0.0.5".parse().unwrap(),
+            remote_addr: "10.0.1.20".parse().unwrap(),
+            remote_port: 5432,
+            sockets: 3,
+            time_wait: 2,
+            used_ratio: 0.5,
+        });
+    }
+    let link = procsnap_core::share::encode(&report, Default::default());
+    let opened = procsnap_core::share::decode(&link).unwrap();
+    assert!(procsnap_core::render::text(&opened).contains("busiest outgoing tuple"));
+}
+
+/// The fuzzer's own input for finding 3, replayed through the same steps as the target.
+#[test]
+fn share_link_crash_fd475d15_replays() {
+    let data = include_bytes!("fixtures/fuzz/share_link-crash-fd475d15");
+    let (&mode, rest) = data.split_first().unwrap();
+    let text = if mode == 0 {
+        String::from_utf8_lossy(rest).into_owned()
+    } else {
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(rest).unwrap();
+        let c = z.finish().unwrap();
+        use base64::Engine;
+        format!("#r=1.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(c))
+    };
+    let report = procsnap_core::share::decode(&text).expect("the crashing input is a link that opens");
+    let _ = procsnap_core::render::text(&report);
+    let _ = procsnap_core::render::json(&report);
+    let _ = procsnap_core::render::netstat(&report);
+}

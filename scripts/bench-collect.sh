@@ -13,6 +13,8 @@
 #
 # TIME_WAIT lasts 60 s and cannot be stretched, so the runs happen right after the sockets are
 # made; the file records the TIME_WAIT count before and after the runs to show they were there.
+# $FILES and $TOOLS are space-separated lists, split on purpose; MED_*/MIN_* are set with eval.
+# shellcheck disable=SC2086,SC2154
 set -eu
 
 COUNT=120000

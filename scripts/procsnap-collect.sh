@@ -47,6 +47,7 @@ json_str() { # a JSON string literal; drops the characters that would need escap
     while [ -n "$_s" ]; do
         _c=${_s%"${_s#?}"}
         _s=${_s#?}
+        # shellcheck disable=SC1003 # a lone backslash, quoted
         case $_c in '"' | '\' | [[:cntrl:]]) ;; *) _o=$_o$_c ;; esac
     done
     printf '"%s"' "$_o"
@@ -61,7 +62,8 @@ s390x | ppc64 | ppc | sparc* | mips | mips64 | aarch64_be | armv*b) ORDER=big ;;
 *) ORDER= ;;
 esac
 EUID_=
-while read -r k r e _; do [ "$k" = "Uid:" ] && EUID_=$e && break; done </proc/self/status
+# "Uid: real effective saved fs": the effective one decides what /proc lets us read.
+while read -r k _ e _; do [ "$k" = "Uid:" ] && EUID_=$e && break; done </proc/self/status
 START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 
@@ -81,6 +83,13 @@ cleanup() { rm -rf "$STAGE"; [ -n "$TMP" ] && rm -f "$TMP"; }
 trap 'cleanup; echo "procsnap-collect.sh: interrupted; no snapshot written" >&2; exit 130' INT
 trap 'cleanup; echo "procsnap-collect.sh: interrupted; no snapshot written" >&2; exit 143' TERM
 mkdir "$STAGE" || { echo "procsnap-collect.sh: cannot create $STAGE" >&2; exit 5; }
+# Fail before the walk, with one line, when the output directory cannot take the file.
+if [ -n "$TMP" ] && ! (: >"$TMP") 2>/dev/null; then
+    TMP=
+    cleanup
+    echo "procsnap-collect.sh: cannot write $OUT: its directory is missing or not writable" >&2
+    exit 5
+fi
 LIST=$STAGE/.list
 : >"$LIST"
 

@@ -16,8 +16,8 @@ echo "== tests"
 cargo test
 echo "== benchmark smoke run (small input, no timing asserted)"
 PROCSNAP_BENCH_ROWS=20000 cargo bench -p procsnap-core --bench parse_tcp -- --warm-up-time 0.1 --measurement-time 0.2 >/dev/null
-if [ -f scripts/test-web.sh ]; then
-  echo "== viewer: build and browser tests"
-  bash scripts/test-web.sh
-fi
+echo "== viewer: clippy (wasm32), build and browser tests"
+bash scripts/setup-web.sh
+cargo clippy -p procsnap-viewer --target wasm32-unknown-unknown --all-targets -- -D warnings
+bash scripts/test-web.sh
 echo "== all checks passed"

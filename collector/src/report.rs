@@ -200,22 +200,7 @@ fn read_directory(dir: &Path) -> io::Result<Vec<Entry<'static>>> {
     if let Ok(m) = std::fs::read(dir.join(procsnap_core::manifest::MANIFEST_PATH)) {
         entries.push(Entry::file(procsnap_core::manifest::MANIFEST_PATH, m));
     }
-    let net_files = [
-        "tcp",
-        "tcp6",
-        "udp",
-        "udp6",
-        "udplite",
-        "udplite6",
-        "raw",
-        "raw6",
-        "unix",
-        "sockstat",
-        "sockstat6",
-        "snmp",
-        "netstat",
-    ];
-    for name in net_files {
+    for name in procsnap_core::manifest::NET_FILES {
         if let Ok(data) = std::fs::read(proc_root.join("net").join(name)) {
             entries.push(Entry::file(format!("proc/net/{name}"), data));
         }

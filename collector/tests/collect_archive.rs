@@ -145,6 +145,10 @@ fn unwritable_output_dir_fails_cleanly_and_leaves_nothing() {
     let ro = dir.path().join("ro");
     std::fs::create_dir(&ro).unwrap();
     let target = ro.join("x.tar.gz");
+    if is_root() && !can_become_nobody() {
+        println!("skipped: root ignores directory permissions and setpriv is not installed");
+        return;
+    }
     let out = if is_root() {
         // Root ignores directory permissions: run as nobody against a root-owned 0755 directory.
         Command::new("setpriv")

@@ -64,6 +64,35 @@ fn fallback_unwritable_output_leaves_nothing() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(dir.names().is_empty());
+}
+
+#[test]
+fn fallback_sigterm_leaves_nothing() {
+    let dir = TempDir::new("fallback-term");
+    // 600 more fds to readlink (a process each): the walk lasts long enough to be interrupted.
+    let _pad = pad_fds(600);
+    let child = Command::new("sh")
+        .arg(SCRIPT)
+        .args(["-o", "f.tar.gz"])
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The temporary file appears before the walk starts.
+    let t = std::time::Instant::now();
+    while dir.names().is_empty() {
+        assert!(t.elapsed().as_secs() < 20, "script never started");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(dir.names().is_empty(), "left behind: {:?}", dir.names());
 }

@@ -16,8 +16,8 @@ use common::*;
 
 #[test]
 fn not_root_captures_what_it_can_and_says_owners_may_be_missing() {
-    if !is_root() {
-        println!("skipped: needs root to switch to nobody with setpriv");
+    if !can_become_nobody() {
+        println!("skipped: needs root and setpriv to switch to nobody");
         return;
     }
     let dir = TempDir::new("nobody");
@@ -134,4 +134,23 @@ fn sigint_during_capture_leaves_no_file() {
 #[test]
 fn sigterm_during_capture_leaves_no_file() {
     interrupt("TERM", 143);
+}
+
+#[test]
+fn long_capture_prints_progress_then_one_summary() {
+    if !strace_works() {
+        println!("skipped: strace cannot trace here");
+        return;
+    }
+    // At least 300 × 8 ms = 2.4 s of walk: past the 2 s after which progress is shown.
+    let _pad = pad_fds(300);
+    let out = slow_collect(8000).args(["-o", "-"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines.len() >= 2, "{stderr}");
+    assert!(lines[0].starts_with("procsnap: ") && lines[0].contains(" read so far, reading "), "{stderr}");
+    let summary = lines.last().unwrap();
+    assert!(summary.contains(" rows, ") && summary.ends_with(" ms"), "{stderr}");
+    check_snapshot(&read_archive(&out.stdout));
 }

@@ -51,7 +51,7 @@ fn ss_reads_the_extracted_tables() {
     drop(tcp);
     let proc_dir = extract(dir.path(), "s.tar.gz");
     let Ok(out) = Command::new("ss").arg("-nltu").env("PROC_ROOT", &proc_dir).output() else {
-        println!("skipped: ss not installed");
+        skip_netstat("ss not installed");
         return;
     };
     let text = String::from_utf8_lossy(&out.stdout);
@@ -65,7 +65,7 @@ fn ss_reads_the_extracted_tables() {
 #[test]
 fn netstat_replayed_on_the_extracted_tree_equals_live_netstat() {
     if !is_root() || netstat(None).is_none() {
-        println!("skipped: needs root (mount namespace) and netstat");
+        skip_netstat("needs root (mount namespace) and netstat");
         return;
     }
     let dir = TempDir::new("replay");
@@ -98,7 +98,7 @@ fn netstat_replayed_on_the_extracted_tree_equals_live_netstat() {
         let tmp = dir.path().join(format!("tmpfs{attempt}"));
         std::fs::create_dir(&tmp).unwrap();
         let Some(replay) = netstat(Some((tree, &list, &tmp))) else {
-            println!("skipped: cannot bind-mount in a private mount namespace here");
+            skip_netstat("cannot mount a tmpfs and bind-mount it over /proc in a private mount namespace");
             return;
         };
         assert_eq!(replay, before);

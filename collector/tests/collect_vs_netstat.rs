@@ -23,7 +23,7 @@ fn report_netstat(snap: &std::path::Path) -> String {
 /// processes on the host may open or close sockets meanwhile), then compares the report.
 fn matches_live(tag: &str, capture: impl Fn(&std::path::Path) -> std::process::Output) {
     if live_netstat().is_none() {
-        println!("skipped: netstat not installed");
+        skip_netstat("netstat not installed");
         return;
     }
     let dir = TempDir::new(tag);

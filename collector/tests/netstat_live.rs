@@ -285,7 +285,32 @@ fn live_loopback_sockets() {
         }
         if let Some(file) = &collected {
             assert_same("live (procsnap collect)", &before, &procsnap_netstat(file));
+            if replay.is_ok() {
+                // The collected archive, unpacked in /proc order and replayed through netstat,
+                // must read as the live host did: the collector captured what netstat needs.
+                let unpacked = tree_from_archive(file).expect("read collected archive");
+                let dir = scratch.path.join(format!("collected{attempt}"));
+                let (replayed, _) = real_netstat(&unpacked.write(&dir).expect("unpack collected archive"));
+                if replayed != before {
+                    last = format!(
+                        "attempt {attempt}: the `procsnap collect` archive replays through netstat \
+                         differently from live netstat (- live, + replay):\n{}",
+                        diff(&before, &replayed)
+                    );
+                    eprintln!("{last}");
+                    continue;
+                }
+            }
         }
+        eprintln!(
+            "live: attempt {attempt}: procsnap equals netstat on the snapshot directory, its .tar.gz, \
+             /proc{}",
+            if collected.is_some() {
+                " and `procsnap collect` (also replayed through netstat when root)"
+            } else {
+                " (procsnap collect not built yet)"
+            }
+        );
         drop((client, accepted, udp_conn, unix_fs, unix_abs, pending, backlog));
         drop(helpers);
         return;

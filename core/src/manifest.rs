@@ -11,6 +11,23 @@ pub const FORMAT_VERSION: u32 = 1;
 /// The file name of the manifest inside the archive.
 pub const MANIFEST_PATH: &str = "procsnap.json";
 
+/// The `/proc/net` files a snapshot holds (whichever exist on the host), in netstat's order.
+pub const NET_FILES: [&str; 13] = [
+    "tcp",
+    "tcp6",
+    "udp",
+    "udp6",
+    "udplite",
+    "udplite6",
+    "raw",
+    "raw6",
+    "unix",
+    "sockstat",
+    "sockstat6",
+    "snmp",
+    "netstat",
+];
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Manifest {

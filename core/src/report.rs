@@ -85,17 +85,23 @@ pub(crate) fn build(s: &Snapshot) -> Report {
         capture_duration_us: m.and_then(|m| m.capture.duration_us),
         container: Some(s.container),
     };
-    let (listeners, unix_listeners) = crate::analysis::listeners::build(s);
-    // One pass over the rows feeds every per-row analysis: on a million-row snapshot each pass
-    // is mostly memory traffic, so fewer passes is most of the speed.
+    // One pass over the rows finds the listeners and feeds every per-row analysis: on a
+    // million-row snapshot each pass is mostly memory traffic, so fewer passes is most of the speed.
     let mut counts = crate::analysis::volume::StateCounts::default();
-    let mut tw = crate::analysis::timewait::Accumulator::new(s, &listeners);
+    let mut tw = crate::analysis::timewait::Accumulator::new(s);
+    let mut shown = Vec::new();
     for r in &s.inet {
         counts.add(r);
         tw.add(r);
+        if crate::analysis::listeners::netstat_shows(r) {
+            shown.push(r);
+        }
     }
+    let listeners: Vec<_> =
+        shown.into_iter().map(|r| crate::analysis::listeners::inet_listener(s, r)).collect();
+    let unix_listeners = crate::analysis::listeners::unix(s);
     let volume = crate::analysis::volume::build(s, &counts);
-    let time_wait = tw.finish(s);
+    let time_wait = tw.finish(s, &listeners);
     let cost = crate::analysis::cost::build(s, &counts, listeners.len() + unix_listeners.len());
     Report {
         schema_version: SCHEMA_VERSION,

@@ -65,30 +65,6 @@ const GRACE: Duration = Duration::from_secs(3);
 /// Captures taking longer than this print a progress line, then again at this interval.
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
-const TABLES: [&str; 13] = [
-    "tcp",
-    "tcp6",
-    "udp",
-    "udp6",
-    "udplite",
-    "udplite6",
-    "raw",
-    "raw6",
-    "unix",
-    "sockstat",
-    "sockstat6",
-    "snmp",
-    "netstat",
-];
-const SYSCTLS: [&str; 6] = [
-    "sys/net/ipv4/tcp_fin_timeout",
-    "sys/net/ipv4/tcp_tw_reuse",
-    "sys/net/ipv4/tcp_max_tw_buckets",
-    "sys/net/ipv4/ip_local_port_range",
-    "sys/net/ipv4/tcp_timestamps",
-    "sys/net/core/somaxconn",
-];
-
 pub fn main(args: Vec<OsString>) -> u8 {
     match run(args) {
         Ok(()) => exit::OK,
@@ -466,7 +442,7 @@ impl Capturer<'_> {
         self.walk(walk)?;
         walk.micros = Some(t.elapsed().as_micros() as u64);
 
-        for name in TABLES {
+        for name in procsnap_core::manifest::NET_FILES {
             let src = format!("/proc/net/{name}");
             let is_table = !matches!(name, "sockstat" | "sockstat6" | "snmp" | "netstat");
             let mut counter = is_table.then(|| RowCounter::new(name.starts_with("tcp")));
@@ -482,9 +458,9 @@ impl Capturer<'_> {
                 Read1::Failed(e) => eprintln!("procsnap: warning: skipped {src}: {e}"),
             }
         }
-        for name in SYSCTLS {
-            let src = format!("/proc/{name}");
-            match self.file(&src, format!("proc/{name}"), None)? {
+        for sysctl in procsnap_core::proc::sysctl::KNOWN.iter() {
+            let src = format!("/{}", sysctl.path);
+            match self.file(&src, sysctl.path.to_string(), None)? {
                 Read1::Stored => {}
                 Read1::Failed(e) if e.kind() == ErrorKind::NotFound => {}
                 Read1::Failed(e) => eprintln!("procsnap: warning: skipped {src}: {e}"),

@@ -16,6 +16,20 @@ pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
 }
 
+/// Whether this test can run a command as `nobody`: root, and util-linux `setpriv` installed.
+pub fn can_become_nobody() -> bool {
+    is_root() && Command::new("setpriv").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+/// Skips a test that needs the real netstat/ss (and root for the replay). With
+/// `PROCSNAP_REQUIRE_NETSTAT` set, as CI does, that is a failure instead of a skip.
+pub fn skip_netstat(why: &str) {
+    if std::env::var_os("PROCSNAP_REQUIRE_NETSTAT").is_some() {
+        panic!("PROCSNAP_REQUIRE_NETSTAT is set but this test cannot run: {why}");
+    }
+    println!("skipped: {why}");
+}
+
 /// A fresh empty directory under the system temp dir, removed on drop.
 pub struct TempDir(pub PathBuf);
 

@@ -917,3 +917,60 @@ pub fn live_tree() -> Tree {
     }
     tree
 }
+
+/// Reads a snapshot archive (`.tar.gz` or `.tar`) back into a [`Tree`], so that it can be written
+/// in /proc order and replayed through netstat: `proc/net/*` and other files as files,
+/// `proc/PID/fd/N` symlinks as fd links, `proc/PID/{cmdline,comm,status}` as process files.
+pub fn tree_from_archive(path: &Path) -> io::Result<Tree> {
+    use std::io::Read as _;
+    let bytes = fs::read(path)?;
+    let mut raw = Vec::new();
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        flate2::read::GzDecoder::new(&bytes[..]).read_to_end(&mut raw)?;
+    } else {
+        raw = bytes;
+    }
+    let mut tree = Tree::new();
+    let mut procs: std::collections::BTreeMap<u32, Proc> = std::collections::BTreeMap::new();
+    let mut ar = tar::Archive::new(&raw[..]);
+    for entry in ar.entries()? {
+        let mut e = entry?;
+        let name = e.path()?.to_string_lossy().trim_start_matches("./").to_string();
+        let Some(rel) = name.strip_prefix("proc/") else { continue };
+        let parts: Vec<&str> = rel.split('/').collect();
+        let pid = parts[0].parse::<u32>().ok();
+        let kind = e.header().entry_type();
+        if let Some(pid) = pid {
+            let p = procs.entry(pid).or_insert_with(|| Proc {
+                pid,
+                cmdline: None,
+                comm: Vec::new(),
+                status: None,
+                fds: Vec::new(),
+            });
+            match (&parts[1..], kind) {
+                (["fd", n], tar::EntryType::Symlink) => {
+                    let target = e.link_name()?.map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+                    p.fds.push((n.parse().map_err(io::Error::other)?, target));
+                }
+                ([file], tar::EntryType::Regular) => {
+                    let mut data = Vec::new();
+                    e.read_to_end(&mut data)?;
+                    match *file {
+                        "cmdline" => p.cmdline = Some(data),
+                        "comm" => p.comm = data,
+                        "status" => p.status = Some(data),
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        } else if kind == tar::EntryType::Regular {
+            let mut data = Vec::new();
+            e.read_to_end(&mut data)?;
+            tree = tree.file(rel, data);
+        }
+    }
+    tree.procs = procs.into_values().collect();
+    Ok(tree)
+}

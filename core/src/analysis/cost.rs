@@ -136,13 +136,17 @@ pub fn build(s: &Snapshot, counts: &StateCounts, rows_shown: usize) -> Cost {
 /// The explanation, from the figures alone (share links carry the figures, not the sentences).
 pub fn story(tw: u64, c: &Cost) -> Vec<String> {
     let mut out = Vec::new();
-    out.push(format!(
-        "To print {} listening sockets, netstat -nlp reads {} of /proc/net text and parses all {} rows: {} rows for every row it shows.",
-        c.rows_shown,
-        human_bytes(c.bytes_read),
-        c.rows_parsed,
-        if c.rows_shown == 0 { c.rows_parsed } else { c.rows_parsed / c.rows_shown.max(1) }
-    ));
+    let parsed = count(c.rows_parsed, "row", "rows");
+    let bytes = human_bytes(c.bytes_read);
+    out.push(if c.rows_shown == 0 {
+        format!("netstat -nlp reads {bytes} of /proc/net text and parses all {parsed} to print no listening socket at all.")
+    } else {
+        format!(
+            "To print {}, netstat -nlp reads {bytes} of /proc/net text and parses all {parsed}: {} for every row it shows.",
+            count(c.rows_shown, "listening socket", "listening sockets"),
+            count(c.rows_parsed / c.rows_shown, "row", "rows"),
+        )
+    });
     if tw > 0 {
         out.push(format!(
             "{} of those rows ({:.0}%) are TIME_WAIT: closed connections no process owns, which netstat must still read and parse before -l throws them away.",
@@ -151,8 +155,9 @@ pub fn story(tw: u64, c: &Cost) -> Vec<String> {
         ));
     }
     out.push(format!(
-        "It reads them {} bytes at a time: {} read calls, each making the kernel format another page of rows.",
-        c.page_size, c.read_calls
+        "It reads them {} bytes at a time: {}, each making the kernel format another page of rows.",
+        c.page_size,
+        count(c.read_calls, "read call", "read calls")
     ));
     if let Some(us) = c.capture_micros {
         out.push(format!(
@@ -163,14 +168,23 @@ pub fn story(tw: u64, c: &Cost) -> Vec<String> {
     let w = &c.walk;
     let qualifier = if w.source == "manifest" { "" } else { "at least " };
     out.push(format!(
-        "Before printing anything, -p walks /proc: {qualifier}{} processes, {qualifier}{} readlink calls, {} cmdline reads and {} SELinux context reads.",
-        w.processes, w.readlinks, w.cmdline_reads, w.selinux_reads
+        "Before printing anything, -p walks /proc: {qualifier}{}, {qualifier}{}, {} and {}.",
+        count(w.processes, "process", "processes"),
+        count(w.readlinks, "readlink call", "readlink calls"),
+        count(w.cmdline_reads, "cmdline read", "cmdline reads"),
+        count(w.selinux_reads, "SELinux context read", "SELinux context reads")
     ));
     out.push(format!(
-        "ss -nlt asks the kernel over netlink for listening sockets only: it receives {} rows and never sees TIME_WAIT. To count TIME_WAIT, ss -s reads sockstat ({} bytes).",
-        c.ss_rows, c.sockstat_bytes
+        "ss -nlt asks the kernel over netlink for listening sockets only: it receives {} and never sees TIME_WAIT. To count TIME_WAIT, ss -s reads sockstat ({}).",
+        count(c.ss_rows, "row", "rows"),
+        human_bytes(c.sockstat_bytes)
     ));
     out
+}
+
+/// `1 row`, `2 rows`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub fn human_bytes(n: u64) -> String {

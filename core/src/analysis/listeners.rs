@@ -118,8 +118,7 @@ fn unix_listener(s: &Snapshot, u: &UnixSocket) -> UnixListener {
     }
 }
 
-pub fn build(s: &Snapshot) -> (Vec<Listener>, Vec<UnixListener>) {
-    let inet = s.inet.iter().filter(|r| netstat_shows(r)).map(|r| inet_listener(s, r)).collect();
-    let unix = s.unix.iter().filter(|u| u.is_listening()).map(|u| unix_listener(s, u)).collect();
-    (inet, unix)
+/// The unix rows netstat -l shows.
+pub fn unix(s: &Snapshot) -> Vec<UnixListener> {
+    s.unix.iter().filter(|u| u.is_listening()).map(|u| unix_listener(s, u)).collect()
 }

@@ -25,13 +25,23 @@ pub struct TopN {
 }
 
 impl TopN {
-    /// Largest first; ties by key so the output is stable.
-    pub fn from_counts<K: ToString>(counts: impl IntoIterator<Item = (K, u64)>, n: usize) -> TopN {
-        let mut all: Vec<(String, u64)> = counts.into_iter().map(|(k, c)| (k.to_string(), c)).collect();
-        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let distinct = all.len() as u64;
-        let others = all.iter().skip(n).map(|(_, c)| c).sum();
-        all.truncate(n);
-        TopN { items: all.into_iter().map(|(key, count)| Counted { key, count }).collect(), others, distinct }
+    /// The `n` largest groups (ties by key), picked before any key is turned into text.
+    pub fn top<K: Ord + ToString>(mut counts: Vec<(K, u64)>, n: usize) -> TopN {
+        let distinct = counts.len() as u64;
+        let total: u64 = counts.iter().map(|(_, c)| c).sum();
+        let order = |a: &(K, u64), b: &(K, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
+        if counts.len() > n && n > 0 {
+            counts.select_nth_unstable_by(n - 1, order);
+            counts.truncate(n);
+        } else if n == 0 {
+            counts.clear();
+        }
+        counts.sort_by(order);
+        let listed: u64 = counts.iter().map(|(_, c)| c).sum();
+        TopN {
+            items: counts.into_iter().map(|(k, count)| Counted { key: k.to_string(), count }).collect(),
+            others: total - listed,
+            distinct,
+        }
     }
 }

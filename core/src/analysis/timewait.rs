@@ -5,8 +5,6 @@
 //! local port: a port some process listens on means the server closed first (server side);
 //! otherwise the socket was an outgoing connection (client side).
 
-use std::collections::BTreeMap;
-
 use rustc_hash::FxHashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -50,6 +48,7 @@ pub struct TimeWait {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PortGroup {
+    /// The listening port (server side), or 0 for all client-side ports together.
     pub port: u16,
     pub count: u64,
     pub side: Side,
@@ -79,9 +78,10 @@ pub struct PortPressure {
     pub used_ratio: f64,
 }
 
-/// Gathers the TIME_WAIT figures in the report's single pass over the rows.
-pub struct Accumulator {
-    listening: FxHashMap<u16, Option<String>>,
+/// Gathers the TIME_WAIT figures in the report's single pass over the rows. The listeners are
+/// found in the same pass, so what depends on them (attribution, which ports are ephemeral) is
+/// settled in [`Accumulator::finish`].
+pub struct Accumulator<'a> {
     port_range: (u16, u16),
     port_range_captured: bool,
     hz: u32,
@@ -90,27 +90,20 @@ pub struct Accumulator {
     // Ports index arrays directly: cheaper than hashing a million times.
     by_port: Vec<u32>,
     by_rport: Vec<u32>,
-    // IPv4 keys apart from IPv6: smaller entries, cheaper hashing, fewer cache misses.
-    by_raddr4: FxHashMap<u32, u64>,
+    // Remote IPv4 addresses are appended and counted once at the end (radix sort + runs):
+    // a hash map with ~10^5 distinct clients costs a cache miss per row, this a sequential write.
+    remote_v4: Vec<u32>,
     by_raddr6: FxHashMap<u128, u64>,
     remaining: Vec<u64>,
-    tuples: FxHashMap<(IpAddr, IpAddr, u16), (u64, u64)>,
+    /// Connected TCP rows whose local port is in the ephemeral range: port-pressure candidates,
+    /// kept until the listeners are known (a listener's port is not ephemeral).
+    outgoing: Vec<&'a InetSocket>,
 }
 
-impl Accumulator {
-    pub fn new(s: &Snapshot, listeners: &[Listener]) -> Accumulator {
-        let mut listening: FxHashMap<u16, Option<String>> = FxHashMap::default();
-        for l in listeners.iter().filter(|l| l.proto.is_tcp() && l.state == TCP_LISTEN) {
-            let owner =
-                (l.netstat_program.as_bytes() != b"-").then(|| l.netstat_program.lossy().into_owned());
-            let slot = listening.entry(l.local_port).or_insert(None);
-            if slot.is_none() {
-                *slot = owner;
-            }
-        }
+impl<'a> Accumulator<'a> {
+    pub fn new(s: &Snapshot) -> Accumulator<'a> {
         let range_value = s.sysctl("net.ipv4.ip_local_port_range").and_then(sysctl::port_range);
         Accumulator {
-            listening,
             port_range: range_value.unwrap_or(DEFAULT_PORT_RANGE),
             port_range_captured: range_value.is_some(),
             hz: s.user_hz.max(1),
@@ -118,15 +111,15 @@ impl Accumulator {
             tcp_rows: 0,
             by_port: vec![0; 65536],
             by_rport: vec![0; 65536],
-            by_raddr4: FxHashMap::default(),
+            remote_v4: Vec::new(),
             by_raddr6: FxHashMap::default(),
             remaining: vec![0; TIME_WAIT_SECONDS as usize + 1],
-            tuples: FxHashMap::default(),
+            outgoing: Vec::new(),
         }
     }
 
     #[inline]
-    pub fn add(&mut self, r: &InetSocket) {
+    pub fn add(&mut self, r: &'a InetSocket) {
         if !r.table.is_tcp() {
             return;
         }
@@ -137,40 +130,58 @@ impl Accumulator {
             self.by_port[r.local_port as usize] += 1;
             self.by_rport[r.remote_port as usize] += 1;
             match r.remote_addr.to_canonical() {
-                IpAddr::V4(v4) => *self.by_raddr4.entry(v4.to_bits()).or_default() += 1,
+                IpAddr::V4(v4) => self.remote_v4.push(v4.to_bits()),
                 IpAddr::V6(v6) => *self.by_raddr6.entry(v6.to_bits()).or_default() += 1,
             }
             let secs = (r.timer_ticks / self.hz).min(TIME_WAIT_SECONDS);
             self.remaining[secs as usize] += 1;
         }
         let (lo, hi) = self.port_range;
-        if r.remote_port != 0
-            && (lo..=hi).contains(&r.local_port)
-            && !self.listening.contains_key(&r.local_port)
-        {
-            let key = (r.local_addr.to_canonical(), r.remote_addr.to_canonical(), r.remote_port);
-            let t = self.tuples.entry(key).or_default();
-            t.0 += 1;
-            t.1 += tw as u64;
+        if r.remote_port != 0 && (lo..=hi).contains(&r.local_port) {
+            self.outgoing.push(r);
         }
     }
 
-    pub fn finish(self, s: &Snapshot) -> TimeWait {
+    pub fn finish(self, s: &Snapshot, listeners: &[Listener]) -> TimeWait {
+        let mut listening: FxHashMap<u16, Option<String>> = FxHashMap::default();
+        for l in listeners.iter().filter(|l| l.proto.is_tcp() && l.state == TCP_LISTEN) {
+            let owner =
+                (l.netstat_program.as_bytes() != b"-").then(|| l.netstat_program.lossy().into_owned());
+            let slot = listening.entry(l.local_port).or_insert(None);
+            if slot.is_none() {
+                *slot = owner;
+            }
+        }
+        let mut tuples: FxHashMap<(IpAddr, IpAddr, u16), (u64, u64)> = FxHashMap::default();
+        for r in self.outgoing.iter().filter(|r| !listening.contains_key(&r.local_port)) {
+            let key = (r.local_addr.to_canonical(), r.remote_addr.to_canonical(), r.remote_port);
+            let t = tuples.entry(key).or_default();
+            t.0 += 1;
+            t.1 += r.is_time_wait() as u64;
+        }
         let range_size = (self.port_range.1 - self.port_range.0) as u64 + 1;
-        let mut ports: Vec<(u16, u64)> = nonzero_ports(&self.by_port).collect();
-        ports.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let other_local_ports = ports.iter().skip(TOP).map(|p| p.1).sum();
-        let by_local_port = ports
-            .into_iter()
-            .take(TOP)
-            .map(|(port, n)| match self.listening.get(&port) {
-                Some(owner) => PortGroup { port, count: n, side: Side::Server, listener: owner.clone() },
-                None => PortGroup { port, count: n, side: Side::Client, listener: None },
-            })
-            .collect();
+        // Server side: one group per listening port. Client side: one group for all the rest,
+        // since each outgoing connection has its own ephemeral port and listing them one by one
+        // says nothing (the port-pressure table breaks them down by destination instead).
+        let mut groups: Vec<PortGroup> = Vec::new();
+        let mut client = 0u64;
+        for (port, n) in nonzero_ports(&self.by_port) {
+            match listening.get(&port) {
+                Some(owner) => {
+                    groups.push(PortGroup { port, count: n, side: Side::Server, listener: owner.clone() })
+                }
+                None => client += n,
+            }
+        }
+        if client > 0 {
+            groups.push(PortGroup { port: 0, count: client, side: Side::Client, listener: None });
+        }
+        groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.port.cmp(&b.port)));
+        let other_local_ports = groups.iter().skip(TOP).map(|g| g.count).sum();
+        groups.truncate(TOP);
+        let by_local_port = groups;
 
-        let mut pressure: Vec<PortPressure> = self
-            .tuples
+        let mut pressure: Vec<PortPressure> = tuples
             .into_iter()
             .map(|((l, r, p), (n, tw))| PortPressure {
                 local_addr: l,
@@ -192,8 +203,8 @@ impl Accumulator {
         });
         pressure.truncate(10);
 
-        let remote_addrs: BTreeMap<IpAddr, u64> = self
-            .by_raddr4
+        let mut remote_v4 = self.remote_v4;
+        let remote_addrs: Vec<(IpAddr, u64)> = count_runs(&mut remote_v4)
             .into_iter()
             .map(|(a, n)| (IpAddr::V4(Ipv4Addr::from_bits(a)), n))
             .chain(self.by_raddr6.into_iter().map(|(a, n)| (IpAddr::V6(Ipv6Addr::from_bits(a)), n)))
@@ -205,8 +216,8 @@ impl Accumulator {
             share_of_tcp: if self.tcp_rows == 0 { 0.0 } else { self.count as f64 / self.tcp_rows as f64 },
             by_local_port,
             other_local_ports,
-            by_remote_addr: TopN::from_counts(remote_addrs, TOP),
-            by_remote_port: TopN::from_counts(nonzero_ports(&self.by_rport), TOP),
+            by_remote_addr: TopN::top(remote_addrs, TOP),
+            by_remote_port: TopN::top(nonzero_ports(&self.by_rport).collect(), TOP),
             remaining_seconds: self.remaining,
             close_rate_per_sec: self.count as f64 / TIME_WAIT_SECONDS as f64,
             recent_close_rate_per_sec: recent as f64 / 10.0,
@@ -220,4 +231,48 @@ impl Accumulator {
 
 fn nonzero_ports(counts: &[u32]) -> impl Iterator<Item = (u16, u64)> + '_ {
     counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(p, n)| (p as u16, *n as u64))
+}
+
+/// Sort `v` (LSD radix sort on two 16-bit digits: linear, unlike comparison sorts) and return
+/// each distinct value with how often it occurs.
+fn count_runs(v: &mut Vec<u32>) -> Vec<(u32, u64)> {
+    let mut tmp = vec![0u32; v.len()];
+    for shift in [0u32, 16] {
+        let mut offsets = vec![0usize; 1 << 16];
+        for &x in v.iter() {
+            offsets[((x >> shift) & 0xFFFF) as usize] += 1;
+        }
+        let mut sum = 0;
+        for o in offsets.iter_mut() {
+            let n = *o;
+            *o = sum;
+            sum += n;
+        }
+        for &x in v.iter() {
+            let d = ((x >> shift) & 0xFFFF) as usize;
+            tmp[offsets[d]] = x;
+            offsets[d] += 1;
+        }
+        std::mem::swap(v, &mut tmp);
+    }
+    let mut runs: Vec<(u32, u64)> = Vec::new();
+    for &x in v.iter() {
+        match runs.last_mut() {
+            Some((last, n)) if *last == x => *n += 1,
+            _ => runs.push((x, 1)),
+        }
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_runs_counts_each_value() {
+        let mut v = vec![7, 0x1_0000, 7, 3, 0xFFFF_FFFF, 7, 0x1_0000];
+        assert_eq!(count_runs(&mut v), vec![(3, 1), (7, 3), (0x1_0000, 2), (0xFFFF_FFFF, 1)]);
+        assert!(count_runs(&mut Vec::new()).is_empty());
+    }
 }

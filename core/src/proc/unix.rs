@@ -35,27 +35,37 @@ impl UnixSocket {
     }
 
     pub fn type_name(&self) -> &'static str {
-        match self.sock_type {
-            1 => "STREAM",
-            2 => "DGRAM",
-            3 => "RAW",
-            4 => "RDM",
-            5 => "SEQPACKET",
-            _ => "UNKNOWN",
-        }
+        type_name(self.sock_type)
     }
 
     /// State text as netstat prints it.
     pub fn state_name(&self) -> &'static str {
-        match self.state {
-            0 => "FREE",
-            1 if self.flags & SO_ACCEPTCON != 0 => "LISTENING",
-            1 => "",
-            2 => "CONNECTING",
-            3 => "CONNECTED",
-            4 => "DISCONNECTING",
-            _ => "UNKNOWN",
-        }
+        state_name(self.state, self.flags)
+    }
+}
+
+/// Socket type text as netstat prints it.
+pub fn type_name(sock_type: u32) -> &'static str {
+    match sock_type {
+        1 => "STREAM",
+        2 => "DGRAM",
+        3 => "RAW",
+        4 => "RDM",
+        5 => "SEQPACKET",
+        _ => "UNKNOWN",
+    }
+}
+
+/// State text as netstat prints it (an unconnected socket with the listening flag is LISTENING).
+pub fn state_name(state: u32, flags: u32) -> &'static str {
+    match state {
+        0 => "FREE",
+        1 if flags & SO_ACCEPTCON != 0 => "LISTENING",
+        1 => "",
+        2 => "CONNECTING",
+        3 => "CONNECTED",
+        4 => "DISCONNECTING",
+        _ => "UNKNOWN",
     }
 }
 

@@ -10,7 +10,7 @@ use crate::Report;
 use crate::analysis::listeners::{Listener, UnixListener};
 use crate::proc::TableKind;
 use crate::proc::inet::TCP_STATE_NAMES;
-use crate::proc::unix::{SO_ACCEPTCON, SO_NOSPACE, SO_WAITDATA};
+use crate::proc::unix::{self, SO_ACCEPTCON, SO_NOSPACE, SO_WAITDATA};
 
 const INET_HEADER: &[u8] = b"Active Internet connections (only servers)\n\
 Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name    \n";
@@ -81,23 +81,8 @@ fn unix_row(out: &mut Vec<u8>, u: &UnixListener, has_inode: bool) {
         flags.push_str("N ");
     }
     flags.push(']');
-    let sock_type = match u.sock_type {
-        1 => "STREAM",
-        2 => "DGRAM",
-        3 => "RAW",
-        4 => "RDM",
-        5 => "SEQPACKET",
-        _ => "UNKNOWN",
-    };
-    let state = match u.state {
-        0 => "FREE",
-        1 if u.flags & SO_ACCEPTCON != 0 => "LISTENING",
-        1 => "",
-        2 => "CONNECTING",
-        3 => "CONNECTED",
-        4 => "DISCONNECTING",
-        _ => "UNKNOWN",
-    };
+    let sock_type = unix::type_name(u.sock_type);
+    let state = unix::state_name(u.state, u.flags);
     let _ = write!(out, "{proto:<5} {:<6} {flags:<11} {sock_type:<10} {state:<13} ", u.refcount);
     if has_inode {
         let _ = write!(out, "{:<8}", u.inode);

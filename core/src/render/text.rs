@@ -75,12 +75,17 @@ pub fn render(r: &Report) -> String {
         tw.recent_close_rate_per_sec
     );
     for g in tw.by_local_port.iter().take(10) {
-        let who = match (g.side, &g.listener) {
-            (Side::Server, Some(l)) => format!("server side, listener {l}"),
-            (Side::Server, None) => "server side, listener owner unknown".to_string(),
-            (Side::Client, _) => "client side (no listener on this port)".to_string(),
+        let _ = match (g.side, &g.listener) {
+            (Side::Server, Some(l)) => {
+                writeln!(o, "  local port {:>5}: {:>9}  server side, listener {l}", g.port, g.count)
+            }
+            (Side::Server, None) => {
+                writeln!(o, "  local port {:>5}: {:>9}  server side, listener owner unknown", g.port, g.count)
+            }
+            (Side::Client, _) => {
+                writeln!(o, "  client side:      {:>9}  outgoing connections (ephemeral ports)", g.count)
+            }
         };
-        let _ = writeln!(o, "  local port {:>5}: {:>9}  {who}", g.port, g.count);
     }
     if !tw.by_remote_addr.items.is_empty() {
         let top: Vec<String> =

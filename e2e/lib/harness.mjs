@@ -1,0 +1,105 @@
+// Test harness: a static server for dist/ on 127.0.0.1, headless Debian Chromium through
+// playwright-core (which never downloads a browser), and a log of every request the page makes.
+import { createServer } from 'node:http';
+import { readFile, stat, mkdir } from 'node:fs/promises';
+import { extname, join, normalize, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIST = join(ROOT, 'dist');
+export const OUT = join(ROOT, 'tests-output');
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json',
+  '.gz': 'application/gzip', '.png': 'image/png', '.svg': 'image/svg+xml',
+};
+
+/** Serves `dir` plus extra in-memory files ({'/snapshots/a.tar.gz': Buffer}). */
+export async function serve(dir = DIST, extra = {}) {
+  const server = createServer(async (req, res) => {
+    let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    // The same site is also served under /viewer/, to check that it works below the root.
+    if (path.startsWith('/viewer/')) path = path.slice('/viewer'.length);
+    if (extra[path]) {
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' });
+      return res.end(extra[path]);
+    }
+    let file = normalize(join(dir, path));
+    if (!file.startsWith(dir)) { res.writeHead(403); return res.end(); }
+    try {
+      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404); res.end('not found');
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return { origin, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+export async function launch() {
+  await mkdir(OUT, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--no-default-browser-check'],
+  });
+}
+
+/**
+ * A new page that records every request (page and its workers) and blocks any request that
+ * does not go to `origin`. Returns { page, requests, foreign, errors }.
+ */
+export async function openPage(browser, origin, { colorScheme = 'light', width = 1366, height = 900 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme, acceptDownloads: false });
+  const requests = [];
+  const foreign = [];
+  const errors = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    requests.push(url);
+    if (url.startsWith(origin + '/') || url.startsWith('blob:' + origin) || url.startsWith('data:')) return route.continue();
+    foreign.push(url);
+    return route.abort('blockedbyclient');
+  });
+  context.on('request', (r) => { if (!requests.includes(r.url())) requests.push(r.url()); });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') errors.push('worker: ' + m.text()); }));
+  return { context, page, requests, foreign, errors };
+}
+
+/** Asserts that every request went to the page's own origin. */
+export function assertOnlyOwnOrigin(assert, origin, requests, foreign) {
+  assert.deepEqual(foreign, [], `requests to other origins: ${foreign.join(', ')}`);
+  for (const url of requests) {
+    assert.ok(url.startsWith(origin + '/') || url.startsWith('blob:') || url.startsWith('data:'), `foreign request ${url}`);
+  }
+}
+
+/** Waits until a snapshot is decoded and its views are shown. */
+export async function waitLoaded(page, timeout = 60_000) {
+  await page.waitForSelector('.viewer[data-loaded="true"]', { timeout });
+}
+
+export async function screenshotTabs(page, prefix) {
+  const shots = [];
+  for (const id of ['overview', 'listeners', 'time-wait', 'sockets', 'files']) {
+    await page.click(`#tab-${id}`);
+    await page.waitForSelector(`#panel-${id}`);
+    await page.waitForTimeout(150);
+    const path = join(OUT, `${prefix}-${id}.png`);
+    await page.screenshot({ path, fullPage: true });
+    shots.push(path);
+  }
+  return shots;
+}

@@ -1,0 +1,237 @@
+// End-to-end tests of the built viewer (dist/) in headless Chromium.
+// Run with scripts/test-web.sh (builds first) or `cd e2e && npm test` after a build.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import {
+  ROOT, OUT, serve, launch, openPage, assertOnlyOwnOrigin, waitLoaded, screenshotTabs,
+} from '../lib/harness.mjs';
+
+const PROCSNAP = process.env.PROCSNAP ?? join(ROOT, 'target', 'release', 'procsnap');
+// A real snapshot to upload; scripts/test-web.sh makes one (collect on this machine).
+const SNAPSHOT = process.env.SNAPSHOT ?? join(OUT, 'this-host.procsnap.tar.gz');
+
+let server;
+let browser;
+
+before(async () => {
+  const extra = {};
+  if (existsSync(SNAPSHOT)) extra['/snapshots/' + basename(SNAPSHOT)] = readFileSync(SNAPSHOT);
+  extra['/snapshots/not-a-snapshot.txt'] = Buffer.from('hello, I am not a snapshot\n');
+  server = await serve(undefined, extra);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Opens a fresh page on the viewer, runs `fn`, then checks that no request left the origin. */
+async function withPage(opts, fn) {
+  const p = await openPage(browser, server.origin, opts);
+  try {
+    await fn(p);
+    assert.deepEqual(p.errors.filter((e) => !/Failed to load resource/.test(e)), [], 'page errors');
+    assertOnlyOwnOrigin(assert, server.origin, p.requests, p.foreign);
+  } finally {
+    await p.context.close();
+  }
+}
+
+async function number(page, selector) {
+  const v = await page.getAttribute(selector, 'data-value');
+  assert.ok(v !== null, `${selector} has data-value`);
+  return Number(v);
+}
+
+test('the built-in example opens with one click and every view renders', async () => {
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/');
+    const t0 = Date.now();
+    await page.click('#example-button');
+    await waitLoaded(page);
+    const ms = Date.now() - t0;
+    console.log(`example opened in ${ms} ms (page marker ${await page.getAttribute('body', 'data-opened-ms')} ms)`);
+    assert.ok(await number(page, '#fig-time-wait') > 50_000, 'the example has lots of TIME_WAIT');
+    const shots = await screenshotTabs(page, 'example');
+    assert.equal(shots.length, 5);
+  });
+});
+
+test('the viewer works below the site root (/viewer/), worker included', async () => {
+  await withPage({}, async ({ page, requests }) => {
+    await page.goto(server.origin + '/viewer/');
+    await page.click('#example-button');
+    await waitLoaded(page);
+    assert.ok(requests.some((u) => u.endsWith('/viewer/worker_bg.wasm')), 'worker loaded from /viewer/');
+  });
+});
+
+test('dark colour scheme at laptop width', async () => {
+  await withPage({ colorScheme: 'dark', width: 1280, height: 800 }, async ({ page }) => {
+    await page.goto(server.origin + '/');
+    await page.screenshot({ path: join(OUT, 'dark-start.png') });
+    await page.click('#example-button');
+    await waitLoaded(page);
+    await screenshotTabs(page, 'dark');
+  });
+});
+
+test('a file that is not a snapshot, dropped on the page, shows an error a person can act on', async () => {
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/');
+    await page.waitForSelector('#example-button');
+    const dt = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['hello, I am not a snapshot\n'], 'notes.txt', { type: 'text/plain' }));
+      return dt;
+    });
+    await page.dispatchEvent('.page', 'dragover', { dataTransfer: dt });
+    await page.dispatchEvent('.page', 'drop', { dataTransfer: dt });
+    await page.waitForSelector('#error');
+    const text = await page.textContent('#error');
+    assert.match(text, /not a procsnap snapshot/i);
+    await page.screenshot({ path: join(OUT, 'error-not-a-snapshot.png') });
+  });
+});
+
+test('a truncated snapshot is reported as truncated', { skip: !existsSync(SNAPSHOT) && 'no snapshot' }, async () => {
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/');
+    const bytes = readFileSync(SNAPSHOT);
+    await page.setInputFiles('#file-input', {
+      name: 'cut.procsnap.tar.gz', mimeType: 'application/gzip', buffer: bytes.subarray(0, Math.floor(bytes.length / 2)),
+    });
+    await page.waitForSelector('#error');
+    assert.match(await page.textContent('#error'), /truncated|incomplete|cut/i);
+  });
+});
+
+test('a snapshot URL on another site is refused without any request to it', async () => {
+  await withPage({}, async ({ page, requests }) => {
+    await page.goto(server.origin + '/#url=' + encodeURIComponent('http://192.0.2.1/x.procsnap.tar.gz'));
+    await page.waitForSelector('#error');
+    assert.match(await page.textContent('#error'), /another site/);
+    assert.ok(!requests.some((u) => u.includes('192.0.2.1')));
+  });
+});
+
+test('uploaded snapshot: listeners and TIME_WAIT match `procsnap report --format json`',
+  { skip: (!existsSync(SNAPSHOT) || !existsSync(PROCSNAP)) && `needs ${SNAPSHOT} and ${PROCSNAP}` }, async () => {
+    const json = JSON.parse(execFileSync(PROCSNAP, ['report', SNAPSHOT, '--format', 'json'], { maxBuffer: 1 << 28 }).toString());
+    await withPage({}, async ({ page }) => {
+      await page.goto(server.origin + '/');
+      await page.setInputFiles('#file-input', SNAPSHOT);
+      await waitLoaded(page);
+      await compareWithCli(page, json);
+      await screenshotTabs(page, 'upload');
+    });
+  });
+
+test('#url= opens a snapshot served next to the viewer', { skip: !existsSync(SNAPSHOT) && 'no snapshot' }, async () => {
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/#url=snapshots/' + basename(SNAPSHOT));
+    await waitLoaded(page);
+  });
+});
+
+async function compareWithCli(page, json) {
+  const expected = cliFigures(json);
+  await page.click('#tab-listeners');
+  const rows = await page.$$eval('#listeners-table tbody tr', (trs) => trs.map((tr) => tr.dataset.key));
+  assert.deepEqual([...rows].sort(), [...expected.listenerKeys].sort(), 'listener rows');
+  const netstat = await page.textContent('#netstat-text');
+  assert.equal(netstat.trim().split('\n').length > 1, true);
+  await page.click('#tab-time-wait');
+  assert.equal(await number(page, '#tw-count'), expected.timeWait, 'TIME_WAIT count');
+  await page.click('#tab-overview');
+  assert.equal(await number(page, '#fig-sockets'), expected.sockets, 'socket count');
+  assert.equal(await number(page, '#fig-listeners'), expected.listeners, 'listener count');
+}
+
+// Figures from the CLI's JSON report (schema: core/src/report.rs, docs/report-json.md).
+function cliFigures(json) {
+  return {
+    listenerKeys: json.listeners.map((l) => `${l.proto} ${l.local_addr}:${l.local_port} ${l.inode}`),
+    listeners: json.listeners.length,
+    timeWait: json.time_wait.count,
+    sockets: json.volume.inet_rows + json.volume.unix_rows,
+  };
+}
+
+const BIG = process.env.BIG_SNAPSHOT ?? join(OUT, 'big-1m.procsnap.tar.gz');
+
+test('a large snapshot shows progress (bytes, rows) and can be cancelled', { skip: !existsSync(BIG) && `no ${BIG}` }, async () => {
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/');
+    await page.setInputFiles('#file-input', BIG);
+    await page.waitForSelector('#decode-progress');
+    await page.waitForFunction(() => /[1-9][\d,]* rows parsed/.test(document.querySelector('.progress-figures')?.textContent ?? ''),
+      null, { timeout: 60_000 });
+    await page.screenshot({ path: join(OUT, 'progress.png') });
+    // The page stays responsive while the worker decodes: the cancel button reacts at once.
+    await page.keyboard.press('Enter'); // the cancel button has focus
+    await page.waitForSelector('.open-panel .notice', { timeout: 5_000 });
+    assert.match(await page.textContent('.open-panel .notice'), /Cancelled/);
+  });
+});
+
+test('a 1,000,000-socket snapshot opens, and the Sockets view pages rows from the worker', { skip: !existsSync(BIG) && `no ${BIG}` }, async () => {
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/');
+    const t0 = Date.now();
+    await page.setInputFiles('#file-input', BIG);
+    await waitLoaded(page, 180_000);
+    console.log(`1M-socket snapshot opened in ${Date.now() - t0} ms (page marker ${await page.getAttribute('body', 'data-opened-ms')} ms, worker decode ${await page.getAttribute('body', 'data-decode-ms')} ms)`);
+    assert.ok(await number(page, '#fig-time-wait') >= 1_000_000);
+    await page.click('#tab-sockets');
+    await page.waitForFunction(() => document.querySelectorAll('.vspacer .vrow').length > 0);
+    const domRows = await page.$$eval('.vspacer .vrow', (r) => r.length);
+    assert.ok(domRows < 100, `DOM holds only the visible rows (${domRows})`);
+    // Filter: listeners only.
+    await page.selectOption('#f-state', 'LISTEN');
+    await page.waitForFunction(() => /^\d{1,2} of /.test(document.querySelector('#sockets-count')?.textContent ?? ''));
+    // Scroll far down an unfiltered list: rows arrive for the new position.
+    await page.selectOption('#f-state', '');
+    await page.waitForFunction(() => /^1,0\d\d,\d{3} of/.test(document.querySelector('#sockets-count')?.textContent ?? ''));
+    await page.$eval('.vscroll', (el) => { el.scrollTop = el.scrollHeight / 2; el.dispatchEvent(new Event('scroll')); });
+    await page.waitForFunction(() => Number(document.querySelector('.vspacer .vrow')?.getAttribute('aria-rowindex')) > 400_000);
+    await page.screenshot({ path: join(OUT, 'big-sockets.png') });
+  });
+});
+
+test('Share makes a link that opens the report in a fresh page, redacted', async () => {
+  let link;
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/');
+    await page.click('#example-button');
+    await waitLoaded(page);
+    const listeners = await number(page, '#fig-listeners');
+    await page.click('#share-button');
+    await page.waitForFunction(() => document.querySelector('#share-link')?.value.includes('#r=1.'));
+    link = await page.inputValue('#share-link');
+    await page.screenshot({ path: join(OUT, 'share.png') });
+    assert.ok(link.startsWith(server.origin + '/#r=1.'), link.slice(0, 60));
+    console.log(`share link: ${link.length} characters`);
+    assert.ok(!link.includes('web81'), 'hostname redacted');
+    await withPage({}, async ({ page: other }) => {
+      await other.goto(link);
+      await waitLoaded(other);
+      assert.equal(await number(other, '#fig-listeners'), listeners);
+      assert.match(await other.textContent('#shared-notice'), /redacted: addresses, args, hostname/);
+      assert.ok(!(await other.textContent('.viewer')).includes('web81.example'), 'no hostname in the page');
+      await other.screenshot({ path: join(OUT, 'shared-open.png') });
+    });
+  });
+});
+
+test('a damaged share link says so', async () => {
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/#r=1.eJzLSM3JyQcABiwCFQ');
+    await page.waitForSelector('#error');
+    assert.match(await page.textContent('#error'), /damaged|not a report/i);
+  });
+});

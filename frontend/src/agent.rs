@@ -1,0 +1,87 @@
+//! The decoding worker: a yew-agent reactor that owns the decoded snapshot.
+//!
+//! The page sends file bytes; the worker decodes them with `procsnap-core`, posts progress on a
+//! `BroadcastChannel`, answers with the report, then keeps the snapshot so that the Sockets view
+//! can ask for pages of rows without the page ever holding all of them.
+
+use futures::{SinkExt, StreamExt};
+use yew_agent::prelude::*;
+
+use crate::engine::{self, Session};
+use crate::protocol::{JobId, PROGRESS_CHANNEL, ProgressMsg, Request, Response};
+
+/// Minimum time between two progress messages, in milliseconds.
+const PROGRESS_EVERY_MS: f64 = 40.0;
+
+#[reactor]
+pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
+    let mut session: Option<Session> = None;
+    while let Some(req) = scope.next().await {
+        let out = match req {
+            Request::Open { job, name, bytes } => {
+                session = None;
+                let total = bytes.len() as f64;
+                let mut post = progress_poster(job, total);
+                open_reply(job, engine::open(name, &bytes, &mut post), &mut session)
+            }
+            Request::Example { job } => {
+                session = None;
+                let mut post = progress_poster(job, 0.0);
+                open_reply(job, engine::open_example(&mut post), &mut session)
+            }
+            Request::Link { job, text } => {
+                session = None;
+                open_reply(job, engine::open_link(&text), &mut session)
+            }
+            Request::Share { addresses, args, hostname } => match &session {
+                Some(s) => Response::Shared { fragment: s.share(addresses, args, hostname) },
+                None => Response::Shared { fragment: String::new() },
+            },
+            Request::Rows(q) => match &mut session {
+                Some(s) => Response::Rows(s.rows(&q)),
+                None => Response::Rows(crate::protocol::RowPage { seq: q.seq, ..Default::default() }),
+            },
+        };
+        if scope.send(out).await.is_err() {
+            break;
+        }
+    }
+}
+
+fn open_reply(
+    job: JobId,
+    result: Result<Session, crate::protocol::OpenError>,
+    session: &mut Option<Session>,
+) -> Response {
+    match result {
+        Ok(s) => {
+            let opened = s.opened(job);
+            *session = Some(s);
+            Response::Opened(Box::new(opened))
+        }
+        Err(error) => Response::Failed { job, error },
+    }
+}
+
+/// A progress callback that posts at most every [`PROGRESS_EVERY_MS`] on the progress channel.
+fn progress_poster(job: JobId, total: f64) -> impl FnMut(f64, f64, f64) {
+    let channel = web_sys::BroadcastChannel::new(PROGRESS_CHANNEL).ok();
+    let mut last = f64::NEG_INFINITY;
+    move |bytes_done, bytes_total, rows| {
+        let now = js_sys::Date::now();
+        let finished = bytes_total > 0.0 && bytes_done >= bytes_total;
+        if now - last < PROGRESS_EVERY_MS && !finished {
+            return;
+        }
+        last = now;
+        if let Some(ch) = &channel {
+            let msg = ProgressMsg {
+                job,
+                bytes_done,
+                bytes_total: if bytes_total > 0.0 { bytes_total } else { total },
+                rows,
+            };
+            let _ = ch.post_message(&msg.to_js());
+        }
+    }
+}

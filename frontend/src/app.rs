@@ -1,0 +1,306 @@
+//! The page: opening a snapshot, the decoding job's life cycle, and the tabbed views.
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use yew::prelude::*;
+use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
+
+use crate::agent::Decoder;
+use crate::components::{
+    error_panel::ErrorPanel, open_panel::OpenPanel, progress_panel::ProgressPanel, viewer::Viewer,
+};
+use crate::protocol::{
+    JobId, OpenError, Opened, PROGRESS_CHANNEL, ProgressMsg, Request, Response, RowPage, RowQuery,
+};
+use procsnap_core::Report;
+
+/// Where the bytes of a snapshot come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    File(web_sys::File),
+    Url(String),
+    Example,
+    /// A share link's fragment (`#r=1.…`).
+    Link(String),
+}
+
+/// A decoded snapshot: the worker's answer with its report parsed.
+#[derive(Debug, PartialEq)]
+pub struct Loaded {
+    pub opened: Opened,
+    pub report: Report,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    Idle,
+    Loading { job: JobId, name: String },
+    Ready(Rc<Loaded>),
+    Failed(OpenError),
+}
+
+/// The root: a worker provider around the page. Cancelling a decode replaces the provider (by
+/// key), which drops the bridge to the busy worker and starts a fresh one: a decode is a single
+/// synchronous call inside the worker, so it cannot be interrupted by a message.
+#[component]
+pub fn App() -> Html {
+    let generation = use_state(|| 0u32);
+    let on_cancel = {
+        let generation = generation.clone();
+        Callback::from(move |()| generation.set(*generation + 1))
+    };
+    html! {
+        <ReactorProvider<Decoder> path="worker.js" key={*generation}>
+            <Page {on_cancel} cancelled={*generation > 0} />
+        </ReactorProvider<Decoder>>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct PageProps {
+    pub on_cancel: Callback<()>,
+    /// A previous decode was cancelled (shown as a note on the open panel).
+    pub cancelled: bool,
+}
+
+#[component]
+pub fn Page(props: &PageProps) -> Html {
+    let phase = use_state(|| Phase::Idle);
+    let progress = use_state(ProgressMsg::default);
+    let page = use_state(|| Rc::new(RowPage::default()));
+    let shared = use_state(|| None::<AttrValue>);
+    let dragging = use_state(|| false);
+    let job_ref = use_mut_ref(|| 0 as JobId);
+    let started = use_mut_ref(|| 0.0f64);
+
+    let bridge = {
+        let phase = phase.clone();
+        let page = page.clone();
+        let shared = shared.clone();
+        let job_ref = job_ref.clone();
+        let started = started.clone();
+        use_reactor_bridge::<Decoder, _>(move |ev| match ev {
+            ReactorEvent::Output(Response::Opened(opened)) if opened.job == *job_ref.borrow() => {
+                let opened = *opened;
+                phase.set(match serde_json::from_str::<Report>(&opened.report_json) {
+                    Ok(report) => {
+                        let ms = js_sys::Date::now() - *started.borrow();
+                        web_sys::console::info_1(
+                            &format!(
+                                "procsnap: opened {} in {ms:.0} ms (worker decode {:.0} ms)",
+                                opened.name, opened.decode_ms
+                            )
+                            .into(),
+                        );
+                        set_opened_marker(ms, opened.decode_ms);
+                        Phase::Ready(Rc::new(Loaded { opened, report }))
+                    }
+                    Err(e) => Phase::Failed(OpenError {
+                        title: "The report could not be read".into(),
+                        detail: e.to_string(),
+                        hint: "The viewer and the decoder disagree; reload the page.".into(),
+                    }),
+                });
+            }
+            ReactorEvent::Output(Response::Failed { job, error }) if job == *job_ref.borrow() => {
+                phase.set(Phase::Failed(error));
+            }
+            ReactorEvent::Output(Response::Rows(p)) => page.set(Rc::new(p)),
+            ReactorEvent::Output(Response::Shared { fragment }) => shared.set(Some(fragment.into())),
+            _ => {}
+        })
+    };
+
+    // Progress arrives on a BroadcastChannel (see `protocol`), not through the bridge.
+    {
+        let progress = progress.clone();
+        let job_ref = job_ref.clone();
+        use_effect_with((), move |_| {
+            let channel = web_sys::BroadcastChannel::new(PROGRESS_CHANNEL).ok();
+            let onmessage = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                if let Some(p) = ProgressMsg::from_js(&e.data())
+                    && p.job == *job_ref.borrow()
+                {
+                    progress.set(p);
+                }
+            });
+            if let Some(ch) = &channel {
+                ch.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+            }
+            move || {
+                if let Some(ch) = channel {
+                    ch.set_onmessage(None);
+                    ch.close();
+                }
+                drop(onmessage);
+            }
+        });
+    }
+
+    let open = {
+        let phase = phase.clone();
+        let progress = progress.clone();
+        let bridge = bridge.clone();
+        let job_ref = job_ref.clone();
+        let started = started.clone();
+        Callback::from(move |source: Source| {
+            let job = {
+                let mut j = job_ref.borrow_mut();
+                *j += 1;
+                *j
+            };
+            *started.borrow_mut() = js_sys::Date::now();
+            let name = match &source {
+                Source::File(f) => f.name(),
+                Source::Url(u) => u.clone(),
+                Source::Example => "built-in example".into(),
+                Source::Link(_) => "shared report".into(),
+            };
+            progress.set(ProgressMsg { job, ..Default::default() });
+            phase.set(Phase::Loading { job, name });
+            let phase = phase.clone();
+            let bridge = bridge.clone();
+            let job_ref = job_ref.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let read = match source {
+                    Source::Example => {
+                        bridge.send(Request::Example { job });
+                        return;
+                    }
+                    Source::Link(text) => {
+                        bridge.send(Request::Link { job, text });
+                        return;
+                    }
+                    Source::File(f) => {
+                        let name = f.name();
+                        crate::loader::read_file(f).await.map(|b| (name, b))
+                    }
+                    Source::Url(u) => crate::loader::fetch_same_origin(&u).await,
+                };
+                if *job_ref.borrow() != job {
+                    return;
+                }
+                match read {
+                    Ok((name, bytes)) => bridge.send(Request::Open { job, name, bytes }),
+                    Err(e) => phase.set(Phase::Failed(e)),
+                }
+            });
+        })
+    };
+
+    // `#url=…` or a share link `#r=…` in the page address opens it, on load and whenever the
+    // address changes (a link pasted into the same tab only changes the fragment).
+    {
+        let open = open.clone();
+        use_effect_with((), move |_| {
+            let from_hash = move || {
+                if let Some(url) = crate::loader::url_from_hash() {
+                    open.emit(Source::Url(url));
+                } else if let Some(link) = crate::loader::link_from_hash() {
+                    open.emit(Source::Link(link));
+                }
+            };
+            from_hash();
+            let listener = Closure::<dyn Fn()>::new(from_hash);
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(w) = window {
+                    let _ = w
+                        .remove_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+                }
+            }
+        });
+    }
+
+    let request_share = {
+        let bridge = bridge.clone();
+        let shared = shared.clone();
+        Callback::from(move |(addresses, args, hostname): (bool, bool, bool)| {
+            shared.set(None);
+            bridge.send(Request::Share { addresses, args, hostname })
+        })
+    };
+
+    let request_rows = {
+        let bridge = bridge.clone();
+        Callback::from(move |q: RowQuery| bridge.send(Request::Rows(q)))
+    };
+
+    let ondragover = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if !*dragging {
+                dragging.set(true);
+            }
+        })
+    };
+    let ondragleave = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            // Only when leaving the window, not when moving between children.
+            if e.related_target().is_none() {
+                dragging.set(false);
+            }
+        })
+    };
+    let ondrop = {
+        let dragging = dragging.clone();
+        let open = open.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(false);
+            let file = e.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0));
+            if let Some(f) = file {
+                open.emit(Source::File(f));
+            }
+        })
+    };
+
+    let body = match &*phase {
+        Phase::Idle => html! {
+            <OpenPanel on_open={open.clone()} notice={props.cancelled.then_some("Cancelled. Open another snapshot.")} />
+        },
+        Phase::Loading { job, name } => html! {
+            <ProgressPanel
+                name={name.clone()}
+                progress={if progress.job == *job { *progress } else { ProgressMsg::default() }}
+                on_cancel={props.on_cancel.clone()} />
+        },
+        Phase::Failed(err) => html! {
+            <>
+                <ErrorPanel error={err.clone()} />
+                <OpenPanel on_open={open.clone()} notice={None::<&'static str>} />
+            </>
+        },
+        Phase::Ready(loaded) => html! {
+            <Viewer loaded={loaded.clone()} page={(*page).clone()} {request_rows} {request_share} shared={(*shared).clone()} />
+        },
+    };
+
+    html! {
+        <div class={classes!("page", dragging.then_some("dragging"))} {ondragover} {ondragleave} {ondrop}>
+            <header class="top">
+                <h1><span class="logo" aria-hidden="true">{"◉"}</span>{" procsnap viewer"}</h1>
+                <p class="tagline">{"Who listens where, how much TIME_WAIT and why netstat is slow — decoded in your browser; the snapshot never leaves this page."}</p>
+            </header>
+            <main id="main">{body}</main>
+            if *dragging {
+                <div class="drop-overlay" aria-hidden="true">{"Drop the snapshot to open it"}</div>
+            }
+        </div>
+    }
+}
+
+/// Marks the page as opened (for tests and for measuring): `data-opened-ms` on `<body>`.
+fn set_opened_marker(ms: f64, decode_ms: f64) {
+    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        let _ = body.set_attribute("data-opened-ms", &format!("{ms:.0}"));
+        let _ = body.set_attribute("data-decode-ms", &format!("{decode_ms:.0}"));
+    }
+}

@@ -1,0 +1,140 @@
+//! Files: the archive's entries with sizes and SHA-256 checked against the manifest, the host
+//! facts and manifest, and the raw text of small files.
+use std::rc::Rc;
+
+use procsnap_core::snapshot::{FileInfo, FileKind};
+use yew::prelude::*;
+
+use crate::app::Loaded;
+use crate::format::{bytes, thousands};
+
+#[derive(Properties, PartialEq)]
+pub struct FilesViewProps {
+    pub loaded: Rc<Loaded>,
+}
+
+fn check(f: &FileInfo) -> Html {
+    match (&f.sha256, &f.manifest_sha256) {
+        (Some(a), Some(b)) if a == b => {
+            html! { <span class="ok" title={a.clone()}>{"✓ matches manifest"}</span> }
+        }
+        (Some(a), Some(b)) => {
+            html! { <span class="bad" title={format!("archive {a}\nmanifest {b}")}>{"✗ differs from manifest"}</span> }
+        }
+        (Some(a), None) if f.kind == FileKind::File => {
+            html! { <span class="muted" title={a.clone()}>{"not in manifest"}</span> }
+        }
+        (None, Some(_)) => html! { <span class="muted">{"not hashed"}</span> },
+        _ => html! { <span class="muted">{"–"}</span> },
+    }
+}
+
+#[component]
+pub fn FilesView(props: &FilesViewProps) -> Html {
+    let r = &props.loaded.report;
+    let small = &props.loaded.opened.small_files;
+    let filter = use_state(String::new);
+    let shown = use_state(|| Some("procsnap.json".to_string()));
+    let oninput = {
+        let filter = filter.clone();
+        Callback::from(move |e: InputEvent| {
+            filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value())
+        })
+    };
+    let hashed = r.files.iter().filter(|f| f.sha256.is_some() && f.manifest_sha256.is_some()).count();
+    let bad = r
+        .files
+        .iter()
+        .filter(|f| matches!((&f.sha256, &f.manifest_sha256), (Some(a), Some(b)) if a != b))
+        .count();
+    let total: u64 = r.files.iter().map(|f| f.size).sum();
+    let needle = filter.to_lowercase();
+    let rows: Vec<&FileInfo> =
+        r.files.iter().filter(|f| needle.is_empty() || f.path.to_lowercase().contains(&needle)).collect();
+    let text = shown.as_ref().and_then(|p| small.iter().find(|(path, _)| path == p));
+    html! {
+        <div class="files">
+            <section class="card">
+                <h2>{format!("{} entries, {}", thousands(r.files.len() as u64), bytes(total as f64))}</h2>
+                <p id="integrity">
+                    if bad > 0 {
+                        <span class="bad">{format!("{bad} files differ from the manifest: the archive was changed after capture, or damaged.")}</span>
+                    } else if hashed > 0 {
+                        <span class="ok">{format!("All {hashed} hashed files match the SHA-256 recorded in the manifest.")}</span>
+                    } else {
+                        <span class="muted">{"The snapshot has no manifest hashes to check against."}</span>
+                    }
+                </p>
+                <dl class="host-facts">
+                    { for host_facts(r).into_iter().map(|(k, v)| html!{ <><dt>{k}</dt><dd>{v}</dd></> }) }
+                </dl>
+            </section>
+            <section class="card">
+                <div class="toolbar">
+                    <label>{"Filter "}<input id="files-filter" type="search" placeholder="proc/net" {oninput} /></label>
+                    <span class="muted">{format!("{} shown", rows.len())}</span>
+                </div>
+                <div class="table-wrap" style="max-height:420px;overflow:auto">
+                    <table class="data" id="files-table">
+                        <thead><tr><th>{"Path"}</th><th>{"Kind"}</th><th>{"Role"}</th><th class="num">{"Size"}</th><th>{"SHA-256"}</th></tr></thead>
+                        <tbody>
+                            { for rows.iter().take(2000).map(|f| {
+                                let has_text = small.iter().any(|(p, _)| *p == f.path);
+                                let path = f.path.clone();
+                                let onclick = { let shown = shown.clone(); Callback::from(move |_| shown.set(Some(path.clone()))) };
+                                html! {
+                                    <tr>
+                                        <td class="mono">
+                                            if has_text { <button class="linkish" {onclick}>{&f.path}</button> } else { {&f.path} }
+                                        </td>
+                                        <td>{format!("{:?}", f.kind).to_lowercase()}</td>
+                                        <td>{format!("{:?}", f.role).to_lowercase()}</td>
+                                        <td class="num">{thousands(f.size)}</td>
+                                        <td>{check(f)}</td>
+                                    </tr>
+                                }
+                            }) }
+                        </tbody>
+                    </table>
+                </div>
+            </section>
+            if let Some((path, body)) = text {
+                <section class="card" id="file-text">
+                    <h2><code>{path}</code></h2>
+                    <pre>{body}</pre>
+                </section>
+            }
+        </div>
+    }
+}
+
+fn host_facts(r: &procsnap_core::Report) -> Vec<(&'static str, String)> {
+    let h = &r.host;
+    let mut v = Vec::new();
+    let mut push = |k, val: Option<String>| {
+        if let Some(val) = val {
+            v.push((k, val));
+        }
+    };
+    push("Host", h.hostname.clone());
+    push("Kernel", h.kernel.clone());
+    push("Architecture", h.arch.clone());
+    push("Byte order", h.byte_order.map(|b| format!("{b:?}").to_lowercase()));
+    push("USER_HZ / page size", Some(format!("{} / {}", h.user_hz, h.page_size)));
+    push("Captured", h.capture_start.clone());
+    push("Capture took", h.capture_duration_us.map(|us| crate::format::micros(us as f64)));
+    push("Collector uid", h.uid.map(|u| u.to_string()));
+    push("Written by", h.tool.clone());
+    push("Format version", h.format_version.map(|f| f.to_string()));
+    push("Container", h.container.map(|c| format!("{c:?}")));
+    if let Some(w) = &r.walk {
+        push(
+            "Process walk",
+            Some(format!(
+                "{} pids, {} unreadable, {} vanished, {} fds, {} socket links",
+                w.pids_seen, w.pids_unreadable, w.pids_vanished, w.fds_read, w.socket_links
+            )),
+        );
+    }
+    v
+}

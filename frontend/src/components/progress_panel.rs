@@ -1,0 +1,46 @@
+//! Decoding progress (bytes, rows) with a cancel button.
+use yew::prelude::*;
+
+use crate::format;
+use crate::protocol::ProgressMsg;
+
+#[derive(Properties, PartialEq)]
+pub struct ProgressPanelProps {
+    pub name: AttrValue,
+    pub progress: ProgressMsg,
+    pub on_cancel: Callback<()>,
+}
+
+#[component]
+pub fn ProgressPanel(props: &ProgressPanelProps) -> Html {
+    let p = props.progress;
+    let frac = if p.bytes_total > 0.0 { (p.bytes_done / p.bytes_total).clamp(0.0, 1.0) } else { 0.0 };
+    let onclick = {
+        let cb = props.on_cancel.clone();
+        Callback::from(move |_| cb.emit(()))
+    };
+    let cancel_ref = use_node_ref();
+    {
+        let cancel_ref = cancel_ref.clone();
+        use_effect_with((), move |_| {
+            if let Some(b) = cancel_ref.cast::<web_sys::HtmlElement>() {
+                let _ = b.focus();
+            }
+        });
+    }
+    html! {
+        <section class="progress-panel" aria-live="polite">
+            <h2>{"Opening "}{&props.name}</h2>
+            <progress id="decode-progress" max="1" value={frac.to_string()} aria-label="Decoding progress" />
+            <p class="progress-figures">
+                if p.bytes_total > 0.0 {
+                    {format!("{} of {} read", format::bytes(p.bytes_done), format::bytes(p.bytes_total))}
+                } else {
+                    {"Reading…"}
+                }
+                {format!(" · {} rows parsed", format::thousands(p.rows as u64))}
+            </p>
+            <button id="cancel-button" class="button" ref={cancel_ref} {onclick}>{"Cancel"}</button>
+        </section>
+    }
+}

@@ -1,0 +1,84 @@
+//! The tab strip; arrow keys move between tabs.
+use yew::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Overview,
+    Listeners,
+    TimeWait,
+    Sockets,
+    Files,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [Tab::Overview, Tab::Listeners, Tab::TimeWait, Tab::Sockets, Tab::Files];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Listeners => "Listeners",
+            Tab::TimeWait => "TIME_WAIT",
+            Tab::Sockets => "Sockets",
+            Tab::Files => "Files",
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Tab::Overview => "overview",
+            Tab::Listeners => "listeners",
+            Tab::TimeWait => "time-wait",
+            Tab::Sockets => "sockets",
+            Tab::Files => "files",
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TabBarProps {
+    pub current: Tab,
+    pub on_select: Callback<Tab>,
+}
+
+#[component]
+pub fn TabBar(props: &TabBarProps) -> Html {
+    let onkeydown = {
+        let current = props.current;
+        let on_select = props.on_select.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let i = Tab::ALL.iter().position(|t| *t == current).unwrap_or(0);
+            let n = Tab::ALL.len();
+            let next = match e.key().as_str() {
+                "ArrowRight" => Tab::ALL[(i + 1) % n],
+                "ArrowLeft" => Tab::ALL[(i + n - 1) % n],
+                "Home" => Tab::ALL[0],
+                "End" => Tab::ALL[n - 1],
+                _ => return,
+            };
+            e.prevent_default();
+            on_select.emit(next);
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(&format!("tab-{}", next.id())))
+            {
+                use wasm_bindgen::JsCast;
+                if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = el.focus();
+                }
+            }
+        })
+    };
+    html! {
+        <nav class="tabs" role="tablist" aria-label="Views" {onkeydown}>
+            { for Tab::ALL.iter().map(|&t| {
+                let selected = t == props.current;
+                let onclick = { let cb = props.on_select.clone(); Callback::from(move |_| cb.emit(t)) };
+                html! {
+                    <button id={format!("tab-{}", t.id())} role="tab" class="tab"
+                        aria-selected={selected.to_string()} aria-controls={format!("panel-{}", t.id())}
+                        tabindex={if selected { "0" } else { "-1" }} {onclick}>{t.label()}</button>
+                }
+            }) }
+        </nav>
+    }
+}

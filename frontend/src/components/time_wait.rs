@@ -1,0 +1,129 @@
+//! TIME_WAIT: where it comes from (local port / listener, remote addresses and ports), how fast
+//! it is made (remaining-time histogram, close rate), ephemeral-port pressure, and the sysctls.
+use std::rc::Rc;
+
+use procsnap_core::analysis::TopN;
+use procsnap_core::analysis::timewait::Side;
+use yew::prelude::*;
+
+use super::bar_chart::{Bar, BarChart};
+use super::histogram::Histogram;
+use super::sysctl_table::SysctlTable;
+use crate::app::Loaded;
+use crate::format::{percent, thousands};
+
+#[derive(Properties, PartialEq)]
+pub struct TimeWaitViewProps {
+    pub loaded: Rc<Loaded>,
+}
+
+fn top_bars(t: &TopN, label: impl Fn(&str) -> String) -> Vec<Bar> {
+    let mut bars: Vec<Bar> = t
+        .items
+        .iter()
+        .map(|c| Bar { label: label(&c.key), value: c.count as f64, note: String::new(), accent: false })
+        .collect();
+    if t.others > 0 {
+        bars.push(Bar {
+            label: format!("{} others", thousands(t.distinct.saturating_sub(t.items.len() as u64))),
+            value: t.others as f64,
+            note: String::new(),
+            accent: false,
+        });
+    }
+    bars
+}
+
+#[component]
+pub fn TimeWaitView(props: &TimeWaitViewProps) -> Html {
+    let tw = &props.loaded.report.time_wait;
+    if tw.count == 0 {
+        return html! {
+            <div class="card"><p id="tw-count" data-value="0">{"No TCP socket was in TIME_WAIT in this snapshot."}</p>
+            <SysctlTable tw_sysctls={tw.sysctls.clone()} /></div>
+        };
+    }
+    let mut by_port: Vec<Bar> = tw
+        .by_local_port
+        .iter()
+        .map(|g| Bar {
+            label: format!(":{}", g.port),
+            value: g.count as f64,
+            note: match (g.side, &g.listener) {
+                (Side::Server, Some(l)) => l.clone(),
+                (Side::Server, None) => "server side".into(),
+                (Side::Client, _) => "client side".into(),
+            },
+            accent: g.side == Side::Server,
+        })
+        .collect();
+    if tw.other_local_ports > 0 {
+        by_port.push(Bar {
+            label: "other ports".into(),
+            value: tw.other_local_ports as f64,
+            note: String::new(),
+            accent: false,
+        });
+    }
+    let server: u64 = tw.by_local_port.iter().filter(|g| g.side == Side::Server).map(|g| g.count).sum();
+    let range = u64::from(tw.port_range.1.saturating_sub(tw.port_range.0)) + 1;
+    let pressure: Vec<Bar> = tw
+        .port_pressure
+        .iter()
+        .map(|p| Bar {
+            label: format!("{} → {}:{}", p.local_addr, p.remote_addr, p.remote_port),
+            value: p.used_ratio * 100.0,
+            note: String::new(),
+            accent: p.used_ratio >= 0.5,
+        })
+        .collect();
+    html! {
+        <div class="time-wait">
+            <section class="card">
+                <h2 id="tw-count" data-value={tw.count.to_string()}>
+                    {format!("{} sockets in TIME_WAIT — {} of {} TCP rows", thousands(tw.count), percent(tw.share_of_tcp, 1.0), thousands(tw.tcp_rows))}
+                </h2>
+                <p>
+                    {format!("A socket stays in TIME_WAIT for 60 seconds after its connection closes, so this many means about {} closes per second (the last 10 s: {} per second). ",
+                        thousands(tw.close_rate_per_sec.round() as u64), thousands(tw.recent_close_rate_per_sec.round() as u64))}
+                    {format!("{} ({}) are on ports where a process listens: the server closed first. The rest were outgoing connections.",
+                        thousands(server), percent(server as f64, tw.count as f64))}
+                </p>
+                <p class="legend"><span class="swatch" style="background:var(--bar-accent)"></span>{"server side (a listener's port)"}
+                    <span class="swatch" style="background:var(--bar)"></span>{"client side / other"}</p>
+            </section>
+            <div class="grid2">
+                <section class="card"><BarChart id="tw-by-port" title="By local port (and the listener that owns it)" bars={by_port} /></section>
+                <section class="card">
+                    <Histogram title="Seconds of TIME_WAIT left (an even spread means a steady close rate)" counts={tw.remaining_seconds.clone()} />
+                    <p class="muted">{format!("Close rate implied: {} per second over 60 s; {} per second from the newest 10 s.",
+                        thousands(tw.close_rate_per_sec.round() as u64), thousands(tw.recent_close_rate_per_sec.round() as u64))}</p>
+                </section>
+                <section class="card"><BarChart id="tw-remote-addr" title={format!("Top remote addresses ({} distinct)", thousands(tw.by_remote_addr.distinct))}
+                    bars={top_bars(&tw.by_remote_addr, |k| k.to_string())} /></section>
+                <section class="card"><BarChart id="tw-remote-port" title={format!("Top remote ports ({} distinct)", thousands(tw.by_remote_port.distinct))}
+                    bars={top_bars(&tw.by_remote_port, |k| format!(":{k}"))} /></section>
+            </div>
+            <section class="card" id="port-pressure">
+                <h2>{"Ephemeral-port pressure"}</h2>
+                <p>{format!("Outgoing connections to one destination (address and port) from one local address can use {} ports ({}–{}{}). A tuple near 100% cannot open new connections until TIME_WAIT expires.",
+                    thousands(range), tw.port_range.0, tw.port_range.1, if tw.port_range_captured { "" } else { ", the kernel default: not in the snapshot" })}</p>
+                if pressure.is_empty() {
+                    <p class="muted">{"No outgoing connections use ephemeral ports here."}</p>
+                } else {
+                    <BarChart title="Share of the ephemeral range in use per (local, remote, remote port)" bars={pressure}
+                        fmt={Callback::from(|v: f64| format!("{v:.1}%"))} />
+                    <div class="table-wrap"><table class="data">
+                        <thead><tr><th>{"Local"}</th><th>{"Remote"}</th><th class="num">{"Sockets"}</th><th class="num">{"TIME_WAIT"}</th><th class="num">{"Range used"}</th></tr></thead>
+                        <tbody>{ for tw.port_pressure.iter().map(|p| html!{
+                            <tr><td class="mono">{p.local_addr.to_string()}</td><td class="mono">{format!("{}:{}", p.remote_addr, p.remote_port)}</td>
+                                <td class="num">{thousands(p.sockets)}</td><td class="num">{thousands(p.time_wait)}</td>
+                                <td class="num">{format!("{:.1}%", p.used_ratio * 100.0)}</td></tr>
+                        }) }</tbody>
+                    </table></div>
+                }
+            </section>
+            <section class="card"><SysctlTable tw_sysctls={tw.sysctls.clone()} /></section>
+        </div>
+    }
+}

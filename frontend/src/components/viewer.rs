@@ -1,0 +1,82 @@
+//! A decoded snapshot: summary header, tabs and the selected view.
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::files::FilesView;
+use super::listeners::ListenersView;
+use super::overview::OverviewView;
+use super::share_panel::SharePanel;
+use super::sockets::SocketsView;
+use super::tab_bar::{Tab, TabBar};
+use super::time_wait::TimeWaitView;
+use crate::app::Loaded;
+use crate::protocol::{RowPage, RowQuery};
+
+#[derive(Properties, PartialEq)]
+pub struct ViewerProps {
+    pub loaded: Rc<Loaded>,
+    pub page: Rc<RowPage>,
+    pub request_rows: Callback<RowQuery>,
+    /// Ask the worker for a share link: (addresses, args, hostname) to redact.
+    pub request_share: Callback<(bool, bool, bool)>,
+    /// The last share-link fragment the worker made.
+    pub shared: Option<AttrValue>,
+}
+
+#[component]
+pub fn Viewer(props: &ViewerProps) -> Html {
+    let tab = use_state(|| Tab::Overview);
+    let sharing = use_state(|| false);
+    let toggle_share = {
+        let sharing = sharing.clone();
+        Callback::from(move |_| sharing.set(!*sharing))
+    };
+    let on_select = {
+        let tab = tab.clone();
+        Callback::from(move |t| tab.set(t))
+    };
+    let loaded = &props.loaded;
+    let close = {
+        Callback::from(|_| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().set_hash("");
+                let _ = w.location().reload();
+            }
+        })
+    };
+    let view = match *tab {
+        Tab::Overview => html! { <OverviewView loaded={loaded.clone()} /> },
+        Tab::Listeners => html! { <ListenersView loaded={loaded.clone()} /> },
+        Tab::TimeWait => html! { <TimeWaitView loaded={loaded.clone()} /> },
+        Tab::Sockets => html! {
+            <SocketsView total={loaded.opened.rows} page={props.page.clone()} request_rows={props.request_rows.clone()} />
+        },
+        Tab::Files => html! { <FilesView loaded={loaded.clone()} /> },
+    };
+    html! {
+        <section class="viewer" data-loaded="true">
+            <div class="snapshot-bar">
+                <span class="snapshot-name" title="Snapshot">{&loaded.opened.name}</span>
+                <span class="snapshot-meta">{crate::components::overview::host_line(&loaded.report)}</span>
+                if loaded.report.shared.is_none() {
+                    <button id="share-button" class="button small" aria-expanded={sharing.to_string()} onclick={toggle_share}>{"Share…"}</button>
+                }
+                <button class="button small" onclick={close}>{"Open another…"}</button>
+            </div>
+            if let Some(info) = &loaded.report.shared {
+                <p class="notice" id="shared-notice">{format!(
+                    "Opened from a share link: the report only, without socket rows or files{}.",
+                    if info.redactions.is_empty() { String::new() } else { format!("; redacted: {}", info.redactions.join(", ")) })}</p>
+            }
+            if *sharing {
+                <SharePanel request={props.request_share.clone()} fragment={props.shared.clone()} />
+            }
+            <TabBar current={*tab} {on_select} />
+            <div id={format!("panel-{}", tab.id())} class="tab-panel" role="tabpanel"
+                aria-labelledby={format!("tab-{}", tab.id())} tabindex="0">
+                {view}
+            </div>
+        </section>
+    }
+}

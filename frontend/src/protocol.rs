@@ -1,0 +1,146 @@
+//! Messages between the page and the decoding worker.
+//!
+//! Both sides are built from this crate, so the types are shared. They travel with yew-agent's
+//! default Bincode codec, which panics on types it cannot encode; the report is therefore sent as
+//! its JSON text (the same JSON as `procsnap report --format json`), which keeps the message shape
+//! independent of how the report's serde attributes are written.
+//!
+//! Progress does not travel through the reactor: its outputs are delivered by a task that only runs
+//! once the worker is idle, and decoding is one synchronous call. The worker posts progress on a
+//! `BroadcastChannel` instead (see [`PROGRESS_CHANNEL`]), which is delivered while it keeps working.
+
+use serde::{Deserialize, Serialize};
+
+/// Name of the `BroadcastChannel` carrying [`ProgressMsg`] from the worker to the page.
+pub const PROGRESS_CHANNEL: &str = "procsnap-progress";
+
+/// Identifies one open request; stale progress and results of an abandoned job are ignored.
+pub type JobId = u32;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Request {
+    /// Decode these bytes (a file the user picked or dropped, or one fetched from `#url=`).
+    Open {
+        job: JobId,
+        name: String,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// Generate the built-in example snapshot and decode it.
+    Example { job: JobId },
+    /// Open a share link (`#r=1.…`): a report without rows.
+    Link { job: JobId, text: String },
+    /// Make a share link of the current report, redacted as asked.
+    Share { addresses: bool, args: bool, hostname: bool },
+    /// A page of the socket rows of the last decoded snapshot.
+    Rows(RowQuery),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Response {
+    Opened(Box<Opened>),
+    Failed {
+        job: JobId,
+        error: OpenError,
+    },
+    Rows(RowPage),
+    /// The fragment value for `#r=` (see `procsnap_core::share`).
+    Shared {
+        fragment: String,
+    },
+}
+
+/// A decoded snapshot, as the views need it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opened {
+    pub job: JobId,
+    pub name: String,
+    pub input_bytes: u64,
+    /// The report as JSON text (decoded with serde_json on the page).
+    pub report_json: String,
+    /// `netstat -nlp` as it would have printed on the host.
+    pub netstat: String,
+    /// The plain-text summary (`procsnap report --format text`).
+    pub text: String,
+    /// Total socket rows available for paging.
+    pub rows: u64,
+    /// Milliseconds the worker spent decoding (wall clock in the worker).
+    pub decode_ms: f64,
+    /// Small text files of the archive, for the Files view: (path, text).
+    pub small_files: Vec<(String, String)>,
+}
+
+/// Why a snapshot could not be opened, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenError {
+    /// Short heading, e.g. "This is not a procsnap snapshot".
+    pub title: String,
+    /// The decoder's own message.
+    pub detail: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+/// Progress of the current job, posted about every 50 ms by the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ProgressMsg {
+    pub job: JobId,
+    pub bytes_done: f64,
+    pub bytes_total: f64,
+    pub rows: f64,
+}
+
+impl ProgressMsg {
+    /// Encoded as a plain array of four numbers: cheap to post, no codec needed.
+    pub fn to_js(self) -> js_sys::Float64Array {
+        js_sys::Float64Array::from(&[f64::from(self.job), self.bytes_done, self.bytes_total, self.rows][..])
+    }
+
+    pub fn from_js(v: &wasm_bindgen::JsValue) -> Option<Self> {
+        use wasm_bindgen::JsCast;
+        let a = v.dyn_ref::<js_sys::Float64Array>()?;
+        if a.length() != 4 {
+            return None;
+        }
+        let v = a.to_vec();
+        Some(Self { job: v[0] as JobId, bytes_done: v[1], bytes_total: v[2], rows: v[3] })
+    }
+}
+
+/// Which socket rows to return: filters are ANDed; empty means "any".
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RowQuery {
+    /// Echoed in the answer so the page can drop out-of-order pages.
+    pub seq: u32,
+    pub proto: String,
+    pub state: String,
+    /// Substring of the local or remote address.
+    pub addr: String,
+    /// Local or remote port.
+    pub port: Option<u16>,
+    pub pid: Option<u32>,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RowPage {
+    pub seq: u32,
+    /// Rows matching the filters.
+    pub total: u64,
+    pub offset: u64,
+    pub rows: Vec<SocketRow>,
+}
+
+/// One socket row as shown in the Sockets table.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SocketRow {
+    pub proto: String,
+    pub local: String,
+    pub remote: String,
+    pub state: String,
+    pub inode: u64,
+    pub uid: u32,
+    pub pid: Option<u32>,
+    pub program: String,
+}

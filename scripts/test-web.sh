@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The viewer's tests: sets up what is missing (scripts/setup-web.sh), builds the release site,
+# prepares real snapshots, and runs the end-to-end tests in headless Chromium (e2e/).
+# Screenshots of every view land in tests-output/ as artifacts.
+#
+# Snapshots used (all decoded by the real code, nothing mocked):
+#   this machine, by `procsnap collect` (when the collector is built), else the built-in example
+#   written by `example-snapshot`; and a 1,000,000-TIME_WAIT example for progress and cancel.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup-web.sh
+bash scripts/build-web.sh
+mkdir -p tests-output
+cargo build --release -q -p procsnap
+cargo build -q -p procsnap-viewer --bin example-snapshot
+export PROCSNAP="$PWD/target/release/procsnap"
+if [ -z "${SNAPSHOT:-}" ]; then
+  SNAPSHOT="$PWD/tests-output/this-host.procsnap.tar.gz"
+  if ! "$PROCSNAP" collect -o "$SNAPSHOT" 2>/dev/null; then
+    echo "test-web: procsnap collect is not available; uploading the built-in example instead" >&2
+    SNAPSHOT="$PWD/tests-output/example.procsnap.tar.gz"
+    target/debug/example-snapshot "$SNAPSHOT"
+  fi
+fi
+export SNAPSHOT
+export BIG_SNAPSHOT="$PWD/tests-output/big-1m.procsnap.tar.gz"
+[ -s "$BIG_SNAPSHOT" ] || target/debug/example-snapshot "$BIG_SNAPSHOT" 1000000
+cd e2e
+node --test --test-concurrency=1 tests/

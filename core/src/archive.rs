@@ -5,7 +5,9 @@
 //! counts are limited so a gzip or tar bomb is refused instead of exhausting memory.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::io::{self, Read};
+use std::rc::Rc;
 
 use crate::Error;
 use crate::proc::TableKind;
@@ -17,14 +19,22 @@ pub struct Limits {
     pub max_total_bytes: u64,
     /// Entries in the tar (files, links, directories).
     pub max_entries: u64,
+    /// gzip only: once past [`RATIO_FLOOR`] bytes, refuse data that unpacks to more than this many
+    /// times the compressed bytes read so far. Deflate tops out near 1032:1 (a gzip bomb); real
+    /// snapshots are 5–50:1. Without it a bomb under 1.5 MB would unpack to the full
+    /// `max_total_bytes` in memory before anything noticed. 0 turns the check off.
+    pub max_ratio: u64,
 }
+
+/// Decompressed bytes allowed before [`Limits::max_ratio`] applies: small inputs may compress well.
+pub const RATIO_FLOOR: u64 = 64 << 20;
 
 impl Default for Limits {
     fn default() -> Self {
         // 1.5 GiB holds a /proc/net/tcp of ten million rows; a server with that many sockets
         // is already beyond what a browser tab can show. 1,000,000 entries allows ~900,000
         // socket fds, far above real hosts, and refuses a million-entry tar bomb.
-        Limits { max_total_bytes: 1536 * 1024 * 1024, max_entries: 1_000_000 }
+        Limits { max_total_bytes: 1536 * 1024 * 1024, max_entries: 1_000_000, max_ratio: 500 }
     }
 }
 
@@ -100,13 +110,14 @@ pub fn read<'a>(
     }
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let counted = CountingInput::new(bytes, progress);
+        let consumed = counted.consumed.clone();
         let gz = flate2::read::MultiGzDecoder::new(counted);
-        let entries = read_tar(gz, limits, true)?;
+        let entries = read_tar(gz, limits, Some(consumed))?;
         return Ok((Container::TarGz, entries));
     }
     if is_tar(bytes) {
         let counted = CountingInput::new(bytes, progress);
-        let entries = read_tar(counted, limits, false)?;
+        let entries = read_tar(counted, limits, None)?;
         return Ok((Container::Tar, entries));
     }
     let kind = match table_hint {
@@ -150,12 +161,20 @@ fn describe_unknown(bytes: &[u8]) -> String {
     }
 }
 
-fn read_tar<R: Read>(reader: R, limits: &Limits, gzip: bool) -> Result<Vec<Entry<'static>>, Error> {
+/// `compressed`: for gzip, the count of compressed bytes consumed so far (the ratio guard).
+fn read_tar<R: Read>(
+    reader: R,
+    limits: &Limits,
+    compressed: Option<Rc<Cell<u64>>>,
+) -> Result<Vec<Entry<'static>>, Error> {
+    let gzip = compressed.is_some();
     let limited = LimitedReader {
         inner: reader,
         remaining: limits.max_total_bytes,
         limit: limits.max_total_bytes,
         hit: false,
+        compressed: compressed.filter(|_| limits.max_ratio > 0),
+        max_ratio: limits.max_ratio,
     };
     let mut archive = tar::Archive::new(limited);
     let iter = archive.entries().map_err(|e| tar_error(e, gzip, true))?;
@@ -241,12 +260,15 @@ impl std::fmt::Display for Marker {
 }
 impl std::error::Error for Marker {}
 
-/// Refuses to yield more than `remaining` bytes: the gzip-bomb guard.
+/// Refuses to yield more than `remaining` bytes, or (gzip) more than `max_ratio` times the
+/// compressed bytes consumed: the gzip-bomb guards.
 struct LimitedReader<R> {
     inner: R,
     remaining: u64,
     limit: u64,
     hit: bool,
+    compressed: Option<Rc<Cell<u64>>>,
+    max_ratio: u64,
 }
 
 impl<R: Read> Read for LimitedReader<R> {
@@ -263,6 +285,14 @@ impl<R: Read> Read for LimitedReader<R> {
         let want = buf.len().min(self.remaining.min(usize::MAX as u64) as usize);
         let n = self.inner.read(&mut buf[..want])?;
         self.remaining -= n as u64;
+        if let Some(consumed) = &self.compressed {
+            let produced = self.limit - self.remaining;
+            let allowed = consumed.get().saturating_mul(self.max_ratio).max(RATIO_FLOOR);
+            if produced > allowed {
+                self.hit = true;
+                return Err(io::Error::other(Marker(Error::TooLarge { limit_bytes: allowed })));
+            }
+        }
         Ok(n)
     }
 }
@@ -271,13 +301,15 @@ impl<R: Read> Read for LimitedReader<R> {
 struct CountingInput<'a, 'p, 'f> {
     bytes: &'a [u8],
     pos: usize,
+    /// `pos`, shared with the ratio guard downstream of the decompressor.
+    consumed: Rc<Cell<u64>>,
     next_report: usize,
     progress: &'p mut ProgressFn<'f>,
 }
 
 impl<'a, 'p, 'f> CountingInput<'a, 'p, 'f> {
     fn new(bytes: &'a [u8], progress: &'p mut ProgressFn<'f>) -> Self {
-        CountingInput { bytes, pos: 0, next_report: 0, progress }
+        CountingInput { bytes, pos: 0, consumed: Rc::new(Cell::new(0)), next_report: 0, progress }
     }
 }
 
@@ -293,6 +325,7 @@ impl Read for CountingInput<'_, '_, '_> {
         let n = buf.len().min(self.bytes.len() - self.pos);
         buf[..n].copy_from_slice(&self.bytes[self.pos..self.pos + n]);
         self.pos += n;
+        self.consumed.set(self.pos as u64);
         Ok(n)
     }
 }

@@ -135,7 +135,8 @@ pub fn prepare(report: &Report, redaction: Redaction) -> Report {
         link_version: LINK_VERSION,
         redactions: redaction.names(),
         files: r.files.len() as u64,
-        file_bytes: r.files.iter().map(|f| f.size).sum(),
+        // A report from an opened link is untrusted: its numbers may be anything, so sums saturate.
+        file_bytes: r.files.iter().fold(0u64, |a, f| a.saturating_add(f.size)),
         hashes_checked,
         hash_mismatches,
     });
@@ -146,9 +147,9 @@ pub fn prepare(report: &Report, redaction: Redaction) -> Report {
         s.meaning.clear();
     }
     for top in [&mut r.time_wait.by_remote_addr, &mut r.time_wait.by_remote_port] {
-        let cut: u64 = top.items.iter().skip(LINK_TOP).map(|c| c.count).sum();
+        let cut = top.items.iter().skip(LINK_TOP).fold(0u64, |a, c| a.saturating_add(c.count));
         top.items.truncate(LINK_TOP);
-        top.others += cut;
+        top.others = top.others.saturating_add(cut);
     }
     // The first holder (netstat's owner) is what a ticket needs; the full list stays in the snapshot.
     for l in &mut r.listeners {

@@ -100,7 +100,8 @@ pub fn render(r: &Report) -> String {
             p.remote_addr,
             p.remote_port,
             p.sockets,
-            tw.port_range.1 as u32 - tw.port_range.0 as u32 + 1,
+            // A report from a share link is untrusted: its range may be reversed.
+            u32::from(tw.port_range.1).saturating_sub(u32::from(tw.port_range.0)) + 1,
             p.used_ratio * 100.0
         );
     }

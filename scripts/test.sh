@@ -14,6 +14,8 @@ echo "== core builds for wasm32"
 cargo build -p procsnap-core --target wasm32-unknown-unknown
 echo "== tests"
 cargo test
+echo "== fuzz smoke (each cargo-fuzz target 20 s; skipped without nightly/cargo-fuzz)"
+bash scripts/fuzz-smoke.sh
 echo "== benchmark smoke run (small input, no timing asserted)"
 PROCSNAP_BENCH_ROWS=20000 cargo bench -p procsnap-core --bench parse_tcp -- --warm-up-time 0.1 --measurement-time 0.2 >/dev/null
 echo "== viewer: clippy (wasm32), build and browser tests"

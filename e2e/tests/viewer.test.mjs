@@ -228,6 +228,35 @@ test('Share makes a link that opens the report in a fresh page, redacted', async
   });
 });
 
+test('the CLI and the browser make and read the same share links',
+  { skip: (!existsSync(SNAPSHOT) || !existsSync(PROCSNAP)) && `needs ${SNAPSHOT} and ${PROCSNAP}` }, async () => {
+    const json = JSON.parse(execFileSync(PROCSNAP, ['report', SNAPSHOT, '--format', 'json'], { maxBuffer: 1 << 28 }).toString());
+    // A link made by the CLI opens in the viewer.
+    const cliLink = execFileSync(PROCSNAP, ['report', SNAPSHOT, '--format', 'link', '--redact', 'hostname',
+      '--base-url', server.origin + '/']).toString().trim();
+    assert.ok(cliLink.startsWith(server.origin + '/#r=1.'), cliLink.slice(0, 60));
+    let browserLink;
+    await withPage({}, async ({ page }) => {
+      await page.goto(cliLink);
+      await waitLoaded(page);
+      assert.equal(await number(page, '#fig-listeners'), json.listeners.length);
+      assert.match(await page.textContent('#shared-notice'), /redacted: hostname/);
+      // ...and the viewer's own link of the same report opens in the CLI with the same figures.
+      await page.click('#share-button');
+      await page.waitForFunction(() => document.querySelector('#share-link')?.value.includes('#r=1.'));
+      browserLink = await page.inputValue('#share-link');
+    });
+    const fromBrowser = JSON.parse(execFileSync(PROCSNAP, ['report', browserLink, '--format', 'json']).toString());
+    assert.equal(fromBrowser.listeners.length, json.listeners.length);
+    assert.equal(fromBrowser.time_wait.count, json.time_wait.count);
+    assert.equal(fromBrowser.host.hostname, null, 'redaction carried through both codecs');
+    // The viewer redacts everything by default: same rows, addresses replaced.
+    const netstatCli = execFileSync(PROCSNAP, ['report', cliLink, '--format', 'netstat']).toString();
+    const netstatBrowser = execFileSync(PROCSNAP, ['report', browserLink, '--format', 'netstat']).toString();
+    assert.equal(netstatBrowser.split('\n').length, netstatCli.split('\n').length);
+    assert.ok(netstatCli.includes('Active Internet connections (only servers)'));
+  });
+
 test('a damaged share link says so', async () => {
   await withPage({}, async ({ page }) => {
     await page.goto(server.origin + '/#r=1.eJzLSM3JyQcABiwCFQ');

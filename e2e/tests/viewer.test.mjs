@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, mkdirSync, writeFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 import {
   ROOT, OUT, serve, launch, openPage, assertOnlyOwnOrigin, waitLoaded, screenshotTabs,
@@ -235,13 +236,18 @@ test('the CLI and the browser make and read the same share links',
     const cliLink = execFileSync(PROCSNAP, ['report', SNAPSHOT, '--format', 'link', '--redact', 'hostname',
       '--base-url', server.origin + '/']).toString().trim();
     assert.ok(cliLink.startsWith(server.origin + '/#r=1.'), cliLink.slice(0, 60));
-    let browserLink;
     await withPage({}, async ({ page }) => {
       await page.goto(cliLink);
       await waitLoaded(page);
       assert.equal(await number(page, '#fig-listeners'), json.listeners.length);
       assert.match(await page.textContent('#shared-notice'), /redacted: hostname/);
-      // ...and the viewer's own link of the same report opens in the CLI with the same figures.
+    });
+    // A link made by the viewer from the same snapshot opens in the CLI with the same figures.
+    let browserLink;
+    await withPage({}, async ({ page }) => {
+      await page.goto(server.origin + '/');
+      await page.setInputFiles('#file-input', SNAPSHOT);
+      await waitLoaded(page);
       await page.click('#share-button');
       await page.waitForFunction(() => document.querySelector('#share-link')?.value.includes('#r=1.'));
       browserLink = await page.inputValue('#share-link');
@@ -256,6 +262,65 @@ test('the CLI and the browser make and read the same share links',
     assert.equal(netstatBrowser.split('\n').length, netstatCli.split('\n').length);
     assert.ok(netstatCli.includes('Active Internet connections (only servers)'));
   });
+
+/** A snapshot whose command line, unix path, comm and hostname are HTML that would run script. */
+function hostileSnapshot() {
+  const dir = mkdtempSync(join(tmpdir(), 'procsnap-hostile-'));
+  const net = join(dir, 'proc', 'net');
+  mkdirSync(net, { recursive: true });
+  mkdirSync(join(dir, 'proc', '4242', 'fd'), { recursive: true });
+  const header = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
+  writeFileSync(join(net, 'tcp'), header + '\n   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 777001 1 0000000000000000 100 0 0 10 0\n');
+  writeFileSync(join(net, 'unix'), 'Num       RefCount Protocol Flags    Type St Inode Path\n' +
+    '0000000000000000: 00000002 00000000 00010000 0001 01 777002 /tmp/<script>window.__pwned=3</script>\n');
+  symlinkSync('socket:[777001]', join(dir, 'proc', '4242', 'fd', '3'));
+  symlinkSync('socket:[777002]', join(dir, 'proc', '4242', 'fd', '4'));
+  writeFileSync(join(dir, 'proc', '4242', 'cmdline'), '<img src=x onerror="window.__pwned=1">\0--flag=<b>bold</b>\0');
+  writeFileSync(join(dir, 'proc', '4242', 'comm'), '<svg onload=window.__pwned=4>\n');
+  writeFileSync(join(dir, 'procsnap.json'), JSON.stringify({
+    format: 'procsnap', format_version: 1, host: { hostname: '<script>window.__pwned=2</script>' },
+  }));
+  const file = join(dir, 'hostile.procsnap.tar.gz');
+  execFileSync('tar', ['czf', file, '-C', dir, 'procsnap.json', 'proc']);
+  return file;
+}
+
+test('HTML in command lines, socket paths, program names and hostnames renders as text, in every view and in a share link', async () => {
+  const file = hostileSnapshot();
+  let link;
+  await withPage({}, async ({ page }) => {
+    await page.goto(server.origin + '/');
+    await page.setInputFiles('#file-input', file);
+    await waitLoaded(page);
+    await screenshotTabs(page, 'hostile');
+    for (const id of ['overview', 'listeners', 'time-wait', 'sockets', 'files']) {
+      await page.click(`#tab-${id}`);
+      await page.waitForSelector(`#panel-${id}`);
+      assert.equal(await page.evaluate(() => window.__pwned), undefined, `no script ran in ${id}`);
+      assert.equal(await page.locator(`#panel-${id} img, #panel-${id} script, #panel-${id} svg[onload]`).count(), 0);
+    }
+    await page.click('#tab-listeners');
+    const text = await page.textContent('#panel-listeners');
+    assert.ok(text.includes('<img src=x onerror="window.__pwned=1">'), 'the command line is shown as text');
+    assert.ok(text.includes('<script>window.__pwned=3</script>'), 'the unix path is shown as text');
+    await page.click('#share-button');
+    await page.waitForFunction(() => document.querySelector('#share-link')?.value.includes('#r=1.'));
+    link = await page.inputValue('#share-link');
+  });
+  // Unredacted arguments in a link made by the CLI, opened in the viewer.
+  const cliLink = execFileSync(PROCSNAP, ['report', file, '--format', 'link', '--base-url', server.origin + '/']).toString().trim();
+  for (const l of [link, cliLink]) {
+    await withPage({}, async ({ page }) => {
+      await page.goto(l);
+      await waitLoaded(page);
+      for (const id of ['overview', 'listeners', 'time-wait', 'sockets', 'files']) {
+        await page.click(`#tab-${id}`);
+        await page.waitForSelector(`#panel-${id}`);
+      }
+      assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no script ran in the shared report');
+    });
+  }
+});
 
 test('a damaged share link says so', async () => {
   await withPage({}, async ({ page }) => {

@@ -322,6 +322,28 @@ test('HTML in command lines, socket paths, program names and hostnames renders a
   }
 });
 
+test('every file of the bad-input corpus gives its error (or its report) in the page, without a crash', async () => {
+  const dir = join(ROOT, 'tests', 'corpus');
+  const rows = readFileSync(join(dir, 'expected.tsv'), 'utf8').split('\n')
+    .filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t'));
+  assert.ok(rows.length >= 30, `${rows.length} corpus files`);
+  for (const [name, exit, outcome] of rows) {
+    await withPage({}, async ({ page }) => {
+      await page.goto(server.origin + '/');
+      await page.setInputFiles('#file-input', join(dir, name));
+      if (exit === '0') {
+        await waitLoaded(page);
+      } else {
+        console.log(`corpus: ${name}`);
+        await page.waitForSelector('#error', { timeout: 60_000 });
+        const text = (await page.textContent('#error')).trim();
+        assert.ok(text.length > 20, `${name} (${outcome}): a message a person can act on, got ${JSON.stringify(text)}`);
+        assert.ok(!/panicked|RuntimeError|unreachable/i.test(text), `${name}: no crash text`);
+      }
+    });
+  }
+});
+
 test('a damaged share link says so', async () => {
   await withPage({}, async ({ page }) => {
     await page.goto(server.origin + '/#r=1.eJzLSM3JyQcABiwCFQ');

@@ -112,12 +112,14 @@ pub fn read<'a>(
         let counted = CountingInput::new(bytes, progress);
         let consumed = counted.consumed.clone();
         let gz = flate2::read::MultiGzDecoder::new(counted);
-        let entries = read_tar(gz, limits, Some(consumed))?;
+        // /proc text compresses 5–20:1: trust a header's size up to 32× the input for pre-sizing.
+        let presize = (bytes.len() as u64).saturating_mul(32);
+        let entries = read_tar(gz, limits, Some(consumed), presize)?;
         return Ok((Container::TarGz, entries));
     }
     if is_tar(bytes) {
         let counted = CountingInput::new(bytes, progress);
-        let entries = read_tar(counted, limits, None)?;
+        let entries = read_tar(counted, limits, None, bytes.len() as u64)?;
         return Ok((Container::Tar, entries));
     }
     let kind = match table_hint {
@@ -162,10 +164,13 @@ fn describe_unknown(bytes: &[u8]) -> String {
 }
 
 /// `compressed`: for gzip, the count of compressed bytes consumed so far (the ratio guard).
+/// `presize`: the most a header's size is trusted for allocating an entry's buffer up front (one
+/// allocation instead of doubling, which costs copies and, in wasm, memory growth).
 fn read_tar<R: Read>(
     reader: R,
     limits: &Limits,
     compressed: Option<Rc<Cell<u64>>>,
+    presize: u64,
 ) -> Result<Vec<Entry<'static>>, Error> {
     let gzip = compressed.is_some();
     let limited = LimitedReader {
@@ -196,8 +201,9 @@ fn read_tar<R: Read>(
                 if size > limits.max_total_bytes {
                     return Err(Error::TooLarge { limit_bytes: limits.max_total_bytes });
                 }
-                // Trust the header size only up to a modest pre-allocation.
-                let mut data = Vec::with_capacity(size.min(64 << 20) as usize);
+                // One allocation of the size the header gives, capped by `presize`: a lying header
+                // cannot make us reserve more than the input could plausibly unpack to.
+                let mut data = Vec::with_capacity(size.min(presize).min(limits.max_total_bytes) as usize);
                 entry.read_to_end(&mut data).map_err(|e| tar_error(e, gzip, false))?;
                 EntryKind::File(Cow::Owned(data))
             }

@@ -40,19 +40,17 @@ impl TableKind {
         TableKind::Raw,
         TableKind::Raw6,
     ];
-    pub const ALL: [TableKind; 11] = [
-        TableKind::Tcp,
-        TableKind::Tcp6,
-        TableKind::Udp,
-        TableKind::Udp6,
-        TableKind::Udplite,
-        TableKind::Udplite6,
-        TableKind::Raw,
-        TableKind::Raw6,
-        TableKind::Unix,
-        TableKind::Sockstat,
-        TableKind::Sockstat6,
-    ];
+    pub const ALL: [TableKind; 11] = {
+        let mut all = [TableKind::Unix; 11];
+        let mut i = 0;
+        while i < TableKind::INET.len() {
+            all[i] = TableKind::INET[i];
+            i += 1;
+        }
+        all[9] = TableKind::Sockstat;
+        all[10] = TableKind::Sockstat6;
+        all
+    };
 
     /// The file name under `/proc/net`.
     pub fn file_name(self) -> &'static str {

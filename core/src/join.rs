@@ -63,10 +63,6 @@ impl Owners {
     pub fn netstat_field(&self, inode: u64) -> &[u8] {
         self.netstat_field.get(&inode).map(Vec::as_slice).unwrap_or(b"-")
     }
-
-    pub fn socket_count(&self) -> usize {
-        self.by_inode.len()
-    }
 }
 
 #[cfg(test)]

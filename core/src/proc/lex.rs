@@ -176,16 +176,6 @@ pub fn byte(expected: u8) -> impl Fn(&[u8]) -> PResult<'_, ()> {
     }
 }
 
-/// Skip a whitespace-free token (a field we do not keep).
-#[inline]
-pub fn token(input: &[u8]) -> PResult<'_, &[u8]> {
-    let n = input.iter().take_while(|&&b| b != b' ' && b != b'\t' && b != b'\n').count();
-    if n == 0 {
-        return fail(input, ErrorKind::Verify);
-    }
-    Ok((&input[n..], &input[..n]))
-}
-
 /// Run a parser step, naming the field for the diagnostic if it fails.
 #[inline(always)]
 pub fn field<'a, T>(r: PResult<'a, T>, what: &'static str) -> Result<(&'a [u8], T), &'static str> {

@@ -99,10 +99,6 @@ impl TableKind {
         matches!(self, TableKind::Tcp | TableKind::Tcp6)
     }
 
-    pub fn is_ipv6(self) -> bool {
-        matches!(self, TableKind::Tcp6 | TableKind::Udp6 | TableKind::Udplite6 | TableKind::Raw6)
-    }
-
     /// Recognise a bare table from its first line (and, for tcp vs tcp6 and udp vs udp6, the
     /// width of the address columns). udp, udplite and raw share one header; a bare file with
     /// that header is read as udp unless the caller says otherwise.

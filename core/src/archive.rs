@@ -54,7 +54,27 @@ pub enum EntryKind<'a> {
     Dir,
     /// Anything else a tar can hold (device, fifo, hard link): listed, never used.
     Other,
+    /// A large socket table, parsed while it was unpacked instead of kept as text.
+    Table(Box<StreamedTable>),
 }
+
+/// A socket table parsed as it streamed out of the archive.
+#[derive(Debug, Clone)]
+pub struct StreamedTable {
+    pub parsed: crate::proc::stream::ParsedTable,
+    /// SHA-256 of its bytes (lowercase hex), unless hashing was skipped.
+    pub sha256: Option<String>,
+}
+
+impl PartialEq for StreamedTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.sha256 == other.sha256 && self.parsed.bytes == other.parsed.bytes
+    }
+}
+impl Eq for StreamedTable {}
+
+/// Tables larger than this are parsed while unpacking; smaller files are kept whole.
+pub const STREAM_ABOVE: u64 = 64 * 1024;
 
 impl<'a> Entry<'a> {
     pub fn file(path: impl Into<String>, data: impl Into<Cow<'a, [u8]>>) -> Entry<'a> {
@@ -68,6 +88,7 @@ impl<'a> Entry<'a> {
         match &self.kind {
             EntryKind::File(d) => d.len() as u64,
             EntryKind::Symlink(t) => t.len() as u64,
+            EntryKind::Table(t) => t.parsed.bytes,
             _ => 0,
         }
     }
@@ -91,18 +112,47 @@ pub struct Progress {
     /// Input bytes consumed so far (compressed, for a .tar.gz).
     pub bytes_done: u64,
     pub bytes_total: u64,
-    /// Table rows parsed so far (0 while unpacking).
+    /// Table rows parsed so far.
     pub rows: u64,
 }
 
 /// Called with progress; returning `false` cancels the decode with [`Error::Cancelled`].
 pub type ProgressFn<'a> = dyn FnMut(Progress) -> bool + 'a;
 
-/// Read an archive (or bare table) into entries.
+/// Read an archive (or bare table) into entries, every file's bytes kept whole.
 pub fn read<'a>(
     bytes: &'a [u8],
     limits: &Limits,
     table_hint: Option<TableKind>,
+    progress: &mut ProgressFn<'_>,
+) -> Result<(Container, Vec<Entry<'a>>), Error> {
+    read_with(bytes, limits, table_hint, None, progress)
+}
+
+/// How the archive reader treats large socket tables.
+#[derive(Debug, Clone, Copy)]
+pub struct Streaming {
+    /// Hash each streamed table (its text is not kept for hashing later).
+    pub hash: bool,
+}
+
+/// [`read`], except that socket tables above [`STREAM_ABOVE`] in an archive are parsed as they
+/// are unpacked ([`EntryKind::Table`]): memory holds their rows, never their text.
+pub fn read_streaming<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    table_hint: Option<TableKind>,
+    streaming: Streaming,
+    progress: &mut ProgressFn<'_>,
+) -> Result<(Container, Vec<Entry<'a>>), Error> {
+    read_with(bytes, limits, table_hint, Some(streaming), progress)
+}
+
+fn read_with<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    table_hint: Option<TableKind>,
+    streaming: Option<Streaming>,
     progress: &mut ProgressFn<'_>,
 ) -> Result<(Container, Vec<Entry<'a>>), Error> {
     if bytes.is_empty() {
@@ -111,15 +161,17 @@ pub fn read<'a>(
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let counted = CountingInput::new(bytes, progress);
         let consumed = counted.consumed.clone();
+        let rows = counted.rows.clone();
         let gz = flate2::read::MultiGzDecoder::new(counted);
         // /proc text compresses 5–20:1: trust a header's size up to 32× the input for pre-sizing.
         let presize = (bytes.len() as u64).saturating_mul(32);
-        let entries = read_tar(gz, limits, Some(consumed), presize)?;
+        let entries = read_tar(gz, limits, Some(consumed), presize, streaming, &rows)?;
         return Ok((Container::TarGz, entries));
     }
     if is_tar(bytes) {
         let counted = CountingInput::new(bytes, progress);
-        let entries = read_tar(counted, limits, None, bytes.len() as u64)?;
+        let rows = counted.rows.clone();
+        let entries = read_tar(counted, limits, None, bytes.len() as u64, streaming, &rows)?;
         return Ok((Container::Tar, entries));
     }
     let kind = match table_hint {
@@ -166,11 +218,15 @@ fn describe_unknown(bytes: &[u8]) -> String {
 /// `compressed`: for gzip, the count of compressed bytes consumed so far (the ratio guard).
 /// `presize`: the most a header's size is trusted for allocating an entry's buffer up front (one
 /// allocation instead of doubling, which costs copies and, in wasm, memory growth).
+/// `streaming`: parse large tables on the way (see [`read_streaming`]); `rows` counts the rows
+/// parsed so far, for the progress reports.
 fn read_tar<R: Read>(
     reader: R,
     limits: &Limits,
     compressed: Option<Rc<Cell<u64>>>,
     presize: u64,
+    streaming: Option<Streaming>,
+    rows: &Cell<u64>,
 ) -> Result<Vec<Entry<'static>>, Error> {
     let gzip = compressed.is_some();
     let limited = LimitedReader {
@@ -201,6 +257,15 @@ fn read_tar<R: Read>(
                 if size > limits.max_total_bytes {
                     return Err(Error::TooLarge { limit_bytes: limits.max_total_bytes });
                 }
+                if let Some(kind) =
+                    streaming.filter(|_| size > STREAM_ABOVE).and_then(|_| streamed_table(&path))
+                {
+                    let hash = streaming.is_some_and(|s| s.hash);
+                    let table =
+                        stream_table(&mut entry, kind, hash, rows).map_err(|e| tar_error(e, gzip, false))?;
+                    entries.push(Entry { path, kind: EntryKind::Table(Box::new(table)) });
+                    continue;
+                }
                 // One allocation of the size the header gives, capped by `presize`: a lying header
                 // cannot make us reserve more than the input could plausibly unpack to.
                 let mut data = Vec::with_capacity(size.min(presize).min(limits.max_total_bytes) as usize);
@@ -222,6 +287,47 @@ fn read_tar<R: Read>(
     io::copy(&mut rest, &mut io::sink()).map_err(|e| tar_error(e, gzip, false))?;
     strip_common_top_dir(&mut entries);
     Ok(entries)
+}
+
+/// The socket table at `path`, looking through one top directory as
+/// [`strip_common_top_dir`] may (a table that turns out not to be at `proc/net/` is then
+/// listed as an unknown file, as it would have been).
+fn streamed_table(path: &str) -> Option<TableKind> {
+    let at = path.find("proc/net/")?;
+    if at > 0 && (path[..at].matches('/').count() != 1 || !path[..at].ends_with('/')) {
+        return None;
+    }
+    match TableKind::from_file_name(&path[at + "proc/net/".len()..])? {
+        TableKind::Sockstat | TableKind::Sockstat6 => None,
+        kind => Some(kind),
+    }
+}
+
+fn stream_table(
+    entry: &mut impl Read,
+    kind: TableKind,
+    hash: bool,
+    rows: &Cell<u64>,
+) -> io::Result<StreamedTable> {
+    use sha2::Digest;
+    let mut parser = crate::proc::stream::TableStream::new(kind);
+    let mut sha = hash.then(sha2::Sha256::new);
+    let mut buf = vec![0u8; crate::proc::stream::STREAM_CHUNK];
+    let before = rows.get();
+    loop {
+        let n = match entry.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(h) = &mut sha {
+            h.update(&buf[..n]);
+        }
+        parser.feed(&buf[..n]);
+        rows.set(before + parser.rows() as u64);
+    }
+    Ok(StreamedTable { parsed: parser.finish(), sha256: sha.map(|h| crate::snapshot::hex(&h.finalize())) })
 }
 
 /// Map an I/O error from the tar/gzip layers to a typed error.
@@ -307,6 +413,8 @@ impl<R: Read> Read for LimitedReader<R> {
 struct CountingInput<'a, 'p, 'f> {
     bytes: &'a [u8],
     pos: usize,
+    /// Rows parsed so far by the streaming table parser downstream.
+    rows: Rc<Cell<u64>>,
     /// `pos`, shared with the ratio guard downstream of the decompressor.
     consumed: Rc<Cell<u64>>,
     next_report: usize,
@@ -315,7 +423,14 @@ struct CountingInput<'a, 'p, 'f> {
 
 impl<'a, 'p, 'f> CountingInput<'a, 'p, 'f> {
     fn new(bytes: &'a [u8], progress: &'p mut ProgressFn<'f>) -> Self {
-        CountingInput { bytes, pos: 0, consumed: Rc::new(Cell::new(0)), next_report: 0, progress }
+        CountingInput {
+            bytes,
+            pos: 0,
+            rows: Rc::new(Cell::new(0)),
+            consumed: Rc::new(Cell::new(0)),
+            next_report: 0,
+            progress,
+        }
     }
 }
 
@@ -323,7 +438,11 @@ impl Read for CountingInput<'_, '_, '_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.pos >= self.next_report {
             self.next_report = self.pos + (1 << 20);
-            let p = Progress { bytes_done: self.pos as u64, bytes_total: self.bytes.len() as u64, rows: 0 };
+            let p = Progress {
+                bytes_done: self.pos as u64,
+                bytes_total: self.bytes.len() as u64,
+                rows: self.rows.get(),
+            };
             if !(self.progress)(p) {
                 return Err(io::Error::other(Marker(Error::Cancelled)));
             }

@@ -87,7 +87,9 @@ pub fn decode_with_progress(
     options: &DecodeOptions,
     progress: &mut archive::ProgressFn<'_>,
 ) -> Result<Snapshot, Error> {
-    let (container, entries) = archive::read(bytes, &options.limits, options.table_hint, progress)?;
+    let streaming = archive::Streaming { hash: !options.skip_hashes };
+    let (container, entries) =
+        archive::read_streaming(bytes, &options.limits, options.table_hint, streaming, progress)?;
     Snapshot::from_entries(container, entries, options, progress)
 }
 

@@ -90,15 +90,14 @@ pub(crate) fn build(s: &Snapshot) -> Report {
     let mut counts = crate::analysis::volume::StateCounts::default();
     let mut tw = crate::analysis::timewait::Accumulator::new(s);
     let mut shown = Vec::new();
-    for r in &s.inet {
-        counts.add(r);
-        tw.add(r);
-        if crate::analysis::listeners::netstat_shows(r) {
+    for r in s.inet.iter() {
+        counts.add(&r);
+        tw.add(&r);
+        if crate::analysis::listeners::netstat_shows(&r) {
             shown.push(r);
         }
     }
-    let listeners: Vec<_> =
-        shown.into_iter().map(|r| crate::analysis::listeners::inet_listener(s, r)).collect();
+    let listeners: Vec<_> = shown.iter().map(|r| crate::analysis::listeners::inet_listener(s, r)).collect();
     let unix_listeners = crate::analysis::listeners::unix(s);
     let volume = crate::analysis::volume::build(s, &counts);
     let time_wait = tw.finish(s, &listeners);

@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::archive::StreamedTable;
 use crate::archive::{Container, Entry, EntryKind, ProgressFn};
 use crate::join::Owners;
 use crate::manifest::{FORMAT_VERSION, MANIFEST_PATH, Manifest};
-use crate::proc::inet::InetSocket;
+use crate::proc::inet_rows::InetRows;
 use crate::proc::sockstat::Sockstat;
+use crate::proc::stream::{ParsedTable, TableRows};
 use crate::proc::sysctl::Sysctl;
 use crate::proc::unix::UnixSocket;
 use crate::proc::{self, TableKind};
@@ -90,7 +92,7 @@ pub struct Snapshot {
     pub user_hz: u32,
     pub page_size: u32,
     /// All Internet sockets, tables in netstat's order (tcp, tcp6, udp, …), rows in file order.
-    pub inet: Vec<InetSocket>,
+    pub inet: InetRows,
     pub unix: Vec<UnixSocket>,
     /// Whether the unix table's header has an Inode column (it has since Linux 2.2).
     pub unix_has_inode: bool,
@@ -107,7 +109,7 @@ pub struct Snapshot {
 impl Snapshot {
     pub(crate) fn from_entries(
         container: Container,
-        entries: Vec<Entry<'_>>,
+        mut entries: Vec<Entry<'_>>,
         options: &DecodeOptions,
         progress: &mut ProgressFn<'_>,
     ) -> Result<Snapshot, Error> {
@@ -131,18 +133,50 @@ impl Snapshot {
             .filter_map(|f| Some((f.path.as_str(), f.sha256.as_deref()?)))
             .collect();
 
-        let mut table_data: BTreeMap<TableKind, &[u8]> = BTreeMap::new();
+        // Tables parsed while unpacking: taken out first, so the rest can be borrowed.
+        let mut streamed: Vec<Option<Box<StreamedTable>>> = entries
+            .iter_mut()
+            .map(|e| match std::mem::replace(&mut e.kind, EntryKind::Other) {
+                EntryKind::Table(t) => Some(t),
+                other => {
+                    e.kind = other;
+                    None
+                }
+            })
+            .collect();
+
+        let mut table_data: BTreeMap<TableKind, TableSource<'_>> = BTreeMap::new();
         let mut sysctl_data: BTreeMap<&str, &[u8]> = BTreeMap::new();
         let mut processes: BTreeMap<u32, Process> = BTreeMap::new();
         let mut files = Vec::with_capacity(entries.len());
 
-        for entry in &entries {
+        for (entry, streamed) in entries.iter().zip(streamed.iter_mut()) {
+            if let Some(t) = streamed.take() {
+                let kind = entry
+                    .path
+                    .strip_prefix("proc/net/")
+                    .and_then(TableKind::from_file_name)
+                    .filter(|&k| k == t.parsed.kind);
+                files.push(FileInfo {
+                    path: entry.path.clone(),
+                    kind: FileKind::File,
+                    size: t.parsed.bytes,
+                    role: if kind.is_some() { FileRole::Table } else { FileRole::Other },
+                    sha256: t.sha256.clone().filter(|_| recorded.contains_key(entry.path.as_str())),
+                    manifest_sha256: recorded.get(entry.path.as_str()).map(|s| s.to_string()),
+                    content: None,
+                });
+                if let Some(kind) = kind {
+                    table_data.insert(kind, TableSource::Parsed(t.parsed));
+                }
+                continue;
+            }
             let role = classify(entry, &mut table_data, &mut sysctl_data, &mut processes);
             let (kind, content) = match &entry.kind {
                 EntryKind::File(d) => (FileKind::File, Some(d)),
                 EntryKind::Symlink(_) => (FileKind::Symlink, None),
                 EntryKind::Dir => (FileKind::Dir, None),
-                EntryKind::Other => (FileKind::Other, None),
+                EntryKind::Other | EntryKind::Table(_) => (FileKind::Other, None),
             };
             // fd links are numerous and carry no content worth listing one by one.
             if role == FileRole::FdLink {
@@ -174,36 +208,57 @@ impl Snapshot {
             }
         }
 
-        let mut inet = Vec::new();
+        let mut inet_tables = Vec::new();
         let mut unix = Vec::new();
         let mut unix_has_inode = true;
         let mut sockstat = Sockstat::new();
         let mut tables = Vec::new();
         let page = page_size as usize;
-        for (&kind, &data) in &table_data {
-            let stats = match kind {
-                TableKind::Unix => {
-                    unix_has_inode = proc::unix::header_has_inode(data);
-                    proc::unix::parse_table(data, page, &mut unix, &mut diagnostics)
-                }
-                TableKind::Sockstat | TableKind::Sockstat6 => {
+        let mut rows_before = 0u64;
+        for (kind, source) in table_data {
+            let parsed = match source {
+                TableSource::Text(data) if matches!(kind, TableKind::Sockstat | TableKind::Sockstat6) => {
                     let path = format!("proc/net/{}", kind.file_name());
                     proc::sockstat::parse(data, &path, &mut sockstat, &mut diagnostics);
-                    proc::lex::scan(data, page, |_, _| {})
+                    let stats = proc::lex::scan(data, page, |_, _| {});
+                    tables.push(TableFile {
+                        kind,
+                        bytes: data.len() as u64,
+                        lines: stats.lines,
+                        page_reads: stats.page_reads,
+                    });
+                    continue;
                 }
-                _ => proc::inet::parse_table(data, kind, byte_order, page, &mut inet, &mut diagnostics),
+                TableSource::Text(data) => {
+                    // Chunk by chunk, reporting rows: a bare table may be the whole input.
+                    proc::stream::parse_whole(kind, data, |rows| {
+                        progress(Progress { bytes_done: 0, bytes_total: 0, rows: rows_before + rows as u64 })
+                    })
+                    .ok_or(Error::Cancelled)?
+                }
+                TableSource::Parsed(p) => p,
             };
+            let stats = parsed.stats(page);
             tables.push(TableFile {
                 kind,
-                bytes: data.len() as u64,
+                bytes: parsed.bytes,
                 lines: stats.lines,
                 page_reads: stats.page_reads,
             });
-            let rows = (inet.len() + unix.len()) as u64;
-            if !progress(Progress { bytes_done: 0, bytes_total: 0, rows }) {
+            rows_before += parsed.row_count() as u64;
+            diagnostics.extend(parsed.diagnostics);
+            match parsed.rows {
+                TableRows::Inet(t) => inet_tables.push(t),
+                TableRows::Unix { rows, has_inode } => {
+                    unix = rows;
+                    unix_has_inode = has_inode;
+                }
+            }
+            if !progress(Progress { bytes_done: 0, bytes_total: 0, rows: rows_before }) {
                 return Err(Error::Cancelled);
             }
         }
+        let inet = InetRows::new(inet_tables, byte_order);
 
         let sysctls = proc::sysctl::KNOWN
             .iter()
@@ -260,10 +315,16 @@ fn parse_manifest(data: &[u8]) -> Result<Manifest, Error> {
     Ok(m)
 }
 
+/// A table's text, or the table already parsed while it was unpacked.
+enum TableSource<'a> {
+    Text(&'a [u8]),
+    Parsed(ParsedTable),
+}
+
 /// Sort an entry into the snapshot's parts and say what it is.
 fn classify<'a>(
     entry: &'a Entry<'_>,
-    tables: &mut BTreeMap<TableKind, &'a [u8]>,
+    tables: &mut BTreeMap<TableKind, TableSource<'a>>,
     sysctls: &mut BTreeMap<&'a str, &'a [u8]>,
     processes: &mut BTreeMap<u32, Process>,
 ) -> FileRole {
@@ -277,7 +338,7 @@ fn classify<'a>(
     if let (Some(name), EntryKind::File(data)) = (rest.strip_prefix("net/"), &entry.kind) {
         return match TableKind::from_file_name(name) {
             Some(kind) => {
-                tables.insert(kind, data);
+                tables.insert(kind, TableSource::Text(data));
                 if matches!(kind, TableKind::Sockstat | TableKind::Sockstat6) {
                     FileRole::Counters
                 } else {

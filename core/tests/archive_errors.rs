@@ -164,9 +164,9 @@ fn a_snapshot_tarred_inside_a_directory_is_found() {
 fn bare_tables_are_recognised_by_content() {
     let udp = b"   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n  123: 0100007F:0143 00000000:0000 07 00000000:00000000 00:00000000 00000000   102        0 9001 2 0000000000000000 0\n";
     let s = decode(udp, &DecodeOptions::default()).unwrap();
-    assert_eq!(s.inet[0].table, procsnap_core::TableKind::Udp);
+    assert_eq!(s.inet.get(0).unwrap().table, procsnap_core::TableKind::Udp);
     let opts = DecodeOptions { table_hint: Some(procsnap_core::TableKind::Raw), ..Default::default() };
-    assert_eq!(decode(udp, &opts).unwrap().inet[0].table, procsnap_core::TableKind::Raw);
+    assert_eq!(decode(udp, &opts).unwrap().inet.get(0).unwrap().table, procsnap_core::TableKind::Raw);
     let unix = b"Num       RefCount Protocol Flags    Type St Inode Path\n0000000000000000: 00000002 00000000 00010000 0001 01 21504 /run/x\n";
     assert_eq!(decode(unix, &DecodeOptions::default()).unwrap().unix.len(), 1);
 }

@@ -194,7 +194,7 @@ impl Session {
         let want_inet = q.proto != "unix";
         if want_inet {
             for (i, r) in s.inet.iter().enumerate() {
-                if inet_matches(s, r, q) {
+                if inet_matches(s, &r, q) {
                     out.push(i as u32);
                 }
             }

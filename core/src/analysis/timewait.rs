@@ -81,7 +81,7 @@ pub struct PortPressure {
 /// Gathers the TIME_WAIT figures in the report's single pass over the rows. The listeners are
 /// found in the same pass, so what depends on them (attribution, which ports are ephemeral) is
 /// settled in [`Accumulator::finish`].
-pub struct Accumulator<'a> {
+pub struct Accumulator {
     port_range: (u16, u16),
     port_range_captured: bool,
     hz: u32,
@@ -97,11 +97,20 @@ pub struct Accumulator<'a> {
     remaining: Vec<u64>,
     /// Connected TCP rows whose local port is in the ephemeral range: port-pressure candidates,
     /// kept until the listeners are known (a listener's port is not ephemeral).
-    outgoing: Vec<&'a InetSocket>,
+    outgoing: Vec<Outgoing>,
 }
 
-impl<'a> Accumulator<'a> {
-    pub fn new(s: &Snapshot) -> Accumulator<'a> {
+/// What port pressure needs of a connected row.
+struct Outgoing {
+    local_addr: IpAddr,
+    remote_addr: IpAddr,
+    local_port: u16,
+    remote_port: u16,
+    time_wait: bool,
+}
+
+impl Accumulator {
+    pub fn new(s: &Snapshot) -> Accumulator {
         let range_value = s.sysctl("net.ipv4.ip_local_port_range").and_then(sysctl::port_range);
         Accumulator {
             port_range: range_value.unwrap_or(DEFAULT_PORT_RANGE),
@@ -119,7 +128,7 @@ impl<'a> Accumulator<'a> {
     }
 
     #[inline]
-    pub fn add(&mut self, r: &'a InetSocket) {
+    pub fn add(&mut self, r: &InetSocket) {
         if !r.table.is_tcp() {
             return;
         }
@@ -138,7 +147,13 @@ impl<'a> Accumulator<'a> {
         }
         let (lo, hi) = self.port_range;
         if r.remote_port != 0 && (lo..=hi).contains(&r.local_port) {
-            self.outgoing.push(r);
+            self.outgoing.push(Outgoing {
+                local_addr: r.local_addr,
+                remote_addr: r.remote_addr,
+                local_port: r.local_port,
+                remote_port: r.remote_port,
+                time_wait: tw,
+            });
         }
     }
 
@@ -157,7 +172,7 @@ impl<'a> Accumulator<'a> {
             let key = (r.local_addr.to_canonical(), r.remote_addr.to_canonical(), r.remote_port);
             let t = tuples.entry(key).or_default();
             t.0 += 1;
-            t.1 += r.is_time_wait() as u64;
+            t.1 += r.time_wait as u64;
         }
         let range_size = (self.port_range.1 - self.port_range.0) as u64 + 1;
         // Server side: one group per listening port. Client side: one group for all the rest,

@@ -4,9 +4,11 @@
 
 pub mod fdlink;
 pub mod inet;
+pub mod inet_rows;
 pub mod lex;
 pub mod process;
 pub mod sockstat;
+pub mod stream;
 pub mod sysctl;
 pub mod unix;
 

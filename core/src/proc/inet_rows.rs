@@ -1,0 +1,312 @@
+//! Compact storage for millions of Internet socket rows.
+//!
+//! A parsed [`InetSocket`] is 80 bytes (two `IpAddr`s); stored here a row is 48. Addresses are
+//! kept as the 32-bit words the kernel printed, so rows can be parsed before the byte order is
+//! known (the manifest is the last entry of a snapshot) and the order is applied on reading.
+//! IPv6 addresses live in a side table. Rows sit in fixed-size chunks: growing never copies what
+//! is already stored (in wasm, a doubling vector would briefly need three times the memory and
+//! could never give it back).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::TableKind;
+use super::inet::InetSocket;
+use crate::ByteOrder;
+
+/// Rows per chunk: 3 MiB.
+const CHUNK: usize = 1 << 16;
+
+const LOCAL_V6: u8 = 1;
+const REMOTE_V6: u8 = 2;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct PackedRow {
+    /// IPv4: the printed word. IPv6: index into [`InetTable::v6`].
+    local: u32,
+    remote: u32,
+    inode: u64,
+    tx_queue: u32,
+    rx_queue: u32,
+    timer_ticks: u32,
+    retransmits: u32,
+    uid: u32,
+    line: u32,
+    local_port: u16,
+    remote_port: u16,
+    state: u8,
+    timer: u8,
+    flags: u8,
+}
+
+/// The rows of one table, in file order.
+#[derive(Debug, Clone)]
+pub struct InetTable {
+    kind: TableKind,
+    chunks: Vec<Vec<PackedRow>>,
+    len: usize,
+    /// IPv6 addresses as four printed words each.
+    v6: Vec<[u32; 4]>,
+}
+
+impl InetTable {
+    pub fn new(kind: TableKind) -> InetTable {
+        InetTable { kind, chunks: Vec::new(), len: 0, v6: Vec::new() }
+    }
+
+    pub fn kind(&self) -> TableKind {
+        self.kind
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Store a row parsed with [`ByteOrder::Big`], whose address bits are the printed words.
+    #[inline]
+    pub(crate) fn push_raw(&mut self, r: &InetSocket) {
+        let mut flags = 0;
+        let mut addr = |a: IpAddr, bit: u8| match a {
+            IpAddr::V4(v4) => v4.to_bits(),
+            IpAddr::V6(v6) => {
+                flags |= bit;
+                let b = v6.to_bits();
+                self.v6.push([(b >> 96) as u32, (b >> 64) as u32, (b >> 32) as u32, b as u32]);
+                (self.v6.len() - 1) as u32
+            }
+        };
+        let local = addr(r.local_addr, LOCAL_V6);
+        let remote = addr(r.remote_addr, REMOTE_V6);
+        let row = PackedRow {
+            local,
+            remote,
+            inode: r.inode,
+            tx_queue: r.tx_queue,
+            rx_queue: r.rx_queue,
+            timer_ticks: r.timer_ticks,
+            retransmits: r.retransmits,
+            uid: r.uid,
+            line: r.line,
+            local_port: r.local_port,
+            remote_port: r.remote_port,
+            state: r.state,
+            timer: r.timer,
+            flags,
+        };
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => c.push(row),
+            _ => {
+                // The first chunk grows as needed (small tables stay small); later ones are whole.
+                let mut c = if self.chunks.is_empty() { Vec::new() } else { Vec::with_capacity(CHUNK) };
+                c.push(row);
+                self.chunks.push(c);
+            }
+        }
+        self.len += 1;
+    }
+
+    #[inline]
+    fn unpack(&self, p: &PackedRow, order: ByteOrder) -> InetSocket {
+        let addr = |w: u32, v6: bool| {
+            if v6 {
+                let words = self.v6[w as usize];
+                let mut b = [0u8; 16];
+                for (i, w) in words.into_iter().enumerate() {
+                    b[i * 4..i * 4 + 4].copy_from_slice(&word_bytes(w, order));
+                }
+                IpAddr::V6(Ipv6Addr::from(b))
+            } else {
+                IpAddr::V4(Ipv4Addr::from(word_bytes(w, order)))
+            }
+        };
+        InetSocket {
+            table: self.kind,
+            local_addr: addr(p.local, p.flags & LOCAL_V6 != 0),
+            local_port: p.local_port,
+            remote_addr: addr(p.remote, p.flags & REMOTE_V6 != 0),
+            remote_port: p.remote_port,
+            state: p.state,
+            tx_queue: p.tx_queue,
+            rx_queue: p.rx_queue,
+            timer: p.timer,
+            timer_ticks: p.timer_ticks,
+            retransmits: p.retransmits,
+            uid: p.uid,
+            inode: p.inode,
+            line: p.line,
+        }
+    }
+
+    fn get(&self, i: usize, order: ByteOrder) -> Option<InetSocket> {
+        let p = self.chunks.get(i / CHUNK)?.get(i % CHUNK)?;
+        Some(self.unpack(p, order))
+    }
+
+    /// Bytes held (rows and IPv6 side table), for measuring.
+    pub fn heap_bytes(&self) -> usize {
+        self.chunks.iter().map(|c| c.capacity() * size_of::<PackedRow>()).sum::<usize>()
+            + self.v6.capacity() * 16
+    }
+}
+
+#[inline(always)]
+fn word_bytes(w: u32, order: ByteOrder) -> [u8; 4] {
+    match order {
+        ByteOrder::Little => w.to_le_bytes(),
+        ByteOrder::Big => w.to_be_bytes(),
+    }
+}
+
+/// All Internet socket rows of a snapshot: tables in netstat's order (tcp, tcp6, udp, …), rows
+/// in file order, read as [`InetSocket`] values with the snapshot's byte order applied.
+#[derive(Debug, Clone, Default)]
+pub struct InetRows {
+    tables: Vec<InetTable>,
+    order: ByteOrder,
+    len: usize,
+}
+
+impl InetRows {
+    /// `tables` in any order; they are put in netstat's.
+    pub fn new(mut tables: Vec<InetTable>, order: ByteOrder) -> InetRows {
+        tables.retain(|t| !t.is_empty());
+        tables.sort_by_key(|t| t.kind);
+        let len = tables.iter().map(|t| t.len).sum();
+        InetRows { tables, order, len }
+    }
+
+    /// Rows parsed into plain values (tests, small tables): stored as the kernel printed them.
+    pub fn from_sockets(rows: &[InetSocket], order: ByteOrder) -> InetRows {
+        let mut tables: Vec<InetTable> = Vec::new();
+        for r in rows {
+            let raw = InetSocket {
+                local_addr: to_printed(r.local_addr, order),
+                remote_addr: to_printed(r.remote_addr, order),
+                ..*r
+            };
+            match tables.iter_mut().find(|t| t.kind == r.table) {
+                Some(t) => t.push_raw(&raw),
+                None => {
+                    let mut t = InetTable::new(r.table);
+                    t.push_raw(&raw);
+                    tables.push(t);
+                }
+            }
+        }
+        InetRows::new(tables, order)
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn byte_order(&self) -> ByteOrder {
+        self.order
+    }
+
+    pub fn tables(&self) -> &[InetTable] {
+        &self.tables
+    }
+
+    /// Row `i` in the order of [`InetRows::iter`].
+    pub fn get(&self, mut i: usize) -> Option<InetSocket> {
+        for t in &self.tables {
+            if i < t.len {
+                return t.get(i, self.order);
+            }
+            i -= t.len;
+        }
+        None
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = InetSocket> + '_ {
+        let order = self.order;
+        self.tables.iter().flat_map(move |t| t.chunks.iter().flatten().map(move |p| t.unpack(p, order)))
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.tables.iter().map(InetTable::heap_bytes).sum()
+    }
+}
+
+/// The address whose bits are the words the kernel printed for `a` on a host of `order`.
+fn to_printed(a: IpAddr, order: ByteOrder) -> IpAddr {
+    let fix = |b: [u8; 4]| match order {
+        ByteOrder::Little => u32::from_le_bytes(b).to_be_bytes(),
+        ByteOrder::Big => b,
+    };
+    match a {
+        IpAddr::V4(v4) => IpAddr::V4(Ipv4Addr::from(fix(v4.octets()))),
+        IpAddr::V6(v6) => {
+            let o = v6.octets();
+            let mut b = [0u8; 16];
+            for i in 0..4 {
+                b[i * 4..i * 4 + 4].copy_from_slice(&fix(o[i * 4..i * 4 + 4].try_into().unwrap_or_default()));
+            }
+            IpAddr::V6(Ipv6Addr::from(b))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(table: TableKind, local: &str, remote: &str, line: u32) -> InetSocket {
+        InetSocket {
+            table,
+            local_addr: local.parse().unwrap(),
+            local_port: 8080,
+            remote_addr: remote.parse().unwrap(),
+            remote_port: 50000,
+            state: 6,
+            tx_queue: 1,
+            rx_queue: 2,
+            timer: 3,
+            timer_ticks: 4000,
+            retransmits: 5,
+            uid: 1000,
+            inode: 1 << 40,
+            line,
+        }
+    }
+
+    #[test]
+    fn rows_read_back_as_stored_in_netstat_table_order() {
+        let rows = [
+            row(TableKind::Tcp6, "::1", "::ffff:10.0.0.1", 2),
+            row(TableKind::Tcp, "127.0.0.1", "10.1.2.3", 2),
+            row(TableKind::Tcp, "10.0.0.1", "::2", 3),
+        ];
+        for order in [ByteOrder::Little, ByteOrder::Big] {
+            let stored = InetRows::from_sockets(&rows, order);
+            assert_eq!(stored.len(), 3);
+            let back: Vec<_> = stored.iter().collect();
+            assert_eq!(back, vec![rows[1], rows[2], rows[0]]);
+            assert_eq!(stored.get(2), Some(rows[0]));
+            assert_eq!(stored.get(3), None);
+        }
+    }
+
+    #[test]
+    fn chunks_fill_without_moving_rows() {
+        let mut t = InetTable::new(TableKind::Tcp);
+        let r = row(TableKind::Tcp, "1.2.3.4", "5.6.7.8", 0);
+        for i in 0..(CHUNK * 2 + 5) as u32 {
+            t.push_raw(&InetSocket { line: i, ..r });
+        }
+        assert_eq!(t.chunks.len(), 3);
+        assert_eq!(t.chunks[1].capacity(), CHUNK);
+        let all = InetRows::new(vec![t], ByteOrder::Big);
+        assert_eq!(all.get(CHUNK + 7).unwrap().line, (CHUNK + 7) as u32);
+        assert_eq!(all.iter().count(), CHUNK * 2 + 5);
+        assert_eq!(size_of::<PackedRow>(), 48);
+    }
+}

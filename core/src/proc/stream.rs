@@ -1,0 +1,295 @@
+//! Parsing a socket table as its bytes arrive, chunk by chunk, so the text of a million-row
+//! table is never held whole: only the rows (compactly) and one partial line.
+//!
+//! Everything the parse needs that a snapshot states elsewhere is deferred: addresses are kept
+//! as printed (the byte order comes with the manifest, the archive's last entry) and the
+//! `read(2)` calls are counted for every common page size at once.
+
+use super::TableKind;
+use super::inet::{self, InetSocket};
+use super::inet_rows::InetTable;
+use super::lex::{PageReads, ScanStats};
+use super::unix::{self, UnixSocket};
+use crate::{ByteOrder, Diagnostic};
+
+/// Page sizes counted while parsing: every page size Linux uses on common hardware.
+const PAGE_SIZES: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
+/// A longer line is no table row: it is cut off (reported once) instead of buffered whole.
+const MAX_LINE: usize = 64 * 1024;
+
+/// What a table turned into.
+#[derive(Debug, Clone)]
+pub enum TableRows {
+    Inet(InetTable),
+    Unix { rows: Vec<UnixSocket>, has_inode: bool },
+}
+
+/// A parsed table.
+#[derive(Debug, Clone)]
+pub struct ParsedTable {
+    pub kind: TableKind,
+    pub rows: TableRows,
+    pub bytes: u64,
+    pub lines: u64,
+    page_reads: [u64; PAGE_SIZES.len()],
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ParsedTable {
+    /// Line count and the `read(2)` calls a reader with a `page`-byte buffer makes.
+    pub fn stats(&self, page: usize) -> ScanStats {
+        // The page size comes from the manifest; an unusual one is counted as the nearest
+        // smaller size measured (or 4 KiB).
+        let i = PAGE_SIZES.iter().rposition(|&p| p <= page).unwrap_or(0);
+        ScanStats { lines: self.lines, page_reads: self.page_reads[i] }
+    }
+
+    pub fn row_count(&self) -> usize {
+        match &self.rows {
+            TableRows::Inet(t) => t.len(),
+            TableRows::Unix { rows, .. } => rows.len(),
+        }
+    }
+}
+
+/// Feeds a table's bytes in any chunks; [`TableStream::finish`] gives the parsed table.
+pub struct TableStream {
+    kind: TableKind,
+    path: String,
+    line_no: u32,
+    bytes: u64,
+    carry: Vec<u8>,
+    /// The line in `carry` passed [`MAX_LINE`]: drop the rest of it.
+    overlong: bool,
+    reads: [PageReads; PAGE_SIZES.len()],
+    rows: TableRows,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl TableStream {
+    /// A parser for an Internet or unix table (`kind` must not be a sockstat file).
+    pub fn new(kind: TableKind) -> TableStream {
+        let rows = match kind {
+            TableKind::Unix => TableRows::Unix { rows: Vec::new(), has_inode: true },
+            _ => TableRows::Inet(InetTable::new(kind)),
+        };
+        TableStream {
+            kind,
+            path: format!("proc/net/{}", kind.file_name()),
+            line_no: 0,
+            bytes: 0,
+            carry: Vec::new(),
+            overlong: false,
+            reads: PAGE_SIZES.map(PageReads::new),
+            rows,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        match &self.rows {
+            TableRows::Inet(t) => t.len(),
+            TableRows::Unix { rows, .. } => rows.len(),
+        }
+    }
+
+    /// Parse the complete lines of `chunk` (with the partial line left by the previous chunk).
+    pub fn feed(&mut self, mut chunk: &[u8]) {
+        self.bytes += chunk.len() as u64;
+        if !self.carry.is_empty() || self.overlong {
+            let Some(n) = memchr::memchr(b'\n', chunk) else {
+                self.keep_partial(chunk);
+                return;
+            };
+            self.keep_partial(&chunk[..n]);
+            let line = std::mem::take(&mut self.carry);
+            self.line(&line);
+            self.carry = line;
+            self.carry.clear();
+            self.overlong = false;
+            chunk = &chunk[n + 1..];
+        }
+        let mut rest = chunk;
+        while let Some(n) = memchr::memchr(b'\n', rest) {
+            let (line, after) = rest.split_at(n);
+            self.line(line);
+            rest = &after[1..];
+        }
+        self.keep_partial(rest);
+    }
+
+    fn keep_partial(&mut self, part: &[u8]) {
+        if self.overlong {
+            return;
+        }
+        if self.carry.len() + part.len() > MAX_LINE {
+            self.overlong = true;
+            let room = MAX_LINE - self.carry.len();
+            self.carry.extend_from_slice(&part[..room]);
+            return;
+        }
+        self.carry.extend_from_slice(part);
+    }
+
+    pub fn finish(mut self) -> ParsedTable {
+        if !self.carry.is_empty() {
+            let line = std::mem::take(&mut self.carry);
+            self.line(&line);
+        }
+        ParsedTable {
+            kind: self.kind,
+            rows: self.rows,
+            bytes: self.bytes,
+            lines: self.line_no as u64,
+            page_reads: self.reads.map(|r| r.total()),
+            diagnostics: self.diagnostics,
+        }
+    }
+
+    #[inline]
+    fn line(&mut self, line: &[u8]) {
+        self.line_no += 1;
+        let no = self.line_no;
+        for r in &mut self.reads {
+            r.line(line.len() + 1);
+        }
+        if line.len() >= MAX_LINE {
+            self.diagnostics.push(Diagnostic::new(&self.path, no, "line too long for a table row; skipped"));
+            return;
+        }
+        match &mut self.rows {
+            TableRows::Inet(table) => {
+                if no == 1 {
+                    if memchr::memmem::find(line, b"local_address").is_none() {
+                        self.diagnostics.push(Diagnostic::new(
+                            &self.path,
+                            1,
+                            "the first line is not the table header; skipped it as netstat does",
+                        ));
+                    }
+                    return;
+                }
+                // Parsed as big-endian: the address bits are the printed words (see inet_rows).
+                match inet::parse_row(line, self.kind, ByteOrder::Big, no) {
+                    Ok(row) => table.push_raw(&row),
+                    Err(_) if line.iter().all(|b| b.is_ascii_whitespace()) => {}
+                    Err(what) => self.diagnostics.push(Diagnostic::new(
+                        &self.path,
+                        no,
+                        &format!("malformed row: bad or missing {what}"),
+                    )),
+                }
+            }
+            TableRows::Unix { rows, has_inode } => {
+                if no == 1 {
+                    *has_inode = unix::header_has_inode(line);
+                    return;
+                }
+                if line.is_empty() {
+                    return;
+                }
+                match unix::parse_row(line, no) {
+                    Ok(row) => rows.push(row),
+                    Err(what) => self.diagnostics.push(Diagnostic::new(
+                        &self.path,
+                        no,
+                        &format!("malformed row: bad or missing {what}"),
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// Parse a whole table held in memory, in chunks (in wasm, V8 optimises a function only on a
+/// later call, so one call over 150 MB would run in baseline code).
+pub fn parse_whole(
+    kind: TableKind,
+    data: &[u8],
+    mut each_chunk: impl FnMut(usize) -> bool,
+) -> Option<ParsedTable> {
+    let mut s = TableStream::new(kind);
+    for chunk in data.chunks(STREAM_CHUNK) {
+        s.feed(chunk);
+        if !each_chunk(s.rows()) {
+            return None;
+        }
+    }
+    Some(s.finish())
+}
+
+/// Bytes handed to [`TableStream::feed`] at a time.
+pub const STREAM_CHUNK: usize = 256 * 1024;
+
+/// Rows of a whole table as plain values: for tests and callers that want `InetSocket`s.
+pub fn inet_sockets(t: &InetTable, order: ByteOrder) -> Vec<InetSocket> {
+    super::inet_rows::InetRows::new(vec![t.clone()], order).iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &[u8] =
+        b"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+    const ROW: &[u8] = b"   0: 0100007F:1F90 00000000:0000 0A 00000000:00000002 00:00000000 00000000     0        0 123456 1 0000000000000000 100 0 0 10 0\n";
+
+    fn table(rows: usize) -> Vec<u8> {
+        let mut t = HEADER.to_vec();
+        for _ in 0..rows {
+            t.extend_from_slice(ROW);
+        }
+        t.extend_from_slice(b"   9: garbage\n");
+        t.extend_from_slice(&ROW[..ROW.len() - 1]); // no final newline
+        t
+    }
+
+    #[test]
+    fn any_chunking_gives_the_same_table_as_the_whole_parse() {
+        let data = table(100);
+        let mut whole = Vec::new();
+        let mut whole_diags = Vec::new();
+        let stats =
+            inet::parse_table(&data, TableKind::Tcp, ByteOrder::Little, 4096, &mut whole, &mut whole_diags);
+        for size in [1, 2, 7, 64, 150, 151, 4096, data.len()] {
+            let mut s = TableStream::new(TableKind::Tcp);
+            for c in data.chunks(size) {
+                s.feed(c);
+            }
+            let parsed = s.finish();
+            let TableRows::Inet(t) = &parsed.rows else { panic!() };
+            assert_eq!(inet_sockets(t, ByteOrder::Little), whole, "chunks of {size}");
+            assert_eq!(parsed.diagnostics, whole_diags);
+            assert_eq!(parsed.stats(4096), stats);
+            assert_eq!(parsed.bytes, data.len() as u64);
+        }
+    }
+
+    #[test]
+    fn page_reads_for_each_page_size() {
+        let data = table(1000);
+        let parsed = parse_whole(TableKind::Tcp, &data, |_| true).unwrap();
+        for page in PAGE_SIZES {
+            let expected = super::super::lex::scan(&data, page, |_, _| {});
+            assert_eq!(parsed.stats(page), expected, "page {page}");
+        }
+        assert_eq!(parsed.stats(4096 + 1), parsed.stats(4096));
+    }
+
+    #[test]
+    fn an_endless_line_is_cut_not_buffered() {
+        let mut s = TableStream::new(TableKind::Tcp);
+        s.feed(HEADER);
+        let junk = vec![b'x'; 1 << 20];
+        for _ in 0..8 {
+            s.feed(&junk);
+            assert!(s.carry.len() <= MAX_LINE);
+        }
+        s.feed(b"\n");
+        s.feed(ROW);
+        let parsed = s.finish();
+        assert_eq!(parsed.row_count(), 1);
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert_eq!(parsed.lines, 3);
+    }
+}

@@ -1,0 +1,112 @@
+//! Tables parsed while the archive streams give exactly what parsing the whole text gives, even
+//! though the byte order and page size arrive later, in the manifest (the last entry).
+
+use std::io::Write;
+
+use procsnap_core::proc::{TableKind, inet};
+use procsnap_core::{ByteOrder, DecodeOptions, archive, decode, decode_entries, synth};
+
+/// The report as JSON, without the one field that names the container.
+fn report_json(s: &procsnap_core::Snapshot) -> serde_json::Value {
+    let mut v = serde_json::to_value(s.report()).unwrap();
+    v["host"]["container"] = serde_json::Value::Null;
+    v
+}
+
+#[test]
+fn streamed_archive_gives_the_report_of_the_whole_text() {
+    let bytes = synth::seed_story(&synth::SeedStory::default());
+    let streamed = decode(&bytes, &DecodeOptions::default()).unwrap();
+    // The same entries kept whole (as the CLI reads an extracted directory).
+    let (_, entries) = archive::read(&bytes, &Default::default(), None, &mut |_| true).unwrap();
+    let whole = decode_entries(entries, &DecodeOptions::default()).unwrap();
+    assert!(streamed.inet.len() > 100_000 - 1000, "{} rows", streamed.inet.len());
+    assert_eq!(streamed.inet.iter().collect::<Vec<_>>(), whole.inet.iter().collect::<Vec<_>>());
+    assert_eq!(report_json(&streamed), report_json(&whole));
+    // The streamed table was hashed on the way and matches the manifest.
+    let tcp = streamed.files.iter().find(|f| f.path == "proc/net/tcp").unwrap();
+    assert!(tcp.size > archive::STREAM_ABOVE);
+    assert_eq!(tcp.sha256.as_deref().map(str::to_lowercase), tcp.manifest_sha256.clone());
+    assert!(
+        streamed.diagnostics.iter().all(|d| !d.message.contains("SHA-256")),
+        "{:?}",
+        streamed.diagnostics
+    );
+}
+
+fn tar_gz(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    for (path, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, path, *data).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap()
+}
+
+#[test]
+fn byte_order_and_page_size_from_a_manifest_that_comes_last() {
+    let table = synth::tcp_table(5_000, 0.9, 7);
+    assert!(table.len() as u64 > archive::STREAM_ABOVE);
+    for (order, name) in [(ByteOrder::Big, "big"), (ByteOrder::Little, "little")] {
+        let manifest =
+            format!(r#"{{"format_version":1,"host":{{"byte_order":"{name}","page_size":16384}}}}"#);
+        let bytes = tar_gz(&[("proc/net/tcp", &table), ("procsnap.json", manifest.as_bytes())]);
+        let s = decode(&bytes, &DecodeOptions::default()).unwrap();
+        let (mut expected, mut diags) = (Vec::new(), Vec::new());
+        let stats = inet::parse_table(&table, TableKind::Tcp, order, 16384, &mut expected, &mut diags);
+        assert_eq!(s.inet.iter().collect::<Vec<_>>(), expected, "{name}-endian rows");
+        assert_eq!(s.tables[0].page_reads, stats.page_reads);
+        assert_eq!(s.tables[0].lines, stats.lines);
+    }
+}
+
+#[test]
+fn a_table_in_a_top_directory_streams_too_and_one_elsewhere_is_only_listed() {
+    let table = synth::tcp_table(2_000, 0.5, 3);
+    let s = decode(&tar_gz(&[("host1/proc/net/tcp", &table)]), &DecodeOptions::default()).unwrap();
+    assert_eq!(s.inet.len(), 2_000);
+    assert_eq!(s.files[0].path, "proc/net/tcp");
+    // Not under proc/net/ once the top directory is looked through: kept as an unknown file.
+    let s = decode(
+        &tar_gz(&[("a/proc/net/tcp", &table), ("b/proc/net/udp", b"x".as_slice())]),
+        &DecodeOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(s.inet.len(), 0);
+    assert_eq!(s.files.len(), 2);
+}
+
+#[test]
+fn rows_are_reported_while_a_large_table_streams() {
+    let table = synth::tcp_table(60_000, 0.9, 5);
+    // Stored uncompressible-ish is not needed: progress comes every MiB of compressed input.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(table.len() as u64);
+    h.set_cksum();
+    b.append_data(&mut h, "proc/net/tcp", table.as_slice()).unwrap();
+    gz.write_all(&b.into_inner().unwrap()).unwrap();
+    let bytes = gz.finish().unwrap();
+    let mut seen = Vec::new();
+    let s = procsnap_core::decode_with_progress(&bytes, &DecodeOptions::default(), &mut |p| {
+        seen.push(p);
+        true
+    })
+    .unwrap();
+    assert_eq!(s.inet.len(), 60_000);
+    assert!(
+        seen.iter().any(|p| p.bytes_done > 0 && p.bytes_done < p.bytes_total && p.rows > 0),
+        "rows counted while unpacking: {seen:?}"
+    );
+    // Cancelling mid-stream stops with the typed error.
+    let mut calls = 0;
+    let r = procsnap_core::decode_with_progress(&bytes, &DecodeOptions::default(), &mut |_| {
+        calls += 1;
+        calls < 3
+    });
+    assert!(matches!(r, Err(procsnap_core::Error::Cancelled)), "{r:?}");
+}

@@ -33,7 +33,15 @@ fn bench(c: &mut Criterion) {
         };
         b.iter(|| procfs_core::net::TcpNetEntries::from_buf_read(black_box(&table[..]), &si).unwrap().0.len())
     });
-    g.bench_function("procsnap_parse", |b| {
+    g.bench_function("procsnap_parse_packed", |b| {
+        // What `decode` does: stream the text in chunks into 48-byte packed rows.
+        b.iter(|| {
+            procsnap_core::proc::stream::parse_whole(TableKind::Tcp, black_box(&table), |_| true)
+                .unwrap()
+                .row_count()
+        })
+    });
+    g.bench_function("procsnap_parse_to_values", |b| {
         b.iter(|| {
             let mut rows = Vec::new();
             let mut diags = Vec::new();

@@ -90,13 +90,23 @@ pub(crate) fn build(s: &Snapshot) -> Report {
     let mut counts = crate::analysis::volume::StateCounts::default();
     let mut tw = crate::analysis::timewait::Accumulator::new(s);
     let mut shown = Vec::new();
-    for r in s.inet.iter() {
-        counts.add(&r);
-        tw.add(&r);
-        if crate::analysis::listeners::netstat_shows(&r) {
-            shown.push(r);
+    let order = s.inet.byte_order();
+    for t in s.inet.tables() {
+        let kind = t.kind();
+        let tcp = kind.is_tcp();
+        for p in t.packed() {
+            counts.add(kind, p.state);
+            if tcp {
+                tw.add(t, p, order);
+                if p.remote_port == 0 {
+                    shown.push(t.unpack(p, order));
+                }
+            } else if t.remote_is_unspecified(p) {
+                shown.push(t.unpack(p, order));
+            }
         }
     }
+    debug_assert!(shown.iter().all(crate::analysis::listeners::netstat_shows));
     let listeners: Vec<_> = shown.iter().map(|r| crate::analysis::listeners::inet_listener(s, r)).collect();
     let unix_listeners = crate::analysis::listeners::unix(s);
     let volume = crate::analysis::volume::build(s, &counts);

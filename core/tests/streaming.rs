@@ -110,3 +110,60 @@ fn rows_are_reported_while_a_large_table_streams() {
     });
     assert!(matches!(r, Err(procsnap_core::Error::Cancelled)), "{r:?}");
 }
+
+/// The report's pass over packed rows agrees with a plain computation over `InetSocket` values,
+/// for IPv4, IPv6 and IPv4-mapped clients, both byte orders and an unusual USER_HZ.
+#[test]
+fn report_pass_over_packed_rows_agrees_with_a_naive_count() {
+    use std::collections::BTreeMap;
+    use std::net::IpAddr;
+    let head = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+    let tcp = synth::tcp_table(3_000, 0.8, 11);
+    for (order, name, hz) in [(ByteOrder::Little, "little", 250u32), (ByteOrder::Big, "big", 100)] {
+        // Remote addresses: native IPv6, IPv4-mapped (its ffff word as this host prints it),
+        // and one timer beyond 60 s.
+        let mapped = if order == ByteOrder::Little { "FFFF0000" } else { "0000FFFF" };
+        let mut tcp6 = head.to_string();
+        for i in 0..400u32 {
+            let remote = if i % 2 == 0 {
+                format!("0000000000000000{mapped}{:08X}", 0x0A00_0000 + (i % 7))
+            } else {
+                format!("20010DB8000000000000000000{:06X}", i % 5)
+            };
+            let ticks = if i == 0 { 0x7FFF_0000u32 } else { i * 37 };
+            tcp6.push_str(&format!(
+                "{i:4}: 00000000000000000000000001000000:1F90 {remote}:{:04X} 06 00000000:00000000 03:{ticks:08X} 00000000     0        0 0 3 0000000000000000\n",
+                40000 + i
+            ));
+        }
+        let manifest = format!(r#"{{"format_version":1,"host":{{"byte_order":"{name}","user_hz":{hz}}}}}"#);
+        let bytes = tar_gz(&[
+            ("proc/net/tcp", &tcp),
+            ("proc/net/tcp6", tcp6.as_bytes()),
+            ("procsnap.json", manifest.as_bytes()),
+        ]);
+        let s = decode(&bytes, &DecodeOptions::default()).unwrap();
+        assert_eq!(s.byte_order, order);
+        let report = s.report();
+        let rows: Vec<_> = s.inet.iter().collect();
+        assert!(rows.iter().any(|r| r.remote_addr.to_canonical().is_ipv4() && r.table == TableKind::Tcp6));
+        let tw: Vec<_> = rows.iter().filter(|r| r.is_time_wait()).collect();
+        assert_eq!(report.time_wait.count, tw.len() as u64);
+        let mut secs = vec![0u64; 61];
+        for r in &tw {
+            secs[(r.timer_ticks / hz).min(60) as usize] += 1;
+        }
+        assert_eq!(report.time_wait.remaining_seconds, secs, "{name}");
+        let mut by_addr: BTreeMap<IpAddr, u64> = BTreeMap::new();
+        for r in &tw {
+            *by_addr.entry(r.remote_addr.to_canonical()).or_default() += 1;
+        }
+        for item in &report.time_wait.by_remote_addr.items {
+            let addr: IpAddr = item.key.parse().unwrap();
+            assert_eq!(by_addr[&addr], item.count, "{name}: {addr}");
+        }
+        let listeners = rows.iter().filter(|r| procsnap_core::analysis::listeners::netstat_shows(r)).count();
+        assert_eq!(report.listeners.len(), listeners);
+        assert_eq!(report.volume.inet_rows, rows.len() as u64);
+    }
+}

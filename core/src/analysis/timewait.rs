@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::TopN;
 use super::listeners::Listener;
-use crate::proc::inet::{InetSocket, TCP_LISTEN};
+use crate::ByteOrder;
+use crate::proc::inet::{TCP_LISTEN, TCP_TIME_WAIT};
+use crate::proc::inet_rows::{InetTable, PackedRow};
 use crate::proc::sysctl::{self, Sysctl};
 use crate::snapshot::Snapshot;
 
@@ -94,7 +96,10 @@ pub struct Accumulator {
     // a hash map with ~10^5 distinct clients costs a cache miss per row, this a sequential write.
     remote_v4: Vec<u32>,
     by_raddr6: FxHashMap<u128, u64>,
-    remaining: Vec<u64>,
+    /// TIME_WAIT rows by ticks left, up to 60 s worth; larger values (never seen: the timer
+    /// is 60 s) are kept one by one in `more_ticks`.
+    ticks: Vec<u32>,
+    more_ticks: Vec<u32>,
     /// Connected TCP rows whose local port is in the ephemeral range: port-pressure candidates,
     /// kept until the listeners are known (a listener's port is not ephemeral).
     outgoing: Vec<Outgoing>,
@@ -122,31 +127,34 @@ impl Accumulator {
             by_rport: vec![0; 65536],
             remote_v4: Vec::new(),
             by_raddr6: FxHashMap::default(),
-            remaining: vec![0; TIME_WAIT_SECONDS as usize + 1],
+            ticks: vec![0; (TIME_WAIT_SECONDS * s.user_hz.max(1)).min(1 << 20) as usize],
+            more_ticks: Vec::new(),
             outgoing: Vec::new(),
         }
     }
 
+    /// Count one row of a TCP table.
     #[inline]
-    pub fn add(&mut self, r: &InetSocket) {
-        if !r.table.is_tcp() {
-            return;
-        }
+    pub fn add(&mut self, t: &InetTable, p: &PackedRow, order: ByteOrder) {
         self.tcp_rows += 1;
-        let tw = r.is_time_wait();
+        let tw = p.state == TCP_TIME_WAIT;
         if tw {
             self.count += 1;
-            self.by_port[r.local_port as usize] += 1;
-            self.by_rport[r.remote_port as usize] += 1;
-            match r.remote_addr.to_canonical() {
-                IpAddr::V4(v4) => self.remote_v4.push(v4.to_bits()),
-                IpAddr::V6(v6) => *self.by_raddr6.entry(v6.to_bits()).or_default() += 1,
+            self.by_port[p.local_port as usize] += 1;
+            self.by_rport[p.remote_port as usize] += 1;
+            match t.remote_canonical(p, order) {
+                Ok(v4) => self.remote_v4.push(v4),
+                Err(v6) => *self.by_raddr6.entry(v6.to_bits()).or_default() += 1,
             }
-            let secs = (r.timer_ticks / self.hz).min(TIME_WAIT_SECONDS);
-            self.remaining[secs as usize] += 1;
+            // Ticks are counted as they are (no division per row); seconds come in `finish`.
+            match self.ticks.get_mut(p.timer_ticks as usize) {
+                Some(n) => *n += 1,
+                None => self.more_ticks.push(p.timer_ticks),
+            }
         }
         let (lo, hi) = self.port_range;
-        if r.remote_port != 0 && (lo..=hi).contains(&r.local_port) {
+        if p.remote_port != 0 && (lo..=hi).contains(&p.local_port) {
+            let r = t.unpack(p, order);
             self.outgoing.push(Outgoing {
                 local_addr: r.local_addr,
                 remote_addr: r.remote_addr,
@@ -224,7 +232,12 @@ impl Accumulator {
             .map(|(a, n)| (IpAddr::V4(Ipv4Addr::from_bits(a)), n))
             .chain(self.by_raddr6.into_iter().map(|(a, n)| (IpAddr::V6(Ipv6Addr::from_bits(a)), n)))
             .collect();
-        let recent: u64 = self.remaining[50..].iter().sum();
+        let mut remaining = vec![0u64; TIME_WAIT_SECONDS as usize + 1];
+        let ticks = self.ticks.iter().enumerate().map(|(t, &n)| (t as u32, n as u64));
+        for (t, n) in ticks.chain(self.more_ticks.iter().map(|&t| (t, 1))).filter(|&(_, n)| n > 0) {
+            remaining[(t / self.hz).min(TIME_WAIT_SECONDS) as usize] += n;
+        }
+        let recent: u64 = remaining[50..].iter().sum();
         TimeWait {
             count: self.count,
             tcp_rows: self.tcp_rows,
@@ -233,7 +246,7 @@ impl Accumulator {
             other_local_ports,
             by_remote_addr: TopN::top(remote_addrs, TOP),
             by_remote_port: TopN::top(nonzero_ports(&self.by_rport).collect(), TOP),
-            remaining_seconds: self.remaining,
+            remaining_seconds: remaining,
             close_rate_per_sec: self.count as f64 / TIME_WAIT_SECONDS as f64,
             recent_close_rate_per_sec: recent as f64 / 10.0,
             port_range: self.port_range,

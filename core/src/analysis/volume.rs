@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::proc::TableKind;
-use crate::proc::inet::{InetSocket, TCP_TIME_WAIT, state_name};
+use crate::proc::inet::{TCP_TIME_WAIT, state_name};
 use crate::proc::sockstat::Sockstat;
 use crate::snapshot::Snapshot;
 
@@ -51,8 +51,8 @@ impl Default for StateCounts {
 
 impl StateCounts {
     #[inline(always)]
-    pub fn add(&mut self, r: &InetSocket) {
-        self.counts[r.table.inet_index()][r.state as usize] += 1;
+    pub fn add(&mut self, table: TableKind, state: u8) {
+        self.counts[table.inet_index()][state as usize] += 1;
     }
 
     /// Rows of `table` whose state satisfies `pred`.

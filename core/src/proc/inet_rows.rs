@@ -19,22 +19,24 @@ const CHUNK: usize = 1 << 16;
 const LOCAL_V6: u8 = 1;
 const REMOTE_V6: u8 = 2;
 
+/// One stored row. The analyses read these fields directly: turning every row of a million back
+/// into an [`InetSocket`] would cost more than the analyses themselves.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct PackedRow {
+pub struct PackedRow {
     /// IPv4: the printed word. IPv6: index into [`InetTable::v6`].
     local: u32,
     remote: u32,
-    inode: u64,
-    tx_queue: u32,
-    rx_queue: u32,
-    timer_ticks: u32,
-    retransmits: u32,
-    uid: u32,
-    line: u32,
-    local_port: u16,
-    remote_port: u16,
-    state: u8,
-    timer: u8,
+    pub inode: u64,
+    pub tx_queue: u32,
+    pub rx_queue: u32,
+    pub timer_ticks: u32,
+    pub retransmits: u32,
+    pub uid: u32,
+    pub line: u32,
+    pub local_port: u16,
+    pub remote_port: u16,
+    pub state: u8,
+    pub timer: u8,
     flags: u8,
 }
 
@@ -108,8 +110,32 @@ impl InetTable {
         self.len += 1;
     }
 
+    /// The stored rows, in file order.
+    pub fn packed(&self) -> impl Iterator<Item = &PackedRow> + '_ {
+        self.chunks.iter().flatten()
+    }
+
+    /// Whether the remote address is all zeros (netstat's listening rule for udp and raw).
     #[inline]
-    fn unpack(&self, p: &PackedRow, order: ByteOrder) -> InetSocket {
+    pub fn remote_is_unspecified(&self, p: &PackedRow) -> bool {
+        if p.flags & REMOTE_V6 != 0 { self.v6[p.remote as usize] == [0; 4] } else { p.remote == 0 }
+    }
+
+    /// The remote IPv4 address as a number (`a.b.c.d` is `a << 24 | …`), if the row has one
+    /// (IPv4-mapped IPv6 included); else the IPv6 address.
+    #[inline]
+    pub fn remote_canonical(&self, p: &PackedRow, order: ByteOrder) -> Result<u32, Ipv6Addr> {
+        if p.flags & REMOTE_V6 == 0 {
+            return Ok(u32::from_be_bytes(word_bytes(p.remote, order)));
+        }
+        match self.unpack(p, order).remote_addr.to_canonical() {
+            IpAddr::V4(v4) => Ok(v4.to_bits()),
+            IpAddr::V6(v6) => Err(v6),
+        }
+    }
+
+    #[inline]
+    pub fn unpack(&self, p: &PackedRow, order: ByteOrder) -> InetSocket {
         let addr = |w: u32, v6: bool| {
             if v6 {
                 let words = self.v6[w as usize];

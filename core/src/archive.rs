@@ -186,6 +186,76 @@ fn read_with<'a>(
     Ok((Container::BareTable, vec![Entry::file(format!("proc/net/{}", kind.file_name()), bytes)]))
 }
 
+/// SHA-256 of every regular file of an archive (`(path, lowercase hex)`, paths as [`read`] gives
+/// them), streamed in chunks: nothing is kept. Lets a viewer show the report first and check the
+/// manifest's hashes afterwards. A bare table has no manifest to check against: empty.
+pub fn hash_files(
+    bytes: &[u8],
+    limits: &Limits,
+    progress: &mut ProgressFn<'_>,
+) -> Result<Vec<(String, String)>, Error> {
+    fn walk<R: Read>(
+        reader: R,
+        limits: &Limits,
+        gzip: Option<Rc<Cell<u64>>>,
+    ) -> Result<Vec<Entry<'static>>, Error> {
+        use sha2::Digest;
+        let is_gzip = gzip.is_some();
+        let limited = LimitedReader {
+            inner: reader,
+            remaining: limits.max_total_bytes,
+            limit: limits.max_total_bytes,
+            hit: false,
+            compressed: gzip.filter(|_| limits.max_ratio > 0),
+            max_ratio: limits.max_ratio,
+        };
+        let mut archive = tar::Archive::new(limited);
+        let iter = archive.entries().map_err(|e| tar_error(e, is_gzip, true))?;
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; crate::proc::stream::STREAM_CHUNK];
+        for (i, item) in iter.enumerate() {
+            let mut entry = item.map_err(|e| tar_error(e, is_gzip, i == 0))?;
+            if out.len() as u64 >= limits.max_entries {
+                return Err(Error::TooManyEntries { limit: limits.max_entries });
+            }
+            if !matches!(entry.header().entry_type(), tar::EntryType::Regular | tar::EntryType::Continuous) {
+                continue;
+            }
+            let path = normalise_path(&entry.path_bytes());
+            let mut sha = sha2::Sha256::new();
+            loop {
+                match entry.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => sha.update(&buf[..n]),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(tar_error(e, is_gzip, false)),
+                }
+            }
+            // The hash travels as the content of a symlink-free placeholder entry, so the
+            // top-directory rule applies to these paths exactly as to `read`'s.
+            out.push(Entry::symlink(path, crate::snapshot::hex(&sha.finalize()).into_bytes()));
+        }
+        Ok(out)
+    }
+    let mut entries = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let counted = CountingInput::new(bytes, progress);
+        let consumed = counted.consumed.clone();
+        walk(flate2::read::MultiGzDecoder::new(counted), limits, Some(consumed))?
+    } else if is_tar(bytes) {
+        walk(CountingInput::new(bytes, progress), limits, None)?
+    } else {
+        return Ok(Vec::new());
+    };
+    strip_common_top_dir(&mut entries);
+    Ok(entries
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EntryKind::Symlink(hex) => Some((e.path, String::from_utf8(hex).ok()?)),
+            _ => None,
+        })
+        .collect())
+}
+
 /// `ustar` magic at offset 257 (POSIX and GNU tars both have it).
 fn is_tar(bytes: &[u8]) -> bool {
     bytes.len() >= 512 && &bytes[257..262] == b"ustar"

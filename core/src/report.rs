@@ -43,6 +43,28 @@ pub struct Report {
     pub shared: Option<crate::share::SharedInfo>,
 }
 
+impl Report {
+    /// Record file hashes computed after the report (see [`crate::archive::hash_files`]) for the
+    /// files whose SHA-256 the manifest records; a mismatch becomes a diagnostic, as in a decode
+    /// that hashed. Returns how many files differ.
+    pub fn check_hashes(&mut self, hashes: &[(String, String)]) -> usize {
+        let mut differ = 0;
+        for f in self.files.iter_mut() {
+            let Some(expected) = &f.manifest_sha256 else { continue };
+            let Some((_, actual)) = hashes.iter().find(|(p, _)| *p == f.path) else { continue };
+            if !actual.eq_ignore_ascii_case(expected) {
+                differ += 1;
+                self.diagnostics.total += 1;
+                if self.diagnostics.items.len() < MAX_DIAGNOSTICS {
+                    self.diagnostics.items.push(Diagnostic::new(&f.path, 0, crate::snapshot::HASH_DIFFERS));
+                }
+            }
+            f.sha256 = Some(actual.clone());
+        }
+        differ
+    }
+}
+
 /// Facts about the captured host and the capture, from the manifest when there is one.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Host {

@@ -18,6 +18,8 @@ use crate::proc::unix::UnixSocket;
 use crate::proc::{self, TableKind};
 use crate::{ByteOrder, DecodeOptions, Diagnostic, Error, Progress, RawText};
 
+pub(crate) const HASH_DIFFERS: &str = "SHA-256 differs from the manifest: the file was changed after capture";
+
 /// Files up to this size keep their bytes for the viewer's raw-text view.
 const SMALL_FILE: usize = 64 * 1024;
 
@@ -199,11 +201,7 @@ impl Snapshot {
         for f in &files {
             if let (Some(actual), Some(expected)) = (&f.sha256, &f.manifest_sha256) {
                 if !actual.eq_ignore_ascii_case(expected) {
-                    diagnostics.push(Diagnostic::new(
-                        &f.path,
-                        0,
-                        "SHA-256 differs from the manifest: the file was changed after capture",
-                    ));
+                    diagnostics.push(Diagnostic::new(&f.path, 0, HASH_DIFFERS));
                 }
             }
         }

@@ -167,3 +167,31 @@ fn report_pass_over_packed_rows_agrees_with_a_naive_count() {
         assert_eq!(report.volume.inet_rows, rows.len() as u64);
     }
 }
+
+/// The viewer opens without hashing and checks the manifest's hashes afterwards: the result is
+/// the report of a decode that hashed, including a file changed after capture.
+#[test]
+fn hashes_checked_after_the_report_equal_hashes_checked_during_decode() {
+    let bytes = synth::seed_story(&synth::SeedStory::default());
+    let hashed = decode(&bytes, &DecodeOptions::default()).unwrap().report();
+    let skip = DecodeOptions { skip_hashes: true, ..Default::default() };
+    let mut later = decode(&bytes, &skip).unwrap().report();
+    assert!(later.files.iter().all(|f| f.sha256.is_none()));
+    let hashes = archive::hash_files(&bytes, &Default::default(), &mut |_| true).unwrap();
+    assert_eq!(later.check_hashes(&hashes), 0);
+    assert_eq!(later, hashed);
+
+    let table = synth::tcp_table(2_000, 0.5, 3);
+    let wrong = format!(
+        r#"{{"format_version":1,"files":[{{"path":"proc/net/tcp","sha256":"{}"}}]}}"#,
+        "ab".repeat(32)
+    );
+    let bytes = tar_gz(&[("top/proc/net/tcp", &table), ("top/procsnap.json", wrong.as_bytes())]);
+    let hashed = decode(&bytes, &DecodeOptions::default()).unwrap().report();
+    assert_eq!(hashed.diagnostics.total, 1, "{:?}", hashed.diagnostics);
+    let mut later = decode(&bytes, &skip).unwrap().report();
+    let hashes = archive::hash_files(&bytes, &Default::default(), &mut |_| true).unwrap();
+    assert_eq!(hashes.len(), 2);
+    assert_eq!(later.check_hashes(&hashes), 1);
+    assert_eq!(later, hashed);
+}

@@ -128,6 +128,12 @@ test('uploaded snapshot: listeners and TIME_WAIT match `procsnap report --format
       await page.setInputFiles('#file-input', SNAPSHOT);
       await waitLoaded(page);
       await compareWithCli(page, json);
+      // The manifest's hashes are checked after the report is shown, and the Files view says so.
+      const hashed = json.files.filter((f) => f.manifest_sha256).length;
+      assert.ok(hashed > 0, 'the CLI report lists hashed files');
+      await page.click('#tab-files');
+      await page.waitForFunction((n) => document.querySelector('#integrity')?.textContent.includes(`All ${n} hashed files match`),
+        hashed, { timeout: 30_000 });
       await screenshotTabs(page, 'upload');
     });
   });

@@ -17,12 +17,12 @@ const PROGRESS_EVERY_MS: f64 = 40.0;
 pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
     let mut session: Option<Session> = None;
     while let Some(req) = scope.next().await {
-        let out = match req {
+        let out = Some(match req {
             Request::Open { job, name, bytes } => {
                 session = None;
                 let total = bytes.len() as f64;
                 let mut post = progress_poster(job, total);
-                open_reply(job, engine::open(name, &bytes, &mut post), &mut session)
+                open_reply(job, engine::open(name, bytes, &mut post), &mut session)
             }
             Request::Example { job } => {
                 session = None;
@@ -41,7 +41,12 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
                 Some(s) => Response::Rows(s.rows(&q)),
                 None => Response::Rows(crate::protocol::RowPage { seq: q.seq, ..Default::default() }),
             },
-        };
+            Request::Verify { job } => match session.as_mut().and_then(|s| s.verify(job)) {
+                Some(verified) => verified,
+                None => continue,
+            },
+        });
+        let Some(out) = out else { continue };
         if scope.send(out).await.is_err() {
             break;
         }

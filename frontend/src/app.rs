@@ -31,6 +31,8 @@ pub enum Source {
 pub struct Loaded {
     pub opened: Opened,
     pub report: Report,
+    /// The worker is still checking the manifest's hashes (they arrive after the report).
+    pub hashes_pending: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +76,10 @@ pub fn Page(props: &PageProps) -> Html {
     let dragging = use_state(|| false);
     let job_ref = use_mut_ref(|| 0 as JobId);
     let started = use_mut_ref(|| 0.0f64);
+    // The report on screen, for the hash check that arrives after it.
+    let loaded_ref = use_mut_ref(|| None::<Rc<Loaded>>);
+    // The job whose hashes to check once its report is rendered (0: none).
+    let verify_job = use_state(|| 0 as JobId);
 
     let bridge = {
         let phase = phase.clone();
@@ -81,6 +87,8 @@ pub fn Page(props: &PageProps) -> Html {
         let shared = shared.clone();
         let job_ref = job_ref.clone();
         let started = started.clone();
+        let loaded_ref = loaded_ref.clone();
+        let verify_job = verify_job.clone();
         use_reactor_bridge::<Decoder, _>(move |ev| match ev {
             ReactorEvent::Output(Response::Opened(opened)) if opened.job == *job_ref.borrow() => {
                 let mut opened = *opened;
@@ -95,7 +103,15 @@ pub fn Page(props: &PageProps) -> Html {
                             .into(),
                         );
                         set_opened_marker(ms, opened.decode_ms);
-                        Phase::Ready(Rc::new(Loaded { opened, report: *report }))
+                        let hashes_pending = report.shared.is_none()
+                            && report.files.iter().any(|f| f.manifest_sha256.is_some() && f.sha256.is_none());
+                        let job = opened.job;
+                        let loaded = Rc::new(Loaded { opened, report: *report, hashes_pending });
+                        *loaded_ref.borrow_mut() = Some(loaded.clone());
+                        if hashes_pending {
+                            verify_job.set(job);
+                        }
+                        Phase::Ready(loaded)
                     }
                     None => Phase::Failed(OpenError {
                         title: "The report could not be read".into(),
@@ -107,11 +123,35 @@ pub fn Page(props: &PageProps) -> Html {
             ReactorEvent::Output(Response::Failed { job, error }) if job == *job_ref.borrow() => {
                 phase.set(Phase::Failed(error));
             }
+            ReactorEvent::Output(Response::Verified { job, files, diagnostics, text })
+                if job == *job_ref.borrow() =>
+            {
+                let current = loaded_ref.borrow().clone();
+                if let Some(l) = current {
+                    let mut report = l.report.clone();
+                    report.files = files;
+                    report.diagnostics = diagnostics;
+                    let opened = Opened { text, ..l.opened.clone() };
+                    let loaded = Rc::new(Loaded { opened, report, hashes_pending: false });
+                    *loaded_ref.borrow_mut() = Some(loaded.clone());
+                    phase.set(Phase::Ready(loaded));
+                }
+            }
             ReactorEvent::Output(Response::Rows(p)) => page.set(Rc::new(p)),
             ReactorEvent::Output(Response::Shared { fragment }) => shared.set(Some(fragment.into())),
             _ => {}
         })
     };
+
+    // Effects run after the render: the report is on screen before the worker starts hashing.
+    {
+        let bridge = bridge.clone();
+        use_effect_with(*verify_job, move |&job| {
+            if job != 0 {
+                bridge.send(Request::Verify { job });
+            }
+        });
+    }
 
     // Progress arrives on a BroadcastChannel (see `protocol`), not through the bridge.
     {

@@ -10,7 +10,7 @@ use procsnap_core::proc::inet::InetSocket;
 use procsnap_core::synth::{SeedStory, seed_story};
 use procsnap_core::{DecodeOptions, Error, Progress, Snapshot};
 
-use crate::protocol::{OpenError, Opened, RowPage, RowQuery, SocketRow};
+use crate::protocol::{JobId, OpenError, Opened, Response, RowPage, RowQuery, SocketRow};
 
 /// Small archive files whose text the Files view shows (the manifest, sysctls, cmdlines…).
 const MAX_SHOWN_FILE: usize = 64 * 1024;
@@ -25,25 +25,35 @@ pub struct Session {
     /// Indices of rows matching the last filter, so paging the same filter is cheap.
     /// Rows are numbered inet first, then unix.
     filtered: Option<(RowQuery, Vec<u32>)>,
+    /// The input, kept until its files are hashed ([`Session::verify`]).
+    unverified: Option<Vec<u8>>,
 }
 
 type ProgressCb<'a> = &'a mut dyn FnMut(f64, f64, f64);
 
-/// Decodes `bytes` and builds the report.
-pub fn open(name: String, bytes: &[u8], progress: ProgressCb) -> Result<Session, OpenError> {
+/// Decodes `bytes` and builds the report. The manifest's hashes are checked afterwards, by
+/// [`Session::verify`], so the report is not kept waiting.
+pub fn open(name: String, bytes: Vec<u8>, progress: ProgressCb) -> Result<Session, OpenError> {
     let t0 = now();
     progress(0.0, bytes.len() as f64, 0.0);
-    let snapshot =
-        procsnap_core::decode_with_progress(bytes, &DecodeOptions::default(), &mut |p: Progress| {
-            progress(p.bytes_done as f64, p.bytes_total as f64, p.rows as f64);
-            true
-        })
-        .map_err(|e| explain(&name, &e))?;
+    let options = DecodeOptions { skip_hashes: true, ..Default::default() };
+    let snapshot = procsnap_core::decode_with_progress(&bytes, &options, &mut |p: Progress| {
+        progress(p.bytes_done as f64, p.bytes_total as f64, p.rows as f64);
+        true
+    })
+    .map_err(|e| explain(&name, &e))?;
     let t_decode = now();
     let report = snapshot.report();
     log_timing(&name, bytes.len(), t0, t_decode, now());
     let opened = opened_for(name, bytes.len() as u64, &report, Some(&snapshot), t0)?;
-    Ok(Session { snapshot: Some(snapshot), report, opened, filtered: None })
+    let needs_hashes = report.files.iter().any(|f| f.manifest_sha256.is_some());
+    Ok(Session {
+        snapshot: Some(snapshot),
+        report,
+        opened,
+        filtered: None,
+        unverified: needs_hashes.then_some(bytes),
+    })
 }
 
 /// Opens a share link (`#r=1.…`, or the whole link): the report it carries, without rows.
@@ -65,7 +75,7 @@ pub fn open_link(text: &str) -> Result<Session, OpenError> {
         None => "shared report".into(),
     };
     let opened = opened_for(name, text.len() as u64, &report, None, t0)?;
-    Ok(Session { snapshot: None, report, opened, filtered: None })
+    Ok(Session { snapshot: None, report, opened, filtered: None, unverified: None })
 }
 
 fn opened_for(
@@ -126,7 +136,7 @@ fn log_timing(name: &str, input: usize, t0: f64, t_decode: f64, t_report: f64) {
 /// Generates the built-in example (the seed story) and decodes it.
 pub fn open_example(progress: ProgressCb) -> Result<Session, OpenError> {
     let bytes = seed_story(&SeedStory::default());
-    open("example.procsnap.tar.gz".into(), &bytes, progress)
+    open("example.procsnap.tar.gz".into(), bytes, progress)
 }
 
 /// Turns a decode error into a title, the decoder's message and what to do.
@@ -162,6 +172,22 @@ pub fn explain(name: &str, e: &Error) -> OpenError {
 impl Session {
     pub fn opened(&self, job: u32) -> Opened {
         Opened { job, ..self.opened.clone() }
+    }
+
+    /// Hash the input's files against the manifest, once: the report's files and diagnostics
+    /// updated, or `None` when there is nothing (left) to check.
+    pub fn verify(&mut self, job: JobId) -> Option<Response> {
+        let bytes = self.unverified.take()?;
+        let hashes = procsnap_core::archive::hash_files(&bytes, &Default::default(), &mut |_| true).ok()?;
+        self.report.check_hashes(&hashes);
+        let text = procsnap_core::render::text(&self.report);
+        self.opened.text = text.clone();
+        Some(Response::Verified {
+            job,
+            files: self.report.files.clone(),
+            diagnostics: self.report.diagnostics.clone(),
+            text,
+        })
     }
 
     /// The fragment value of a share link to this report (`procsnap_core::share`).
@@ -292,7 +318,22 @@ mod tests {
 
     fn example() -> Session {
         let bytes = seed_story(&SeedStory::default());
-        open("example".into(), &bytes, &mut |_, _, _| {}).expect("the example decodes")
+        open("example".into(), bytes, &mut |_, _, _| {}).expect("the example decodes")
+    }
+
+    #[test]
+    fn hashes_are_checked_after_the_report_once() {
+        let mut s = example();
+        assert!(s.report.files.iter().any(|f| f.manifest_sha256.is_some() && f.sha256.is_none()));
+        let Some(Response::Verified { job, files, diagnostics, .. }) = s.verify(7) else {
+            panic!("a snapshot with a manifest is verified")
+        };
+        assert_eq!(job, 7);
+        let checked: Vec<_> = files.iter().filter(|f| f.manifest_sha256.is_some()).collect();
+        assert!(!checked.is_empty());
+        assert!(checked.iter().all(|f| f.sha256 == f.manifest_sha256), "{checked:?}");
+        assert_eq!(diagnostics.total, 0);
+        assert!(s.verify(8).is_none(), "only once");
     }
 
     fn query(f: impl FnOnce(&mut RowQuery)) -> RowQuery {
@@ -363,13 +404,14 @@ mod tests {
 
     #[test]
     fn errors_have_a_title_and_a_hint() {
-        let e = open("notes.txt".into(), b"hello, not a snapshot\n", &mut |_, _, _| {}).err().unwrap();
+        let e =
+            open("notes.txt".into(), b"hello, not a snapshot\n".to_vec(), &mut |_, _, _| {}).err().unwrap();
         assert_eq!(e.title, "This is not a procsnap snapshot");
         assert!(e.detail.starts_with("notes.txt: "));
         let bytes = seed_story(&SeedStory::default());
-        let cut = open("cut".into(), &bytes[..bytes.len() / 2], &mut |_, _, _| {}).err().unwrap();
+        let cut = open("cut".into(), bytes[..bytes.len() / 2].to_vec(), &mut |_, _, _| {}).err().unwrap();
         assert!(cut.title.contains("truncated"), "{cut:?}");
-        let empty = open("empty".into(), b"", &mut |_, _, _| {}).err().unwrap();
+        let empty = open("empty".into(), Vec::new(), &mut |_, _, _| {}).err().unwrap();
         assert_eq!(empty.title, "The file is empty");
     }
 

@@ -35,6 +35,10 @@ pub enum Request {
     Share { addresses: bool, args: bool, hostname: bool },
     /// A page of the socket rows of the last decoded snapshot.
     Rows(RowQuery),
+    /// Check the last snapshot's files against the manifest's SHA-256. The page asks once the
+    /// report is on screen: the worker handles one message at a time, and hashing would
+    /// otherwise hold the report back.
+    Verify { job: JobId },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,6 +52,15 @@ pub enum Response {
     /// The fragment value for `#r=` (see `procsnap_core::share`).
     Shared {
         fragment: String,
+    },
+    /// The manifest's SHA-256 checked, after the report was sent (hashing a million-row table
+    /// in wasm takes about a second; the report does not wait for it).
+    Verified {
+        job: JobId,
+        files: Vec<procsnap_core::snapshot::FileInfo>,
+        diagnostics: procsnap_core::report::Diagnostics,
+        /// The text report again (it lists diagnostics).
+        text: String,
     },
 }
 

@@ -13,7 +13,7 @@ pub struct FilesViewProps {
     pub loaded: Rc<Loaded>,
 }
 
-fn check(f: &FileInfo) -> Html {
+fn check(f: &FileInfo, pending: bool) -> Html {
     match (&f.sha256, &f.manifest_sha256) {
         (Some(a), Some(b)) if a == b => {
             html! { <span class="ok" title={a.clone()}>{"✓ matches manifest"}</span> }
@@ -24,6 +24,7 @@ fn check(f: &FileInfo) -> Html {
         (Some(a), None) if f.kind == FileKind::File => {
             html! { <span class="muted" title={a.clone()}>{"not in manifest"}</span> }
         }
+        (None, Some(_)) if pending => html! { <span class="muted">{"checking…"}</span> },
         (None, Some(_)) => html! { <span class="muted">{"not hashed"}</span> },
         _ => html! { <span class="muted">{"–"}</span> },
     }
@@ -57,7 +58,9 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
             <section class="card">
                 <h2>{format!("{} entries, {}", thousands(r.files.len() as u64), bytes(total as f64))}</h2>
                 <p id="integrity">
-                    if bad > 0 {
+                    if props.loaded.hashes_pending {
+                        <span class="muted">{"Checking the SHA-256 of every file against the manifest…"}</span>
+                    } else if bad > 0 {
                         <span class="bad">{format!("{bad} files differ from the manifest: the archive was changed after capture, or damaged.")}</span>
                     } else if hashed > 0 {
                         <span class="ok">{format!("All {hashed} hashed files match the SHA-256 recorded in the manifest.")}</span>
@@ -90,7 +93,7 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
                                         <td>{format!("{:?}", f.kind).to_lowercase()}</td>
                                         <td>{format!("{:?}", f.role).to_lowercase()}</td>
                                         <td class="num">{thousands(f.size)}</td>
-                                        <td>{check(f)}</td>
+                                        <td>{check(f, props.loaded.hashes_pending)}</td>
                                     </tr>
                                 }
                             }) }

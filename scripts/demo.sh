@@ -32,6 +32,9 @@ echo
 echo "A share link of this report (addresses, arguments and hostname redacted):"
 "$bin" report "$snap" --format link --redact all --base-url "http://127.0.0.1:$port/"
 echo
+echo "Without a server: open $PWD/dist/procsnap-viewer.html from disk (the viewer in one file)"
+echo "and drop $snap on it."
+echo
 if [ "$serve" = 1 ]; then
   exec bash scripts/serve.sh "$snap" --port "$port"
 fi

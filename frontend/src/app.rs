@@ -54,10 +54,20 @@ pub fn App() -> Html {
         Callback::from(move |()| generation.set(*generation + 1))
     };
     html! {
-        <ReactorProvider<Decoder> path="worker.js" key={*generation}>
+        <ReactorProvider<Decoder> path={worker_url()} key={*generation}>
             <Page {on_cancel} cancelled={*generation > 0} />
         </ReactorProvider<Decoder>>
     }
+}
+
+/// The decoding worker's loader: `worker.js` next to the page (the served build), or the Blob URL
+/// that the single-file viewer's bootstrap puts in `window.procsnapWorkerUrl` before the module
+/// starts (scripts/single-file.mjs): from `file://`, Chromium refuses `new Worker("worker.js")`.
+fn worker_url() -> AttrValue {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"procsnapWorkerUrl".into()).ok())
+        .and_then(|v| v.as_string())
+        .map_or(AttrValue::Static("worker.js"), AttrValue::from)
 }
 
 #[derive(Properties, PartialEq)]

@@ -14,6 +14,7 @@ use crate::analysis::{
 };
 use crate::archive::Container;
 use crate::manifest::WalkStats;
+use crate::proc::inet_rows::{InetTable, PackedRow};
 use crate::snapshot::{FileInfo, Snapshot};
 use crate::{ByteOrder, Diagnostic};
 
@@ -90,6 +91,33 @@ pub struct Diagnostics {
     pub items: Vec<Diagnostic>,
 }
 
+/// The per-row work of [`build`] over one chunk of rows. A function called once per chunk, not
+/// once for all rows: in WebAssembly, V8 runs a long call in baseline code to its end and
+/// optimises a function only for its later calls.
+#[inline(never)]
+fn rows_pass(
+    t: &InetTable,
+    chunk: &[PackedRow],
+    order: ByteOrder,
+    counts: &mut crate::analysis::volume::StateCounts,
+    tw: &mut crate::analysis::timewait::Accumulator,
+    shown: &mut Vec<crate::proc::inet::InetSocket>,
+) {
+    let kind = t.kind();
+    let tcp = kind.is_tcp();
+    for p in chunk {
+        counts.add(kind, p.state);
+        if tcp {
+            tw.add(t, p, order);
+            if p.remote_port == 0 {
+                shown.push(t.unpack(p, order));
+            }
+        } else if t.remote_is_unspecified(p) {
+            shown.push(t.unpack(p, order));
+        }
+    }
+}
+
 pub(crate) fn build(s: &Snapshot) -> Report {
     let m = s.manifest.as_ref();
     let host = Host {
@@ -114,18 +142,8 @@ pub(crate) fn build(s: &Snapshot) -> Report {
     let mut shown = Vec::new();
     let order = s.inet.byte_order();
     for t in s.inet.tables() {
-        let kind = t.kind();
-        let tcp = kind.is_tcp();
-        for p in t.packed() {
-            counts.add(kind, p.state);
-            if tcp {
-                tw.add(t, p, order);
-                if p.remote_port == 0 {
-                    shown.push(t.unpack(p, order));
-                }
-            } else if t.remote_is_unspecified(p) {
-                shown.push(t.unpack(p, order));
-            }
+        for chunk in t.chunks() {
+            rows_pass(t, chunk, order, &mut counts, &mut tw, &mut shown);
         }
     }
     debug_assert!(shown.iter().all(crate::analysis::listeners::netstat_shows));

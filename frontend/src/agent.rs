@@ -24,6 +24,17 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
                 let mut post = progress_poster(job, total);
                 open_reply(job, engine::open(name, bytes, &mut post), &mut session)
             }
+            Request::OpenBlob { job, name, url } => {
+                session = None;
+                match crate::loader::fetch_in_worker(&url).await {
+                    Some(bytes) => {
+                        let total = bytes.len() as f64;
+                        let mut post = progress_poster(job, total);
+                        open_reply(job, engine::open(name, bytes, &mut post), &mut session)
+                    }
+                    None => Response::CannotFetch { job },
+                }
+            }
             Request::Example { job } => {
                 session = None;
                 let mut post = progress_poster(job, 0.0);

@@ -88,6 +88,10 @@ pub fn Page(props: &PageProps) -> Html {
     let started = use_mut_ref(|| 0.0f64);
     // The report on screen, for the hash check that arrives after it.
     let loaded_ref = use_mut_ref(|| None::<Rc<Loaded>>);
+    // The picked file of the open in progress and its `blob:` URL (released when it is open).
+    let blob_ref = use_mut_ref(|| None::<(JobId, web_sys::File, String)>);
+    // A file the worker could not fetch, to send as bytes (job, file).
+    let send_bytes = use_state(|| None::<(JobId, web_sys::File)>);
     // The job whose hashes to check once its report is rendered (0: none).
     let verify_job = use_state(|| 0 as JobId);
 
@@ -99,59 +103,107 @@ pub fn Page(props: &PageProps) -> Html {
         let started = started.clone();
         let loaded_ref = loaded_ref.clone();
         let verify_job = verify_job.clone();
-        use_reactor_bridge::<Decoder, _>(move |ev| match ev {
-            ReactorEvent::Output(Response::Opened(opened)) if opened.job == *job_ref.borrow() => {
-                let mut opened = *opened;
-                phase.set(match opened.report.take() {
-                    Some(report) => {
-                        let ms = js_sys::Date::now() - *started.borrow();
-                        web_sys::console::info_1(
-                            &format!(
-                                "procsnap: opened {} in {ms:.0} ms (worker decode {:.0} ms)",
-                                opened.name, opened.decode_ms
-                            )
-                            .into(),
-                        );
-                        set_opened_marker(ms, opened.decode_ms);
-                        let hashes_pending = report.shared.is_none()
-                            && report.files.iter().any(|f| f.manifest_sha256.is_some() && f.sha256.is_none());
-                        let job = opened.job;
-                        let loaded = Rc::new(Loaded { opened, report: *report, hashes_pending });
-                        *loaded_ref.borrow_mut() = Some(loaded.clone());
-                        if hashes_pending {
-                            verify_job.set(job);
-                        }
-                        Phase::Ready(loaded)
+        let blob_ref = blob_ref.clone();
+        let send_bytes = send_bytes.clone();
+        use_reactor_bridge::<Decoder, _>(move |ev| {
+            // An answer to the open in progress: its blob URL is no longer needed.
+            let answered = match &ev {
+                ReactorEvent::Output(Response::Opened(o)) => Some(o.job),
+                ReactorEvent::Output(Response::Failed { job, .. } | Response::CannotFetch { job }) => {
+                    Some(*job)
+                }
+                _ => None,
+            };
+            if let Some(job) = answered {
+                let mut b = blob_ref.borrow_mut();
+                if b.as_ref().is_some_and(|(j, _, _)| *j == job) {
+                    let (_, file, url) = b.take().expect("checked");
+                    let _ = web_sys::Url::revoke_object_url(&url);
+                    if matches!(ev, ReactorEvent::Output(Response::CannotFetch { .. })) {
+                        send_bytes.set(Some((job, file)));
                     }
-                    None => Phase::Failed(OpenError {
-                        title: "The report could not be read".into(),
-                        detail: "the worker answered without a report".into(),
-                        hint: "Reload the page and open the snapshot again.".into(),
-                    }),
-                });
-            }
-            ReactorEvent::Output(Response::Failed { job, error }) if job == *job_ref.borrow() => {
-                phase.set(Phase::Failed(error));
-            }
-            ReactorEvent::Output(Response::Verified { job, files, diagnostics, text })
-                if job == *job_ref.borrow() =>
-            {
-                let current = loaded_ref.borrow().clone();
-                if let Some(l) = current {
-                    let mut report = l.report.clone();
-                    report.files = files;
-                    report.diagnostics = diagnostics;
-                    let opened = Opened { text, ..l.opened.clone() };
-                    let loaded = Rc::new(Loaded { opened, report, hashes_pending: false });
-                    *loaded_ref.borrow_mut() = Some(loaded.clone());
-                    phase.set(Phase::Ready(loaded));
                 }
             }
-            ReactorEvent::Output(Response::Rows(p)) => page.set(Rc::new(p)),
-            ReactorEvent::Output(Response::Shared { fragment }) => shared.set(Some(fragment.into())),
-            _ => {}
+            match ev {
+                ReactorEvent::Output(Response::Opened(opened)) if opened.job == *job_ref.borrow() => {
+                    let mut opened = *opened;
+                    phase.set(match opened.report.take() {
+                        Some(report) => {
+                            let ms = js_sys::Date::now() - *started.borrow();
+                            web_sys::console::info_1(
+                                &format!(
+                                    "procsnap: opened {} in {ms:.0} ms (worker decode {:.0} ms)",
+                                    opened.name, opened.decode_ms
+                                )
+                                .into(),
+                            );
+                            set_opened_marker(ms, opened.decode_ms);
+                            let hashes_pending = report.shared.is_none()
+                                && report
+                                    .files
+                                    .iter()
+                                    .any(|f| f.manifest_sha256.is_some() && f.sha256.is_none());
+                            let job = opened.job;
+                            let loaded = Rc::new(Loaded { opened, report: *report, hashes_pending });
+                            *loaded_ref.borrow_mut() = Some(loaded.clone());
+                            if hashes_pending {
+                                verify_job.set(job);
+                            }
+                            Phase::Ready(loaded)
+                        }
+                        None => Phase::Failed(OpenError {
+                            title: "The report could not be read".into(),
+                            detail: "the worker answered without a report".into(),
+                            hint: "Reload the page and open the snapshot again.".into(),
+                        }),
+                    });
+                }
+                ReactorEvent::Output(Response::Failed { job, error }) if job == *job_ref.borrow() => {
+                    phase.set(Phase::Failed(error));
+                }
+                ReactorEvent::Output(Response::Verified { job, files, diagnostics, text })
+                    if job == *job_ref.borrow() =>
+                {
+                    let current = loaded_ref.borrow().clone();
+                    if let Some(l) = current {
+                        let mut report = l.report.clone();
+                        report.files = files;
+                        report.diagnostics = diagnostics;
+                        let opened = Opened { text, ..l.opened.clone() };
+                        let loaded = Rc::new(Loaded { opened, report, hashes_pending: false });
+                        *loaded_ref.borrow_mut() = Some(loaded.clone());
+                        phase.set(Phase::Ready(loaded));
+                    }
+                }
+                ReactorEvent::Output(Response::Rows(p)) => page.set(Rc::new(p)),
+                ReactorEvent::Output(Response::Shared { fragment }) => shared.set(Some(fragment.into())),
+                _ => {}
+            }
         })
     };
+
+    // The worker could not read the file itself: read it here and send the bytes.
+    {
+        let bridge = bridge.clone();
+        let phase = phase.clone();
+        let job_ref = job_ref.clone();
+        let pending = (*send_bytes).clone();
+        use_effect_with(pending.as_ref().map(|(job, _)| *job), move |_| {
+            if let Some((job, file)) = pending {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let name = file.name();
+                    let read = crate::loader::read_file(file).await;
+                    if *job_ref.borrow() != job {
+                        return;
+                    }
+                    match read {
+                        Ok(bytes) => bridge.send(Request::Open { job, name, bytes }),
+                        Err(e) => phase.set(Phase::Failed(e)),
+                    }
+                });
+            }
+        });
+    }
 
     // Effects run after the render: the report is on screen before the worker starts hashing.
     {
@@ -195,6 +247,7 @@ pub fn Page(props: &PageProps) -> Html {
         let bridge = bridge.clone();
         let job_ref = job_ref.clone();
         let started = started.clone();
+        let blob_ref = blob_ref.clone();
         Callback::from(move |source: Source| {
             let job = {
                 let mut j = job_ref.borrow_mut();
@@ -213,6 +266,7 @@ pub fn Page(props: &PageProps) -> Html {
             let phase = phase.clone();
             let bridge = bridge.clone();
             let job_ref = job_ref.clone();
+            let blob_ref = blob_ref.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let read = match source {
                     Source::Example => {
@@ -225,6 +279,17 @@ pub fn Page(props: &PageProps) -> Html {
                     }
                     Source::File(f) => {
                         let name = f.name();
+                        if f.size() > crate::loader::MAX_INPUT_BYTES {
+                            phase.set(Phase::Failed(crate::loader::too_large(&name, f.size())));
+                            return;
+                        }
+                        // The worker reads the file itself (see `Request::OpenBlob`); the page
+                        // reads it only if the worker cannot.
+                        if let Ok(url) = web_sys::Url::create_object_url_with_blob(&f) {
+                            *blob_ref.borrow_mut() = Some((job, f, url.clone()));
+                            bridge.send(Request::OpenBlob { job, name, url });
+                            return;
+                        }
                         crate::loader::read_file(f).await.map(|b| (name, b))
                     }
                     Source::Url(u) => crate::loader::fetch_same_origin(&u).await,

@@ -34,6 +34,19 @@ pub async fn read_file(file: web_sys::File) -> Result<Vec<u8>, OpenError> {
     Ok(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
+/// In the worker: the bytes at `url` (the page's `blob:` URL of a picked file), or `None` if
+/// this worker cannot fetch it.
+pub async fn fetch_in_worker(url: &str) -> Option<Vec<u8>> {
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().dyn_into().ok()?;
+    let resp = JsFuture::from(scope.fetch_with_str(url)).await.ok()?;
+    let resp: web_sys::Response = resp.dyn_into().ok()?;
+    if !resp.ok() {
+        return None;
+    }
+    let buf = JsFuture::from(resp.array_buffer().ok()?).await.ok()?;
+    Some(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
 /// The `url` parameter of the page's fragment (`#url=snapshots/host.procsnap.tar.gz`), if any.
 pub fn url_from_hash() -> Option<String> {
     let hash = web_sys::window()?.location().hash().ok()?;

@@ -27,6 +27,11 @@ pub enum Request {
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
     },
+    /// Decode a picked or dropped file, which the worker reads itself from this `blob:` URL: the
+    /// bytes then cross into the worker once, instead of being copied into the page's wasm
+    /// memory, encoded, posted and decoded (about 5 copies of a 90 MB file, and wasm memory
+    /// never shrinks). If the worker cannot fetch it, it answers [`Response::CannotFetch`].
+    OpenBlob { job: JobId, name: String, url: String },
     /// Generate the built-in example snapshot and decode it.
     Example { job: JobId },
     /// Open a share link (`#r=1.…`): a report without rows.
@@ -49,6 +54,11 @@ pub enum Response {
         error: OpenError,
     },
     Rows(RowPage),
+    /// The worker could not fetch an [`Request::OpenBlob`] URL (e.g. the single-file viewer,
+    /// whose worker has another origin than the page): the page sends the bytes instead.
+    CannotFetch {
+        job: JobId,
+    },
     /// The fragment value for `#r=` (see `procsnap_core::share`).
     Shared {
         fragment: String,

@@ -110,9 +110,9 @@ impl InetTable {
         self.len += 1;
     }
 
-    /// The stored rows, in file order.
-    pub fn packed(&self) -> impl Iterator<Item = &PackedRow> + '_ {
-        self.chunks.iter().flatten()
+    /// The stored rows, in file order, a chunk (up to 65,536 rows) at a time.
+    pub fn chunks(&self) -> impl Iterator<Item = &[PackedRow]> + '_ {
+        self.chunks.iter().map(Vec::as_slice)
     }
 
     /// Whether the remote address is all zeros (netstat's listening rule for udp and raw).

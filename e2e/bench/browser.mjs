@@ -8,6 +8,10 @@
 //                              [--timeout 120] [--smoke]
 //
 // --smoke: one 20,000-row snapshot, one run (CI: checks the benchmark works, no timing asserted).
+// --warm: open the built-in example in the same page first, then the file. By default the file
+// is the page's first decode (cold: V8 runs the wasm in its baseline tier until it tiers up, and
+// wasm has no on-stack replacement, so a long-running decode loop may stay in baseline code).
+// --sample-ms MS: memory sampling period (default 100; 0 = no sampling, to check its cost).
 //
 // Memory: every ~100 ms the sampler walks /proc for the browser process and all its
 // descendants, and reads VmRSS (/proc/PID/status) and Pss (/proc/PID/smaps_rollup). "sum" is the
@@ -22,7 +26,7 @@ import { ROOT, DIST, OUT, CHROMIUM, serve, launch, openPage } from '../lib/harne
 
 // ---------------------------------------------------------------- options
 function parseArgs(argv) {
-  const o = { sizes: [1_000_000, 5_000_000], runs: 3, out: join(OUT, 'bench', 'browser.md'), timeout: 120, smoke: false };
+  const o = { sizes: [1_000_000, 5_000_000], runs: 3, out: join(OUT, 'bench', 'browser.md'), timeout: 120, smoke: false, warm: false, sampleMs: 100 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -35,8 +39,10 @@ function parseArgs(argv) {
       case '--out': o.out = val(); break;
       case '--timeout': o.timeout = Number(val()); break;
       case '--smoke': o.smoke = true; break;
+      case '--warm': o.warm = true; break;
+      case '--sample-ms': o.sampleMs = Number(val()); break;
       case '-h': case '--help':
-        console.log('usage: browser.mjs [--sizes N,N] [--runs N] [--out FILE.md] [--timeout SECONDS] [--smoke]');
+        console.log('usage: browser.mjs [--sizes N,N] [--runs N] [--out FILE.md] [--timeout SECONDS] [--smoke] [--warm] [--sample-ms MS]');
         process.exit(0);
         break;
       default: throw new Error(`unknown argument ${a}`);
@@ -85,6 +91,7 @@ function native(file) {
   const r = spawnSync('/usr/bin/time', ['-v', PROCSNAP, 'report', file, '--format', 'json'],
     { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: opts.timeout * 1000 });
   const field = (re) => { const m = r.stderr?.match(re); return m ? m[1] : undefined; };
+  if (r.error?.code === 'ETIMEDOUT') return { status: `timed out after ${opts.timeout} s` };
   if (r.status !== 0) return { status: `failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').split('\n')[0]}` };
   const wall = field(/Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)/)
     .split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
@@ -128,7 +135,7 @@ const kB = (text, key) => { const m = text?.match(new RegExp(`^${key}:\\s+(\\d+)
  * launches Chromium as a child of this node process, and nothing else runs below it meanwhile
  * (the native runs are over), so Chromium's processes are this process's descendants.
  */
-function sampler(ms = 100) {
+function sampler(ms = opts.sampleMs) {
   const rootPid = process.pid;
   const kinds = new Map();
   const peak = { rssSum: 0, pssSum: 0, rendererRss: 0, rendererPss: 0, processes: 0, samples: 0 };
@@ -155,6 +162,7 @@ function sampler(ms = 100) {
     peak.samples++;
     return { rssSum, pssSum };
   };
+  if (!(ms > 0)) return { first: {}, stop: () => ({}) };
   const first = sample();
   const timer = setInterval(sample, ms);
   return { first, stop: () => { clearInterval(timer); sample(); return peak; } };
@@ -173,6 +181,12 @@ async function browserRun(origin, file) {
     const { context, page, errors } = await openPage(browser, origin);
     await page.goto(origin + '/');
     await page.waitForSelector('#file-input', { state: 'attached' });
+    if (opts.warm) {
+      await page.click('#example-button');
+      await page.waitForSelector('.viewer[data-loaded="true"]', { timeout: opts.timeout * 1000 });
+      await page.click('text=Open another…');
+      await page.waitForSelector('#file-input', { state: 'attached' });
+    }
     await page.waitForTimeout(300); // let the worker start and the page settle
     mem = sampler();
     result.idlePssSum = mem.first.pssSum;
@@ -236,10 +250,10 @@ const mib = (b) => (Number.isFinite(b) && b > 0 ? `${Math.round(b / MiB).toLocal
 const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(1)}×` : '—');
 const int = (n) => n.toLocaleString('en-US');
 
-function machine(loadStart) {
+function machine(loadStart, started) {
   const out = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return '?'; } };
   return {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    date: started.toISOString().replace(/\.\d+Z$/, 'Z'),
     cpu: cpus()[0]?.model ?? '?',
     nproc: out('nproc', []),
     memGiB: (totalmem() / 1024 ** 3).toFixed(1),
@@ -254,10 +268,11 @@ function markdown(m, rows) {
   const L = [];
   L.push(`Browser benchmark — ${m.date}`, '');
   L.push(`Machine: ${m.cpu}, nproc ${m.nproc}, ${m.memGiB} GiB; ${m.chromium} (headless); node ${m.node}.`);
-  L.push(`Load average (1/5/15 min): ${m.loadStart} at start, ${m.loadEnd} at end. ${opts.runs} run(s) per size, native and browser alternating; timeout ${opts.timeout} s.`, '');
+  L.push(`Load average (1/5/15 min): ${m.loadStart} at start, ${m.loadEnd} at end. ${opts.runs} run(s) per size, native and browser alternating; timeout ${opts.timeout} s; `
+    + `${opts.warm ? 'warm (the built-in example opened first in the same page)' : 'cold (the file is the page\'s first decode)'}; memory sampled ${opts.sampleMs > 0 ? `every ${opts.sampleMs} ms` : 'never'}.`, '');
   L.push('Medians over the successful runs. drop → report: file picked until all views rendered (`.viewer[data-loaded]`); '
     + 'worker decode: `data-decode-ms`; peak memory: sum over all Chromium processes (RSS / PSS) and the largest renderer (page + decode worker), '
-    + 'sampled every 100 ms; ratio: worker decode ÷ native wall of the same run.', '');
+    + 'sampled as above; ratio: median over runs of worker decode ÷ native wall of the same run (native and browser alternate).', '');
   L.push('| sockets (TIME_WAIT) | .tar.gz | native wall | native CPU | native max RSS | browser drop → report | worker decode | peak RSS sum / PSS sum | peak renderer RSS / PSS | decode ÷ native | browser runs ok |');
   L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
@@ -285,6 +300,7 @@ function markdown(m, rows) {
 }
 
 // ---------------------------------------------------------------- main
+const started = new Date();
 const loadStart = loadavg().map((x) => x.toFixed(2)).join(' ');
 const server = await serve(DIST);
 const rows = [];
@@ -305,7 +321,7 @@ try {
 } finally {
   await server.close();
 }
-const m = machine(loadStart);
+const m = machine(loadStart, started);
 const md = markdown(m, rows);
 mkdirSync(join(opts.out, '..'), { recursive: true });
 writeFileSync(opts.out, md);

@@ -12,6 +12,7 @@
 // is the page's first decode (cold: V8 runs the wasm in its baseline tier until it tiers up, and
 // wasm has no on-stack replacement, so a long-running decode loop may stay in baseline code).
 // --sample-ms MS: memory sampling period (default 100; 0 = no sampling, to check its cost).
+// --js-flags FLAGS: passed to Chromium as --js-flags=FLAGS (a diagnostic, e.g. --no-liftoff).
 //
 // Memory: every ~100 ms the sampler walks /proc for the browser process and all its
 // descendants, and reads VmRSS (/proc/PID/status) and Pss (/proc/PID/smaps_rollup). "sum" is the
@@ -26,7 +27,7 @@ import { ROOT, DIST, OUT, CHROMIUM, serve, launch, openPage } from '../lib/harne
 
 // ---------------------------------------------------------------- options
 function parseArgs(argv) {
-  const o = { sizes: [1_000_000, 5_000_000], runs: 3, out: join(OUT, 'bench', 'browser.md'), timeout: 120, smoke: false, warm: false, sampleMs: 100 };
+  const o = { sizes: [1_000_000, 5_000_000], runs: 3, out: join(OUT, 'bench', 'browser.md'), timeout: 120, smoke: false, warm: false, sampleMs: 100, jsFlags: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -41,8 +42,9 @@ function parseArgs(argv) {
       case '--smoke': o.smoke = true; break;
       case '--warm': o.warm = true; break;
       case '--sample-ms': o.sampleMs = Number(val()); break;
+      case '--js-flags': o.jsFlags = val(); break;
       case '-h': case '--help':
-        console.log('usage: browser.mjs [--sizes N,N] [--runs N] [--out FILE.md] [--timeout SECONDS] [--smoke] [--warm] [--sample-ms MS]');
+        console.log('usage: browser.mjs [--sizes N,N] [--runs N] [--out FILE.md] [--timeout SECONDS] [--smoke] [--warm] [--sample-ms MS] [--js-flags FLAGS]');
         process.exit(0);
         break;
       default: throw new Error(`unknown argument ${a}`);
@@ -174,7 +176,7 @@ function sampler(ms = opts.sampleMs) {
  * the next run), a fresh context, the real page; pick the file and wait for the rendered report.
  */
 async function browserRun(origin, file) {
-  const browser = await launch();
+  const browser = await launch(opts.jsFlags ? [`--js-flags=${opts.jsFlags}`] : []);
   const result = { status: 'ok' };
   let mem;
   try {
@@ -269,7 +271,8 @@ function markdown(m, rows) {
   L.push(`Browser benchmark — ${m.date}`, '');
   L.push(`Machine: ${m.cpu}, nproc ${m.nproc}, ${m.memGiB} GiB; ${m.chromium} (headless); node ${m.node}.`);
   L.push(`Load average (1/5/15 min): ${m.loadStart} at start, ${m.loadEnd} at end. ${opts.runs} run(s) per size, native and browser alternating; timeout ${opts.timeout} s; `
-    + `${opts.warm ? 'warm (the built-in example opened first in the same page)' : 'cold (the file is the page\'s first decode)'}; memory sampled ${opts.sampleMs > 0 ? `every ${opts.sampleMs} ms` : 'never'}.`, '');
+    + `${opts.warm ? 'warm (the built-in example opened first in the same page)' : 'cold (the file is the page\'s first decode)'}; memory sampled ${opts.sampleMs > 0 ? `every ${opts.sampleMs} ms` : 'never'}`
+    + `${opts.jsFlags ? `; Chromium --js-flags=${opts.jsFlags}` : ''}.`, '');
   L.push('Medians over the successful runs. drop → report: file picked until all views rendered (`.viewer[data-loaded]`); '
     + 'worker decode: `data-decode-ms`; peak memory: sum over all Chromium processes (RSS / PSS) and the largest renderer (page + decode worker), '
     + 'sampled as above; ratio: median over runs of worker decode ÷ native wall of the same run (native and browser alternate).', '');

@@ -209,7 +209,7 @@ async function browserRun(origin, file) {
         result.openedMs = Number(await page.getAttribute('body', 'data-opened-ms'));
         result.decodeMs = Number(await page.getAttribute('body', 'data-decode-ms'));
       } else if (outcome === 'error') {
-        result.status = `error shown: ${(await page.textContent('#error')).trim().replace(/\s+/g, ' ').slice(0, 160)}`;
+        result.status = `error shown: ${(await page.innerText('#error')).trim().replace(/\s+/g, ' ').slice(0, 160)}`;
       } else {
         result.status = `tab crashed after ${(result.wallMs / 1000).toFixed(1)} s (out of memory?)`;
       }

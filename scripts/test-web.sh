@@ -6,6 +6,7 @@
 # Snapshots used (all decoded by the real code, nothing mocked):
 #   this machine, by `procsnap collect` (when the collector is built), else the built-in example
 #   written by `example-snapshot`; and a 1,000,000-TIME_WAIT example for progress and cancel.
+# Then a smoke run of the browser benchmark (scripts/bench-browser.sh --smoke): it must complete.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-web.sh
@@ -32,3 +33,6 @@ export BIG_SNAPSHOT="$PWD/tests-output/big-1m.procsnap.tar.gz"
 echo "== viewer: browser tests (headless Chromium)"
 cd e2e
 node --test --test-concurrency=1 tests/
+cd ..
+echo "== viewer: browser benchmark smoke (20,000 rows, one run; no timing asserted)"
+bash scripts/bench-browser.sh --smoke --no-build --out tests-output/bench/browser-smoke.md

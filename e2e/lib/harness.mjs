@@ -44,13 +44,14 @@ export async function serve(dir = DIST, extra = {}) {
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-export async function launch() {
+/** Headless Chromium; `extraArgs` are appended to the usual flags (e.g. `--js-flags=...`). */
+export async function launch(extraArgs = []) {
   await mkdir(OUT, { recursive: true });
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--no-default-browser-check'],
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--no-default-browser-check', ...extraArgs],
   });
 }
 

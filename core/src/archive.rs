@@ -165,13 +165,13 @@ fn read_with<'a>(
         let gz = flate2::read::MultiGzDecoder::new(counted);
         // /proc text compresses 5–20:1: trust a header's size up to 32× the input for pre-sizing.
         let presize = (bytes.len() as u64).saturating_mul(32);
-        let entries = read_tar(gz, limits, Some(consumed), presize, streaming, &rows)?;
+        let entries = read_tar(Box::new(gz), limits, Some(consumed), presize, streaming, &rows)?;
         return Ok((Container::TarGz, entries));
     }
     if is_tar(bytes) {
         let counted = CountingInput::new(bytes, progress);
         let rows = counted.rows.clone();
-        let entries = read_tar(counted, limits, None, bytes.len() as u64, streaming, &rows)?;
+        let entries = read_tar(Box::new(counted), limits, None, bytes.len() as u64, streaming, &rows)?;
         return Ok((Container::Tar, entries));
     }
     let kind = match table_hint {
@@ -240,9 +240,9 @@ pub fn hash_files(
     let mut entries = if bytes.starts_with(&[0x1f, 0x8b]) {
         let counted = CountingInput::new(bytes, progress);
         let consumed = counted.consumed.clone();
-        walk(flate2::read::MultiGzDecoder::new(counted), limits, Some(consumed))?
+        walk(Box::new(flate2::read::MultiGzDecoder::new(counted)), limits, Some(consumed))?
     } else if is_tar(bytes) {
-        walk(CountingInput::new(bytes, progress), limits, None)?
+        walk(Box::new(CountingInput::new(bytes, progress)), limits, None)?
     } else {
         return Ok(Vec::new());
     };
@@ -290,8 +290,10 @@ fn describe_unknown(bytes: &[u8]) -> String {
 /// allocation instead of doubling, which costs copies and, in wasm, memory growth).
 /// `streaming`: parse large tables on the way (see [`read_streaming`]); `rows` counts the rows
 /// parsed so far, for the progress reports.
-fn read_tar<R: Read>(
-    reader: R,
+/// The reader is a trait object: one copy of the tar code serves gzip and plain input (the
+/// collector binary has a size budget; a virtual call per read of 512 bytes or more is free).
+fn read_tar(
+    reader: Box<dyn Read + '_>,
     limits: &Limits,
     compressed: Option<Rc<Cell<u64>>>,
     presize: u64,
@@ -374,7 +376,7 @@ fn streamed_table(path: &str) -> Option<TableKind> {
 }
 
 fn stream_table(
-    entry: &mut impl Read,
+    entry: &mut dyn Read,
     kind: TableKind,
     hash: bool,
     rows: &Cell<u64>,

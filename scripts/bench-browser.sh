@@ -33,12 +33,17 @@ profile=release
 if [ "$build" = 1 ]; then
   bash scripts/build-web.sh
   cargo build --release -q -p procsnap
+  # The native anchor is built for speed (opt-level 3, the benchmarks' profile): the shipped
+  # release binary is optimised for size, and a slower anchor would flatter the browser.
+  [ "$smoke" = 1 ] || cargo build --profile profiling -q -p procsnap
   if [ "$profile" = release ]; then
     cargo build --release -q -p procsnap-viewer --bin example-snapshot
   else
     cargo build -q -p procsnap-viewer --bin example-snapshot
   fi
 fi
-export PROCSNAP="${PROCSNAP:-$PWD/target/release/procsnap}"
+native=$PWD/target/release/procsnap
+[ "$smoke" = 0 ] && [ -x target/profiling/procsnap ] && native=$PWD/target/profiling/procsnap
+export PROCSNAP="${PROCSNAP:-$native}"
 export EXAMPLE_SNAPSHOT="${EXAMPLE_SNAPSHOT:-$PWD/target/$profile/example-snapshot}"
 exec node e2e/bench/browser.mjs "${args[@]}"

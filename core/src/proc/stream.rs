@@ -265,6 +265,54 @@ mod tests {
         }
     }
 
+    /// Random tables (valid rows, damaged rows, blank lines, CRs, a missing final newline) fed
+    /// in random chunks give what the whole-text parser gives.
+    #[test]
+    fn random_tables_in_random_chunks_match_the_whole_parse() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n.max(1) as u64) as usize
+        };
+        for case in 0..200 {
+            let mut data = HEADER.to_vec();
+            for _ in 0..next(40) {
+                let mut row = ROW.to_vec();
+                match next(6) {
+                    0 => {
+                        let i = next(row.len());
+                        row[i] = b"x: \r\n0F"[next(7)];
+                    }
+                    1 => row.truncate(next(row.len())),
+                    2 => row = b"\n".to_vec(),
+                    _ => {}
+                }
+                data.extend_from_slice(&row);
+            }
+            if next(2) == 0 {
+                data.pop();
+            }
+            for order in [ByteOrder::Little, ByteOrder::Big] {
+                let (mut whole, mut diags) = (Vec::new(), Vec::new());
+                let stats = inet::parse_table(&data, TableKind::Tcp, order, 4096, &mut whole, &mut diags);
+                let mut s = TableStream::new(TableKind::Tcp);
+                let mut rest = &data[..];
+                while !rest.is_empty() {
+                    let n = 1 + next(rest.len().min(300));
+                    s.feed(&rest[..n]);
+                    rest = &rest[n..];
+                }
+                let parsed = s.finish();
+                let TableRows::Inet(t) = &parsed.rows else { panic!() };
+                assert_eq!(inet_sockets(t, order), whole, "case {case}");
+                assert_eq!(parsed.diagnostics, diags, "case {case}");
+                assert_eq!(parsed.stats(4096), stats, "case {case}");
+            }
+        }
+    }
+
     #[test]
     fn page_reads_for_each_page_size() {
         let data = table(1000);

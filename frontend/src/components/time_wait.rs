@@ -47,12 +47,17 @@ pub fn TimeWaitView(props: &TimeWaitViewProps) -> Html {
         .by_local_port
         .iter()
         .map(|g| Bar {
-            label: format!(":{}", g.port),
+            // Client-side sockets form one group (port 0 in the report): each has its own
+            // ephemeral port, so the label says what they are instead of ":0".
+            label: match g.side {
+                Side::Server => format!(":{}", g.port),
+                Side::Client => "ephemeral ports".into(),
+            },
             value: g.count as f64,
             note: match (g.side, &g.listener) {
                 (Side::Server, Some(l)) => l.clone(),
                 (Side::Server, None) => "server side".into(),
-                (Side::Client, _) => "client side".into(),
+                (Side::Client, _) => "client side: outgoing connections".into(),
             },
             accent: g.side == Side::Server,
         })

@@ -210,13 +210,7 @@ fn fast_row(line: &[u8], table: TableKind, order: ByteOrder, line_no: u32) -> Op
     let timer = hex_exact::<2>(&r[tr..])? as u8;
     let timer_ticks = hex_exact::<8>(&r[when..])?;
     let retransmits = hex_exact::<8>(&r[retr..])?;
-    let i = &r[end..];
-    let (i, _) = blanks(i).ok()?;
-    let (i, uid) = dec_u64(i).ok()?;
-    let (i, _) = blanks(i).ok()?;
-    let (i, _timeout) = dec_i64(i).ok()?;
-    let (i, _) = blanks(i).ok()?;
-    let (_, inode) = dec_u64(i).ok()?;
+    let (uid, inode) = fast_tail(&r[end..])?;
     Some(InetSocket {
         table,
         local_addr,
@@ -233,6 +227,42 @@ fn fast_row(line: &[u8], table: TableKind, order: ByteOrder, line_no: u32) -> Op
         inode,
         line: line_no,
     })
+}
+
+/// The decimal tail after the fixed columns, ` UID TIMEOUT INODE` (spaces before each; the
+/// timeout may be negative; the rest of the line is ignored), with no per-field error
+/// handling: anything unusual (tabs, 19+ digits) returns `None` and the general parser decides.
+#[inline(always)]
+fn fast_tail(b: &[u8]) -> Option<(u64, u64)> {
+    #[inline(always)]
+    fn spaces(b: &[u8], mut p: usize) -> Option<usize> {
+        let start = p;
+        while p < b.len() && b[p] == b' ' {
+            p += 1;
+        }
+        (p > start).then_some(p)
+    }
+    #[inline(always)]
+    fn digits(b: &[u8], mut p: usize) -> Option<(u64, usize)> {
+        let start = p;
+        let mut v = 0u64;
+        while p < b.len() && b[p].is_ascii_digit() && p - start < 18 {
+            v = v * 10 + (b[p] - b'0') as u64;
+            p += 1;
+        }
+        let ok = p > start && !(p < b.len() && b[p].is_ascii_digit());
+        ok.then_some((v, p))
+    }
+    let p = spaces(b, 0)?;
+    let (uid, p) = digits(b, p)?;
+    let mut p = spaces(b, p)?;
+    if b.get(p) == Some(&b'-') {
+        p += 1;
+    }
+    let (_timeout, p) = digits(b, p)?;
+    let p = spaces(b, p)?;
+    let (inode, _) = digits(b, p)?;
+    Some((uid, inode))
 }
 
 /// The general parser: any amount of blank space, any number of digits per field.
@@ -397,6 +427,27 @@ mod tests {
             for order in [ByteOrder::Little, ByteOrder::Big] {
                 let general = general_row(row, TableKind::Tcp, order, 9).unwrap();
                 assert_eq!(parse_row(row, TableKind::Tcp, order, 9).unwrap(), general);
+            }
+        }
+        // The decimal tail: negative timeout, tabs, huge numbers, a missing inode.
+        let head = "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000";
+        for tail in [
+            " 0 -1 77",
+            "  1000   0   4294967296 extra",
+            "\t0 0 5",
+            " 0 0 99999999999999999999",
+            " 0 0 1234567890123456789",
+            " 4294967296 0 1",
+            " 0 -x 1",
+            " 0 0",
+            " 0 0 ",
+            " 0 -0 8",
+        ] {
+            let row = format!("{head}{tail}");
+            let general = general_row(row.as_bytes(), TableKind::Tcp, ByteOrder::Little, 9);
+            assert_eq!(parse_row(row.as_bytes(), TableKind::Tcp, ByteOrder::Little, 9), general, "{tail:?}");
+            if let Some(fast) = fast_row(row.as_bytes(), TableKind::Tcp, ByteOrder::Little, 9) {
+                assert_eq!(Ok(fast), general, "{tail:?}");
             }
         }
         assert!(fast_row(TCP_LISTEN_ROW, TableKind::Tcp, ByteOrder::Little, 1).is_some());

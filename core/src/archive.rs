@@ -194,11 +194,12 @@ pub fn hash_files(
     limits: &Limits,
     progress: &mut ProgressFn<'_>,
 ) -> Result<Vec<(String, String)>, Error> {
-    fn walk<R: Read>(
-        reader: R,
+    /// Every entry's path, with the SHA-256 of regular files.
+    fn walk(
+        reader: Box<dyn Read + '_>,
         limits: &Limits,
         gzip: Option<Rc<Cell<u64>>>,
-    ) -> Result<Vec<Entry<'static>>, Error> {
+    ) -> Result<Vec<(String, Option<String>)>, Error> {
         use sha2::Digest;
         let is_gzip = gzip.is_some();
         let limited = LimitedReader {
@@ -218,10 +219,11 @@ pub fn hash_files(
             if out.len() as u64 >= limits.max_entries {
                 return Err(Error::TooManyEntries { limit: limits.max_entries });
             }
+            let path = normalise_path(&entry.path_bytes());
             if !matches!(entry.header().entry_type(), tar::EntryType::Regular | tar::EntryType::Continuous) {
+                out.push((path, None));
                 continue;
             }
-            let path = normalise_path(&entry.path_bytes());
             let mut sha = sha2::Sha256::new();
             loop {
                 match entry.read(&mut buf) {
@@ -231,13 +233,11 @@ pub fn hash_files(
                     Err(e) => return Err(tar_error(e, is_gzip, false)),
                 }
             }
-            // The hash travels as the content of a symlink-free placeholder entry, so the
-            // top-directory rule applies to these paths exactly as to `read`'s.
-            out.push(Entry::symlink(path, crate::snapshot::hex(&sha.finalize()).into_bytes()));
+            out.push((path, Some(crate::snapshot::hex(&sha.finalize()))));
         }
         Ok(out)
     }
-    let mut entries = if bytes.starts_with(&[0x1f, 0x8b]) {
+    let mut hashes = if bytes.starts_with(&[0x1f, 0x8b]) {
         let counted = CountingInput::new(bytes, progress);
         let consumed = counted.consumed.clone();
         walk(Box::new(flate2::read::MultiGzDecoder::new(counted)), limits, Some(consumed))?
@@ -246,14 +246,13 @@ pub fn hash_files(
     } else {
         return Ok(Vec::new());
     };
-    strip_common_top_dir(&mut entries);
-    Ok(entries
-        .into_iter()
-        .filter_map(|e| match e.kind {
-            EntryKind::Symlink(hex) => Some((e.path, String::from_utf8(hex).ok()?)),
-            _ => None,
-        })
-        .collect())
+    // The same paths as `read` gives: the top-directory rule looks at every entry.
+    if let Some(prefix) = top_dir_to_strip(hashes.iter().map(|(p, _)| p.as_str())) {
+        for (p, _) in hashes.iter_mut() {
+            *p = p.strip_prefix(&prefix).unwrap_or("").to_string();
+        }
+    }
+    Ok(hashes.into_iter().filter_map(|(p, h)| Some((p, h?))).collect())
 }
 
 /// `ustar` magic at offset 257 (POSIX and GNU tars both have it).
@@ -544,21 +543,25 @@ fn normalise_path(raw: &[u8]) -> String {
 
 /// `tar czf s.tgz mydir` puts everything under `mydir/`: look through one such top directory.
 fn strip_common_top_dir(entries: &mut [Entry<'_>]) {
-    let at_root = |e: &Entry<'_>| {
-        e.path == crate::manifest::MANIFEST_PATH || e.path == "proc" || e.path.starts_with("proc/")
-    };
-    if entries.is_empty() || entries.iter().any(at_root) {
-        return;
+    if let Some(prefix) = top_dir_to_strip(entries.iter().map(|e| e.path.as_str())) {
+        for e in entries.iter_mut() {
+            e.path = e.path.strip_prefix(&prefix).unwrap_or("").to_string();
+        }
     }
-    let Some(top) = entries[0].path.split('/').next().map(str::to_string) else { return };
+}
+
+/// The `top/` that every path is under, when the snapshot's own paths (`procsnap.json`, `proc/`)
+/// are not at the root but under it.
+fn top_dir_to_strip<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Option<String> {
+    let at_root = |p: &str| p == crate::manifest::MANIFEST_PATH || p == "proc" || p.starts_with("proc/");
+    if paths.clone().any(at_root) {
+        return None;
+    }
+    let top = paths.clone().next()?.split('/').next()?.to_string();
     let prefix = format!("{top}/");
-    if !entries.iter().all(|e| e.path == top || e.path.starts_with(&prefix)) {
-        return;
+    if !paths.clone().all(|p| p == top || p.starts_with(&prefix)) {
+        return None;
     }
-    if !entries.iter().any(|e| e.path.starts_with(&format!("{prefix}proc/"))) {
-        return;
-    }
-    for e in entries.iter_mut() {
-        e.path = e.path.strip_prefix(&prefix).unwrap_or("").to_string();
-    }
+    let proc_dir = format!("{prefix}proc/");
+    paths.clone().any(|p| p.starts_with(&proc_dir)).then_some(prefix)
 }

@@ -17,21 +17,13 @@ const PROGRESS_EVERY_MS: f64 = 40.0;
 pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
     let mut session: Option<Session> = None;
     while let Some(req) = scope.next().await {
-        let out = Some(match req {
-            Request::Open { job, name, bytes } => {
-                session = None;
-                let total = bytes.len() as f64;
-                let mut post = progress_poster(job, total);
-                open_reply(job, engine::open(name, bytes, &mut post), &mut session)
-            }
+        let out = match req {
+            Request::Open { job, name, bytes } => open_bytes(job, name, bytes, &mut session),
             Request::OpenBlob { job, name, url } => {
+                // Free the previous snapshot before the new bytes arrive.
                 session = None;
                 match crate::loader::fetch_in_worker(&url).await {
-                    Some(bytes) => {
-                        let total = bytes.len() as f64;
-                        let mut post = progress_poster(job, total);
-                        open_reply(job, engine::open(name, bytes, &mut post), &mut session)
-                    }
+                    Some(bytes) => open_bytes(job, name, bytes, &mut session),
                     None => Response::CannotFetch { job },
                 }
             }
@@ -56,12 +48,17 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
                 Some(verified) => verified,
                 None => continue,
             },
-        });
-        let Some(out) = out else { continue };
+        };
         if scope.send(out).await.is_err() {
             break;
         }
     }
+}
+
+fn open_bytes(job: JobId, name: String, bytes: Vec<u8>, session: &mut Option<Session>) -> Response {
+    *session = None;
+    let mut post = progress_poster(job, bytes.len() as f64);
+    open_reply(job, engine::open(name, bytes, &mut post), session)
 }
 
 fn open_reply(

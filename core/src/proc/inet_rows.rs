@@ -170,12 +170,6 @@ impl InetTable {
         let p = self.chunks.get(i / CHUNK)?.get(i % CHUNK)?;
         Some(self.unpack(p, order))
     }
-
-    /// Bytes held (rows and IPv6 side table), for measuring.
-    pub fn heap_bytes(&self) -> usize {
-        self.chunks.iter().map(|c| c.capacity() * size_of::<PackedRow>()).sum::<usize>()
-            + self.v6.capacity() * 16
-    }
 }
 
 #[inline(always)]
@@ -204,8 +198,9 @@ impl InetRows {
         InetRows { tables, order, len }
     }
 
-    /// Rows parsed into plain values (tests, small tables): stored as the kernel printed them.
-    pub fn from_sockets(rows: &[InetSocket], order: ByteOrder) -> InetRows {
+    /// Rows parsed into plain values, stored as the kernel printed them.
+    #[cfg(test)]
+    fn from_sockets(rows: &[InetSocket], order: ByteOrder) -> InetRows {
         let mut tables: Vec<InetTable> = Vec::new();
         for r in rows {
             let raw = InetSocket {
@@ -256,13 +251,10 @@ impl InetRows {
         let order = self.order;
         self.tables.iter().flat_map(move |t| t.chunks.iter().flatten().map(move |p| t.unpack(p, order)))
     }
-
-    pub fn heap_bytes(&self) -> usize {
-        self.tables.iter().map(InetTable::heap_bytes).sum()
-    }
 }
 
 /// The address whose bits are the words the kernel printed for `a` on a host of `order`.
+#[cfg(test)]
 fn to_printed(a: IpAddr, order: ByteOrder) -> IpAddr {
     let fix = |b: [u8; 4]| match order {
         ByteOrder::Little => u32::from_le_bytes(b).to_be_bytes(),

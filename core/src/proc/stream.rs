@@ -6,7 +6,7 @@
 //! `read(2)` calls are counted for every common page size at once.
 
 use super::TableKind;
-use super::inet::{self, InetSocket};
+use super::inet;
 use super::inet_rows::InetTable;
 use super::lex::{PageReads, ScanStats};
 use super::unix::{self, UnixSocket};
@@ -221,8 +221,9 @@ pub fn parse_whole(
 /// Bytes handed to [`TableStream::feed`] at a time.
 pub const STREAM_CHUNK: usize = 256 * 1024;
 
-/// Rows of a whole table as plain values: for tests and callers that want `InetSocket`s.
-pub fn inet_sockets(t: &InetTable, order: ByteOrder) -> Vec<InetSocket> {
+/// Rows of a whole table as plain values.
+#[cfg(test)]
+fn inet_sockets(t: &InetTable, order: ByteOrder) -> Vec<inet::InetSocket> {
     super::inet_rows::InetRows::new(vec![t.clone()], order).iter().collect()
 }
 

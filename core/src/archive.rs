@@ -235,6 +235,9 @@ pub fn hash_files(
             }
             out.push((path, Some(crate::snapshot::hex(&sha.finalize()))));
         }
+        // As `read_tar`: a missing or wrong gzip trailer means the file was cut or damaged.
+        let mut rest = archive.into_inner();
+        io::copy(&mut rest, &mut io::sink()).map_err(|e| tar_error(e, is_gzip, false))?;
         Ok(out)
     }
     let mut hashes = if bytes.starts_with(&[0x1f, 0x8b]) {

@@ -195,3 +195,26 @@ fn hashes_checked_after_the_report_equal_hashes_checked_during_decode() {
     assert_eq!(later.check_hashes(&hashes), 1);
     assert_eq!(later, hashed);
 }
+
+/// A snapshot cut or damaged inside a table that is being streamed gives a typed error, never a
+/// panic or a report of half a table; the hash pass says the same.
+#[test]
+fn damage_inside_a_streamed_table_is_a_typed_error() {
+    let bytes = synth::seed_story(&synth::SeedStory::default());
+    let opts = DecodeOptions::default();
+    for cut in [bytes.len() / 10, bytes.len() / 3, bytes.len() / 2, bytes.len() - 20, bytes.len() - 4] {
+        let err = decode(&bytes[..cut], &opts).expect_err("a cut archive does not decode");
+        assert!(matches!(err, procsnap_core::Error::Truncated { .. }), "cut at {cut}: {err:?}");
+        assert!(archive::hash_files(&bytes[..cut], &Default::default(), &mut |_| true).is_err());
+    }
+    for at in [bytes.len() / 4, bytes.len() / 2] {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x55;
+        match decode(&bad, &opts) {
+            Err(procsnap_core::Error::Truncated { .. }) => {}
+            // A flipped bit that still inflates must then fail the CRC, or change a hash.
+            Ok(s) => panic!("a damaged archive decoded: {} diagnostics", s.diagnostics.len()),
+            Err(e) => panic!("unexpected error kind: {e:?}"),
+        }
+    }
+}

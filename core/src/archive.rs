@@ -202,15 +202,7 @@ pub fn hash_files(
     ) -> Result<Vec<(String, Option<String>)>, Error> {
         use sha2::Digest;
         let is_gzip = gzip.is_some();
-        let limited = LimitedReader {
-            inner: reader,
-            remaining: limits.max_total_bytes,
-            limit: limits.max_total_bytes,
-            hit: false,
-            compressed: gzip.filter(|_| limits.max_ratio > 0),
-            max_ratio: limits.max_ratio,
-        };
-        let mut archive = tar::Archive::new(limited);
+        let mut archive = tar::Archive::new(LimitedReader::new(reader, limits, gzip));
         let iter = archive.entries().map_err(|e| tar_error(e, is_gzip, true))?;
         let mut out = Vec::new();
         let mut buf = vec![0u8; crate::proc::stream::STREAM_CHUNK];
@@ -303,15 +295,7 @@ fn read_tar(
     rows: &Cell<u64>,
 ) -> Result<Vec<Entry<'static>>, Error> {
     let gzip = compressed.is_some();
-    let limited = LimitedReader {
-        inner: reader,
-        remaining: limits.max_total_bytes,
-        limit: limits.max_total_bytes,
-        hit: false,
-        compressed: compressed.filter(|_| limits.max_ratio > 0),
-        max_ratio: limits.max_ratio,
-    };
-    let mut archive = tar::Archive::new(limited);
+    let mut archive = tar::Archive::new(LimitedReader::new(reader, limits, compressed));
     let iter = archive.entries().map_err(|e| tar_error(e, gzip, true))?;
     let mut entries = Vec::new();
     let mut first = true;
@@ -455,6 +439,20 @@ struct LimitedReader<R> {
     hit: bool,
     compressed: Option<Rc<Cell<u64>>>,
     max_ratio: u64,
+}
+
+impl<R: Read> LimitedReader<R> {
+    /// `compressed`: for gzip, the compressed bytes consumed so far (for the ratio guard).
+    fn new(inner: R, limits: &Limits, compressed: Option<Rc<Cell<u64>>>) -> Self {
+        LimitedReader {
+            inner,
+            remaining: limits.max_total_bytes,
+            limit: limits.max_total_bytes,
+            hit: false,
+            compressed: compressed.filter(|_| limits.max_ratio > 0),
+            max_ratio: limits.max_ratio,
+        }
+    }
 }
 
 impl<R: Read> Read for LimitedReader<R> {

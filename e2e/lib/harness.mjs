@@ -5,6 +5,7 @@ import { readFile, stat, mkdir } from 'node:fs/promises';
 import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST = join(ROOT, 'dist');
@@ -103,4 +104,41 @@ export async function screenshotTabs(page, prefix) {
     shots.push(path);
   }
   return shots;
+}
+
+/** The number a figure carries in its `data-value` attribute. */
+export async function number(page, selector) {
+  const v = await page.getAttribute(selector, 'data-value');
+  assert.ok(v !== null, `${selector} has data-value`);
+  return Number(v);
+}
+
+/**
+ * Checks the opened report against the CLI's JSON report of the same snapshot (schema:
+ * core/src/report.rs, docs/report-json.md): listener rows, the netstat text, TIME_WAIT, socket
+ * and listener counts.
+ */
+export async function compareWithCli(page, json) {
+  await page.click('#tab-listeners');
+  const rows = await page.$$eval('#listeners-table tbody tr', (trs) => trs.map((tr) => tr.dataset.key));
+  const keys = json.listeners.map((l) => `${l.proto} ${l.local_addr}:${l.local_port} ${l.inode}`);
+  assert.deepEqual([...rows].sort(), [...keys].sort(), 'listener rows');
+  const netstat = await page.textContent('#netstat-text');
+  assert.ok(netstat.trim().split('\n').length > 1, 'netstat text has a header and rows');
+  await page.click('#tab-time-wait');
+  assert.equal(await number(page, '#tw-count'), json.time_wait.count, 'TIME_WAIT count');
+  await page.click('#tab-overview');
+  assert.equal(await number(page, '#fig-sockets'), json.volume.inet_rows + json.volume.unix_rows, 'socket count');
+  assert.equal(await number(page, '#fig-listeners'), json.listeners.length, 'listener count');
+}
+
+/** Drops a text file that is not a snapshot on the page (dragover, then drop). */
+export async function dropNotASnapshot(page) {
+  const dt = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['hello, I am not a snapshot\n'], 'notes.txt', { type: 'text/plain' }));
+    return dt;
+  });
+  await page.dispatchEvent('.page', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('.page', 'drop', { dataTransfer: dt });
 }

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, OUT, DIST, launch, waitLoaded } from '../lib/harness.mjs';
+import { ROOT, OUT, DIST, launch, waitLoaded, number, compareWithCli, dropNotASnapshot } from '../lib/harness.mjs';
 
 const PROCSNAP = process.env.PROCSNAP ?? join(ROOT, 'target', 'release', 'procsnap');
 const SNAPSHOT = process.env.SNAPSHOT ?? join(OUT, 'this-host.procsnap.tar.gz');
@@ -63,12 +63,6 @@ async function withPage(fn) {
   }
 }
 
-async function number(page, selector) {
-  const v = await page.getAttribute(selector, 'data-value');
-  assert.ok(v !== null, `${selector} has data-value`);
-  return Number(v);
-}
-
 async function shareLink(page) {
   await page.click('#share-button');
   await page.waitForFunction(() => document.querySelector('#share-link')?.value.includes('#r=1.'));
@@ -102,15 +96,7 @@ test('a picked snapshot: listeners and TIME_WAIT match `procsnap report --format
     await page.goto(URL_);
     await page.setInputFiles('#file-input', SNAPSHOT);
     await waitLoaded(page);
-    await page.click('#tab-listeners');
-    const rows = await page.$$eval('#listeners-table tbody tr', (trs) => trs.map((tr) => tr.dataset.key));
-    const keys = json.listeners.map((l) => `${l.proto} ${l.local_addr}:${l.local_port} ${l.inode}`);
-    assert.deepEqual([...rows].sort(), [...keys].sort(), 'listener rows');
-    await page.click('#tab-time-wait');
-    assert.equal(await number(page, '#tw-count'), json.time_wait.count, 'TIME_WAIT count');
-    await page.click('#tab-overview');
-    assert.equal(await number(page, '#fig-sockets'), json.volume.inet_rows + json.volume.unix_rows, 'socket count');
-    assert.equal(await number(page, '#fig-listeners'), json.listeners.length, 'listener count');
+    await compareWithCli(page, json);
     await page.screenshot({ path: join(OUT, 'single-file-upload.png'), fullPage: true });
   });
 });
@@ -119,12 +105,7 @@ test('a dropped file that is not a snapshot shows the error', async () => {
   await withPage(async (page) => {
     await page.goto(URL_);
     await page.waitForSelector('#example-button');
-    const dt = await page.evaluateHandle(() => {
-      const dt = new DataTransfer();
-      dt.items.add(new File(['hello, I am not a snapshot\n'], 'notes.txt', { type: 'text/plain' }));
-      return dt;
-    });
-    await page.dispatchEvent('.page', 'drop', { dataTransfer: dt });
+    await dropNotASnapshot(page);
     await page.waitForSelector('#error');
     assert.match(await page.textContent('#error'), /not a procsnap snapshot/i);
   });

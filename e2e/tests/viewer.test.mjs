@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 import {
   ROOT, OUT, serve, launch, openPage, assertOnlyOwnOrigin, waitLoaded, screenshotTabs,
+  number, compareWithCli, dropNotASnapshot,
 } from '../lib/harness.mjs';
 
 const PROCSNAP = process.env.PROCSNAP ?? join(ROOT, 'target', 'release', 'procsnap');
@@ -40,12 +41,6 @@ async function withPage(opts, fn) {
   } finally {
     await p.context.close();
   }
-}
-
-async function number(page, selector) {
-  const v = await page.getAttribute(selector, 'data-value');
-  assert.ok(v !== null, `${selector} has data-value`);
-  return Number(v);
 }
 
 test('the built-in example opens with one click and every view renders', async () => {
@@ -85,13 +80,7 @@ test('a file that is not a snapshot, dropped on the page, shows an error a perso
   await withPage({}, async ({ page }) => {
     await page.goto(server.origin + '/');
     await page.waitForSelector('#example-button');
-    const dt = await page.evaluateHandle(() => {
-      const dt = new DataTransfer();
-      dt.items.add(new File(['hello, I am not a snapshot\n'], 'notes.txt', { type: 'text/plain' }));
-      return dt;
-    });
-    await page.dispatchEvent('.page', 'dragover', { dataTransfer: dt });
-    await page.dispatchEvent('.page', 'drop', { dataTransfer: dt });
+    await dropNotASnapshot(page);
     await page.waitForSelector('#error');
     const text = await page.textContent('#error');
     assert.match(text, /not a procsnap snapshot/i);
@@ -144,30 +133,6 @@ test('#url= opens a snapshot served next to the viewer', { skip: !existsSync(SNA
     await waitLoaded(page);
   });
 });
-
-async function compareWithCli(page, json) {
-  const expected = cliFigures(json);
-  await page.click('#tab-listeners');
-  const rows = await page.$$eval('#listeners-table tbody tr', (trs) => trs.map((tr) => tr.dataset.key));
-  assert.deepEqual([...rows].sort(), [...expected.listenerKeys].sort(), 'listener rows');
-  const netstat = await page.textContent('#netstat-text');
-  assert.equal(netstat.trim().split('\n').length > 1, true);
-  await page.click('#tab-time-wait');
-  assert.equal(await number(page, '#tw-count'), expected.timeWait, 'TIME_WAIT count');
-  await page.click('#tab-overview');
-  assert.equal(await number(page, '#fig-sockets'), expected.sockets, 'socket count');
-  assert.equal(await number(page, '#fig-listeners'), expected.listeners, 'listener count');
-}
-
-// Figures from the CLI's JSON report (schema: core/src/report.rs, docs/report-json.md).
-function cliFigures(json) {
-  return {
-    listenerKeys: json.listeners.map((l) => `${l.proto} ${l.local_addr}:${l.local_port} ${l.inode}`),
-    listeners: json.listeners.length,
-    timeWait: json.time_wait.count,
-    sockets: json.volume.inet_rows + json.volume.unix_rows,
-  };
-}
 
 const BIG = process.env.BIG_SNAPSHOT ?? join(OUT, 'big-1m.procsnap.tar.gz');
 

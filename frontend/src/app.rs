@@ -60,9 +60,9 @@ pub fn App() -> Html {
     }
 }
 
-/// The decoding worker's loader: `worker.js` next to the page (the served build), or the Blob URL
-/// that the single-file viewer's bootstrap puts in `window.procsnapWorkerUrl` before the module
-/// starts (scripts/single-file.mjs): from `file://`, Chromium refuses `new Worker("worker.js")`.
+/// The decoding worker's loader: `worker.js` next to the page (the served build), or the `data:`
+/// URL that the single-file viewer's bootstrap puts in `window.procsnapWorkerUrl` before the
+/// module starts (scripts/single-file.mjs): from `file://`, Chromium refuses `new Worker("worker.js")`.
 fn worker_url() -> AttrValue {
     web_sys::window()
         .and_then(|w| js_sys::Reflect::get(&w, &"procsnapWorkerUrl".into()).ok())

@@ -1,8 +1,6 @@
 //! Tables parsed while the archive streams give exactly what parsing the whole text gives, even
 //! though the byte order and page size arrive later, in the manifest (the last entry).
 
-use std::io::Write;
-
 use procsnap_core::proc::{TableKind, inet};
 use procsnap_core::{ByteOrder, DecodeOptions, archive, decode, decode_entries, synth};
 
@@ -35,7 +33,11 @@ fn streamed_archive_gives_the_report_of_the_whole_text() {
 }
 
 fn tar_gz(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut b = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    tar_gz_at(files, flate2::Compression::fast())
+}
+
+fn tar_gz_at(files: &[(&str, &[u8])], level: flate2::Compression) -> Vec<u8> {
+    let mut b = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), level));
     for (path, data) in files {
         let mut h = tar::Header::new_gnu();
         h.set_size(data.len() as u64);
@@ -82,15 +84,9 @@ fn a_table_in_a_top_directory_streams_too_and_one_elsewhere_is_only_listed() {
 #[test]
 fn rows_are_reported_while_a_large_table_streams() {
     let table = synth::tcp_table(60_000, 0.9, 5);
-    // Stored uncompressible-ish is not needed: progress comes every MiB of compressed input.
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
-    let mut b = tar::Builder::new(Vec::new());
-    let mut h = tar::Header::new_gnu();
-    h.set_size(table.len() as u64);
-    h.set_cksum();
-    b.append_data(&mut h, "proc/net/tcp", table.as_slice()).unwrap();
-    gz.write_all(&b.into_inner().unwrap()).unwrap();
-    let bytes = gz.finish().unwrap();
+    // Stored, not compressed: progress comes every MiB of compressed input, so the table must
+    // span several MiB of it.
+    let bytes = tar_gz_at(&[("proc/net/tcp", &table)], flate2::Compression::none());
     let mut seen = Vec::new();
     let s = procsnap_core::decode_with_progress(&bytes, &DecodeOptions::default(), &mut |p| {
         seen.push(p);

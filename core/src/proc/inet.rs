@@ -88,10 +88,7 @@ pub fn state_name(table: TableKind, state: u8) -> &'static str {
 /// Decode one address column: 8 hex digits (IPv4) or 32 (IPv6, four 32-bit words).
 #[inline]
 pub fn address(input: &[u8], order: ByteOrder) -> super::lex::PResult<'_, IpAddr> {
-    let word = |v: u32| match order {
-        ByteOrder::Little => v.to_le_bytes(),
-        ByteOrder::Big => v.to_be_bytes(),
-    };
+    let word = |v: u32| word(v, order);
     let (rest, w0) = hex_fixed::<8>(input)?;
     if rest.first().is_some_and(|b| b.is_ascii_hexdigit()) {
         let (rest, w1) = hex_fixed::<8>(rest)?;
@@ -133,8 +130,9 @@ pub fn parse_row(
     }
 }
 
+/// The bytes of a printed 32-bit address word on a host of `order`.
 #[inline(always)]
-fn word(v: u32, order: ByteOrder) -> [u8; 4] {
+pub(crate) fn word(v: u32, order: ByteOrder) -> [u8; 4] {
     match order {
         ByteOrder::Little => v.to_le_bytes(),
         ByteOrder::Big => v.to_be_bytes(),

@@ -10,7 +10,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::TableKind;
-use super::inet::InetSocket;
+use super::inet::{InetSocket, word};
 use crate::ByteOrder;
 
 /// Rows per chunk: 3 MiB.
@@ -126,7 +126,7 @@ impl InetTable {
     #[inline]
     pub fn remote_canonical(&self, p: &PackedRow, order: ByteOrder) -> Result<u32, Ipv6Addr> {
         if p.flags & REMOTE_V6 == 0 {
-            return Ok(u32::from_be_bytes(word_bytes(p.remote, order)));
+            return Ok(u32::from_be_bytes(word(p.remote, order)));
         }
         match self.unpack(p, order).remote_addr.to_canonical() {
             IpAddr::V4(v4) => Ok(v4.to_bits()),
@@ -141,11 +141,11 @@ impl InetTable {
                 let words = self.v6[w as usize];
                 let mut b = [0u8; 16];
                 for (i, w) in words.into_iter().enumerate() {
-                    b[i * 4..i * 4 + 4].copy_from_slice(&word_bytes(w, order));
+                    b[i * 4..i * 4 + 4].copy_from_slice(&word(w, order));
                 }
                 IpAddr::V6(Ipv6Addr::from(b))
             } else {
-                IpAddr::V4(Ipv4Addr::from(word_bytes(w, order)))
+                IpAddr::V4(Ipv4Addr::from(word(w, order)))
             }
         };
         InetSocket {
@@ -169,14 +169,6 @@ impl InetTable {
     fn get(&self, i: usize, order: ByteOrder) -> Option<InetSocket> {
         let p = self.chunks.get(i / CHUNK)?.get(i % CHUNK)?;
         Some(self.unpack(p, order))
-    }
-}
-
-#[inline(always)]
-fn word_bytes(w: u32, order: ByteOrder) -> [u8; 4] {
-    match order {
-        ByteOrder::Little => w.to_le_bytes(),
-        ByteOrder::Big => w.to_be_bytes(),
     }
 }
 

@@ -25,7 +25,7 @@ procsnap — capture and explain the socket state that `netstat -nlp` reads
 
 USAGE:
     procsnap collect [-o FILE | -o -]
-    procsnap report SNAPSHOT [--format text|json|netstat]
+    procsnap report SNAPSHOT [--format text|json|netstat|link]
     procsnap help | --help | --version
 
 Run `procsnap collect --help` or `procsnap report --help` for details.

@@ -27,6 +27,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use flate2::Compression;
+use procsnap_core::layout::{self, ProcessFile};
 use procsnap_core::manifest::{CaptureTimes, FileRecord, Manifest, WalkStats};
 
 use crate::exit;
@@ -338,7 +339,7 @@ fn capture(
             let end = Utc::now();
             let manifest = Manifest {
                 format: Some("procsnap".into()),
-                format_version: procsnap_core::manifest::FORMAT_VERSION,
+                format_version: layout::FORMAT_VERSION,
                 tool: Some(format!("procsnap {}", env!("CARGO_PKG_VERSION"))),
                 host,
                 capture: CaptureTimes {
@@ -408,7 +409,7 @@ fn write_snapshot(
                 let json = serde_json::to_vec_pretty(&m).map_err(io::Error::other)?;
                 w.chunk(&json)?;
                 w.chunk(b"\n")?;
-                w.end_file(procsnap_core::manifest::MANIFEST_PATH)?;
+                w.end_file(layout::MANIFEST_PATH)?;
                 return w.finish().map(Some);
             }
         }
@@ -442,11 +443,11 @@ impl Capturer<'_> {
         self.walk(walk)?;
         walk.micros = Some(t.elapsed().as_micros() as u64);
 
-        for name in procsnap_core::manifest::NET_FILES {
-            let src = format!("/proc/net/{name}");
-            let is_table = !matches!(name, "sockstat" | "sockstat6" | "snmp" | "netstat");
-            let mut counter = is_table.then(|| RowCounter::new(name.starts_with("tcp")));
-            match self.file(&src, format!("proc/net/{name}"), counter.as_mut())? {
+        for f in &layout::NET_FILES {
+            let src = format!("/proc/net/{}", f.name);
+            let is_table = f.table.is_some_and(|k| k.has_rows());
+            let mut counter = is_table.then(|| RowCounter::new(f.table.is_some_and(|k| k.is_tcp())));
+            match self.file(&src, layout::net_file_path(None, f.name), counter.as_mut())? {
                 Read1::Stored => {
                     if let Some(c) = counter {
                         self.rows += c.rows;
@@ -458,9 +459,10 @@ impl Capturer<'_> {
                 Read1::Failed(e) => eprintln!("procsnap: warning: skipped {src}: {e}"),
             }
         }
-        for sysctl in procsnap_core::proc::sysctl::KNOWN.iter() {
-            let src = format!("/{}", sysctl.path);
-            match self.file(&src, sysctl.path.to_string(), None)? {
+        let sysctls = layout::SYSCTLS.iter().map(|s| s.path);
+        for path in sysctls.chain(layout::HOST_FILES.iter().map(|h| h.path)) {
+            let src = format!("/{path}");
+            match self.file(&src, path.to_string(), None)? {
                 Read1::Stored => {}
                 Read1::Failed(e) if e.kind() == ErrorKind::NotFound => {}
                 Read1::Failed(e) => eprintln!("procsnap: warning: skipped {src}: {e}"),
@@ -507,7 +509,7 @@ impl Capturer<'_> {
                 match fs::read_link(format!("{fd_dir}/{fd}")) {
                     Ok(t) => {
                         let t = t.as_os_str().as_bytes();
-                        if t.starts_with(b"socket:[") || t.starts_with(b"[0000]:") {
+                        if layout::is_socket_link(t) {
                             links.push((fd, t.to_vec()));
                         }
                     }
@@ -525,14 +527,13 @@ impl Capturer<'_> {
             }
             st.socket_links += links.len() as u64;
             for (fd, target) in links.drain(..) {
-                let path = format!("proc/{pid}/fd/{fd}");
+                let path = layout::fd_link_path(pid, fd);
                 self.send(Msg::Link { path, target })?;
             }
             let mut vanished = false;
-            for f in ["cmdline", "comm", "status"] {
-                if let Read1::Failed(_) =
-                    self.file(&format!("/proc/{pid}/{f}"), format!("proc/{pid}/{f}"), None)?
-                {
+            for f in ProcessFile::ALL {
+                let dst = layout::process_file_path(pid, f);
+                if let Read1::Failed(_) = self.file(&format!("/{dst}"), dst, None)? {
                     vanished = true;
                 }
             }

@@ -148,6 +148,7 @@ impl<'a> Capturer<'a> {
             fds.sort_unstable();
             links.clear();
             let mut denied = false;
+            let mut failed = false;
             for &fd in &fds {
                 // Per fd, not per pid: a process can hold a million fds.
                 self.check()?;
@@ -160,8 +161,14 @@ impl<'a> Capturer<'a> {
                     }
                     Err(e) if e.kind() == ErrorKind::PermissionDenied => denied = true,
                     // Closed since the listing, or the process is gone: skip it.
-                    Err(_) => {}
+                    Err(_) => failed = true,
                 }
+            }
+            // A failed readlink is usually an fd closed meanwhile; if the pinned directory is
+            // gone too, the process exited (its pid may already belong to another one).
+            if failed && links.is_empty() && proc_dir.sub(c"fd").is_err() {
+                st.pids_vanished += 1;
+                continue;
             }
             if denied && links.is_empty() {
                 st.pids_unreadable += 1;

@@ -149,9 +149,11 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
             Opt::Help => unreachable!("handled above"),
             Opt::Format => {
                 let want = v.to_str();
-                format = FORMATS.iter().find(|f| Some(f.0) == want).map(|f| f.1).ok_or_else(|| {
-                    format!("unknown format {want:?}; use text, json, netstat or link")
-                })?;
+                format = FORMATS
+                    .iter()
+                    .find(|f| Some(f.0) == want)
+                    .map(|f| f.1)
+                    .ok_or_else(|| format!("unknown format {want:?}; use text, json, netstat or link"))?;
             }
             Opt::BaseUrl => base_url = v.to_string_lossy().into_owned(),
             Opt::Redact => redaction = Redaction::parse(&v.to_string_lossy())?,

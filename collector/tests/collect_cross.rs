@@ -58,8 +58,10 @@ fn release_binaries_have_their_sizes_and_sums() {
         return;
     };
     let sums = std::fs::read_to_string(sums).unwrap();
-    for name in ["procsnap-collect-x86_64", "procsnap-collect-aarch64", "procsnap-x86_64", "procsnap-aarch64"] {
-        let line = sums.lines().find(|l| l.ends_with(&format!("  {name}"))).unwrap_or_else(|| panic!("{name}"));
+    for name in ["procsnap-collect-x86_64", "procsnap-collect-aarch64", "procsnap-x86_64", "procsnap-aarch64"]
+    {
+        let line =
+            sums.lines().find(|l| l.ends_with(&format!("  {name}"))).unwrap_or_else(|| panic!("{name}"));
         let file = std::fs::read(dist(name).unwrap()).unwrap();
         let hex: String = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&file))
             .iter()

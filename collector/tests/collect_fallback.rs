@@ -6,8 +6,8 @@ mod support;
 use std::net::TcpListener;
 use std::process::Command;
 
-use support::*;
 use procsnap_core::manifest::Manifest;
+use support::*;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/procsnap-collect.sh");
 

@@ -58,7 +58,7 @@ fn collect_to(bin: &str, args: &[&str], dir: &Scratch) -> std::process::Output {
     c.args(args).current_dir(dir.path()).output().unwrap()
 }
 
-fn owner_line<'a>(netstat: &'a str, port: u16) -> &'a str {
+fn owner_line(netstat: &str, port: u16) -> &str {
     let want = format!("127.0.0.1:{port} ");
     netstat.lines().find(|l| l.contains(&want)).unwrap_or_else(|| panic!("no :{port} in\n{netstat}"))
 }
@@ -193,9 +193,16 @@ exit $rc
     let entries = read_archive(&std::fs::read(&out_path).unwrap());
     let m = check_snapshot(&entries);
     for e in &entries {
-        assert!(!String::from_utf8_lossy(&e.data).contains("impostor"), "{} holds the newcomer's data", e.path);
+        assert!(
+            !String::from_utf8_lossy(&e.data).contains("impostor"),
+            "{} holds the newcomer's data",
+            e.path
+        );
     }
-    assert!(entry(&entries, &format!("proc/{a}/cmdline")).is_none(), "the victim died before its cmdline was read");
+    assert!(
+        entry(&entries, &format!("proc/{a}/cmdline")).is_none(),
+        "the victim died before its cmdline was read"
+    );
     assert!(m.walk.unwrap().pids_vanished >= 1, "the victim counts as vanished");
     let netstat = report_netstat(&out_path);
     assert!(!netstat.contains("/impostor") && !netstat.contains("/victim"), "{netstat}");
@@ -222,8 +229,12 @@ fn stdout_closed_early_fails_with_a_clear_note_and_exit_5() {
             c.arg("collect");
         }
         // `procsnap collect -o - | head -c 100`
-        let child =
-            c.args(["-o", "-"]).current_dir(dir.path()).stdout(Stdio::from(write_end)).stderr(Stdio::piped()).spawn();
+        let child = c
+            .args(["-o", "-"])
+            .current_dir(dir.path())
+            .stdout(Stdio::from(write_end))
+            .stderr(Stdio::piped())
+            .spawn();
         let child = child.unwrap();
         // Our copy of the write end went into `Command`, which is dropped with `c`.
         drop(c);
@@ -288,8 +299,13 @@ s=socket.socket(); s.bind((\"127.0.0.1\",0)); s.listen(); print(s.getsockname()[
     assert_eq!(w.pids_unreadable, 0, "hidden processes are not listed, so none is unreadable");
     // Every process in the snapshot is nobody's.
     for e in entries.iter().filter(|e| e.path.ends_with("/status")) {
-        let uid = String::from_utf8_lossy(&e.data).lines().find(|l| l.starts_with("Uid:")).map(str::to_string);
-        assert!(uid.as_deref().is_some_and(|l| l.split_whitespace().nth(2) == Some("65534")), "{}: {uid:?}", e.path);
+        let uid =
+            String::from_utf8_lossy(&e.data).lines().find(|l| l.starts_with("Uid:")).map(str::to_string);
+        assert!(
+            uid.as_deref().is_some_and(|l| l.split_whitespace().nth(2) == Some("65534")),
+            "{}: {uid:?}",
+            e.path
+        );
     }
     let port: u16 = std::fs::read_to_string(dir.path().join("port")).unwrap().trim().parse().unwrap();
     let netstat = report_netstat(&snap);

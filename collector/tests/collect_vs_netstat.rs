@@ -46,19 +46,28 @@ fn fallback_under_busybox_sh_with_only_busybox_applets_equals_live_netstat() {
     };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/procsnap-collect.sh");
     matches_live("vs-netstat-busybox", |snap| {
-        let out = Command::new(bin.join("sh")).arg(script).arg("-o").arg(snap).env_clear().env("PATH", &bin).output();
+        let out = Command::new(bin.join("sh"))
+            .arg(script)
+            .arg("-o")
+            .arg(snap)
+            .env_clear()
+            .env("PATH", &bin)
+            .output();
         out.unwrap()
     });
 }
 
 #[test]
 fn fallback_under_dash_equals_live_netstat() {
-    let Some(dash) = ["/usr/bin/dash", "/bin/dash"].into_iter().find(|p| std::path::Path::new(p).exists()) else {
+    let Some(dash) = ["/usr/bin/dash", "/bin/dash"].into_iter().find(|p| std::path::Path::new(p).exists())
+    else {
         skip("dash not installed");
         return;
     };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/procsnap-collect.sh");
-    matches_live("vs-netstat-dash", |snap| Command::new(dash).arg(script).arg("-o").arg(snap).output().unwrap());
+    matches_live("vs-netstat-dash", |snap| {
+        Command::new(dash).arg(script).arg("-o").arg(snap).output().unwrap()
+    });
     // dash with busybox's applets as the only tools, as on a small host that ships dash.
     let tools = Scratch::new("dash-busybox");
     if let Some(bin) = busybox_path(tools.path()) {

@@ -203,7 +203,10 @@ fn capture(
     match (halt, written) {
         (Some(Halt::Signal(sig)), _) => {
             let name = if sig == signal_hook::consts::SIGTERM as usize { "SIGTERM" } else { "SIGINT" };
-            Err(Error::new(Kind::Interrupted(sig as u8), format!("interrupted by {name}; no snapshot written")))
+            Err(Error::new(
+                Kind::Interrupted(sig as u8),
+                format!("interrupted by {name}; no snapshot written"),
+            ))
         }
         (Some(Halt::Input(msg)), _) => Err(Error::input(msg)),
         (_, Err(e)) if e.kind() == ErrorKind::BrokenPipe && to_stdout => Err(Error::output(

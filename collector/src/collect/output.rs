@@ -38,13 +38,19 @@ type Slot = Arc<Mutex<Option<PathBuf>>>;
 
 impl Sink {
     /// Opens stdout or a temporary file beside the target. `default_name` is used for `-o ""`.
-    pub fn open(output: &Output, default_name: impl FnOnce() -> String, guard: &Interrupts) -> Result<Sink, Error> {
+    pub fn open(
+        output: &Output,
+        default_name: impl FnOnce() -> String,
+        guard: &Interrupts,
+    ) -> Result<Sink, Error> {
         match output {
             Output::Stdout => {
                 use std::io::IsTerminal;
                 use std::os::fd::AsFd;
                 if io::stdout().is_terminal() {
-                    return Err(Error::usage("refusing to write a gzip archive to a terminal; redirect stdout"));
+                    return Err(Error::usage(
+                        "refusing to write a gzip archive to a terminal; redirect stdout",
+                    ));
                 }
                 // Write straight to fd 1 (a dup of it), not through Stdout's line buffer.
                 let fd = io::stdout().as_fd().try_clone_to_owned();

@@ -63,7 +63,12 @@ enum Read1 {
 }
 
 impl<'a> Capturer<'a> {
-    pub fn new(tx: SyncSender<Msg>, recycle: Receiver<Vec<u8>>, stop: &'a AtomicUsize, started: Instant) -> Self {
+    pub fn new(
+        tx: SyncSender<Msg>,
+        recycle: Receiver<Vec<u8>>,
+        stop: &'a AtomicUsize,
+        started: Instant,
+    ) -> Self {
         Capturer {
             tx,
             recycle,
@@ -185,7 +190,9 @@ impl<'a> Capturer<'a> {
             let mut vanished = false;
             for (f, c) in [("cmdline", c"cmdline"), ("comm", c"comm"), ("status", c"status")] {
                 let label = format!("/proc/{pid}/{f}");
-                if let Read1::Failed(_) = self.file(|| proc_dir.file(c), &label, format!("proc/{pid}/{f}"), None)? {
+                if let Read1::Failed(_) =
+                    self.file(|| proc_dir.file(c), &label, format!("proc/{pid}/{f}"), None)?
+                {
                     vanished = true;
                 }
             }
@@ -371,7 +378,9 @@ impl Dir {
     /// The target of the symlink `name`, cut at `buf.len()` bytes (socket links are < 32).
     fn readlink<'b>(&self, name: &CStr, buf: &'b mut [u8]) -> io::Result<&'b [u8]> {
         // SAFETY: `buf` is writable for its length; readlinkat writes at most that much.
-        let n = unsafe { libc::readlinkat(self.0.as_raw_fd(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+        let n = unsafe {
+            libc::readlinkat(self.0.as_raw_fd(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len())
+        };
         if n < 0 {
             return Err(io::Error::last_os_error());
         }

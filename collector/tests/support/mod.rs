@@ -492,8 +492,10 @@ impl Scratch {
     }
     /// The names in the directory, sorted.
     pub fn names(&self) -> Vec<String> {
-        let mut v: Vec<String> =
-            fs::read_dir(&self.path).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut v: Vec<String> = fs::read_dir(&self.path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         v.sort();
         v
     }

@@ -10,7 +10,7 @@
 # The capture-only binary is built with cargo's build-std (std rebuilt from rust-src with the
 # immediate-abort panic strategy, which drops the panic and backtrace printers): the prebuilt
 # std alone is ~370 KiB static, and the capture code ~250 KiB. Both are unstable cargo/rustc
-# features, enabled on the pinned stable toolchain with RUSTC_BOOTSTRAP=1 rather than by
+# features, enabled on the stable toolchain with RUSTC_BOOTSTRAP=1 rather than by
 # depending on a nightly (docs/decisions.md). Needs rust-src and both musl targets
 # (scripts/setup.sh). `--only x86_64-collect` builds just that one.
 set -euo pipefail

@@ -10,6 +10,7 @@
 # timings, SHA-256, USER_HZ, page size) is left out of the manifest, as the format allows.
 # Tested under busybox sh with only busybox applets on PATH, under dash and under bash.
 #
+# The paths follow core/src/layout.rs (the format's registry); keep the two in step.
 # Like the binary: pids and fds are walked in ascending numeric order, only socket links are
 # kept, -o FILE goes through a temporary file renamed at the end (nothing partial is left on
 # error or on SIGINT/SIGTERM), and the default name is HOST-YYYYmmddTHHMMSSZ.procsnap.tar.gz.
@@ -125,7 +126,8 @@ for pp in $PATTERNS; do
         [ $n = 0 ] && continue
         LINKS=$((LINKS + n))
         gone=0
-        for x in cmdline comm status; do
+        # The per-process files of core/src/layout.rs (ProcessFile::ALL).
+        for x in cmdline comm status cgroup; do
             if cat "$pdir/$x" >"$STAGE/proc/$pid/$x" 2>/dev/null; then
                 echo "proc/$pid/$x" >>"$LIST"
             else
@@ -147,6 +149,16 @@ for f in net/tcp net/tcp6 net/udp net/udp6 net/udplite net/udplite6 net/raw net/
         echo "proc/$f" >>"$LIST"
     else
         rm -f "$STAGE/proc/$f"
+    fi
+done
+# Host files of core/src/layout.rs (HOST_FILES): the OS (netstat flavour) and SELinux state.
+for f in etc/os-release sys/fs/selinux/enforce; do
+    [ -r "/$f" ] || continue
+    mkdir -p "$STAGE/${f%/*}"
+    if cat "/$f" >"$STAGE/$f" 2>/dev/null; then
+        echo "$f" >>"$LIST"
+    else
+        rm -f "$STAGE/$f"
     fi
 done
 END=$(date -u +%Y-%m-%dT%H:%M:%SZ)

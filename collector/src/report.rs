@@ -5,8 +5,9 @@ use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use procsnap_core::layout::{self, ProcessFile};
 use procsnap_core::share::Redaction;
-use procsnap_core::{ByteOrder, DecodeOptions, Entry, TableKind};
+use procsnap_core::{ByteOrder, DecodeOptions, Entry, Session, TableKind};
 
 use crate::cli::{self, Flag};
 use crate::error::{self, Error};
@@ -195,40 +196,40 @@ fn run(args: Vec<OsString>) -> Result<(), Error> {
     };
     let name = args.snapshot.display().to_string();
     // A share link (`…#r=1.…`) carries a report, not a snapshot: print it the same way.
-    if !args.snapshot.exists() && name.contains("r=") && name.contains('.') {
-        let report = procsnap_core::share::decode(&name).map_err(|e| Error::format(e.to_string()))?;
-        return print_report(&report, &args);
+    if !args.snapshot.exists() && procsnap_core::session::looks_like_link(&name) {
+        let session = Session::open_link(&name).map_err(|e| Error::format(e.to_string()))?;
+        return print_report(&session, &args);
     }
     let cannot_read = |e: io::Error| Error::input(format!("cannot read {name}: {e}"));
-    let decoded = if args.snapshot.as_os_str() == "-" {
+    let opened = if args.snapshot.as_os_str() == "-" {
         let mut buf = Vec::new();
         io::stdin()
             .lock()
             .read_to_end(&mut buf)
             .map_err(|e| Error::input(format!("cannot read standard input: {e}")))?;
-        procsnap_core::decode(&buf, &args.options)
+        Session::open(&buf, &args.options, &mut |_| true)
     } else if args.snapshot.is_dir() {
         let entries = read_directory(&args.snapshot).map_err(cannot_read)?;
-        procsnap_core::decode_entries(entries, &args.options)
+        Session::open_entries(entries, &args.options)
     } else {
         let bytes = std::fs::read(&args.snapshot).map_err(cannot_read)?;
-        procsnap_core::decode(&bytes, &args.options)
+        Session::open(&bytes, &args.options, &mut |_| true)
     };
-    let snapshot = decoded.map_err(|e| Error::format(format!("{name}: {e}")))?;
-    print_report(&snapshot.report(), &args)
+    let session = opened.map_err(|e| Error::format(format!("{name}: {e}")))?;
+    print_report(&session, &args)
 }
 
-fn print_report(report: &procsnap_core::Report, args: &Args) -> Result<(), Error> {
+fn print_report(session: &Session, args: &Args) -> Result<(), Error> {
     let out = match args.format {
-        Format::Netstat => procsnap_core::render::netstat_bytes(report),
-        Format::Text => procsnap_core::render::text(report).into_bytes(),
+        Format::Netstat => session.netstat(),
+        Format::Text => session.text().into_bytes(),
         Format::Link => {
-            let mut l = procsnap_core::share::link(&args.base_url, report, args.redaction).into_bytes();
+            let mut l = session.share_link(&args.base_url, args.redaction).into_bytes();
             l.push(b'\n');
             l
         }
         Format::Json => {
-            let mut j = procsnap_core::render::json(report).into_bytes();
+            let mut j = session.json().into_bytes();
             j.push(b'\n');
             j
         }
@@ -254,18 +255,24 @@ fn read_directory(dir: &Path) -> io::Result<Vec<Entry<'static>>> {
             "no proc/net directory inside: not a snapshot directory",
         ));
     }
-    if let Ok(m) = std::fs::read(dir.join(procsnap_core::manifest::MANIFEST_PATH)) {
-        entries.push(Entry::file(procsnap_core::manifest::MANIFEST_PATH, m));
+    if let Ok(m) = std::fs::read(dir.join(layout::MANIFEST_PATH)) {
+        entries.push(Entry::file(layout::MANIFEST_PATH, m));
     }
-    for name in procsnap_core::manifest::NET_FILES {
-        if let Ok(data) = std::fs::read(proc_root.join("net").join(name)) {
-            entries.push(Entry::file(format!("proc/net/{name}"), data));
+    for f in &layout::NET_FILES {
+        if let Ok(data) = std::fs::read(proc_root.join("net").join(f.name)) {
+            entries.push(Entry::file(layout::net_file_path(None, f.name), data));
         }
     }
-    for k in procsnap_core::proc::sysctl::KNOWN.iter() {
+    for k in &layout::SYSCTLS {
         let rel = k.path.strip_prefix("proc/").unwrap_or(k.path);
         if let Ok(data) = std::fs::read(proc_root.join(rel)) {
             entries.push(Entry::file(k.path, data));
+        }
+    }
+    // Host files of an extracted snapshot (a live /proc root has none beside it).
+    for h in &layout::HOST_FILES {
+        if let Ok(data) = std::fs::read(dir.join(h.path)) {
+            entries.push(Entry::file(h.path, data));
         }
     }
     let mut pids: Vec<u32> =
@@ -281,7 +288,7 @@ fn read_directory(dir: &Path) -> io::Result<Vec<Entry<'static>>> {
                 let fd: u32 = e.file_name().to_str()?.parse().ok()?;
                 let target = std::fs::read_link(e.path()).ok()?;
                 let target = target.into_os_string().into_encoded_bytes();
-                procsnap_core::proc::fdlink::socket_inode(&target).map(|_| (fd, target))
+                layout::is_socket_link(&target).then_some((fd, target))
             })
             .collect();
         if fds.is_empty() {
@@ -289,11 +296,11 @@ fn read_directory(dir: &Path) -> io::Result<Vec<Entry<'static>>> {
         }
         fds.sort_unstable();
         for (fd, target) in fds {
-            entries.push(Entry::symlink(format!("proc/{pid}/fd/{fd}"), target));
+            entries.push(Entry::symlink(layout::fd_link_path(pid, fd), target));
         }
-        for name in ["cmdline", "comm", "status"] {
-            if let Ok(data) = std::fs::read(base.join(name)) {
-                entries.push(Entry::file(format!("proc/{pid}/{name}"), data));
+        for file in ProcessFile::ALL {
+            if let Ok(data) = std::fs::read(base.join(file.file_name())) {
+                entries.push(Entry::file(layout::process_file_path(pid, file), data));
             }
         }
     }

@@ -3,14 +3,20 @@
 //! Accepts a gzip-compressed tar (the normal snapshot), a plain tar, or a bare copy of one
 //! `/proc/net` table, told apart by content, never by file name. Decompressed bytes and entry
 //! counts are limited so a gzip or tar bomb is refused instead of exhausting memory.
+//!
+//! The reader knows no parser: large files can be handed, chunk by chunk, to a [`StreamSink`]
+//! the caller supplies (the snapshot assembly parses socket tables that way), so their text is
+//! never held whole.
 
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::{self, Read};
 use std::rc::Rc;
 
-use crate::Error;
-use crate::proc::TableKind;
+use crate::digest::Hasher;
+use crate::error::Error;
+use crate::layout::{self, TableKind};
+use crate::types::{Progress, ProgressFn};
 
 /// Resource limits for decoding untrusted input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,27 +60,32 @@ pub enum EntryKind<'a> {
     Dir,
     /// Anything else a tar can hold (device, fifo, hard link): listed, never used.
     Other,
-    /// A large socket table, parsed while it was unpacked instead of kept as text.
-    Table(Box<StreamedTable>),
+    /// A large file whose bytes went to the [`StreamSink`] as they were unpacked (the n-th
+    /// streamed entry is the sink's n-th stream).
+    Streamed {
+        bytes: u64,
+        /// SHA-256 of its bytes (lowercase hex), when hashing was asked for.
+        sha256: Option<String>,
+    },
 }
 
-/// A socket table parsed as it streamed out of the archive.
-#[derive(Debug, Clone)]
-pub struct StreamedTable {
-    pub parsed: crate::proc::stream::ParsedTable,
-    /// SHA-256 of its bytes (lowercase hex), unless hashing was skipped.
-    pub sha256: Option<String>,
-}
-
-impl PartialEq for StreamedTable {
-    fn eq(&self, other: &Self) -> bool {
-        self.sha256 == other.sha256 && self.parsed.bytes == other.parsed.bytes
-    }
-}
-impl Eq for StreamedTable {}
-
-/// Tables larger than this are parsed while unpacking; smaller files are kept whole.
+/// Files larger than this may be streamed to a [`StreamSink`]; smaller files are kept whole.
 pub const STREAM_ABOVE: u64 = 64 * 1024;
+/// Bytes handed to a [`StreamSink`] at a time.
+pub const STREAM_CHUNK: usize = 256 * 1024;
+
+/// Takes large files as they are unpacked, instead of the reader keeping their bytes.
+pub trait StreamSink {
+    /// Whether the regular file at `path` (normalised, but before any top directory is
+    /// stripped: see [`layout::classify_lenient`]) should be streamed here.
+    fn wants(&mut self, path: &str, size: u64) -> bool;
+    /// The next piece of the file being streamed.
+    fn chunk(&mut self, data: &[u8]);
+    /// The file being streamed has ended.
+    fn end(&mut self);
+    /// Rows produced so far, for progress reports.
+    fn rows(&self) -> u64;
+}
 
 impl<'a> Entry<'a> {
     pub fn file(path: impl Into<String>, data: impl Into<Cow<'a, [u8]>>) -> Entry<'a> {
@@ -88,7 +99,7 @@ impl<'a> Entry<'a> {
         match &self.kind {
             EntryKind::File(d) => d.len() as u64,
             EntryKind::Symlink(t) => t.len() as u64,
-            EntryKind::Table(t) => t.parsed.bytes,
+            EntryKind::Streamed { bytes, .. } => *bytes,
             _ => 0,
         }
     }
@@ -106,19 +117,6 @@ pub enum Container {
     Directory,
 }
 
-/// Progress of a decode: called often enough for a progress bar, rarely enough to be free.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Progress {
-    /// Input bytes consumed so far (compressed, for a .tar.gz).
-    pub bytes_done: u64,
-    pub bytes_total: u64,
-    /// Table rows parsed so far.
-    pub rows: u64,
-}
-
-/// Called with progress; returning `false` cancels the decode with [`Error::Cancelled`].
-pub type ProgressFn<'a> = dyn FnMut(Progress) -> bool + 'a;
-
 /// Read an archive (or bare table) into entries, every file's bytes kept whole.
 pub fn read<'a>(
     bytes: &'a [u8],
@@ -129,20 +127,20 @@ pub fn read<'a>(
     read_with(bytes, limits, table_hint, None, progress)
 }
 
-/// How the archive reader treats large socket tables.
-#[derive(Debug, Clone, Copy)]
-pub struct Streaming {
-    /// Hash each streamed table (its text is not kept for hashing later).
+/// Where [`read_streaming`] sends large files, and whether it hashes them on the way (their
+/// bytes are not kept for hashing later).
+pub struct Streaming<'s> {
+    pub sink: &'s mut dyn StreamSink,
     pub hash: bool,
 }
 
-/// [`read`], except that socket tables above [`STREAM_ABOVE`] in an archive are parsed as they
-/// are unpacked ([`EntryKind::Table`]): memory holds their rows, never their text.
+/// [`read`], except that files above [`STREAM_ABOVE`] in an archive that the sink wants go to it
+/// as they are unpacked ([`EntryKind::Streamed`]).
 pub fn read_streaming<'a>(
     bytes: &'a [u8],
     limits: &Limits,
     table_hint: Option<TableKind>,
-    streaming: Streaming,
+    streaming: Streaming<'_>,
     progress: &mut ProgressFn<'_>,
 ) -> Result<(Container, Vec<Entry<'a>>), Error> {
     read_with(bytes, limits, table_hint, Some(streaming), progress)
@@ -152,7 +150,7 @@ fn read_with<'a>(
     bytes: &'a [u8],
     limits: &Limits,
     table_hint: Option<TableKind>,
-    streaming: Option<Streaming>,
+    streaming: Option<Streaming<'_>>,
     progress: &mut ProgressFn<'_>,
 ) -> Result<(Container, Vec<Entry<'a>>), Error> {
     if bytes.is_empty() {
@@ -200,12 +198,11 @@ pub fn hash_files(
         limits: &Limits,
         gzip: Option<Rc<Cell<u64>>>,
     ) -> Result<Vec<(String, Option<String>)>, Error> {
-        use sha2::Digest;
         let is_gzip = gzip.is_some();
         let mut archive = tar::Archive::new(LimitedReader::new(reader, limits, gzip));
         let iter = archive.entries().map_err(|e| tar_error(e, is_gzip, true))?;
         let mut out = Vec::new();
-        let mut buf = vec![0u8; crate::proc::stream::STREAM_CHUNK];
+        let mut buf = vec![0u8; STREAM_CHUNK];
         for (i, item) in iter.enumerate() {
             let mut entry = item.map_err(|e| tar_error(e, is_gzip, i == 0))?;
             if out.len() as u64 >= limits.max_entries {
@@ -216,7 +213,7 @@ pub fn hash_files(
                 out.push((path, None));
                 continue;
             }
-            let mut sha = sha2::Sha256::new();
+            let mut sha = Hasher::default();
             loop {
                 match entry.read(&mut buf) {
                     Ok(0) => break,
@@ -225,7 +222,7 @@ pub fn hash_files(
                     Err(e) => return Err(tar_error(e, is_gzip, false)),
                 }
             }
-            out.push((path, Some(crate::snapshot::hex(&sha.finalize()))));
+            out.push((path, Some(sha.finish())));
         }
         // As `read_tar`: a missing or wrong gzip trailer means the file was cut or damaged.
         let mut rest = archive.into_inner();
@@ -242,7 +239,7 @@ pub fn hash_files(
         return Ok(Vec::new());
     };
     // The same paths as `read` gives: the top-directory rule looks at every entry.
-    if let Some(prefix) = top_dir_to_strip(hashes.iter().map(|(p, _)| p.as_str())) {
+    if let Some(prefix) = layout::top_dir_to_strip(hashes.iter().map(|(p, _)| p.as_str())) {
         for (p, _) in hashes.iter_mut() {
             *p = p.strip_prefix(&prefix).unwrap_or("").to_string();
         }
@@ -282,8 +279,8 @@ fn describe_unknown(bytes: &[u8]) -> String {
 /// `compressed`: for gzip, the count of compressed bytes consumed so far (the ratio guard).
 /// `presize`: the most a header's size is trusted for allocating an entry's buffer up front (one
 /// allocation instead of doubling, which costs copies and, in wasm, memory growth).
-/// `streaming`: parse large tables on the way (see [`read_streaming`]); `rows` counts the rows
-/// parsed so far, for the progress reports.
+/// `streaming`: hand large files to a sink on the way (see [`read_streaming`]); `rows` counts
+/// the rows it produced so far, for the progress reports.
 /// The reader is a trait object: one copy of the tar code serves gzip and plain input (the
 /// collector binary has a size budget; a virtual call per read of 512 bytes or more is free).
 fn read_tar(
@@ -291,7 +288,7 @@ fn read_tar(
     limits: &Limits,
     compressed: Option<Rc<Cell<u64>>>,
     presize: u64,
-    streaming: Option<Streaming>,
+    mut streaming: Option<Streaming<'_>>,
     rows: &Cell<u64>,
 ) -> Result<Vec<Entry<'static>>, Error> {
     let gzip = compressed.is_some();
@@ -315,14 +312,13 @@ fn read_tar(
                 if size > limits.max_total_bytes {
                     return Err(Error::TooLarge { limit_bytes: limits.max_total_bytes });
                 }
-                if let Some(kind) =
-                    streaming.filter(|_| size > STREAM_ABOVE).and_then(|_| streamed_table(&path))
-                {
-                    let hash = streaming.is_some_and(|s| s.hash);
-                    let table =
-                        stream_table(&mut entry, kind, hash, rows).map_err(|e| tar_error(e, gzip, false))?;
-                    entries.push(Entry { path, kind: EntryKind::Table(Box::new(table)) });
-                    continue;
+                if let Some(s) = streaming.as_mut() {
+                    if size > STREAM_ABOVE && s.sink.wants(&path, size) {
+                        let kind =
+                            stream_entry(&mut entry, s, rows).map_err(|e| tar_error(e, gzip, false))?;
+                        entries.push(Entry { path, kind });
+                        continue;
+                    }
                 }
                 // One allocation of the size the header gives, capped by `presize`: a lying header
                 // cannot make us reserve more than the input could plausibly unpack to.
@@ -347,31 +343,15 @@ fn read_tar(
     Ok(entries)
 }
 
-/// The socket table at `path`, looking through one top directory as
-/// [`strip_common_top_dir`] may (a table that turns out not to be at `proc/net/` is then
-/// listed as an unknown file, as it would have been).
-fn streamed_table(path: &str) -> Option<TableKind> {
-    let at = path.find("proc/net/")?;
-    if at > 0 && (path[..at].matches('/').count() != 1 || !path[..at].ends_with('/')) {
-        return None;
-    }
-    match TableKind::from_file_name(&path[at + "proc/net/".len()..])? {
-        TableKind::Sockstat | TableKind::Sockstat6 => None,
-        kind => Some(kind),
-    }
-}
-
-fn stream_table(
+/// Send one entry's bytes to the sink, hashing them when asked.
+fn stream_entry(
     entry: &mut dyn Read,
-    kind: TableKind,
-    hash: bool,
+    s: &mut Streaming<'_>,
     rows: &Cell<u64>,
-) -> io::Result<StreamedTable> {
-    use sha2::Digest;
-    let mut parser = crate::proc::stream::TableStream::new(kind);
-    let mut sha = hash.then(sha2::Sha256::new);
-    let mut buf = vec![0u8; crate::proc::stream::STREAM_CHUNK];
-    let before = rows.get();
+) -> io::Result<EntryKind<'static>> {
+    let mut sha = s.hash.then(Hasher::default);
+    let mut buf = vec![0u8; STREAM_CHUNK];
+    let mut bytes = 0u64;
     loop {
         let n = match entry.read(&mut buf) {
             Ok(0) => break,
@@ -382,10 +362,12 @@ fn stream_table(
         if let Some(h) = &mut sha {
             h.update(&buf[..n]);
         }
-        parser.feed(&buf[..n]);
-        rows.set(before + parser.rows() as u64);
+        s.sink.chunk(&buf[..n]);
+        bytes += n as u64;
+        rows.set(s.sink.rows());
     }
-    Ok(StreamedTable { parsed: parser.finish(), sha256: sha.map(|h| crate::snapshot::hex(&h.finalize())) })
+    s.sink.end();
+    Ok(EntryKind::Streamed { bytes, sha256: sha.map(Hasher::finish) })
 }
 
 /// Map an I/O error from the tar/gzip layers to a typed error.
@@ -544,25 +526,9 @@ fn normalise_path(raw: &[u8]) -> String {
 
 /// `tar czf s.tgz mydir` puts everything under `mydir/`: look through one such top directory.
 fn strip_common_top_dir(entries: &mut [Entry<'_>]) {
-    if let Some(prefix) = top_dir_to_strip(entries.iter().map(|e| e.path.as_str())) {
+    if let Some(prefix) = layout::top_dir_to_strip(entries.iter().map(|e| e.path.as_str())) {
         for e in entries.iter_mut() {
             e.path = e.path.strip_prefix(&prefix).unwrap_or("").to_string();
         }
     }
-}
-
-/// The `top/` that every path is under, when the snapshot's own paths (`procsnap.json`, `proc/`)
-/// are not at the root but under it.
-fn top_dir_to_strip<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Option<String> {
-    let at_root = |p: &str| p == crate::manifest::MANIFEST_PATH || p == "proc" || p.starts_with("proc/");
-    if paths.clone().any(at_root) {
-        return None;
-    }
-    let top = paths.clone().next()?.split('/').next()?.to_string();
-    let prefix = format!("{top}/");
-    if !paths.clone().all(|p| p == top || p.starts_with(&prefix)) {
-        return None;
-    }
-    let proc_dir = format!("{prefix}proc/");
-    paths.clone().any(|p| p.starts_with(&proc_dir)).then_some(prefix)
 }

@@ -36,8 +36,8 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
                 session = None;
                 open_reply(job, engine::open_link(&text), &mut session)
             }
-            Request::Share { addresses, args, hostname } => match &session {
-                Some(s) => Response::Shared { fragment: s.share(addresses, args, hostname) },
+            Request::Share(redaction) => match &session {
+                Some(s) => Response::Shared { fragment: s.share(redaction) },
                 None => Response::Shared { fragment: String::new() },
             },
             Request::Rows(q) => match &mut session {

@@ -152,6 +152,7 @@ pub fn Page(props: &PageProps) -> Html {
                             Phase::Ready(loaded)
                         }
                         None => Phase::Failed(OpenError {
+                            kind: procsnap_core::ErrorKind::Unreadable,
                             title: "The report could not be read".into(),
                             detail: "the worker answered without a report".into(),
                             hint: "Reload the page and open the snapshot again.".into(),
@@ -337,7 +338,7 @@ pub fn Page(props: &PageProps) -> Html {
         let shared = shared.clone();
         Callback::from(move |(addresses, args, hostname): (bool, bool, bool)| {
             shared.set(None);
-            bridge.send(Request::Share { addresses, args, hostname })
+            bridge.send(Request::Share(procsnap_core::share::Redaction { addresses, args, hostname }))
         })
     };
 

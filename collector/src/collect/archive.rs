@@ -69,7 +69,7 @@ pub fn write_snapshot(
                 let json = serde_json::to_vec_pretty(&m).map_err(io::Error::other)?;
                 w.chunk(&json)?;
                 w.chunk(b"\n")?;
-                w.end_file(procsnap_core::manifest::MANIFEST_PATH)?;
+                w.end_file(procsnap_core::layout::MANIFEST_PATH)?;
                 return w.finish().map(Some);
             }
         }

@@ -8,8 +8,9 @@
 //! file in flight). [`output`] owns the file: temporary name, rename, signals. The manifest
 //! `procsnap.json` is the **last** entry, since it holds every file's hash.
 //!
-//! This module links no decoder code (`procsnap-collect` must stay small): only
-//! `procsnap_core::manifest` types and constant tables.
+//! What it reads comes from `procsnap_core::layout`, the registry of every path a snapshot may
+//! hold; no list of paths lives here. This module links no decoder code (`procsnap-collect`
+//! must stay small): only the `layout` and `manifest` modules, which are data.
 
 mod archive;
 mod count;
@@ -178,7 +179,7 @@ fn capture(
             let end = Utc::now();
             let manifest = Manifest {
                 format: Some("procsnap".into()),
-                format_version: procsnap_core::manifest::FORMAT_VERSION,
+                format_version: procsnap_core::layout::FORMAT_VERSION,
                 tool: Some(format!("procsnap {}", env!("CARGO_PKG_VERSION"))),
                 host,
                 capture: CaptureTimes {

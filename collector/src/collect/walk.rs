@@ -9,7 +9,7 @@
 //! descriptor fail (ENOENT/ESRCH) instead of returning the newcomer's fds or command line, so one
 //! process's sockets are never attributed to another.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 use std::fs::{self, File};
 use std::io::{self, ErrorKind, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
+use procsnap_core::layout::{self, ProcessFile};
 use procsnap_core::manifest::WalkStats;
 
 use super::archive::Msg;
@@ -87,11 +88,12 @@ impl<'a> Capturer<'a> {
         self.walk(walk)?;
         walk.micros = Some(t.elapsed().as_micros() as u64);
 
-        for name in procsnap_core::manifest::NET_FILES {
-            let src = format!("/proc/net/{name}");
-            let is_table = !matches!(name, "sockstat" | "sockstat6" | "snmp" | "netstat");
-            let mut counter = is_table.then(|| RowCounter::new(name.starts_with("tcp")));
-            match self.file(|| File::open(&src), &src, format!("proc/net/{name}"), counter.as_mut())? {
+        for f in &layout::NET_FILES {
+            let dst = layout::net_file_path(None, f.name);
+            let src = format!("/{dst}");
+            let is_table = f.table.is_some_and(|k| k.has_rows());
+            let mut counter = is_table.then(|| RowCounter::new(f.table.is_some_and(|k| k.is_tcp())));
+            match self.file(|| File::open(&src), &src, dst, counter.as_mut())? {
                 Read1::Stored => {
                     if let Some(c) = counter {
                         self.rows += c.rows;
@@ -103,9 +105,11 @@ impl<'a> Capturer<'a> {
                 Read1::Failed(e) => eprintln!("procsnap: warning: skipped {src}: {e}"),
             }
         }
-        for sysctl in procsnap_core::proc::sysctl::KNOWN.iter() {
-            let src = format!("/{}", sysctl.path);
-            match self.file(|| File::open(&src), &src, sysctl.path.to_string(), None)? {
+        // Sysctls and host files (os-release, SELinux state): archive path = path below `/`.
+        let sysctls = layout::SYSCTLS.iter().map(|s| s.path);
+        for path in sysctls.chain(layout::HOST_FILES.iter().map(|h| h.path)) {
+            let src = format!("/{path}");
+            match self.file(|| File::open(&src), &src, path.to_string(), None)? {
                 Read1::Stored => {}
                 Read1::Failed(e) if e.kind() == ErrorKind::NotFound => {}
                 Read1::Failed(e) => eprintln!("procsnap: warning: skipped {src}: {e}"),
@@ -114,8 +118,8 @@ impl<'a> Capturer<'a> {
         Ok(())
     }
 
-    /// Walks `/proc/PID/fd` for every pid, ascending, keeping socket links, and stores
-    /// `cmdline`, `comm` and `status` of every pid that holds a socket.
+    /// Walks `/proc/PID/fd` for every pid, ascending, keeping socket links (the layout's rule),
+    /// and stores the layout's per-process files of every pid that holds a socket.
     fn walk(&mut self, st: &mut WalkStats) -> Result<(), Halt> {
         let dir = fs::read_dir("/proc").map_err(|e| Halt::Input(format!("cannot list /proc: {e}")))?;
         let mut pids: Vec<u32> = dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
@@ -160,7 +164,7 @@ impl<'a> Capturer<'a> {
                 st.fds_read += 1;
                 match fd_dir.readlink(name.c(fd, c""), &mut target) {
                     Ok(t) => {
-                        if t.starts_with(b"socket:[") || t.starts_with(b"[0000]:") {
+                        if layout::is_socket_link(t) {
                             links.push((fd, t.to_vec()));
                         }
                     }
@@ -184,15 +188,15 @@ impl<'a> Capturer<'a> {
             }
             st.socket_links += links.len() as u64;
             for (fd, target) in links.drain(..) {
-                let path = format!("proc/{pid}/fd/{fd}");
+                let path = layout::fd_link_path(pid, fd);
                 self.send(Msg::Link { path, target })?;
             }
             let mut vanished = false;
-            for (f, c) in [("cmdline", c"cmdline"), ("comm", c"comm"), ("status", c"status")] {
-                let label = format!("/proc/{pid}/{f}");
-                if let Read1::Failed(_) =
-                    self.file(|| proc_dir.file(c), &label, format!("proc/{pid}/{f}"), None)?
-                {
+            for f in ProcessFile::ALL {
+                let dst = layout::process_file_path(pid, f);
+                let src = format!("/{dst}");
+                let open = || proc_dir.file(&CString::new(f.file_name()).unwrap_or_default());
+                if let Read1::Failed(_) = self.file(open, &src, dst, None)? {
                     vanished = true;
                 }
             }

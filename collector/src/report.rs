@@ -2,12 +2,12 @@
 //! `procsnap-core` and print it. All logic lives in core; this is file handling and flags.
 
 use std::ffi::OsString;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use procsnap_core::layout::{self, ProcessFile};
 use procsnap_core::share::Redaction;
-use procsnap_core::{ByteOrder, DecodeOptions, Entry, Session, TableKind};
+use procsnap_core::{ByteOrder, DecodeOptions, Entry, Session, TableKind, snapshot};
 
 use crate::cli::{self, Flag};
 use crate::error::{self, Error};
@@ -201,19 +201,16 @@ fn run(args: Vec<OsString>) -> Result<(), Error> {
         return print_report(&session, &args);
     }
     let cannot_read = |e: io::Error| Error::input(format!("cannot read {name}: {e}"));
+    // Every input streams: memory holds the rows kept and the small files, never the input.
     let opened = if args.snapshot.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::input(format!("cannot read standard input: {e}")))?;
-        Session::open(&buf, &args.options, &mut |_| true)
+        Session::open_reader(&mut io::stdin().lock(), 0, &args.options, &mut |_| true)
     } else if args.snapshot.is_dir() {
-        let entries = read_directory(&args.snapshot).map_err(cannot_read)?;
-        Session::open_entries(entries, &args.options)
+        let builder = read_directory(&args.snapshot, &args.options).map_err(cannot_read)?;
+        Session::open_built(builder, &args.options)
     } else {
-        let bytes = std::fs::read(&args.snapshot).map_err(cannot_read)?;
-        Session::open(&bytes, &args.options, &mut |_| true)
+        let mut file = std::fs::File::open(&args.snapshot).map_err(cannot_read)?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        Session::open_reader(&mut file, size, &args.options, &mut |_| true)
     };
     let session = opened.map_err(|e| Error::format(format!("{name}: {e}")))?;
     print_report(&session, &args)
@@ -244,10 +241,11 @@ fn print_report(session: &Session, args: &Args) -> Result<(), Error> {
 }
 
 /// Read a snapshot directory: one holding `proc/` (extracted from an archive), or a /proc-like
-/// root itself (`/proc`, or an extracted `proc/`). Only what format v1 holds is read: tables,
-/// sysctls, socket fd links and the command lines of processes that hold sockets.
-fn read_directory(dir: &Path) -> io::Result<Vec<Entry<'static>>> {
-    let mut entries = Vec::new();
+/// root itself (`/proc`, or an extracted `proc/`). Only what the layout registry lists is read:
+/// tables (streamed into the builder), sysctls, host files, socket fd links and the per-process
+/// files of processes that hold sockets.
+fn read_directory(dir: &Path, options: &DecodeOptions) -> io::Result<snapshot::Builder> {
+    let mut entries = snapshot::Builder::new(options);
     let proc_root = if dir.join("proc").is_dir() { dir.join("proc") } else { dir.to_path_buf() };
     if !proc_root.join("net").is_dir() {
         return Err(io::Error::new(
@@ -256,23 +254,24 @@ fn read_directory(dir: &Path) -> io::Result<Vec<Entry<'static>>> {
         ));
     }
     if let Ok(m) = std::fs::read(dir.join(layout::MANIFEST_PATH)) {
-        entries.push(Entry::file(layout::MANIFEST_PATH, m));
+        entries.entry(Entry::file(layout::MANIFEST_PATH, m));
     }
     for f in &layout::NET_FILES {
-        if let Ok(data) = std::fs::read(proc_root.join("net").join(f.name)) {
-            entries.push(Entry::file(layout::net_file_path(None, f.name), data));
+        if let Ok(mut file) = std::fs::File::open(proc_root.join("net").join(f.name)) {
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            entries.file(&layout::net_file_path(None, f.name), size, &mut file)?;
         }
     }
     for k in &layout::SYSCTLS {
         let rel = k.path.strip_prefix("proc/").unwrap_or(k.path);
         if let Ok(data) = std::fs::read(proc_root.join(rel)) {
-            entries.push(Entry::file(k.path, data));
+            entries.entry(Entry::file(k.path, data));
         }
     }
     // Host files of an extracted snapshot (a live /proc root has none beside it).
     for h in &layout::HOST_FILES {
         if let Ok(data) = std::fs::read(dir.join(h.path)) {
-            entries.push(Entry::file(h.path, data));
+            entries.entry(Entry::file(h.path, data));
         }
     }
     let mut pids: Vec<u32> =
@@ -296,11 +295,11 @@ fn read_directory(dir: &Path) -> io::Result<Vec<Entry<'static>>> {
         }
         fds.sort_unstable();
         for (fd, target) in fds {
-            entries.push(Entry::symlink(layout::fd_link_path(pid, fd), target));
+            entries.entry(Entry::symlink(layout::fd_link_path(pid, fd), target));
         }
         for file in ProcessFile::ALL {
             if let Ok(data) = std::fs::read(base.join(file.file_name())) {
-                entries.push(Entry::file(layout::process_file_path(pid, file), data));
+                entries.entry(Entry::file(layout::process_file_path(pid, file), data));
             }
         }
     }

@@ -311,4 +311,9 @@ s=socket.socket(); s.bind((\"127.0.0.1\",0)); s.listen(); print(s.getsockname()[
     let netstat = report_netstat(&snap);
     assert!(owner_line(&netstat, port).contains("/python3"), "{netstat}");
     assert!(owner_line(&netstat, root_port).trim_end().ends_with('-'), "{netstat}");
+    // The report says why owners are missing, instead of a generic "not root".
+    let text = std::process::Command::new(BIN).arg("report").arg(&snap).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("hidepid=") && text.contains("other users' sockets are hidden"), "{text}");
+    assert!(!text.contains("some owners may be missing"), "{text}");
 }

@@ -120,10 +120,10 @@ impl Builder {
         self.entries.push(entry);
     }
 
-    /// A file at archive path `path` whose content `read` yields: streamed into its table
-    /// when it is a large socket table, else kept whole.
+    /// A file at archive path `path` whose content `read` yields: streamed into its table when
+    /// it is a socket table (`size` may be 0, as /proc says of its files), else kept whole.
     pub fn file(&mut self, path: &str, size: u64, read: &mut dyn std::io::Read) -> std::io::Result<()> {
-        if size > archive::STREAM_ABOVE && self.sink.wants(path, size) {
+        if self.sink.wants(path, size) {
             let mut hasher = self.hash.then(crate::digest::Hasher::default);
             let mut buf = vec![0u8; archive::STREAM_CHUNK];
             let mut bytes = 0u64;

@@ -218,7 +218,11 @@ fn read_input(
     let mut streaming = streaming;
     let wanted = streaming.as_mut().is_some_and(|s| s.sink.wants(&path, size));
     let kind = match streaming.as_mut().filter(|_| wanted) {
-        Some(s) => stream_entry(&mut limited, s, &rows).map_err(|e| tar_error(e, false, false))?,
+        Some(s) => {
+            // A bare table has no manifest to check a hash against: hashing would be waste.
+            s.hash = false;
+            stream_entry(&mut limited, s, &rows).map_err(|e| tar_error(e, false, false))?
+        }
         None => {
             let mut data = Vec::with_capacity(total_bytes.min(limits.max_total_bytes) as usize);
             limited.read_to_end(&mut data).map_err(|e| tar_error(e, false, false))?;

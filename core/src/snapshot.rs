@@ -115,7 +115,8 @@ impl Builder {
         Builder { sink: TableSink::default(), entries: Vec::new(), hash: !options.skip_hashes }
     }
 
-    /// An entry whose content is at hand (a link, a directory, a small file).
+    /// An entry whose content is at hand (a link, a directory, a small file). Add the manifest
+    /// first: tables streamed after it are hashed for checking against it.
     pub fn entry(&mut self, entry: Entry<'static>) {
         self.entries.push(entry);
     }
@@ -124,7 +125,9 @@ impl Builder {
     /// it is a socket table (`size` may be 0, as /proc says of its files), else kept whole.
     pub fn file(&mut self, path: &str, size: u64, read: &mut dyn std::io::Read) -> std::io::Result<()> {
         if self.sink.wants(path, size) {
-            let mut hasher = self.hash.then(crate::digest::Hasher::default);
+            // Only worth its time when there is a manifest to check against (it comes first).
+            let hash = self.hash && self.entries.iter().any(|e| e.path == MANIFEST_PATH);
+            let mut hasher = hash.then(crate::digest::Hasher::default);
             let mut buf = vec![0u8; archive::STREAM_CHUNK];
             let mut bytes = 0u64;
             loop {

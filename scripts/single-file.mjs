@@ -18,6 +18,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withPolicy } from './csp.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = resolve(process.argv[2] ?? join(ROOT, 'dist'));
@@ -84,5 +85,8 @@ const data = `<script type="text/plain" id="procsnap-glue">\n${glue}</script>\n`
 replaceOnce(/<\/body>/, data + '</body>', '</body>');
 html = html.replace(/<title>([^<]*)<\/title>/, '<title>$1</title>\n    <!-- The procsnap viewer in one file: open it from disk, no server, no network. -->');
 
+// The served policy (scripts/csp.mjs) gives way to the single file's: its own inline bootstrap and
+// style by hash, the glue from a Blob URL, the worker's data: loader, no 'self' (file://).
+html = withPolicy('single-file', html);
 writeFileSync(out, html);
 console.log(`single-file: wrote ${out} (${Buffer.byteLength(html)} bytes)`);

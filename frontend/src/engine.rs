@@ -191,8 +191,7 @@ impl Session {
     }
 
     /// The fragment value of a share link to this report (`procsnap_core::share`).
-    pub fn share(&self, addresses: bool, args: bool, hostname: bool) -> String {
-        let redaction = procsnap_core::share::Redaction { addresses, args, hostname };
+    pub fn share(&self, redaction: procsnap_core::share::Redaction) -> String {
         procsnap_core::share::encode(&self.report, redaction)
     }
 
@@ -368,18 +367,19 @@ mod tests {
 
     #[test]
     fn the_report_survives_the_worker_codec() {
-        // yew-agent's Bincode codec: bincode 2, serde mode, standard configuration.
-        let config = bincode::config::standard();
-        for s in [example(), open_link(&format!("#r={}", example().share(true, true, true))).unwrap()] {
+        // The worker codec (`protocol::Postcard`): postcard of the message.
+        for s in [
+            example(),
+            open_link(&format!("#r={}", example().share(procsnap_core::share::Redaction::ALL))).unwrap(),
+        ] {
             let mut opened = s.opened(3);
             // File contents are `#[serde(skip)]` (the page gets small files in `small_files`).
             for f in &mut opened.report.as_mut().unwrap().files {
                 f.content = None;
             }
             let msg = crate::protocol::Response::Opened(Box::new(opened.clone()));
-            let bytes = bincode::serde::encode_to_vec(&msg, config).expect("encodes");
-            let (back, _): (crate::protocol::Response, usize) =
-                bincode::serde::decode_from_slice(&bytes, config).expect("decodes");
+            let bytes = postcard::to_allocvec(&msg).expect("encodes");
+            let back: crate::protocol::Response = postcard::from_bytes(&bytes).expect("decodes");
             match back {
                 crate::protocol::Response::Opened(o) => assert!(*o == opened, "the report changed"),
                 _ => panic!("unexpected answer"),
@@ -418,7 +418,7 @@ mod tests {
     #[test]
     fn share_links_round_trip_without_rows() {
         let s = example();
-        let fragment = s.share(true, true, true);
+        let fragment = s.share(procsnap_core::share::Redaction::ALL);
         let mut linked = open_link(&format!("http://127.0.0.1/#r={fragment}")).expect("link opens");
         let report = *linked.opened.report.clone().unwrap();
         assert!(report.shared.is_some());

@@ -5,8 +5,8 @@ use std::rc::Rc;
 use procsnap_core::snapshot::{FileInfo, FileKind};
 use yew::prelude::*;
 
-use crate::app::Loaded;
 use crate::format::{bytes, thousands};
+use crate::state::Loaded;
 
 #[derive(Properties, PartialEq)]
 pub struct FilesViewProps {

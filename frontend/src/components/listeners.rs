@@ -6,7 +6,7 @@ use procsnap_core::analysis::listeners::{HolderInfo, Listener};
 use yew::prelude::*;
 
 use super::copy_button::CopyButton;
-use crate::app::Loaded;
+use crate::state::Loaded;
 
 #[derive(Properties, PartialEq)]
 pub struct ListenersViewProps {

@@ -52,8 +52,11 @@ function replaceOnce(re, by, what) {
 function workerLoader(glue, b64) {
   const bytes = typeof Uint8Array.fromBase64 === 'function'
     ? Uint8Array.fromBase64(b64) : Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  self.wasm_bindgen = () => import(URL.createObjectURL(new Blob([glue], { type: 'text/javascript' })))
-    .then((m) => m.default({ module_or_path: bytes }));
+  // WebKit refuses a module import of a Blob URL made in this worker (its file:// origin is
+  // opaque: "Cross-origin script load denied"), but imports a data: URL: fall back to one.
+  const blob = () => import(URL.createObjectURL(new Blob([glue], { type: 'text/javascript' })));
+  const data = () => import('data:text/javascript;charset=utf-8,' + encodeURIComponent(glue));
+  self.wasm_bindgen = () => blob().catch(data).then((m) => m.default({ module_or_path: bytes }));
 }
 
 const bootstrap = `

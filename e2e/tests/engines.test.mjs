@@ -46,8 +46,8 @@ for (const engine of ENGINES) {
       for (const id of ['overview', 'listeners', 'time-wait', 'sockets', 'files']) {
         await b.click(`#tab-${id}`);
         await b.waitFor(`#panel-${id}`);
+        if (id === 'sockets') await b.until(() => document.querySelectorAll('.vspacer .vrow').length > 0);
       }
-      await b.until(() => document.querySelectorAll('.vspacer .vrow').length > 0);
       await onlyOwnFiles(b, own());
     });
 

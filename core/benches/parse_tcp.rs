@@ -59,8 +59,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("procsnap_parse_and_analyse", |b| {
         let opts = DecodeOptions::default();
         b.iter(|| {
-            let snapshot = procsnap_core::decode(black_box(&table), &opts).unwrap();
-            snapshot.report().time_wait.count
+            let session = procsnap_core::Session::open(black_box(&table), &opts, &mut |_| true).unwrap();
+            session.report().time_wait.count
         })
     });
     g.finish();

@@ -7,7 +7,9 @@ fn main() {
         established: 50,
         seed: 5,
     });
-    let report = procsnap_core::decode(&bytes, &Default::default()).expect("example decodes").report();
+    let report = procsnap_core::Session::open(&bytes, &Default::default(), &mut |_| true)
+        .expect("example decodes")
+        .into_report();
     let redaction = match std::env::args().nth(1).as_deref() {
         Some(list) => procsnap_core::share::Redaction::parse(list).expect("redaction list"),
         None => Default::default(),

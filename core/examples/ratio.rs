@@ -42,7 +42,7 @@ fn main() {
             black_box(procfs_core::net::TcpNetEntries::from_buf_read(&table[..], &si).unwrap().0.len());
         });
         let o = ms(|| {
-            let s = procsnap_core::decode(black_box(&table), &opts).unwrap();
+            let s = procsnap_core::Session::open(black_box(&table), &opts, &mut |_| true).unwrap();
             black_box(s.report().time_wait.count);
         });
         let l = ms(|| {

@@ -23,9 +23,10 @@ fn main() {
         }
         let unpacked = t.elapsed();
         let t = Instant::now();
-        let snapshot = procsnap_core::decode(&bytes, &options).expect("decodes");
+        // The stages a session runs: decode (model), then the report.
+        let snapshot = procsnap_core::snapshot::decode(&bytes, &options, &mut |_| true).expect("decodes");
         let decoded = t.elapsed();
-        let report = snapshot.report();
+        let report = procsnap_core::report::build(&snapshot);
         let total = t.elapsed();
         println!(
             "{} bytes: unpack alone {:.0} ms; decode {:.0} ms, report {:.0} ms, total {:.0} ms; {} rows, {} TIME_WAIT",

@@ -3,14 +3,20 @@
 //! Accepts a gzip-compressed tar (the normal snapshot), a plain tar, or a bare copy of one
 //! `/proc/net` table, told apart by content, never by file name. Decompressed bytes and entry
 //! counts are limited so a gzip or tar bomb is refused instead of exhausting memory.
+//!
+//! The reader knows no parser: large files can be handed, chunk by chunk, to a [`StreamSink`]
+//! the caller supplies (the snapshot assembly parses socket tables that way), so their text is
+//! never held whole.
 
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::{self, Read};
 use std::rc::Rc;
 
-use crate::Error;
-use crate::proc::TableKind;
+use crate::digest::Hasher;
+use crate::error::Error;
+use crate::layout::{self, TableKind};
+use crate::types::{Progress, ProgressFn};
 
 /// Resource limits for decoding untrusted input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,27 +60,32 @@ pub enum EntryKind<'a> {
     Dir,
     /// Anything else a tar can hold (device, fifo, hard link): listed, never used.
     Other,
-    /// A large socket table, parsed while it was unpacked instead of kept as text.
-    Table(Box<StreamedTable>),
+    /// A large file whose bytes went to the [`StreamSink`] as they were unpacked (the n-th
+    /// streamed entry is the sink's n-th stream).
+    Streamed {
+        bytes: u64,
+        /// SHA-256 of its bytes (lowercase hex), when hashing was asked for.
+        sha256: Option<String>,
+    },
 }
 
-/// A socket table parsed as it streamed out of the archive.
-#[derive(Debug, Clone)]
-pub struct StreamedTable {
-    pub parsed: crate::proc::stream::ParsedTable,
-    /// SHA-256 of its bytes (lowercase hex), unless hashing was skipped.
-    pub sha256: Option<String>,
-}
-
-impl PartialEq for StreamedTable {
-    fn eq(&self, other: &Self) -> bool {
-        self.sha256 == other.sha256 && self.parsed.bytes == other.parsed.bytes
-    }
-}
-impl Eq for StreamedTable {}
-
-/// Tables larger than this are parsed while unpacking; smaller files are kept whole.
+/// Files larger than this may be streamed to a [`StreamSink`]; smaller files are kept whole.
 pub const STREAM_ABOVE: u64 = 64 * 1024;
+/// Bytes handed to a [`StreamSink`] at a time.
+pub const STREAM_CHUNK: usize = 256 * 1024;
+
+/// Takes large files as they are unpacked, instead of the reader keeping their bytes.
+pub trait StreamSink {
+    /// Whether the regular file at `path` (normalised, but before any top directory is
+    /// stripped: see [`layout::classify_lenient`]) should be streamed here.
+    fn wants(&mut self, path: &str, size: u64) -> bool;
+    /// The next piece of the file being streamed.
+    fn chunk(&mut self, data: &[u8]);
+    /// The file being streamed has ended.
+    fn end(&mut self);
+    /// Rows produced so far, for progress reports.
+    fn rows(&self) -> u64;
+}
 
 impl<'a> Entry<'a> {
     pub fn file(path: impl Into<String>, data: impl Into<Cow<'a, [u8]>>) -> Entry<'a> {
@@ -88,7 +99,7 @@ impl<'a> Entry<'a> {
         match &self.kind {
             EntryKind::File(d) => d.len() as u64,
             EntryKind::Symlink(t) => t.len() as u64,
-            EntryKind::Table(t) => t.parsed.bytes,
+            EntryKind::Streamed { bytes, .. } => *bytes,
             _ => 0,
         }
     }
@@ -106,19 +117,6 @@ pub enum Container {
     Directory,
 }
 
-/// Progress of a decode: called often enough for a progress bar, rarely enough to be free.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Progress {
-    /// Input bytes consumed so far (compressed, for a .tar.gz).
-    pub bytes_done: u64,
-    pub bytes_total: u64,
-    /// Table rows parsed so far.
-    pub rows: u64,
-}
-
-/// Called with progress; returning `false` cancels the decode with [`Error::Cancelled`].
-pub type ProgressFn<'a> = dyn FnMut(Progress) -> bool + 'a;
-
 /// Read an archive (or bare table) into entries, every file's bytes kept whole.
 pub fn read<'a>(
     bytes: &'a [u8],
@@ -129,20 +127,20 @@ pub fn read<'a>(
     read_with(bytes, limits, table_hint, None, progress)
 }
 
-/// How the archive reader treats large socket tables.
-#[derive(Debug, Clone, Copy)]
-pub struct Streaming {
-    /// Hash each streamed table (its text is not kept for hashing later).
+/// Where [`read_streaming`] sends large files, and whether it hashes them on the way (their
+/// bytes are not kept for hashing later).
+pub struct Streaming<'s> {
+    pub sink: &'s mut dyn StreamSink,
     pub hash: bool,
 }
 
-/// [`read`], except that socket tables above [`STREAM_ABOVE`] in an archive are parsed as they
-/// are unpacked ([`EntryKind::Table`]): memory holds their rows, never their text.
+/// [`read`], except that files above [`STREAM_ABOVE`] in an archive that the sink wants go to it
+/// as they are unpacked ([`EntryKind::Streamed`]).
 pub fn read_streaming<'a>(
     bytes: &'a [u8],
     limits: &Limits,
     table_hint: Option<TableKind>,
-    streaming: Streaming,
+    streaming: Streaming<'_>,
     progress: &mut ProgressFn<'_>,
 ) -> Result<(Container, Vec<Entry<'a>>), Error> {
     read_with(bytes, limits, table_hint, Some(streaming), progress)
@@ -152,38 +150,98 @@ fn read_with<'a>(
     bytes: &'a [u8],
     limits: &Limits,
     table_hint: Option<TableKind>,
-    streaming: Option<Streaming>,
+    streaming: Option<Streaming<'_>>,
     progress: &mut ProgressFn<'_>,
 ) -> Result<(Container, Vec<Entry<'a>>), Error> {
-    if bytes.is_empty() {
+    let mut input = bytes;
+    read_input(&mut input, bytes.len() as u64, limits, table_hint, streaming, progress)
+}
+
+/// [`read_streaming`] from a reader (a file, standard input) instead of bytes in memory, so the
+/// input is never held whole: with a sink, memory holds the rows of large tables and the small
+/// files. `total_bytes` (0 when unknown) is for progress and for sizing buffers.
+pub fn read_reader(
+    input: &mut dyn Read,
+    total_bytes: u64,
+    limits: &Limits,
+    table_hint: Option<TableKind>,
+    streaming: Streaming<'_>,
+    progress: &mut ProgressFn<'_>,
+) -> Result<(Container, Vec<Entry<'static>>), Error> {
+    read_input(input, total_bytes, limits, table_hint, Some(streaming), progress)
+}
+
+/// Bytes looked at to tell gzip, tar and the bare tables apart (a tar header is 512 bytes; a
+/// table's header line is under 200).
+const SNIFF: usize = 4096;
+
+fn read_input(
+    input: &mut dyn Read,
+    total_bytes: u64,
+    limits: &Limits,
+    table_hint: Option<TableKind>,
+    streaming: Option<Streaming<'_>>,
+    progress: &mut ProgressFn<'_>,
+) -> Result<(Container, Vec<Entry<'static>>), Error> {
+    let head = sniff(input).map_err(|e| tar_error(e, false, false))?;
+    if head.is_empty() {
         return Err(Error::Empty);
     }
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let counted = CountingInput::new(bytes, progress);
+    let mut whole = io::Read::chain(&head[..], input);
+    let counted = CountingInput::new(&mut whole, total_bytes, progress);
+    let rows = counted.rows.clone();
+    if head.starts_with(&[0x1f, 0x8b]) {
         let consumed = counted.consumed.clone();
-        let rows = counted.rows.clone();
         let gz = flate2::read::MultiGzDecoder::new(counted);
         // /proc text compresses 5–20:1: trust a header's size up to 32× the input for pre-sizing.
-        let presize = (bytes.len() as u64).saturating_mul(32);
+        let presize = total_bytes.max(RATIO_FLOOR / 32).saturating_mul(32);
         let entries = read_tar(Box::new(gz), limits, Some(consumed), presize, streaming, &rows)?;
         return Ok((Container::TarGz, entries));
     }
-    if is_tar(bytes) {
-        let counted = CountingInput::new(bytes, progress);
-        let rows = counted.rows.clone();
-        let entries = read_tar(Box::new(counted), limits, None, bytes.len() as u64, streaming, &rows)?;
+    if is_tar(&head) {
+        let presize = if total_bytes > 0 { total_bytes } else { RATIO_FLOOR };
+        let entries = read_tar(Box::new(counted), limits, None, presize, streaming, &rows)?;
         return Ok((Container::Tar, entries));
     }
     let kind = match table_hint {
         Some(k) => k,
         None => {
-            TableKind::detect(bytes).ok_or_else(|| Error::NotASnapshot { detail: describe_unknown(bytes) })?
+            TableKind::detect(&head).ok_or_else(|| Error::NotASnapshot { detail: describe_unknown(&head) })?
         }
     };
-    if bytes.len() as u64 > limits.max_total_bytes {
+    if total_bytes > limits.max_total_bytes {
         return Err(Error::TooLarge { limit_bytes: limits.max_total_bytes });
     }
-    Ok((Container::BareTable, vec![Entry::file(format!("proc/net/{}", kind.file_name()), bytes)]))
+    let path = layout::net_file_path(None, kind.file_name());
+    let mut limited = LimitedReader::new(counted, limits, None);
+    let size = if total_bytes > 0 { total_bytes } else { u64::MAX };
+    let mut streaming = streaming;
+    let wanted = streaming.as_mut().is_some_and(|s| s.sink.wants(&path, size));
+    let kind = match streaming.as_mut().filter(|_| wanted) {
+        Some(s) => stream_entry(&mut limited, s, &rows).map_err(|e| tar_error(e, false, false))?,
+        None => {
+            let mut data = Vec::with_capacity(total_bytes.min(limits.max_total_bytes) as usize);
+            limited.read_to_end(&mut data).map_err(|e| tar_error(e, false, false))?;
+            EntryKind::File(Cow::Owned(data))
+        }
+    };
+    Ok((Container::BareTable, vec![Entry { path, kind }]))
+}
+
+/// The first [`SNIFF`] bytes of `input` (fewer at its end).
+fn sniff(input: &mut dyn Read) -> io::Result<Vec<u8>> {
+    let mut head = vec![0u8; SNIFF];
+    let mut filled = 0;
+    while filled < SNIFF {
+        match input.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(filled);
+    Ok(head)
 }
 
 /// SHA-256 of every regular file of an archive (`(path, lowercase hex)`, paths as [`read`] gives
@@ -200,12 +258,11 @@ pub fn hash_files(
         limits: &Limits,
         gzip: Option<Rc<Cell<u64>>>,
     ) -> Result<Vec<(String, Option<String>)>, Error> {
-        use sha2::Digest;
         let is_gzip = gzip.is_some();
         let mut archive = tar::Archive::new(LimitedReader::new(reader, limits, gzip));
         let iter = archive.entries().map_err(|e| tar_error(e, is_gzip, true))?;
         let mut out = Vec::new();
-        let mut buf = vec![0u8; crate::proc::stream::STREAM_CHUNK];
+        let mut buf = vec![0u8; STREAM_CHUNK];
         for (i, item) in iter.enumerate() {
             let mut entry = item.map_err(|e| tar_error(e, is_gzip, i == 0))?;
             if out.len() as u64 >= limits.max_entries {
@@ -216,7 +273,7 @@ pub fn hash_files(
                 out.push((path, None));
                 continue;
             }
-            let mut sha = sha2::Sha256::new();
+            let mut sha = Hasher::default();
             loop {
                 match entry.read(&mut buf) {
                     Ok(0) => break,
@@ -225,24 +282,26 @@ pub fn hash_files(
                     Err(e) => return Err(tar_error(e, is_gzip, false)),
                 }
             }
-            out.push((path, Some(crate::snapshot::hex(&sha.finalize()))));
+            out.push((path, Some(sha.finish())));
         }
         // As `read_tar`: a missing or wrong gzip trailer means the file was cut or damaged.
         let mut rest = archive.into_inner();
         io::copy(&mut rest, &mut io::sink()).map_err(|e| tar_error(e, is_gzip, false))?;
         Ok(out)
     }
+    let total = bytes.len() as u64;
+    let mut input = bytes;
     let mut hashes = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let counted = CountingInput::new(bytes, progress);
+        let counted = CountingInput::new(&mut input, total, progress);
         let consumed = counted.consumed.clone();
         walk(Box::new(flate2::read::MultiGzDecoder::new(counted)), limits, Some(consumed))?
     } else if is_tar(bytes) {
-        walk(Box::new(CountingInput::new(bytes, progress)), limits, None)?
+        walk(Box::new(CountingInput::new(&mut input, total, progress)), limits, None)?
     } else {
         return Ok(Vec::new());
     };
     // The same paths as `read` gives: the top-directory rule looks at every entry.
-    if let Some(prefix) = top_dir_to_strip(hashes.iter().map(|(p, _)| p.as_str())) {
+    if let Some(prefix) = layout::top_dir_to_strip(hashes.iter().map(|(p, _)| p.as_str())) {
         for (p, _) in hashes.iter_mut() {
             *p = p.strip_prefix(&prefix).unwrap_or("").to_string();
         }
@@ -282,8 +341,8 @@ fn describe_unknown(bytes: &[u8]) -> String {
 /// `compressed`: for gzip, the count of compressed bytes consumed so far (the ratio guard).
 /// `presize`: the most a header's size is trusted for allocating an entry's buffer up front (one
 /// allocation instead of doubling, which costs copies and, in wasm, memory growth).
-/// `streaming`: parse large tables on the way (see [`read_streaming`]); `rows` counts the rows
-/// parsed so far, for the progress reports.
+/// `streaming`: hand large files to a sink on the way (see [`read_streaming`]); `rows` counts
+/// the rows it produced so far, for the progress reports.
 /// The reader is a trait object: one copy of the tar code serves gzip and plain input (the
 /// collector binary has a size budget; a virtual call per read of 512 bytes or more is free).
 fn read_tar(
@@ -291,7 +350,7 @@ fn read_tar(
     limits: &Limits,
     compressed: Option<Rc<Cell<u64>>>,
     presize: u64,
-    streaming: Option<Streaming>,
+    mut streaming: Option<Streaming<'_>>,
     rows: &Cell<u64>,
 ) -> Result<Vec<Entry<'static>>, Error> {
     let gzip = compressed.is_some();
@@ -315,14 +374,13 @@ fn read_tar(
                 if size > limits.max_total_bytes {
                     return Err(Error::TooLarge { limit_bytes: limits.max_total_bytes });
                 }
-                if let Some(kind) =
-                    streaming.filter(|_| size > STREAM_ABOVE).and_then(|_| streamed_table(&path))
-                {
-                    let hash = streaming.is_some_and(|s| s.hash);
-                    let table =
-                        stream_table(&mut entry, kind, hash, rows).map_err(|e| tar_error(e, gzip, false))?;
-                    entries.push(Entry { path, kind: EntryKind::Table(Box::new(table)) });
-                    continue;
+                if let Some(s) = streaming.as_mut() {
+                    if size > STREAM_ABOVE && s.sink.wants(&path, size) {
+                        let kind =
+                            stream_entry(&mut entry, s, rows).map_err(|e| tar_error(e, gzip, false))?;
+                        entries.push(Entry { path, kind });
+                        continue;
+                    }
                 }
                 // One allocation of the size the header gives, capped by `presize`: a lying header
                 // cannot make us reserve more than the input could plausibly unpack to.
@@ -347,31 +405,15 @@ fn read_tar(
     Ok(entries)
 }
 
-/// The socket table at `path`, looking through one top directory as
-/// [`strip_common_top_dir`] may (a table that turns out not to be at `proc/net/` is then
-/// listed as an unknown file, as it would have been).
-fn streamed_table(path: &str) -> Option<TableKind> {
-    let at = path.find("proc/net/")?;
-    if at > 0 && (path[..at].matches('/').count() != 1 || !path[..at].ends_with('/')) {
-        return None;
-    }
-    match TableKind::from_file_name(&path[at + "proc/net/".len()..])? {
-        TableKind::Sockstat | TableKind::Sockstat6 => None,
-        kind => Some(kind),
-    }
-}
-
-fn stream_table(
+/// Send one entry's bytes to the sink, hashing them when asked.
+fn stream_entry(
     entry: &mut dyn Read,
-    kind: TableKind,
-    hash: bool,
+    s: &mut Streaming<'_>,
     rows: &Cell<u64>,
-) -> io::Result<StreamedTable> {
-    use sha2::Digest;
-    let mut parser = crate::proc::stream::TableStream::new(kind);
-    let mut sha = hash.then(sha2::Sha256::new);
-    let mut buf = vec![0u8; crate::proc::stream::STREAM_CHUNK];
-    let before = rows.get();
+) -> io::Result<EntryKind<'static>> {
+    let mut sha = s.hash.then(Hasher::default);
+    let mut buf = vec![0u8; STREAM_CHUNK];
+    let mut bytes = 0u64;
     loop {
         let n = match entry.read(&mut buf) {
             Ok(0) => break,
@@ -382,10 +424,12 @@ fn stream_table(
         if let Some(h) = &mut sha {
             h.update(&buf[..n]);
         }
-        parser.feed(&buf[..n]);
-        rows.set(before + parser.rows() as u64);
+        s.sink.chunk(&buf[..n]);
+        bytes += n as u64;
+        rows.set(s.sink.rows());
     }
-    Ok(StreamedTable { parsed: parser.finish(), sha256: sha.map(|h| crate::snapshot::hex(&h.finalize())) })
+    s.sink.end();
+    Ok(EntryKind::Streamed { bytes, sha256: sha.map(Hasher::finish) })
 }
 
 /// Map an I/O error from the tar/gzip layers to a typed error.
@@ -482,21 +526,23 @@ impl<R: Read> Read for LimitedReader<R> {
 }
 
 /// Counts consumed input and reports progress every 1 MiB.
-struct CountingInput<'a, 'p, 'f> {
-    bytes: &'a [u8],
-    pos: usize,
+struct CountingInput<'r, 'p, 'f> {
+    inner: &'r mut dyn Read,
+    total: u64,
+    pos: u64,
     /// Rows parsed so far by the streaming table parser downstream.
     rows: Rc<Cell<u64>>,
     /// `pos`, shared with the ratio guard downstream of the decompressor.
     consumed: Rc<Cell<u64>>,
-    next_report: usize,
+    next_report: u64,
     progress: &'p mut ProgressFn<'f>,
 }
 
-impl<'a, 'p, 'f> CountingInput<'a, 'p, 'f> {
-    fn new(bytes: &'a [u8], progress: &'p mut ProgressFn<'f>) -> Self {
+impl<'r, 'p, 'f> CountingInput<'r, 'p, 'f> {
+    fn new(inner: &'r mut dyn Read, total: u64, progress: &'p mut ProgressFn<'f>) -> Self {
         CountingInput {
-            bytes,
+            inner,
+            total,
             pos: 0,
             rows: Rc::new(Cell::new(0)),
             consumed: Rc::new(Cell::new(0)),
@@ -510,19 +556,14 @@ impl Read for CountingInput<'_, '_, '_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.pos >= self.next_report {
             self.next_report = self.pos + (1 << 20);
-            let p = Progress {
-                bytes_done: self.pos as u64,
-                bytes_total: self.bytes.len() as u64,
-                rows: self.rows.get(),
-            };
+            let p = Progress { bytes_done: self.pos, bytes_total: self.total, rows: self.rows.get() };
             if !(self.progress)(p) {
                 return Err(io::Error::other(Marker(Error::Cancelled)));
             }
         }
-        let n = buf.len().min(self.bytes.len() - self.pos);
-        buf[..n].copy_from_slice(&self.bytes[self.pos..self.pos + n]);
-        self.pos += n;
-        self.consumed.set(self.pos as u64);
+        let n = self.inner.read(buf)?;
+        self.pos += n as u64;
+        self.consumed.set(self.pos);
         Ok(n)
     }
 }
@@ -544,25 +585,9 @@ fn normalise_path(raw: &[u8]) -> String {
 
 /// `tar czf s.tgz mydir` puts everything under `mydir/`: look through one such top directory.
 fn strip_common_top_dir(entries: &mut [Entry<'_>]) {
-    if let Some(prefix) = top_dir_to_strip(entries.iter().map(|e| e.path.as_str())) {
+    if let Some(prefix) = layout::top_dir_to_strip(entries.iter().map(|e| e.path.as_str())) {
         for e in entries.iter_mut() {
             e.path = e.path.strip_prefix(&prefix).unwrap_or("").to_string();
         }
     }
-}
-
-/// The `top/` that every path is under, when the snapshot's own paths (`procsnap.json`, `proc/`)
-/// are not at the root but under it.
-fn top_dir_to_strip<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Option<String> {
-    let at_root = |p: &str| p == crate::manifest::MANIFEST_PATH || p == "proc" || p.starts_with("proc/");
-    if paths.clone().any(at_root) {
-        return None;
-    }
-    let top = paths.clone().next()?.split('/').next()?.to_string();
-    let prefix = format!("{top}/");
-    if !paths.clone().all(|p| p == top || p.starts_with(&prefix)) {
-        return None;
-    }
-    let proc_dir = format!("{prefix}proc/");
-    paths.clone().any(|p| p.starts_with(&proc_dir)).then_some(prefix)
 }

@@ -25,17 +25,105 @@ pub enum Error {
 }
 
 impl Error {
-    /// A short stable name for the kind of error, used by the JSON output and the viewer.
-    pub fn kind(&self) -> &'static str {
+    /// What kind of failure this is: a stable name, a heading and what to do about it.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Empty => "empty",
-            Error::NotASnapshot { .. } => "not_a_snapshot",
-            Error::Truncated { .. } => "truncated",
-            Error::TooLarge { .. } => "too_large",
-            Error::TooManyEntries { .. } => "too_many_entries",
-            Error::BadManifest { .. } => "bad_manifest",
-            Error::NewerFormat { .. } => "newer_format",
-            Error::Cancelled => "cancelled",
+            Error::Empty => ErrorKind::Empty,
+            Error::NotASnapshot { .. } => ErrorKind::NotASnapshot,
+            Error::Truncated { .. } => ErrorKind::Truncated,
+            Error::TooLarge { .. } => ErrorKind::TooLarge,
+            Error::TooManyEntries { .. } => ErrorKind::TooManyEntries,
+            Error::BadManifest { .. } => ErrorKind::BadManifest,
+            Error::NewerFormat { .. } => ErrorKind::NewerFormat,
+            Error::Cancelled => ErrorKind::Cancelled,
+        }
+    }
+}
+
+/// Every way opening an input can fail, snapshot or share link, each with the words a person
+/// acts on: callers show [`ErrorKind::title`] and [`ErrorKind::hint`] instead of matching text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    Empty,
+    NotASnapshot,
+    Truncated,
+    TooLarge,
+    TooManyEntries,
+    BadManifest,
+    NewerFormat,
+    Cancelled,
+    /// The input could not be read at all (a file that went away, a failed copy).
+    Unreadable,
+    /// A share link: not one at all.
+    NotALink,
+    /// A share link from a newer procsnap.
+    NewerLink,
+    /// A share link cut short or altered.
+    DamagedLink,
+}
+
+impl ErrorKind {
+    /// A short stable name (`not_a_snapshot`), for JSON and scripts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Empty => "empty",
+            ErrorKind::NotASnapshot => "not_a_snapshot",
+            ErrorKind::Truncated => "truncated",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::TooManyEntries => "too_many_entries",
+            ErrorKind::BadManifest => "bad_manifest",
+            ErrorKind::NewerFormat => "newer_format",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Unreadable => "unreadable",
+            ErrorKind::NotALink => "not_a_link",
+            ErrorKind::NewerLink => "newer_link",
+            ErrorKind::DamagedLink => "damaged_link",
+        }
+    }
+
+    /// A heading: what happened.
+    pub fn title(self) -> &'static str {
+        match self {
+            ErrorKind::Empty => "The file is empty",
+            ErrorKind::NotASnapshot => "This is not a procsnap snapshot",
+            ErrorKind::Truncated => "The snapshot is truncated or damaged",
+            ErrorKind::TooLarge | ErrorKind::TooManyEntries => "This snapshot is too large to open",
+            ErrorKind::BadManifest => "The snapshot's manifest is damaged",
+            ErrorKind::NewerFormat => "This snapshot comes from a newer procsnap",
+            ErrorKind::Cancelled => "Opening was cancelled",
+            ErrorKind::Unreadable => "The file could not be read",
+            ErrorKind::NotALink => "This is not a procsnap report link",
+            ErrorKind::NewerLink => "This link comes from a newer procsnap",
+            ErrorKind::DamagedLink => "This report link is damaged",
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(self) -> &'static str {
+        match self {
+            ErrorKind::Empty => "Copy the snapshot again; the copy may have failed.",
+            ErrorKind::NotASnapshot => {
+                "Open the .procsnap.tar.gz file written by `procsnap collect` (or a copy of /proc/net/tcp)."
+            }
+            ErrorKind::Truncated => {
+                "The file ends early or is corrupt: copy it again (in binary mode) and compare its size with the original."
+            }
+            ErrorKind::TooLarge | ErrorKind::TooManyEntries => {
+                "It unpacks beyond the viewer's safety limits. Use `procsnap report FILE` on the command line."
+            }
+            ErrorKind::BadManifest => {
+                "procsnap.json inside the archive is not valid; take a new snapshot with `procsnap collect`."
+            }
+            ErrorKind::NewerFormat => {
+                "Open it with a newer version of this viewer, or use the procsnap binary that wrote it."
+            }
+            ErrorKind::Cancelled => "Open the snapshot again.",
+            ErrorKind::Unreadable => "Check that the file still exists and is readable, then try again.",
+            ErrorKind::NotALink | ErrorKind::NewerLink | ErrorKind::DamagedLink => {
+                "Ask for the link again, or for the snapshot file itself."
+            }
         }
     }
 }

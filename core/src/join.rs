@@ -4,8 +4,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::proc::{fdlink, process};
-use crate::snapshot::Process;
+use crate::proc::fdlink;
+use crate::proc::process::{self, Process};
 
 /// One holder of a socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -18,8 +18,9 @@ pub struct Holder {
 #[derive(Debug, Clone, Default)]
 pub struct Owners {
     by_inode: HashMap<u64, Vec<Holder>>,
-    /// netstat's `PID/Program name` field per inode, computed once.
-    netstat_field: HashMap<u64, Vec<u8>>,
+    /// netstat's owner per inode: the first holder whose cmdline it could read, and the program
+    /// name it derives from that cmdline.
+    netstat_owner: HashMap<u64, (u32, Vec<u8>)>,
 }
 
 /// netstat's field is `snprintf(buf, 20, "%s/%s", pid, name)`: at most 19 bytes.
@@ -37,11 +38,8 @@ impl Owners {
                 owners.by_inode.entry(inode).or_default().push(Holder { pid: p.pid, fd });
                 // First seen wins, and only a process whose cmdline netstat could read counts.
                 if let Some(cmdline) = &p.cmdline {
-                    owners.netstat_field.entry(inode).or_insert_with(|| {
-                        let mut field = format!("{}/", p.pid).into_bytes();
-                        field.extend_from_slice(process::netstat_program_name(cmdline.as_bytes()));
-                        field.truncate(PROGNAME_WIDTH - 1);
-                        field
+                    owners.netstat_owner.entry(inode).or_insert_with(|| {
+                        (p.pid, process::netstat_program_name(cmdline.as_bytes()).to_vec())
                     });
                 }
             }
@@ -60,15 +58,29 @@ impl Owners {
     /// What netstat prints in the `PID/Program name` column: `PID/name` or `-`.
     /// No special case for inode 0: netstat has none, so a (hostile) link naming inode 0 owns
     /// every inode-0 row in its output, and here too.
-    pub fn netstat_field(&self, inode: u64) -> &[u8] {
-        self.netstat_field.get(&inode).map(Vec::as_slice).unwrap_or(b"-")
+    pub fn netstat_field(&self, inode: u64) -> Vec<u8> {
+        match self.netstat_owner(inode) {
+            Some((pid, program)) => {
+                let mut field = format!("{pid}/").into_bytes();
+                field.extend_from_slice(program);
+                field.truncate(PROGNAME_WIDTH - 1);
+                field
+            }
+            None => b"-".to_vec(),
+        }
+    }
+
+    /// The process netstat names as the owner and its full program name (netstat's column cuts
+    /// it; see [`Owners::netstat_field`]).
+    pub fn netstat_owner(&self, inode: u64) -> Option<(u32, &[u8])> {
+        self.netstat_owner.get(&inode).map(|(pid, program)| (*pid, program.as_slice()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::RawText;
+    use crate::raw_text::RawText;
     use std::collections::BTreeMap;
 
     fn proc_with(pid: u32, cmdline: Option<&[u8]>, fds: &[(u32, &str)]) -> Process {

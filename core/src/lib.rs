@@ -1,99 +1,62 @@
 //! procsnap-core: decode a procsnap snapshot into a report.
 //!
 //! Pure: bytes and options in, typed results out. No file, clock, network or web API, so the same
-//! code runs in the CLI and in the browser (wasm32). Data flows one way:
+//! code runs in the CLI and in the browser (wasm32). The modules form layers, each importing only
+//! from those below it (`tests/layering.rs` enforces it):
 //!
 //! ```text
-//! bytes ─► archive entries ─► parsed tables ─► joined snapshot ─► report ─► text / JSON / netstat
-//! (archive)                  (proc::*)        (snapshot, join)   (analysis::*)  (render::*)
+//! leaves    types, raw_text, error, digest, format    shared types, SHA-256, number formatting
+//! layout    layout, manifest                           every path a snapshot may hold; the manifest
+//! input     archive          │ proc                    gzip/tar/bare → entries │ one parser per file
+//! model     snapshot, join, files                      assembly, socket owners, integrity
+//! analysis  analysis::*                                one per question
+//! report    report                                     what every caller shows
+//! output    render, share, query                       text/JSON/netstat, links, row pages
+//! session   session                                    the API the CLI, the worker and tests call
 //! ```
+//! `synth` (example and test snapshots) sits beside `input`: it writes archives from the layout.
 //!
 //! ```
+//! use procsnap_core::Session;
 //! let table = b"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1234 1 0000000000000000 100 0 0 10 0\n";
-//! let snapshot = procsnap_core::decode(table, &Default::default()).unwrap();
-//! let report = snapshot.report();
-//! assert_eq!(report.listeners.len(), 1);
-//! assert!(procsnap_core::render::netstat(&report).contains("127.0.0.1:8080"));
+//! let session = Session::open(table, &Default::default(), &mut |_| true).unwrap();
+//! assert_eq!(session.report().listeners.len(), 1);
+//! assert!(String::from_utf8_lossy(&session.netstat()).contains("127.0.0.1:8080"));
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod analysis;
-pub mod archive;
-mod error;
-pub mod join;
+// leaves
+pub mod digest;
+pub mod error;
+pub mod format;
+pub mod raw_text;
+pub mod types;
+// layout
+pub mod layout;
 pub mod manifest;
+// input
+pub mod archive;
 pub mod proc;
-mod raw_text;
-pub mod render;
-pub mod report;
-pub mod share;
-pub mod snapshot;
 pub mod synth;
+// model
+pub mod files;
+pub mod join;
+pub mod snapshot;
+// analysis and report
+pub mod analysis;
+pub mod report;
+// output
+pub mod query;
+pub mod render;
+pub mod share;
+// the API
+pub mod session;
 
-pub use archive::{Container, Entry, EntryKind, Limits, Progress};
-pub use error::Error;
-pub use proc::TableKind;
+pub use archive::{Container, Entry, EntryKind, Limits};
+pub use error::{Error, ErrorKind};
+pub use layout::TableKind;
 pub use raw_text::RawText;
 pub use report::Report;
-pub use snapshot::Snapshot;
-
-/// Byte order of the host that wrote the /proc files: decides how hex addresses are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ByteOrder {
-    #[default]
-    Little,
-    Big,
-}
-
-/// A problem with one part of the input that did not stop the decode (a malformed row, an
-/// unexpected header, a hash that does not match).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Diagnostic {
-    /// Archive path, e.g. `proc/net/tcp`.
-    pub file: String,
-    /// 1-based line number, 0 when it concerns the whole file.
-    pub line: u32,
-    pub message: String,
-}
-
-impl Diagnostic {
-    pub fn new(file: &str, line: u32, message: &str) -> Diagnostic {
-        Diagnostic { file: file.to_string(), line, message: message.to_string() }
-    }
-}
-
-/// How to decode.
-#[derive(Debug, Clone, Default)]
-pub struct DecodeOptions {
-    pub limits: Limits,
-    /// Overrides the manifest's byte order (and the little-endian default for bare tables).
-    pub byte_order: Option<ByteOrder>,
-    /// Which table a bare file is, when its header cannot tell (udp, udplite and raw look alike).
-    pub table_hint: Option<TableKind>,
-    /// Skip checking SHA-256 of every file against the manifest (the viewer does it later).
-    pub skip_hashes: bool,
-}
-
-/// Decode a snapshot: a `.tar.gz`, a `.tar`, or a bare copy of one /proc/net table.
-pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<Snapshot, Error> {
-    decode_with_progress(bytes, options, &mut |_| true)
-}
-
-/// [`decode`], calling `progress` as it goes; if `progress` returns `false` the decode stops
-/// with [`Error::Cancelled`].
-pub fn decode_with_progress(
-    bytes: &[u8],
-    options: &DecodeOptions,
-    progress: &mut archive::ProgressFn<'_>,
-) -> Result<Snapshot, Error> {
-    let streaming = archive::Streaming { hash: !options.skip_hashes };
-    let (container, entries) =
-        archive::read_streaming(bytes, &options.limits, options.table_hint, streaming, progress)?;
-    Snapshot::from_entries(container, entries, options, progress)
-}
-
-/// Decode entries gathered by the caller (the CLI reads an extracted directory this way).
-pub fn decode_entries(entries: Vec<Entry<'_>>, options: &DecodeOptions) -> Result<Snapshot, Error> {
-    Snapshot::from_entries(Container::Directory, entries, options, &mut |_| true)
-}
+pub use session::{OpenError, Session};
+pub use snapshot::{DecodeOptions, Snapshot};
+pub use types::{ByteOrder, Diagnostic, HostParams, Progress};

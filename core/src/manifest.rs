@@ -1,4 +1,5 @@
-//! `procsnap.json`, the manifest at the root of every snapshot (format v1).
+//! `procsnap.json`, the manifest at the root of every snapshot (format v1; its path and version
+//! are in [`crate::layout`]).
 //!
 //! Every field but `format_version` is optional: the POSIX-sh fallback collector cannot know
 //! timings, read counts or hashes and leaves them out. Unknown fields are ignored so that a
@@ -6,27 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The snapshot format this crate reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
-/// The file name of the manifest inside the archive.
-pub const MANIFEST_PATH: &str = "procsnap.json";
-
-/// The `/proc/net` files a snapshot holds (whichever exist on the host), in netstat's order.
-pub const NET_FILES: [&str; 13] = [
-    "tcp",
-    "tcp6",
-    "udp",
-    "udp6",
-    "udplite",
-    "udplite6",
-    "raw",
-    "raw6",
-    "unix",
-    "sockstat",
-    "sockstat6",
-    "snmp",
-    "netstat",
-];
+use crate::types::ByteOrder;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -59,6 +40,10 @@ pub struct HostFacts {
     pub page_size: Option<u32>,
     /// Effective uid of the collector: not root means owners may be missing.
     pub uid: Option<u32>,
+    /// The `hidepid=` option /proc was mounted with (`invisible`, `noaccess`, `2`, `1`), when
+    /// set: other users' processes were hidden from the collector, so their sockets have no owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proc_hidepid: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -98,11 +83,7 @@ pub struct WalkStats {
 }
 
 impl Manifest {
-    pub fn byte_order(&self) -> Option<crate::ByteOrder> {
-        match self.host.byte_order.as_deref() {
-            Some("little") => Some(crate::ByteOrder::Little),
-            Some("big") => Some(crate::ByteOrder::Big),
-            _ => None,
-        }
+    pub fn byte_order(&self) -> Option<ByteOrder> {
+        self.host.byte_order.as_deref().and_then(ByteOrder::parse)
     }
 }

@@ -13,10 +13,11 @@ use crate::analysis::{
     volume::Volume,
 };
 use crate::archive::Container;
+use crate::files::{self, FileInfo};
 use crate::manifest::WalkStats;
 use crate::proc::inet_rows::{InetTable, PackedRow};
-use crate::snapshot::{FileInfo, Snapshot};
-use crate::{ByteOrder, Diagnostic};
+use crate::snapshot::Snapshot;
+use crate::types::{ByteOrder, Diagnostic};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -41,7 +42,19 @@ pub struct Report {
     pub diagnostics: Diagnostics,
     /// Present when this report was opened from a share link.
     #[serde(default)]
-    pub shared: Option<crate::share::SharedInfo>,
+    pub shared: Option<SharedInfo>,
+}
+
+/// Marks a report opened from a share link, and summarises what the link left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedInfo {
+    pub link_version: u32,
+    /// What was redacted: `addresses`, `args`, `hostname`.
+    pub redactions: Vec<String>,
+    pub files: u64,
+    pub file_bytes: u64,
+    pub hashes_checked: u64,
+    pub hash_mismatches: u64,
 }
 
 impl Report {
@@ -49,20 +62,14 @@ impl Report {
     /// files whose SHA-256 the manifest records; a mismatch becomes a diagnostic, as in a decode
     /// that hashed. Returns how many files differ.
     pub fn check_hashes(&mut self, hashes: &[(String, String)]) -> usize {
-        let mut differ = 0;
-        for f in self.files.iter_mut() {
-            let Some(expected) = &f.manifest_sha256 else { continue };
-            let Some((_, actual)) = hashes.iter().find(|(p, _)| *p == f.path) else { continue };
-            if !actual.eq_ignore_ascii_case(expected) {
-                differ += 1;
-                self.diagnostics.total += 1;
-                if self.diagnostics.items.len() < MAX_DIAGNOSTICS {
-                    self.diagnostics.items.push(Diagnostic::new(&f.path, 0, crate::snapshot::HASH_DIFFERS));
-                }
+        let differ = files::record_hashes(&mut self.files, hashes);
+        for d in &differ {
+            self.diagnostics.total += 1;
+            if self.diagnostics.items.len() < MAX_DIAGNOSTICS {
+                self.diagnostics.items.push(d.clone());
             }
-            f.sha256 = Some(actual.clone());
         }
-        differ
+        differ.len()
     }
 }
 
@@ -118,15 +125,16 @@ fn rows_pass(
     }
 }
 
-pub(crate) fn build(s: &Snapshot) -> Report {
+/// The report: every analysis of the snapshot, ready to render or to send to the viewer.
+pub fn build(s: &Snapshot) -> Report {
     let m = s.manifest.as_ref();
     let host = Host {
         hostname: m.and_then(|m| m.host.hostname.clone()),
         kernel: m.and_then(|m| m.host.kernel.clone()),
         arch: m.and_then(|m| m.host.arch.clone()),
-        byte_order: Some(s.byte_order),
-        user_hz: s.user_hz,
-        page_size: s.page_size,
+        byte_order: Some(s.params.byte_order),
+        user_hz: s.params.user_hz,
+        page_size: s.params.page_size,
         uid: m.and_then(|m| m.host.uid),
         tool: m.and_then(|m| m.tool.clone()),
         format_version: m.map(|m| m.format_version),

@@ -1,81 +1,43 @@
 //! The decoded snapshot: every table parsed, every process and its socket fds, the manifest and
-//! the host facts the parsers needed. Built from archive entries; the report is computed from it.
+//! the host's parameters. Assembled from archive entries (the model layer): the archive reader
+//! streams large tables into [`TableSink`], everything else is sorted by the layout registry.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
-use crate::archive::StreamedTable;
-use crate::archive::{Container, Entry, EntryKind, ProgressFn};
+use crate::archive::{self, Container, Entry, EntryKind, Limits, StreamSink};
+use crate::digest::sha256_hex;
+use crate::error::Error;
+use crate::files::{self, FileInfo, FileKind};
 use crate::join::Owners;
-use crate::manifest::{FORMAT_VERSION, MANIFEST_PATH, Manifest};
+use crate::layout::{self, FORMAT_VERSION, FileRole, MANIFEST_PATH, Place, TableKind};
+use crate::manifest::Manifest;
 use crate::proc::inet_rows::InetRows;
+use crate::proc::process::Process;
 use crate::proc::sockstat::Sockstat;
-use crate::proc::stream::{ParsedTable, TableRows};
+use crate::proc::stream::{ParsedTable, TableRows, TableStream};
 use crate::proc::sysctl::Sysctl;
 use crate::proc::unix::UnixSocket;
-use crate::proc::{self, TableKind};
-use crate::{ByteOrder, DecodeOptions, Diagnostic, Error, Progress, RawText};
-
-pub(crate) const HASH_DIFFERS: &str = "SHA-256 differs from the manifest: the file was changed after capture";
+use crate::proc::{self};
+use crate::raw_text::RawText;
+use crate::types::{ByteOrder, Diagnostic, HostParams, Progress, ProgressFn};
 
 /// Files up to this size keep their bytes for the viewer's raw-text view.
 const SMALL_FILE: usize = 64 * 1024;
 
-/// A process that holds at least one socket.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Process {
-    pub pid: u32,
-    /// Raw `cmdline` bytes; `None` when the snapshot has no cmdline for this pid.
-    pub cmdline: Option<RawText>,
-    pub comm: Option<RawText>,
-    pub uid: Option<u32>,
-    /// Socket fds in ascending fd order: (fd, link target).
-    pub fds: Vec<(u32, RawText)>,
-}
-
-/// One archive entry as the Files view lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileInfo {
-    pub path: String,
-    pub kind: FileKind,
-    pub size: u64,
-    /// What the file is to procsnap.
-    pub role: FileRole,
-    /// SHA-256 of the bytes in the archive (files only; absent when hashing was skipped).
-    pub sha256: Option<String>,
-    /// SHA-256 the manifest records for it.
-    pub manifest_sha256: Option<String>,
-    /// Bytes of small files, for viewing.
-    #[serde(skip)]
-    pub content: Option<Vec<u8>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FileKind {
-    File,
-    Symlink,
-    Dir,
-    Other,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FileRole {
-    Manifest,
-    Table,
-    Counters,
-    Sysctl,
-    FdLink,
-    Process,
-    /// Kept and listed, not used (e.g. `proc/net/snmp`, or something a newer writer added).
-    Other,
+/// How to decode.
+#[derive(Debug, Clone, Default)]
+pub struct DecodeOptions {
+    pub limits: Limits,
+    /// Overrides the manifest's byte order (and the little-endian default for bare tables).
+    pub byte_order: Option<ByteOrder>,
+    /// Which table a bare file is, when its header cannot tell (udp, udplite and raw look alike).
+    pub table_hint: Option<TableKind>,
+    /// Skip checking SHA-256 of every file against the manifest (the viewer does it later).
+    pub skip_hashes: bool,
 }
 
 /// Size and shape of one captured table, for the cost analysis.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TableFile {
     pub kind: TableKind,
     pub bytes: u64,
@@ -90,9 +52,8 @@ pub struct TableFile {
 pub struct Snapshot {
     pub container: Container,
     pub manifest: Option<Manifest>,
-    pub byte_order: ByteOrder,
-    pub user_hz: u32,
-    pub page_size: u32,
+    /// The captured host's parameters, resolved once.
+    pub params: HostParams,
     /// All Internet sockets, tables in netstat's order (tcp, tcp6, udp, …), rows in file order.
     pub inet: InetRows,
     pub unix: Vec<UnixSocket>,
@@ -105,13 +66,154 @@ pub struct Snapshot {
     pub processes: BTreeMap<u32, Process>,
     pub owners: Owners,
     pub files: Vec<FileInfo>,
+    /// Host files by kind (`etc/os-release`, SELinux state), their bytes as captured.
+    pub host_files: BTreeMap<layout::HostFileKind, Vec<u8>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Decode a snapshot: a `.tar.gz`, a `.tar`, or a bare copy of one /proc/net table, calling
+/// `progress` as it goes; if `progress` returns `false` the decode stops with
+/// [`Error::Cancelled`].
+pub fn decode(
+    bytes: &[u8],
+    options: &DecodeOptions,
+    progress: &mut ProgressFn<'_>,
+) -> Result<Snapshot, Error> {
+    let mut sink = TableSink::default();
+    let streaming = archive::Streaming { sink: &mut sink, hash: !options.skip_hashes };
+    let (container, entries) =
+        archive::read_streaming(bytes, &options.limits, options.table_hint, streaming, progress)?;
+    Snapshot::assemble(container, entries, sink.done, options, progress)
+}
+
+/// [`decode`] from a reader (a file, standard input): the input is never held whole, only the
+/// rows of its tables and its small files. `total_bytes` (0 when unknown) is for progress.
+pub fn decode_reader(
+    input: &mut dyn std::io::Read,
+    total_bytes: u64,
+    options: &DecodeOptions,
+    progress: &mut ProgressFn<'_>,
+) -> Result<Snapshot, Error> {
+    let mut sink = TableSink::default();
+    let streaming = archive::Streaming { sink: &mut sink, hash: !options.skip_hashes };
+    let (container, entries) =
+        archive::read_reader(input, total_bytes, &options.limits, options.table_hint, streaming, progress)?;
+    Snapshot::assemble(container, entries, sink.done, options, progress)
+}
+
+/// Assembles a snapshot from files a caller reads one by one (the CLI reading an extracted
+/// directory): small files are handed over whole, large tables are streamed in, so a
+/// directory costs no more memory than an archive.
+pub struct Builder {
+    sink: TableSink,
+    entries: Vec<Entry<'static>>,
+    hash: bool,
+}
+
+impl Builder {
+    pub fn new(options: &DecodeOptions) -> Builder {
+        Builder { sink: TableSink::default(), entries: Vec::new(), hash: !options.skip_hashes }
+    }
+
+    /// An entry whose content is at hand (a link, a directory, a small file).
+    pub fn entry(&mut self, entry: Entry<'static>) {
+        self.entries.push(entry);
+    }
+
+    /// A file at archive path `path` whose content `read` yields: streamed into its table
+    /// when it is a large socket table, else kept whole.
+    pub fn file(&mut self, path: &str, size: u64, read: &mut dyn std::io::Read) -> std::io::Result<()> {
+        if size > archive::STREAM_ABOVE && self.sink.wants(path, size) {
+            let mut hasher = self.hash.then(crate::digest::Hasher::default);
+            let mut buf = vec![0u8; archive::STREAM_CHUNK];
+            let mut bytes = 0u64;
+            loop {
+                let n = match read.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.sink.end();
+                        return Err(e);
+                    }
+                };
+                if let Some(h) = &mut hasher {
+                    h.update(&buf[..n]);
+                }
+                self.sink.chunk(&buf[..n]);
+                bytes += n as u64;
+            }
+            self.sink.end();
+            let sha256 = hasher.map(crate::digest::Hasher::finish);
+            self.entries.push(Entry { path: path.to_string(), kind: EntryKind::Streamed { bytes, sha256 } });
+            return Ok(());
+        }
+        let mut data = Vec::with_capacity(size.min(archive::STREAM_ABOVE) as usize);
+        read.read_to_end(&mut data)?;
+        self.entries.push(Entry::file(path.to_string(), data));
+        Ok(())
+    }
+
+    pub fn finish(self, container: Container, options: &DecodeOptions) -> Result<Snapshot, Error> {
+        Snapshot::assemble(container, self.entries, self.sink.done, options, &mut |_| true)
+    }
+}
+
+/// Parses the socket tables the archive reader streams to it, in the order it streams them.
+#[derive(Default)]
+struct TableSink {
+    current: Option<TableStream>,
+    /// Rows of the tables already finished.
+    rows_before: u64,
+    done: Vec<ParsedTable>,
+}
+
+impl StreamSink for TableSink {
+    fn wants(&mut self, path: &str, _size: u64) -> bool {
+        // Only the collector's own namespace is parsed today (see layout::Place::Net).
+        let Place::Net { ns_pid: None, file } = layout::classify_lenient(path) else { return false };
+        match file.table {
+            Some(kind) if kind.has_rows() => {
+                self.current = Some(TableStream::new(kind));
+                true
+            }
+            _ => false,
+        }
+    }
+    fn chunk(&mut self, data: &[u8]) {
+        if let Some(t) = &mut self.current {
+            t.feed(data);
+        }
+    }
+    fn end(&mut self) {
+        if let Some(t) = self.current.take() {
+            let parsed = t.finish();
+            self.rows_before += parsed.row_count() as u64;
+            self.done.push(parsed);
+        }
+    }
+    fn rows(&self) -> u64 {
+        self.rows_before + self.current.as_ref().map_or(0, |t| t.rows() as u64)
+    }
+}
+
 impl Snapshot {
-    pub(crate) fn from_entries(
+    /// Assemble entries gathered by the caller (the CLI reads an extracted directory this way).
+    pub fn from_entries(
         container: Container,
-        mut entries: Vec<Entry<'_>>,
+        entries: Vec<Entry<'_>>,
+        options: &DecodeOptions,
+        progress: &mut ProgressFn<'_>,
+    ) -> Result<Snapshot, Error> {
+        Snapshot::assemble(container, entries, Vec::new(), options, progress)
+    }
+
+    /// `streamed`: the tables the archive reader streamed, in order (one per
+    /// [`EntryKind::Streamed`] entry).
+    fn assemble(
+        container: Container,
+        entries: Vec<Entry<'_>>,
+        streamed: Vec<ParsedTable>,
         options: &DecodeOptions,
         progress: &mut ProgressFn<'_>,
     ) -> Result<Snapshot, Error> {
@@ -122,63 +224,49 @@ impl Snapshot {
             Some(Entry { kind: EntryKind::File(data), .. }) => Some(parse_manifest(data)?),
             _ => None,
         };
-        let byte_order = options
-            .byte_order
-            .or_else(|| manifest.as_ref().and_then(Manifest::byte_order))
-            .unwrap_or_default();
-        let user_hz = manifest.as_ref().and_then(|m| m.host.user_hz).filter(|&hz| hz > 0).unwrap_or(100);
-        let page_size =
-            manifest.as_ref().and_then(|m| m.host.page_size).filter(|&p| p >= 512).unwrap_or(4096);
+        let params = host_params(manifest.as_ref(), options);
         let recorded: BTreeMap<&str, &str> = manifest
             .iter()
             .flat_map(|m| m.files.iter())
             .filter_map(|f| Some((f.path.as_str(), f.sha256.as_deref()?)))
             .collect();
 
-        // Tables parsed while unpacking: taken out first, so the rest can be borrowed.
-        let mut streamed: Vec<Option<Box<StreamedTable>>> = entries
-            .iter_mut()
-            .map(|e| match std::mem::replace(&mut e.kind, EntryKind::Other) {
-                EntryKind::Table(t) => Some(t),
-                other => {
-                    e.kind = other;
-                    None
-                }
-            })
-            .collect();
-
+        let mut streamed = streamed.into_iter();
         let mut table_data: BTreeMap<TableKind, TableSource<'_>> = BTreeMap::new();
         let mut sysctl_data: BTreeMap<&str, &[u8]> = BTreeMap::new();
+        let mut host_files = BTreeMap::new();
         let mut processes: BTreeMap<u32, Process> = BTreeMap::new();
         let mut files = Vec::with_capacity(entries.len());
 
-        for (entry, streamed) in entries.iter().zip(streamed.iter_mut()) {
-            if let Some(t) = streamed.take() {
-                let kind = entry
-                    .path
-                    .strip_prefix("proc/net/")
-                    .and_then(TableKind::from_file_name)
-                    .filter(|&k| k == t.parsed.kind);
+        for entry in &entries {
+            if let EntryKind::Streamed { bytes, sha256 } = &entry.kind {
+                let Some(parsed) = streamed.next() else { continue };
+                // A table that turns out not to be at proc/net/ once a top directory was
+                // stripped is listed as an unknown file, as it would have been unstreamed.
+                let kind = match layout::classify(&entry.path) {
+                    Place::Net { ns_pid: None, file } => file.table.filter(|&k| k == parsed.kind),
+                    _ => None,
+                };
                 files.push(FileInfo {
                     path: entry.path.clone(),
                     kind: FileKind::File,
-                    size: t.parsed.bytes,
+                    size: *bytes,
                     role: if kind.is_some() { FileRole::Table } else { FileRole::Other },
-                    sha256: t.sha256.clone().filter(|_| recorded.contains_key(entry.path.as_str())),
+                    sha256: sha256.clone().filter(|_| recorded.contains_key(entry.path.as_str())),
                     manifest_sha256: recorded.get(entry.path.as_str()).map(|s| s.to_string()),
                     content: None,
                 });
                 if let Some(kind) = kind {
-                    table_data.insert(kind, TableSource::Parsed(t.parsed));
+                    table_data.insert(kind, TableSource::Parsed(parsed));
                 }
                 continue;
             }
-            let role = classify(entry, &mut table_data, &mut sysctl_data, &mut processes);
+            let role = classify(entry, &mut table_data, &mut sysctl_data, &mut host_files, &mut processes);
             let (kind, content) = match &entry.kind {
                 EntryKind::File(d) => (FileKind::File, Some(d)),
                 EntryKind::Symlink(_) => (FileKind::Symlink, None),
                 EntryKind::Dir => (FileKind::Dir, None),
-                EntryKind::Other | EntryKind::Table(_) => (FileKind::Other, None),
+                EntryKind::Other | EntryKind::Streamed { .. } => (FileKind::Other, None),
             };
             // fd links are numerous and carry no content worth listing one by one.
             if role == FileRole::FdLink {
@@ -198,20 +286,14 @@ impl Snapshot {
                 content: content.filter(|d| d.len() <= SMALL_FILE).map(|d| d.to_vec()),
             });
         }
-        for f in &files {
-            if let (Some(actual), Some(expected)) = (&f.sha256, &f.manifest_sha256) {
-                if !actual.eq_ignore_ascii_case(expected) {
-                    diagnostics.push(Diagnostic::new(&f.path, 0, HASH_DIFFERS));
-                }
-            }
-        }
+        diagnostics.extend(files::mismatches(&files));
 
         let mut inet_tables = Vec::new();
         let mut unix = Vec::new();
         let mut unix_has_inode = true;
         let mut sockstat = Sockstat::new();
         let mut tables = Vec::new();
-        let page = page_size as usize;
+        let page = params.page_size as usize;
         let mut rows_before = 0u64;
         for (kind, source) in table_data {
             let parsed = match source {
@@ -256,9 +338,9 @@ impl Snapshot {
                 return Err(Error::Cancelled);
             }
         }
-        let inet = InetRows::new(inet_tables, byte_order);
+        let inet = InetRows::new(inet_tables, params.byte_order);
 
-        let sysctls = proc::sysctl::KNOWN
+        let sysctls = layout::SYSCTLS
             .iter()
             .filter_map(|k| {
                 let data = sysctl_data.get(k.path)?;
@@ -274,9 +356,7 @@ impl Snapshot {
         Ok(Snapshot {
             container,
             manifest,
-            byte_order,
-            user_hz,
-            page_size,
+            params,
             inet,
             unix,
             unix_has_inode,
@@ -286,13 +366,9 @@ impl Snapshot {
             processes,
             owners,
             files,
+            host_files,
             diagnostics,
         })
-    }
-
-    /// The report: every analysis, ready to render or to send to the viewer.
-    pub fn report(&self) -> crate::Report {
-        crate::report::build(self)
     }
 
     /// The value of a captured sysctl, by name (`net.ipv4.ip_local_port_range`).
@@ -319,97 +395,65 @@ enum TableSource<'a> {
     Parsed(ParsedTable),
 }
 
+/// The host's parameters: options first, then the manifest, then an x86_64 host's defaults.
+fn host_params(manifest: Option<&Manifest>, options: &DecodeOptions) -> HostParams {
+    let default = HostParams::default();
+    HostParams {
+        byte_order: options
+            .byte_order
+            .or_else(|| manifest.and_then(Manifest::byte_order))
+            .unwrap_or_default(),
+        user_hz: manifest.and_then(|m| m.host.user_hz).filter(|&hz| hz > 0).unwrap_or(default.user_hz),
+        page_size: manifest.and_then(|m| m.host.page_size).filter(|&p| p >= 512).unwrap_or(default.page_size),
+    }
+}
+
 /// Sort an entry into the snapshot's parts and say what it is.
 fn classify<'a>(
     entry: &'a Entry<'_>,
     tables: &mut BTreeMap<TableKind, TableSource<'a>>,
     sysctls: &mut BTreeMap<&'a str, &'a [u8]>,
+    host_files: &mut BTreeMap<layout::HostFileKind, Vec<u8>>,
     processes: &mut BTreeMap<u32, Process>,
 ) -> FileRole {
-    let path = entry.path.as_str();
-    if path == MANIFEST_PATH {
-        return FileRole::Manifest;
-    }
-    let Some(rest) = path.strip_prefix("proc/") else {
-        return FileRole::Other;
-    };
-    if let (Some(name), EntryKind::File(data)) = (rest.strip_prefix("net/"), &entry.kind) {
-        return match TableKind::from_file_name(name) {
+    let place = layout::classify(&entry.path);
+    match (place, &entry.kind) {
+        (Place::Manifest, _) => FileRole::Manifest,
+        // Other namespaces' tables are listed, not parsed yet.
+        (Place::Net { ns_pid: None, file }, EntryKind::File(data)) => match file.table {
             Some(kind) => {
                 tables.insert(kind, TableSource::Text(data));
-                if matches!(kind, TableKind::Sockstat | TableKind::Sockstat6) {
-                    FileRole::Counters
-                } else {
-                    FileRole::Table
-                }
+                place.role()
             }
-            None if name == "snmp" || name == "netstat" => FileRole::Counters,
-            None => FileRole::Other,
-        };
-    }
-    if rest.starts_with("sys/") {
-        if let (Some(k), EntryKind::File(data)) =
-            (proc::sysctl::KNOWN.iter().find(|k| k.path == path), &entry.kind)
-        {
-            sysctls.insert(k.path, data);
-            return FileRole::Sysctl;
-        }
-        return FileRole::Other;
-    }
-    let mut parts = rest.split('/');
-    let (Some(pid), Some(what)) = (parts.next(), parts.next()) else {
-        return FileRole::Other;
-    };
-    let Some(pid) = parse_number(pid) else {
-        return FileRole::Other;
-    };
-    match (what, parts.next(), parts.next(), &entry.kind) {
-        ("fd", Some(fd), None, EntryKind::Symlink(target)) => match parse_number(fd) {
-            Some(fd) => {
-                let p = processes.entry(pid).or_insert_with(|| Process { pid, ..Default::default() });
-                p.fds.push((fd, RawText(target.clone())));
-                FileRole::FdLink
-            }
-            None => FileRole::Other,
+            None => FileRole::Counters,
         },
-        ("fd", None, None, EntryKind::Dir) => FileRole::Process,
-        (_, None, None, EntryKind::File(data)) => {
+        (Place::Net { ns_pid: Some(_), .. }, EntryKind::File(_)) => place.role(),
+        (Place::Sysctl(k), EntryKind::File(data)) => {
+            sysctls.insert(k.path, data);
+            FileRole::Sysctl
+        }
+        (Place::Host(h), EntryKind::File(data)) => {
+            host_files.insert(h.what, data.to_vec());
+            FileRole::Host
+        }
+        (Place::FdLink { pid, fd }, EntryKind::Symlink(target)) => {
             let p = processes.entry(pid).or_insert_with(|| Process { pid, ..Default::default() });
-            match what {
-                "cmdline" => p.cmdline = Some(RawText(data.to_vec())),
-                "comm" => p.comm = Some(proc::process::comm(data)),
-                "status" => p.uid = proc::process::status_uid(data),
-                _ => return FileRole::Other,
+            p.fds.push((fd, RawText(target.clone())));
+            FileRole::FdLink
+        }
+        (Place::FdDir { .. }, EntryKind::Dir) => FileRole::Process,
+        (Place::Process { pid, file }, EntryKind::File(data)) => {
+            let p = processes.entry(pid).or_insert_with(|| Process { pid, ..Default::default() });
+            match file {
+                layout::ProcessFile::Cmdline => p.cmdline = Some(RawText(data.to_vec())),
+                layout::ProcessFile::Comm => p.comm = Some(proc::process::comm(data)),
+                layout::ProcessFile::Status => p.uid = proc::process::status_uid(data),
+                // Container identity: kept for the namespace analysis, listed for now.
+                layout::ProcessFile::Cgroup => {}
             }
             FileRole::Process
         }
+        (Place::NetNs { .. }, EntryKind::Symlink(_)) => FileRole::Namespace,
         _ => FileRole::Other,
     }
-}
-
-fn parse_number(s: &str) -> Option<u32> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-/// SHA-256 of `data` as lowercase hex, fed in 64 KiB chunks: in WebAssembly, V8 optimises a
-/// function only on a later call, and one call over 150 MB would run entirely in the baseline
-/// compiler's code (measured: 8 s instead of 1 s for a million-row table).
-pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    let mut h = Sha256::new();
-    for chunk in data.chunks(64 * 1024) {
-        h.update(chunk);
-    }
-    hex(&h.finalize())
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }

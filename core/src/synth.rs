@@ -7,9 +7,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::net::Ipv4Addr;
 
-use sha2::{Digest, Sha256};
-
-use crate::manifest::{CaptureTimes, FORMAT_VERSION, FileRecord, HostFacts, Manifest, WalkStats};
+use crate::layout::{FORMAT_VERSION, MANIFEST_PATH};
+use crate::manifest::{CaptureTimes, FileRecord, HostFacts, Manifest, WalkStats};
 
 /// The kernel pads every line of /proc/net/tcp (header too) to 149 characters.
 const TCP_LINE: usize = 149;
@@ -296,6 +295,7 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
             user_hz: Some(100),
             page_size: Some(4096),
             uid: Some(0),
+            proc_hidepid: None,
         },
         capture: CaptureTimes {
             start: Some("2026-11-27T03:00:00.000Z".into()),
@@ -309,7 +309,7 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
                 bytes: Some(data.len() as u64),
                 reads: Some(1 + data.len() as u64 / (256 * 1024)),
                 micros: Some(*micros),
-                sha256: Some(crate::snapshot::hex(&Sha256::digest(data))),
+                sha256: Some(crate::digest::sha256_hex(data)),
             })
             .collect(),
         walk: Some(WalkStats {
@@ -347,7 +347,7 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
         }
     }
     let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
-    add_file(&mut tar, crate::manifest::MANIFEST_PATH, &json);
+    add_file(&mut tar, MANIFEST_PATH, &json);
     let gz = tar.into_inner().expect("writing to memory");
     let mut gz_out = gz.finish().expect("writing to memory");
     gz_out.flush().ok();
@@ -362,9 +362,9 @@ mod tests {
     fn example_decodes_to_the_story() {
         let bytes =
             seed_story(&SeedStory { server_time_wait: 900, client_time_wait: 100, established: 20, seed: 1 });
-        let snap = crate::decode(&bytes, &Default::default()).unwrap();
+        let snap = crate::snapshot::decode(&bytes, &Default::default(), &mut |_| true).unwrap();
         assert!(snap.diagnostics.is_empty(), "{:?}", snap.diagnostics);
-        let r = snap.report();
+        let r = crate::report::build(&snap);
         assert_eq!(r.time_wait.count, 1000);
         let top = &r.time_wait.by_local_port[0];
         assert_eq!((top.port, top.count), (81, 900));
@@ -393,7 +393,7 @@ mod tests {
         crate::proc::inet::parse_table(
             &t,
             crate::TableKind::Tcp,
-            crate::ByteOrder::Little,
+            crate::types::ByteOrder::Little,
             4096,
             &mut rows,
             &mut d,

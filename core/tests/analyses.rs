@@ -1,6 +1,9 @@
 //! The analyses on small hand-made tables whose answers are known.
 
-use procsnap_core::{DecodeOptions, decode};
+mod support;
+
+use procsnap_core::DecodeOptions;
+use support::decode;
 
 fn row(local: ([u8; 4], u16), remote: ([u8; 4], u16), state: u8, ticks: u32, inode: u64) -> String {
     let hex = |a: [u8; 4]| u32::from_le_bytes(a);
@@ -39,7 +42,7 @@ fn time_wait_attribution_rate_and_port_pressure() {
     for i in 0..3u16 {
         add(row((me, 51000 + i), (db, 3306), 0x01, 0, 200 + i as u64));
     }
-    let r = decode(t.as_bytes(), &DecodeOptions::default()).unwrap().report();
+    let r = decode(t.as_bytes(), &DecodeOptions::default()).unwrap().into_report();
     let tw = &r.time_wait;
     assert_eq!(tw.count, 42);
     assert_eq!(tw.by_local_port.len(), 2);

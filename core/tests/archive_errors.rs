@@ -1,8 +1,13 @@
 //! The archive reader on bad and odd input: every case gives its typed error, never a panic.
 
-use std::io::Write;
+mod support;
 
-use procsnap_core::{DecodeOptions, Error, Limits, decode};
+use procsnap_core::{DecodeOptions, Error, Limits};
+use support::{decode_snapshot as decode, gunzip, gzip, tar_of};
+
+fn report(s: &procsnap_core::Snapshot) -> procsnap_core::Report {
+    procsnap_core::report::build(s)
+}
 
 fn example() -> Vec<u8> {
     procsnap_core::synth::seed_story(&procsnap_core::synth::SeedStory {
@@ -13,43 +18,12 @@ fn example() -> Vec<u8> {
     })
 }
 
-fn gunzip(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out).unwrap();
-    out
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
-}
-
-fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (path, data) in entries {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_entry_type(tar::EntryType::Regular);
-        if path.len() < 100 {
-            // Written by hand: the tar crate refuses to write hostile names such as `../x`.
-            h.as_old_mut().name[..path.len()].copy_from_slice(path.as_bytes());
-            h.set_cksum();
-            b.append(&h, *data).unwrap();
-        } else {
-            b.append_data(&mut h, path, *data).unwrap();
-        }
-    }
-    b.into_inner().unwrap()
-}
-
 #[test]
 fn the_example_decodes_as_targz_and_as_tar() {
     let gz = example();
     let a = decode(&gz, &DecodeOptions::default()).unwrap();
     let b = decode(&gunzip(&gz), &DecodeOptions::default()).unwrap();
-    assert_eq!(a.report().listeners, b.report().listeners);
+    assert_eq!(report(&a).listeners, report(&b).listeners);
     assert_eq!(a.container, procsnap_core::Container::TarGz);
     assert_eq!(b.container, procsnap_core::Container::Tar);
 }
@@ -141,12 +115,12 @@ fn hostile_and_odd_paths_are_listed_not_used() {
         ("proc/abc/cmdline", b"x"),
     ]);
     let s = decode(&tar, &DecodeOptions::default()).unwrap();
-    let r = s.report();
+    let r = report(&s);
     assert_eq!(r.listeners.len(), 1, "./proc/net/tcp is read");
     let other: Vec<_> = r
         .files
         .iter()
-        .filter(|f| f.role == procsnap_core::snapshot::FileRole::Other)
+        .filter(|f| f.role == procsnap_core::layout::FileRole::Other)
         .map(|f| f.path.clone())
         .collect();
     assert_eq!(other.len(), 4, "{other:?}");
@@ -157,7 +131,7 @@ fn a_snapshot_tarred_inside_a_directory_is_found() {
     let row = b"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 0100007F:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0\n";
     let tar = tar_of(&[("host-snap/proc/net/tcp", row), ("host-snap/proc/1/cmdline", b"/sbin/init\0")]);
     let s = decode(&tar, &DecodeOptions::default()).unwrap();
-    assert_eq!(s.report().listeners.len(), 1);
+    assert_eq!(report(&s).listeners.len(), 1);
 }
 
 #[test]
@@ -178,7 +152,7 @@ fn malformed_rows_are_counted_with_file_and_line() {
     t.extend_from_slice(&procsnap_core::synth::tcp_table(3, 0.0, 2)[150..]);
     let s = decode(&t, &DecodeOptions::default()).unwrap();
     assert_eq!(s.inet.len(), 13);
-    let r = s.report();
+    let r = report(&s);
     assert_eq!(r.diagnostics.total, 2);
     assert_eq!((r.diagnostics.items[0].file.as_str(), r.diagnostics.items[0].line), ("proc/net/tcp", 12));
     assert_eq!(r.diagnostics.items[1].line, 13);
@@ -205,7 +179,7 @@ fn a_changed_file_fails_its_hash_check() {
 fn cancel_stops_the_decode() {
     let gz = example();
     let mut calls = 0;
-    let r = procsnap_core::decode_with_progress(&gz, &DecodeOptions::default(), &mut |_| {
+    let r = procsnap_core::snapshot::decode(&gz, &DecodeOptions::default(), &mut |_| {
         calls += 1;
         false
     });

@@ -2,7 +2,10 @@
 //! orders: the big-endian copy is made by swapping the bytes of every 32-bit address word, which
 //! is exactly how a big-endian kernel prints the same addresses.
 
-use procsnap_core::proc::{TableKind, inet, unix};
+mod support;
+
+use procsnap_core::TableKind;
+use procsnap_core::proc::{inet, unix};
 use procsnap_core::{ByteOrder, DecodeOptions};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -101,8 +104,8 @@ fn captured_unix_and_counters() {
     assert!(unix::header_has_inode(&data));
 
     // The counters decode through the public entry point as bare files.
-    let s = procsnap_core::decode(&fixture("sockstat"), &DecodeOptions::default()).unwrap();
+    let s = support::decode_snapshot(&fixture("sockstat"), &DecodeOptions::default()).unwrap();
     assert!(s.sockstat["TCP"].contains_key("tw"));
-    let s6 = procsnap_core::decode(&fixture("sockstat6"), &DecodeOptions::default()).unwrap();
+    let s6 = support::decode_snapshot(&fixture("sockstat6"), &DecodeOptions::default()).unwrap();
     assert!(s6.sockstat.contains_key("TCP6"));
 }

@@ -2,7 +2,10 @@
 
 use std::io::Write;
 
-use procsnap_core::{DecodeOptions, Error, Limits, decode};
+mod support;
+
+use procsnap_core::{DecodeOptions, Error, Limits};
+use support::decode;
 
 fn ustar_header(name: &str, size: u64) -> tar::Header {
     let mut h = tar::Header::new_ustar();
@@ -32,7 +35,7 @@ fn gzip_bomb_under_the_total_limit_is_refused_by_ratio() {
     assert!(bomb.len() < 200_000, "{} bytes", bomb.len());
     match decode(&bomb, &DecodeOptions::default()) {
         Err(Error::TooLarge { limit_bytes }) => assert_eq!(limit_bytes, procsnap_core::archive::RATIO_FLOOR),
-        other => panic!("expected TooLarge, got {:?}", other.map(|s| s.files.len())),
+        other => panic!("expected TooLarge, got {:?}", other.map(|s| s.report().files.len())),
     }
     // With the ratio check off, only the total limit applies: the same bytes decode.
     let off = DecodeOptions { limits: Limits { max_ratio: 0, ..Limits::default() }, ..Default::default() };
@@ -67,7 +70,7 @@ fn re_sharing_a_hostile_report_does_not_overflow() {
         established: 5,
         seed: 5,
     });
-    let mut report = decode(&bytes, &DecodeOptions::default()).unwrap().report();
+    let mut report = decode(&bytes, &DecodeOptions::default()).unwrap().into_report();
     let top = &mut report.time_wait.by_remote_addr;
     top.items = (0..12).map(|i| Counted { key: format!("10.0.0.{i}"), count: u64::MAX }).collect();
     top.others = u64::MAX - 1;
@@ -93,7 +96,7 @@ fn text_of_a_link_with_a_reversed_port_range() {
         established: 5,
         seed: 5,
     });
-    let mut report = decode(&bytes, &DecodeOptions::default()).unwrap().report();
+    let mut report = decode(&bytes, &DecodeOptions::default()).unwrap().into_report();
     report.time_wait.port_range = (60999, 32768);
     if report.time_wait.port_pressure.is_empty() {
         report.time_wait.port_pressure.push(PortPressure {

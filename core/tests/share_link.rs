@@ -1,5 +1,7 @@
 //! Share links: round trip, redaction that really removes things, size, and damaged links.
 
+mod support;
+
 use procsnap_core::share::{self, LinkError, Redaction};
 use procsnap_core::{DecodeOptions, Entry, Report};
 
@@ -10,7 +12,7 @@ fn example_report() -> Report {
         established: 50,
         seed: 5,
     });
-    procsnap_core::decode(&bytes, &DecodeOptions::default()).unwrap().report()
+    support::decode(&bytes, &DecodeOptions::default()).unwrap().into_report()
 }
 
 /// A host with 50 listeners, each owned by a process with a realistic command line.
@@ -38,7 +40,7 @@ fn fifty_listeners() -> Report {
         entries.push(Entry::file(format!("proc/{pid}/cmdline"), cmd.into_bytes()));
     }
     entries.push(Entry::file("proc/net/tcp", tcp.into_bytes()));
-    procsnap_core::decode_entries(entries, &DecodeOptions::default()).unwrap().report()
+    support::decode_entries(entries, &DecodeOptions::default()).unwrap().into_report()
 }
 
 #[test]

@@ -1,12 +1,20 @@
 //! Tables parsed while the archive streams give exactly what parsing the whole text gives, even
 //! though the byte order and page size arrive later, in the manifest (the last entry).
 
-use procsnap_core::proc::{TableKind, inet};
-use procsnap_core::{ByteOrder, DecodeOptions, archive, decode, decode_entries, synth};
+use procsnap_core::TableKind;
+use procsnap_core::proc::inet;
+mod support;
+
+use procsnap_core::{ByteOrder, DecodeOptions, archive, synth};
+use support::{decode_snapshot as decode, decode_snapshot_entries as decode_entries, tar_gz, tar_gz_at};
+
+fn report(s: &procsnap_core::Snapshot) -> procsnap_core::Report {
+    procsnap_core::report::build(s)
+}
 
 /// The report as JSON, without the one field that names the container.
 fn report_json(s: &procsnap_core::Snapshot) -> serde_json::Value {
-    let mut v = serde_json::to_value(s.report()).unwrap();
+    let mut v = serde_json::to_value(report(s)).unwrap();
     v["host"]["container"] = serde_json::Value::Null;
     v
 }
@@ -30,22 +38,6 @@ fn streamed_archive_gives_the_report_of_the_whole_text() {
         "{:?}",
         streamed.diagnostics
     );
-}
-
-fn tar_gz(files: &[(&str, &[u8])]) -> Vec<u8> {
-    tar_gz_at(files, flate2::Compression::fast())
-}
-
-fn tar_gz_at(files: &[(&str, &[u8])], level: flate2::Compression) -> Vec<u8> {
-    let mut b = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), level));
-    for (path, data) in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, path, *data).unwrap();
-    }
-    b.into_inner().unwrap().finish().unwrap()
 }
 
 #[test]
@@ -88,7 +80,7 @@ fn rows_are_reported_while_a_large_table_streams() {
     // span several MiB of it.
     let bytes = tar_gz_at(&[("proc/net/tcp", &table)], flate2::Compression::none());
     let mut seen = Vec::new();
-    let s = procsnap_core::decode_with_progress(&bytes, &DecodeOptions::default(), &mut |p| {
+    let s = procsnap_core::snapshot::decode(&bytes, &DecodeOptions::default(), &mut |p| {
         seen.push(p);
         true
     })
@@ -100,7 +92,7 @@ fn rows_are_reported_while_a_large_table_streams() {
     );
     // Cancelling mid-stream stops with the typed error.
     let mut calls = 0;
-    let r = procsnap_core::decode_with_progress(&bytes, &DecodeOptions::default(), &mut |_| {
+    let r = procsnap_core::snapshot::decode(&bytes, &DecodeOptions::default(), &mut |_| {
         calls += 1;
         calls < 3
     });
@@ -139,8 +131,8 @@ fn report_pass_over_packed_rows_agrees_with_a_naive_count() {
             ("procsnap.json", manifest.as_bytes()),
         ]);
         let s = decode(&bytes, &DecodeOptions::default()).unwrap();
-        assert_eq!(s.byte_order, order);
-        let report = s.report();
+        assert_eq!(s.params.byte_order, order);
+        let report = report(&s);
         let rows: Vec<_> = s.inet.iter().collect();
         assert!(rows.iter().any(|r| r.remote_addr.to_canonical().is_ipv4() && r.table == TableKind::Tcp6));
         let tw: Vec<_> = rows.iter().filter(|r| r.is_time_wait()).collect();
@@ -169,9 +161,9 @@ fn report_pass_over_packed_rows_agrees_with_a_naive_count() {
 #[test]
 fn hashes_checked_after_the_report_equal_hashes_checked_during_decode() {
     let bytes = synth::seed_story(&synth::SeedStory::default());
-    let hashed = decode(&bytes, &DecodeOptions::default()).unwrap().report();
+    let hashed = report(&decode(&bytes, &DecodeOptions::default()).unwrap());
     let skip = DecodeOptions { skip_hashes: true, ..Default::default() };
-    let mut later = decode(&bytes, &skip).unwrap().report();
+    let mut later = report(&decode(&bytes, &skip).unwrap());
     assert!(later.files.iter().all(|f| f.sha256.is_none()));
     let hashes = archive::hash_files(&bytes, &Default::default(), &mut |_| true).unwrap();
     assert_eq!(later.check_hashes(&hashes), 0);
@@ -183,9 +175,9 @@ fn hashes_checked_after_the_report_equal_hashes_checked_during_decode() {
         "ab".repeat(32)
     );
     let bytes = tar_gz(&[("top/proc/net/tcp", &table), ("top/procsnap.json", wrong.as_bytes())]);
-    let hashed = decode(&bytes, &DecodeOptions::default()).unwrap().report();
+    let hashed = report(&decode(&bytes, &DecodeOptions::default()).unwrap());
     assert_eq!(hashed.diagnostics.total, 1, "{:?}", hashed.diagnostics);
-    let mut later = decode(&bytes, &skip).unwrap().report();
+    let mut later = report(&decode(&bytes, &skip).unwrap());
     let hashes = archive::hash_files(&bytes, &Default::default(), &mut |_| true).unwrap();
     assert_eq!(hashes.len(), 2);
     assert_eq!(later.check_hashes(&hashes), 1);

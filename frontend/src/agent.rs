@@ -37,7 +37,7 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
                 session = None;
                 open_reply(job, engine::open_link(&text), &mut session)
             }
-            Request::Share { redaction } => match &session {
+            Request::Share(redaction) => match &session {
                 Some(s) => Response::Shared { fragment: s.share(redaction) },
                 None => Response::Shared { fragment: String::new() },
             },

@@ -127,6 +127,7 @@ pub fn Page(props: &PageProps) -> Html {
                             Phase::Ready(loaded)
                         }
                         None => Phase::Failed(OpenError {
+                            kind: procsnap_core::ErrorKind::Unreadable,
                             title: "The report could not be read".into(),
                             detail: "the worker answered without a report".into(),
                             hint: "Reload the page and open the snapshot again.".into(),
@@ -302,7 +303,7 @@ pub fn Page(props: &PageProps) -> Html {
         let shared = shared.clone();
         Callback::from(move |redaction: Redaction| {
             shared.set(None);
-            bridge.send(Request::Share { redaction })
+            bridge.send(Request::Share(redaction))
         })
     };
 

@@ -4,21 +4,15 @@
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use procsnap_core::ErrorKind;
+
 use crate::protocol::OpenError;
 
 /// Files above this size are refused before reading them: the tab would run out of memory.
 pub const MAX_INPUT_BYTES: f64 = 1024.0 * 1024.0 * 1024.0;
 
 pub fn too_large(name: &str, size: f64) -> OpenError {
-    OpenError {
-        title: "This file is too large to open here".into(),
-        detail: format!(
-            "{name} is {}, more than the viewer's limit of {}.",
-            crate::format::bytes(size),
-            crate::format::bytes(MAX_INPUT_BYTES)
-        ),
-        hint: "Use `procsnap report FILE` on the command line, which has no such limit.".into(),
-    }
+    OpenError::too_large(name, size as u64, MAX_INPUT_BYTES as u64)
 }
 
 /// Reads a `File` (from the picker or a drop) into memory.
@@ -28,11 +22,7 @@ pub async fn read_file(file: web_sys::File) -> Result<Vec<u8>, OpenError> {
     if file.size() as f64 > MAX_INPUT_BYTES {
         return Err(too_large(&name, file.size() as f64));
     }
-    gloo_file::futures::read_as_bytes(&file).await.map_err(|e| OpenError {
-        title: "The file could not be read".into(),
-        detail: format!("{name}: {e}"),
-        hint: "Check that the file still exists and is readable, then try again.".into(),
-    })
+    gloo_file::futures::read_as_bytes(&file).await.map_err(|e| OpenError::unreadable(&name, &e.to_string()))
 }
 
 /// The `url` parameter of the page's fragment (`#url=snapshots/host.procsnap.tar.gz`), if any.
@@ -53,6 +43,7 @@ pub fn link_from_hash() -> Option<String> {
 /// sends anything to, or loads anything from, another site.
 pub async fn fetch_same_origin(raw: &str) -> Result<(String, Vec<u8>), OpenError> {
     let bad = |detail: String| OpenError {
+        kind: ErrorKind::Unreadable,
         title: "The snapshot URL cannot be used".into(),
         detail,
         hint: "Put the snapshot next to the viewer and open it with #url=NAME, or drop the file on the page."
@@ -73,6 +64,7 @@ pub async fn fetch_same_origin(raw: &str) -> Result<(String, Vec<u8>), OpenError
     }
     let name = url.pathname().rsplit('/').next().filter(|s| !s.is_empty()).unwrap_or("snapshot").to_string();
     let fetch_err = |detail: String| OpenError {
+        kind: ErrorKind::Unreadable,
         title: "The snapshot could not be downloaded".into(),
         detail,
         hint: "Check that the file is served next to the viewer and the address is right.".into(),

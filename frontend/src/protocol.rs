@@ -29,6 +29,10 @@ impl yew_agent::Codec for Postcard {
     }
 }
 
+pub use procsnap_core::query::{RowPage, RowQuery, SocketRow};
+pub use procsnap_core::session::OpenError;
+use procsnap_core::share::Redaction;
+
 /// Name of the `BroadcastChannel` carrying [`ProgressMsg`] from the worker to the page.
 pub const PROGRESS_CHANNEL: &str = "procsnap-progress";
 
@@ -54,7 +58,7 @@ pub enum Request {
     /// Open a share link (`#r=1.…`): a report without rows.
     Link { job: JobId, text: String },
     /// Make a share link of the current report, redacted as asked.
-    Share { redaction: procsnap_core::share::Redaction },
+    Share(Redaction),
     /// A page of the socket rows of the last decoded snapshot.
     Rows(RowQuery),
     /// Check the last snapshot's files against the manifest's SHA-256. The page asks once the
@@ -84,7 +88,7 @@ pub enum Response {
     /// in wasm takes about a second; the report does not wait for it).
     Verified {
         job: JobId,
-        files: Vec<procsnap_core::snapshot::FileInfo>,
+        files: Vec<procsnap_core::files::FileInfo>,
         diagnostics: procsnap_core::report::Diagnostics,
         /// The text report again (it lists diagnostics).
         text: String,
@@ -111,17 +115,6 @@ pub struct Opened {
     pub small_files: Vec<(String, String)>,
 }
 
-/// Why a snapshot could not be opened, in words a person can act on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OpenError {
-    /// Short heading, e.g. "This is not a procsnap snapshot".
-    pub title: String,
-    /// The decoder's own message.
-    pub detail: String,
-    /// What to do about it.
-    pub hint: String,
-}
-
 /// Progress of the current job, posted about every 50 ms by the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ProgressMsg {
@@ -146,42 +139,4 @@ impl ProgressMsg {
         let v = a.to_vec();
         Some(Self { job: v[0] as JobId, bytes_done: v[1], bytes_total: v[2], rows: v[3] })
     }
-}
-
-/// Which socket rows to return: filters are ANDed; empty means "any".
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct RowQuery {
-    /// Echoed in the answer so the page can drop out-of-order pages.
-    pub seq: u32,
-    pub proto: String,
-    pub state: String,
-    /// Substring of the local or remote address.
-    pub addr: String,
-    /// Local or remote port.
-    pub port: Option<u16>,
-    pub pid: Option<u32>,
-    pub offset: u64,
-    pub limit: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct RowPage {
-    pub seq: u32,
-    /// Rows matching the filters.
-    pub total: u64,
-    pub offset: u64,
-    pub rows: Vec<SocketRow>,
-}
-
-/// One socket row as shown in the Sockets table.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct SocketRow {
-    pub proto: String,
-    pub local: String,
-    pub remote: String,
-    pub state: String,
-    pub inode: u64,
-    pub uid: u32,
-    pub pid: Option<u32>,
-    pub program: String,
 }

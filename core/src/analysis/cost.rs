@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::volume::StateCounts;
-use crate::proc::TableKind;
+use crate::layout::TableKind;
 use crate::proc::fdlink;
 use crate::snapshot::Snapshot;
 
@@ -122,7 +122,7 @@ pub fn build(s: &Snapshot, counts: &StateCounts, rows_shown: usize) -> Cost {
         rows_parsed,
         rows_shown: rows_shown as u64,
         read_calls,
-        page_size: s.page_size,
+        page_size: s.params.page_size,
         walk,
         capture_micros,
         ss_rows,
@@ -137,7 +137,7 @@ pub fn build(s: &Snapshot, counts: &StateCounts, rows_shown: usize) -> Cost {
 pub fn story(tw: u64, c: &Cost) -> Vec<String> {
     let mut out = Vec::new();
     let parsed = count(c.rows_parsed, "row", "rows");
-    let bytes = human_bytes(c.bytes_read);
+    let bytes = crate::format::bytes(c.bytes_read);
     out.push(if c.rows_shown == 0 {
         format!("netstat -nlp reads {bytes} of /proc/net text and parses all {parsed} to print no listening socket at all.")
     } else {
@@ -177,7 +177,7 @@ pub fn story(tw: u64, c: &Cost) -> Vec<String> {
     out.push(format!(
         "ss -nlt asks the kernel over netlink for listening sockets only: it receives {} and never sees TIME_WAIT. To count TIME_WAIT, ss -s reads sockstat ({}).",
         count(c.ss_rows, "row", "rows"),
-        human_bytes(c.sockstat_bytes)
+        crate::format::bytes(c.sockstat_bytes)
     ));
     out
 }
@@ -185,14 +185,4 @@ pub fn story(tw: u64, c: &Cost) -> Vec<String> {
 /// `1 row`, `2 rows`.
 fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-pub fn human_bytes(n: u64) -> String {
-    if n >= 1 << 20 {
-        format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64)
-    } else if n >= 1 << 10 {
-        format!("{:.1} KiB", n as f64 / 1024.0)
-    } else {
-        format!("{n} bytes")
-    }
 }

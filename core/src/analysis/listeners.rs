@@ -8,10 +8,10 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::RawText;
-use crate::proc::TableKind;
+use crate::layout::TableKind;
 use crate::proc::inet::InetSocket;
 use crate::proc::unix::UnixSocket;
+use crate::raw_text::RawText;
 use crate::snapshot::Snapshot;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

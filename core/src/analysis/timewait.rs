@@ -12,11 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use super::TopN;
 use super::listeners::Listener;
-use crate::ByteOrder;
 use crate::proc::inet::{TCP_LISTEN, TCP_TIME_WAIT};
 use crate::proc::inet_rows::{InetTable, PackedRow};
 use crate::proc::sysctl::{self, Sysctl};
 use crate::snapshot::Snapshot;
+use crate::types::ByteOrder;
 
 /// Linux keeps a socket in TIME_WAIT for TCP_TIMEWAIT_LEN, 60 s, whatever the sysctls say.
 pub const TIME_WAIT_SECONDS: u32 = 60;
@@ -120,14 +120,14 @@ impl Accumulator {
         Accumulator {
             port_range: range_value.unwrap_or(DEFAULT_PORT_RANGE),
             port_range_captured: range_value.is_some(),
-            hz: s.user_hz.max(1),
+            hz: s.params.user_hz.max(1),
             count: 0,
             tcp_rows: 0,
             by_port: vec![0; 65536],
             by_rport: vec![0; 65536],
             remote_v4: Vec::new(),
             by_raddr6: FxHashMap::default(),
-            ticks: vec![0; (TIME_WAIT_SECONDS * s.user_hz.max(1)).min(1 << 20) as usize],
+            ticks: vec![0; (TIME_WAIT_SECONDS * s.params.user_hz.max(1)).min(1 << 20) as usize],
             more_ticks: Vec::new(),
             outgoing: Vec::new(),
         }

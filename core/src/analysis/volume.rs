@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::proc::TableKind;
+use crate::layout::TableKind;
 use crate::proc::inet::{TCP_TIME_WAIT, state_name};
 use crate::proc::sockstat::Sockstat;
 use crate::snapshot::Snapshot;

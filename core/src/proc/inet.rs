@@ -9,12 +9,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
-use super::TableKind;
 use super::lex::{
     ScanStats, blanks, byte, dec_i64, dec_u64, field, hex_exact, hex_fixed, hex_u32, hex_u64, opt_blanks,
     scan,
 };
-use crate::{ByteOrder, Diagnostic};
+use crate::layout::TableKind;
+use crate::types::{ByteOrder, Diagnostic};
 
 /// One row of an Internet socket table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

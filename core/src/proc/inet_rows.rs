@@ -9,9 +9,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::TableKind;
 use super::inet::{InetSocket, word};
-use crate::ByteOrder;
+use crate::layout::TableKind;
+use crate::types::ByteOrder;
 
 /// Rows per chunk: 3 MiB.
 const CHUNK: usize = 1 << 16;

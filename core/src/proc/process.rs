@@ -1,6 +1,20 @@
 //! `/proc/PID/cmdline`, `/proc/PID/comm` and the `Uid:` line of `/proc/PID/status`.
 
-use crate::RawText;
+use serde::{Deserialize, Serialize};
+
+use crate::raw_text::RawText;
+
+/// A process that holds at least one socket.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Process {
+    pub pid: u32,
+    /// Raw `cmdline` bytes; `None` when the snapshot has no cmdline for this pid.
+    pub cmdline: Option<RawText>,
+    pub comm: Option<RawText>,
+    pub uid: Option<u32>,
+    /// Socket fds in ascending fd order: (fd, link target).
+    pub fds: Vec<(u32, RawText)>,
+}
 
 /// Arguments of a `cmdline` file (NUL-separated, usually NUL-terminated).
 pub fn cmdline_args(data: &[u8]) -> Vec<RawText> {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::lex::lines;
-use crate::Diagnostic;
+use crate::types::Diagnostic;
 
 /// Counters by protocol line, then by name: `counters["TCP"]["tw"]`.
 pub type Sockstat = BTreeMap<String, BTreeMap<String, u64>>;

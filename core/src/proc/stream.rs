@@ -5,12 +5,12 @@
 //! as printed (the byte order comes with the manifest, the archive's last entry) and the
 //! `read(2)` calls are counted for every common page size at once.
 
-use super::TableKind;
 use super::inet;
 use super::inet_rows::InetTable;
 use super::lex::{PageReads, ScanStats};
 use super::unix::{self, UnixSocket};
-use crate::{ByteOrder, Diagnostic};
+use crate::layout::TableKind;
+use crate::types::{ByteOrder, Diagnostic};
 
 /// Page sizes counted while parsing: every page size Linux uses on common hardware.
 const PAGE_SIZES: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
@@ -69,13 +69,19 @@ pub struct TableStream {
 impl TableStream {
     /// A parser for an Internet or unix table (`kind` must not be a sockstat file).
     pub fn new(kind: TableKind) -> TableStream {
+        TableStream::at(kind, format!("proc/net/{}", kind.file_name()))
+    }
+
+    /// [`TableStream::new`] for the table at archive path `path` (diagnostics name it), e.g.
+    /// another namespace's `proc/PID/net/tcp`.
+    pub fn at(kind: TableKind, path: String) -> TableStream {
         let rows = match kind {
             TableKind::Unix => TableRows::Unix { rows: Vec::new(), has_inode: true },
             _ => TableRows::Inet(InetTable::new(kind)),
         };
         TableStream {
             kind,
-            path: format!("proc/net/{}", kind.file_name()),
+            path,
             line_no: 0,
             bytes: 0,
             carry: Vec::new(),

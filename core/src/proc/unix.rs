@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::lex::{ScanStats, blanks, byte, dec_u64, field, hex_u32, hex_u64, opt_blanks, scan};
-use crate::{Diagnostic, RawText};
+use crate::raw_text::RawText;
+use crate::types::Diagnostic;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnixSocket {

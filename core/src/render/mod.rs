@@ -8,16 +8,16 @@ pub use netstat::netstat_bytes;
 
 /// What `LC_ALL=C netstat -nlp` would have printed, as text (invalid UTF-8 in program names or
 /// paths becomes U+FFFD; use [`netstat_bytes`] for the exact bytes).
-pub fn netstat(report: &crate::Report) -> String {
+pub fn netstat(report: &crate::report::Report) -> String {
     String::from_utf8_lossy(&netstat_bytes(report)).into_owned()
 }
 
 /// The human summary.
-pub fn text(report: &crate::Report) -> String {
+pub fn text(report: &crate::report::Report) -> String {
     text::render(report)
 }
 
 /// The report as pretty JSON (schema: `docs/report-json.md`).
-pub fn json(report: &crate::Report) -> String {
+pub fn json(report: &crate::report::Report) -> String {
     serde_json::to_string_pretty(report).expect("a Report always serialises")
 }

@@ -6,11 +6,11 @@
 use std::io::Write;
 
 use super::addr::netstat_endpoint;
-use crate::Report;
 use crate::analysis::listeners::{Listener, UnixListener};
-use crate::proc::TableKind;
+use crate::layout::TableKind;
 use crate::proc::inet::TCP_STATE_NAMES;
 use crate::proc::unix::{self, SO_ACCEPTCON, SO_NOSPACE, SO_WAITDATA};
+use crate::report::Report;
 
 const INET_HEADER: &[u8] = b"Active Internet connections (only servers)\n\
 Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name    \n";

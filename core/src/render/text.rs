@@ -3,9 +3,8 @@
 use std::fmt::Write;
 
 use super::addr::netstat_endpoint;
-use crate::Report;
-use crate::analysis::cost::human_bytes;
 use crate::analysis::timewait::Side;
+use crate::report::Report;
 
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
@@ -116,7 +115,7 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         o,
         "  ({} read from /proc/net in {} read calls)",
-        human_bytes(r.cost.bytes_read),
+        crate::format::bytes(r.cost.bytes_read),
         r.cost.read_calls
     );
 

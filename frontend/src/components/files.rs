@@ -2,7 +2,7 @@
 //! facts and manifest, and the raw text of small files.
 use std::rc::Rc;
 
-use procsnap_core::snapshot::{FileInfo, FileKind};
+use procsnap_core::files::{FileInfo, FileKind};
 use yew::prelude::*;
 
 use crate::format::{bytes, thousands};

@@ -8,8 +8,9 @@
 //! command-line arguments are dropped, the hostname is dropped. zlib's checksum makes an altered
 //! or cut link fail to decode instead of showing wrong figures.
 //!
-//! Version 1 is postcard of [`Report`] at schema version 1: any change to the report's shape must
-//! bump [`LINK_VERSION`] (a test pins a version-1 link).
+//! The payload has its own versioned shape ([`v1`]), filled from the report, so the report can
+//! grow without breaking links already made (a test pins a version-1 link). A new payload
+//! version is needed only to carry more than version 1 holds.
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -19,7 +20,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::Report;
+use crate::report::{Report, SharedInfo};
+
+pub mod v1;
 
 pub const LINK_VERSION: u32 = 1;
 /// The fragment key: `#r=…`.
@@ -75,18 +78,6 @@ impl Redaction {
     }
 }
 
-/// Marks a report opened from a link, and summarises what the link left out.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SharedInfo {
-    pub link_version: u32,
-    /// What was redacted: `addresses`, `args`, `hostname`.
-    pub redactions: Vec<String>,
-    pub files: u64,
-    pub file_bytes: u64,
-    pub hashes_checked: u64,
-    pub hash_mismatches: u64,
-}
-
 /// Why a link could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -120,6 +111,41 @@ impl std::fmt::Display for LinkError {
 }
 
 impl std::error::Error for LinkError {}
+
+impl LinkError {
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            LinkError::NotALink => ErrorKind::NotALink,
+            LinkError::NewerVersion { .. } => ErrorKind::NewerLink,
+            LinkError::Damaged { .. } => ErrorKind::DamagedLink,
+        }
+    }
+}
+
+/// Whether `text` has the shape of a share link (`…#r=1.…`, `#r=1.…`, `r=1.…`: the key is
+/// required), so a caller can tell a link from a file name before trying either.
+pub fn looks_like_link(text: &str) -> bool {
+    let text = text.trim();
+    let params = text.split_once('#').map_or(text, |(_, f)| f);
+    params.split('&').find_map(|kv| kv.strip_prefix(FRAGMENT_KEY)).is_some_and(|v| {
+        v.split_once('.').is_some_and(|(version, data)| {
+            !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit()) && !data.is_empty()
+        })
+    })
+}
+
+/// The value of `r=` in a link's fragment, or the bare value itself.
+fn fragment_value(text: &str) -> Option<&str> {
+    let value = match text.find('#') {
+        Some(i) => &text[i + 1..],
+        None => text,
+    };
+    value
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(FRAGMENT_KEY))
+        .or_else(|| (!value.contains('=')).then_some(value))
+}
 
 /// The report as a link will carry it: trimmed and redacted.
 pub fn prepare(report: &Report, redaction: Redaction) -> Report {
@@ -193,8 +219,8 @@ pub fn prepare(report: &Report, redaction: Redaction) -> Report {
 
 /// Encode a report as the fragment value `1.<data>` (after `#r=`).
 pub fn encode(report: &Report, redaction: Redaction) -> String {
-    let prepared = prepare(report, redaction);
-    let binary = postcard::to_allocvec(&prepared).expect("a Report always serialises");
+    let payload = to_payload(&prepare(report, redaction));
+    let binary = postcard::to_allocvec(&payload).expect("a payload always serialises");
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
     z.write_all(&binary).expect("writing to memory");
     let compressed = z.finish().expect("writing to memory");
@@ -209,16 +235,7 @@ pub fn link(base: &str, report: &Report, redaction: Redaction) -> String {
 
 /// Decode a link, a fragment (`#r=…` or `r=…`) or a bare `1.<data>` value.
 pub fn decode(text: &str) -> Result<Report, LinkError> {
-    let text = text.trim();
-    let value = match text.find(['#']) {
-        Some(i) => &text[i + 1..],
-        None => text,
-    };
-    let value = value
-        .split('&')
-        .find_map(|kv| kv.strip_prefix(FRAGMENT_KEY))
-        .or_else(|| (!value.contains('=')).then_some(value))
-        .ok_or(LinkError::NotALink)?;
+    let value = fragment_value(text.trim()).ok_or(LinkError::NotALink)?;
     let (version, data) = value.split_once('.').ok_or(LinkError::NotALink)?;
     let version: u32 = version.parse().map_err(|_| LinkError::NotALink)?;
     if version > LINK_VERSION {
@@ -237,8 +254,9 @@ pub fn decode(text: &str) -> Result<Report, LinkError> {
     if binary.len() as u64 > MAX_DECODED {
         return Err(damaged("larger than any report link".into()));
     }
-    let mut report: Report =
+    let payload: v1::Report =
         postcard::from_bytes(&binary).map_err(|e| damaged(format!("not a report: {e}")))?;
+    let mut report = from_payload(&payload).map_err(|e| damaged(format!("not a report: {e}")))?;
     if report.shared.is_none() {
         return Err(damaged("not marked as a shared report".into()));
     }
@@ -246,10 +264,23 @@ pub fn decode(text: &str) -> Result<Report, LinkError> {
     Ok(report)
 }
 
+/// The link payload of a prepared report. Through serde's data model: the payload has the
+/// report's field names, and what the report has beyond them stays out.
+fn to_payload(report: &Report) -> v1::Report {
+    let value = serde_value::to_value(report).expect("a Report always serialises");
+    value.deserialize_into().expect("a prepared report fits payload version 1")
+}
+
+/// The report a payload describes; fields the report gained after version 1 take their defaults.
+fn from_payload(payload: &v1::Report) -> Result<Report, String> {
+    let value = serde_value::to_value(payload).map_err(|e| e.to_string())?;
+    value.deserialize_into().map_err(|e| e.to_string())
+}
+
 /// Put back the text a link leaves out because the viewer can rebuild it.
 fn restore_constants(r: &mut Report) {
     for s in &mut r.time_wait.sysctls {
-        if let Some(k) = crate::proc::sysctl::KNOWN.iter().find(|k| k.name == s.name) {
+        if let Some(k) = crate::layout::SYSCTLS.iter().find(|k| k.name == s.name) {
             s.meaning = k.meaning.to_string();
         }
     }

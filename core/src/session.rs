@@ -1,0 +1,199 @@
+//! The session: the one API the CLI, the viewer's worker and the tests call. Open bytes (or a
+//! share link) with options and progress, get the report, check hashes later, page through
+//! rows, make links, render. Errors come with the words a person acts on ([`OpenError`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::archive::{self, Container, Entry};
+use crate::error::{Error, ErrorKind};
+use crate::query::{self, RowPage, RowQuery};
+use crate::report::{self, Report};
+use crate::share::{self, LinkError, Redaction};
+use crate::snapshot::{self, DecodeOptions, Snapshot};
+use crate::types::{Progress, ProgressFn};
+use crate::{render, synth};
+
+pub use crate::share::looks_like_link;
+
+/// An opened snapshot (or share link) and its report.
+pub struct Session {
+    /// `None` for a report opened from a share link: it has no rows.
+    snapshot: Option<Snapshot>,
+    report: Report,
+    /// Rows matching the last filter, so paging through the same filter is cheap.
+    filtered: Option<(RowQuery, Vec<u32>)>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("rows", &self.row_count())
+            .field("listeners", &self.report.listeners.len())
+            .field("shared", &self.report.shared.is_some())
+            .finish()
+    }
+}
+
+impl Session {
+    /// Decode a snapshot (`.tar.gz`, `.tar`, or a bare /proc/net table) and build its report.
+    /// `progress` returning `false` cancels with [`Error::Cancelled`].
+    pub fn open(
+        bytes: &[u8],
+        options: &DecodeOptions,
+        progress: &mut ProgressFn<'_>,
+    ) -> Result<Session, Error> {
+        Ok(Session::from_snapshot(snapshot::decode(bytes, options, progress)?))
+    }
+
+    /// [`Session::open`] from a reader (a file, standard input), never holding the input whole.
+    /// `total_bytes` (0 when unknown) is for progress.
+    pub fn open_reader(
+        input: &mut dyn std::io::Read,
+        total_bytes: u64,
+        options: &DecodeOptions,
+        progress: &mut ProgressFn<'_>,
+    ) -> Result<Session, Error> {
+        Ok(Session::from_snapshot(snapshot::decode_reader(input, total_bytes, options, progress)?))
+    }
+
+    /// Files a caller reads one by one (a directory), through a [`snapshot::Builder`].
+    pub fn open_built(builder: snapshot::Builder, options: &DecodeOptions) -> Result<Session, Error> {
+        Ok(Session::from_snapshot(builder.finish(Container::Directory, options)?))
+    }
+
+    /// Entries gathered by the caller: the CLI reads an extracted directory this way.
+    pub fn open_entries(entries: Vec<Entry<'_>>, options: &DecodeOptions) -> Result<Session, Error> {
+        let s = Snapshot::from_entries(Container::Directory, entries, options, &mut |_: Progress| true)?;
+        Ok(Session::from_snapshot(s))
+    }
+
+    /// A share link (`…#r=1.…`, the fragment, or its value): the report it carries, no rows.
+    pub fn open_link(text: &str) -> Result<Session, LinkError> {
+        Ok(Session { snapshot: None, report: share::decode(text)?, filtered: None })
+    }
+
+    /// The built-in example: the seed story's host, generated and decoded.
+    pub fn example(options: &DecodeOptions) -> Session {
+        let bytes = synth::seed_story(&synth::SeedStory::default());
+        Session::open(&bytes, options, &mut |_| true).expect("the built-in example decodes")
+    }
+
+    fn from_snapshot(snapshot: Snapshot) -> Session {
+        let report = report::build(&snapshot);
+        Session { snapshot: Some(snapshot), report, filtered: None }
+    }
+
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    pub fn into_report(self) -> Report {
+        self.report
+    }
+
+    /// The decoded snapshot; `None` for a share link.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.snapshot.as_ref()
+    }
+
+    /// Whether [`Session::verify`] has anything to check: files whose hash the manifest records
+    /// were not hashed during the decode.
+    pub fn needs_verify(&self) -> bool {
+        self.report.files.iter().any(|f| f.manifest_sha256.is_some() && f.sha256.is_none())
+    }
+
+    /// Check the files of `bytes` (the input this session was opened from) against the
+    /// manifest's SHA-256, after a decode that skipped hashing: the report's files and
+    /// diagnostics are updated. Returns how many files differ.
+    pub fn verify(&mut self, bytes: &[u8], progress: &mut ProgressFn<'_>) -> Result<usize, Error> {
+        let hashes = archive::hash_files(bytes, &Default::default(), progress)?;
+        Ok(self.report.check_hashes(&hashes))
+    }
+
+    /// Every socket row there is (0 for a share link).
+    pub fn row_count(&self) -> u64 {
+        self.snapshot.as_ref().map_or(0, |s| (s.inet.len() + s.unix.len()) as u64)
+    }
+
+    /// A page of the rows matching `q` (none for a share link).
+    pub fn rows(&mut self, q: &RowQuery) -> RowPage {
+        let Some(s) = &self.snapshot else {
+            return RowPage { seq: q.seq, ..Default::default() };
+        };
+        if !matches!(&self.filtered, Some((prev, _)) if prev.same_filter(q)) {
+            self.filtered = Some((q.clone(), query::matching(s, q)));
+        }
+        let matched = self.filtered.as_ref().map(|(_, m)| m.as_slice()).unwrap_or_default();
+        query::page(s, matched, q)
+    }
+
+    /// The value after `#r=` of a share link to this report.
+    pub fn share_fragment(&self, redaction: Redaction) -> String {
+        share::encode(&self.report, redaction)
+    }
+
+    /// A whole share link: `base` (the viewer's address, may be empty) + `#r=…`.
+    pub fn share_link(&self, base: &str, redaction: Redaction) -> String {
+        share::link(base, &self.report, redaction)
+    }
+
+    /// What `LC_ALL=C netstat -nlp` would have printed, byte for byte.
+    pub fn netstat(&self) -> Vec<u8> {
+        render::netstat_bytes(&self.report)
+    }
+
+    /// The human summary.
+    pub fn text(&self) -> String {
+        render::text(&self.report)
+    }
+
+    /// The report as JSON (schema: `docs/report-json.md`).
+    pub fn json(&self) -> String {
+        render::json(&self.report)
+    }
+}
+
+/// Why an input could not be opened, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenError {
+    pub kind: ErrorKind,
+    /// Short heading, e.g. "This is not a procsnap snapshot".
+    pub title: String,
+    /// The decoder's own message, naming the input.
+    pub detail: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+impl OpenError {
+    fn of(kind: ErrorKind, detail: String) -> OpenError {
+        OpenError { kind, title: kind.title().into(), detail, hint: kind.hint().into() }
+    }
+
+    /// A snapshot `name` failed to decode.
+    pub fn snapshot(name: &str, e: &Error) -> OpenError {
+        OpenError::of(e.kind(), format!("{name}: {e}"))
+    }
+
+    /// A share link failed to open.
+    pub fn link(e: &LinkError) -> OpenError {
+        OpenError::of(e.kind(), e.to_string())
+    }
+
+    /// `name` could not be read (`why`: the platform's message).
+    pub fn unreadable(name: &str, why: &str) -> OpenError {
+        OpenError::of(ErrorKind::Unreadable, format!("{name}: {why}"))
+    }
+
+    /// `name` is larger than this reader accepts (`limit` bytes), before any decoding.
+    pub fn too_large(name: &str, size: u64, limit: u64) -> OpenError {
+        OpenError::of(
+            ErrorKind::TooLarge,
+            format!(
+                "{name}: {} is larger than the {} this viewer opens",
+                crate::format::bytes(size),
+                crate::format::bytes(limit)
+            ),
+        )
+    }
+}

@@ -92,8 +92,8 @@ pub fn Page(props: &PageProps) -> Html {
             if let Some(job) = answered {
                 let mut b = blob_ref.borrow_mut();
                 if b.as_ref().is_some_and(|(j, _, _)| *j == job) {
-                    let (_, file, url) = b.take().expect("checked");
-                    drop(url);
+                    // Dropping the ObjectUrl revokes the blob: URL.
+                    let (_, file, _url) = b.take().expect("checked");
                     if matches!(ev, ReactorEvent::Output(Response::CannotFetch { .. })) {
                         send_bytes.set(Some((job, file)));
                     }
@@ -380,9 +380,7 @@ pub fn Page(props: &PageProps) -> Html {
 
 /// Marks the page as opened (for tests and for measuring): `data-opened-ms` on `<body>`.
 fn set_opened_marker(ms: f64, decode_ms: f64) {
-    {
-        let body = gloo_utils::body();
-        let _ = body.set_attribute("data-opened-ms", &format!("{ms:.0}"));
-        let _ = body.set_attribute("data-decode-ms", &format!("{decode_ms:.0}"));
-    }
+    let body = gloo_utils::body();
+    let _ = body.set_attribute("data-opened-ms", &format!("{ms:.0}"));
+    let _ = body.set_attribute("data-decode-ms", &format!("{decode_ms:.0}"));
 }

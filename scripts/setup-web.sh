@@ -2,11 +2,14 @@
 # Installs what building and testing the web viewer needs, pinned, and only what is missing:
 # a second run checks versions and returns in seconds.
 #
-#   rustup target wasm32-unknown-unknown
+#   rustup target wasm32-unknown-unknown, component rust-src
 #   trunk 0.21.14                     (cargo install --locked; newer trunk needs a newer rustc)
 #   wasm-bindgen-cli = wasm-bindgen in Cargo.lock (0.2.130)
 #   e2e/node_modules from e2e/package-lock.json: binaryen 132 (wasm-opt), playwright-core
-#   chromium from Debian (headless browser for the e2e tests; skip with --no-browser)
+#     (Chromium), puppeteer-core (Firefox over WebDriver BiDi), selenium-webdriver (WebKitGTK),
+#     axe-core (accessibility checks)
+#   from Debian (the e2e tests' browsers; skip with --no-browser): chromium, firefox-esr,
+#     webkit2gtk-driver (WebKitWebDriver + MiniBrowser), xvfb (xvfb-run: WebKitGTK needs a display)
 #
 # Nothing is downloaded from outside the package registries: trunk runs with --offline and finds
 # wasm-bindgen and wasm-opt on PATH (see scripts/build-web.sh); playwright-core never downloads a
@@ -41,6 +44,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# 1b. The standard library's source: the release wasm rebuilds std for size (scripts/build-web.sh).
+if ! [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]; then
+  say "adding rust component rust-src"
+  rustup component add rust-src
+fi
+
 # 2. Trunk.
 if ! trunk --version 2>/dev/null | grep -qx "trunk $TRUNK_VERSION"; then
   say "installing trunk $TRUNK_VERSION (takes a few minutes)"
@@ -63,19 +72,29 @@ fi
 if ! { [ -x e2e/node_modules/.bin/wasm-opt ] \
        && e2e/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version_$WASM_OPT_VERSION" \
        && [ -f e2e/node_modules/playwright-core/package.json ] \
+       && [ -f e2e/node_modules/puppeteer-core/package.json ] \
+       && [ -f e2e/node_modules/selenium-webdriver/package.json ] \
+       && [ -f e2e/node_modules/axe-core/axe.min.js ] \
        && cmp -s e2e/package-lock.json e2e/node_modules/.package-lock.json.copy; }; then
   say "installing e2e/node_modules (npm ci)"
   (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   cp e2e/package-lock.json e2e/node_modules/.package-lock.json.copy
 fi
 
-# 5. Chromium for the browser tests.
-if [ "$want_browser" = 1 ] && ! [ -x /usr/bin/chromium ]; then
-  say "installing chromium from Debian"
-  apt_install chromium
+# 5. The three browser engines for the tests, from Debian.
+if [ "$want_browser" = 1 ]; then
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+  command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
+  command -v xvfb-run >/dev/null || missing+=(xvfb)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing ${missing[*]} from Debian"
+    apt_install "${missing[@]}"
+  fi
 fi
 if ! command -v python3 >/dev/null; then
   apt_install python3
 fi
 
-say "ready: $(trunk --version), $(wasm-bindgen --version), wasm-opt $(e2e/node_modules/.bin/wasm-opt --version | awk '{print $3}')$([ -x /usr/bin/chromium ] && echo ", $(/usr/bin/chromium --version 2>/dev/null)")"
+say "ready: $(trunk --version), $(wasm-bindgen --version), wasm-opt $(e2e/node_modules/.bin/wasm-opt --version | awk '{print $3}')$([ -x /usr/bin/chromium ] && echo ", $(/usr/bin/chromium --version 2>/dev/null)")$([ -x /usr/bin/firefox-esr ] && echo ", $(/usr/bin/firefox-esr --version 2>/dev/null)")$(command -v WebKitWebDriver >/dev/null && echo ", WebKitGTK $(dpkg-query -W -f='${Version}' libwebkit2gtk-4.1-0 2>/dev/null)")"

@@ -18,6 +18,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withPolicy } from './csp.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = resolve(process.argv[2] ?? join(ROOT, 'dist'));
@@ -51,8 +52,11 @@ function replaceOnce(re, by, what) {
 function workerLoader(glue, b64) {
   const bytes = typeof Uint8Array.fromBase64 === 'function'
     ? Uint8Array.fromBase64(b64) : Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  self.wasm_bindgen = () => import(URL.createObjectURL(new Blob([glue], { type: 'text/javascript' })))
-    .then((m) => m.default({ module_or_path: bytes }));
+  // WebKit refuses a module import of a Blob URL made in this worker (its file:// origin is
+  // opaque: "Cross-origin script load denied"), but imports a data: URL: fall back to one.
+  const blob = () => import(URL.createObjectURL(new Blob([glue], { type: 'text/javascript' })));
+  const data = () => import('data:text/javascript;charset=utf-8,' + encodeURIComponent(glue));
+  self.wasm_bindgen = () => blob().catch(data).then((m) => m.default({ module_or_path: bytes }));
 }
 
 const bootstrap = `
@@ -84,5 +88,8 @@ const data = `<script type="text/plain" id="procsnap-glue">\n${glue}</script>\n`
 replaceOnce(/<\/body>/, data + '</body>', '</body>');
 html = html.replace(/<title>([^<]*)<\/title>/, '<title>$1</title>\n    <!-- The procsnap viewer in one file: open it from disk, no server, no network. -->');
 
+// The served policy (scripts/csp.mjs) gives way to the single file's: its own inline bootstrap and
+// style by hash, the glue from a Blob URL, the worker's data: loader, no 'self' (file://).
+html = withPolicy('single-file', html);
 writeFileSync(out, html);
 console.log(`single-file: wrote ${out} (${Buffer.byteLength(html)} bytes)`);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The viewer's tests: sets up what is missing (scripts/setup-web.sh), builds the release site,
-# prepares real snapshots, and runs the end-to-end tests in headless Chromium (e2e/).
+# prepares real snapshots, and runs the end-to-end tests (e2e/): headless Chromium (the full
+# suite, the CSP checks), Firefox ESR and WebKitGTK (tests/engines.test.mjs; WebKitGTK needs a
+# display, so the suite runs under `xvfb-run -a`).
 # Screenshots of every view land in tests-output/ as artifacts.
 #
 # Snapshots used (all decoded by the real code, nothing mocked):
@@ -30,9 +32,9 @@ fi
 export SNAPSHOT
 export BIG_SNAPSHOT="$PWD/tests-output/big-1m.procsnap.tar.gz"
 [ -s "$BIG_SNAPSHOT" ] || target/debug/example-snapshot "$BIG_SNAPSHOT" 1000000
-echo "== viewer: browser tests (headless Chromium)"
+echo "== viewer: browser tests (Chromium, Firefox ESR, WebKitGTK)"
 cd e2e
-node --test --test-concurrency=1 tests/
+xvfb-run -a node --test --test-concurrency=1 tests/
 cd ..
 echo "== viewer: browser benchmark smoke (20,000 rows, one run; no timing asserted)"
 bash scripts/bench-browser.sh --smoke --no-build --out tests-output/bench/browser-smoke.md

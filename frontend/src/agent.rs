@@ -5,6 +5,7 @@
 //! can ask for pages of rows without the page ever holding all of them.
 
 use futures::{SinkExt, StreamExt};
+use wasm_bindgen::JsCast;
 use yew_agent::prelude::*;
 
 use crate::engine::{self, Session};
@@ -22,7 +23,7 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
             Request::OpenBlob { job, name, url } => {
                 // Free the previous snapshot before the new bytes arrive.
                 session = None;
-                match crate::loader::fetch_in_worker(&url).await {
+                match fetch_in_worker(&url).await {
                     Some(bytes) => open_bytes(job, name, bytes, &mut session),
                     None => Response::CannotFetch { job },
                 }
@@ -101,4 +102,17 @@ fn progress_poster(job: JobId, total: f64) -> impl FnMut(f64, f64, f64) {
             let _ = ch.post_message(&msg.to_js());
         }
     }
+}
+
+/// In the worker: the bytes at `url` (the page's `blob:` URL of a picked file), or `None` if
+/// this worker cannot fetch it.
+async fn fetch_in_worker(url: &str) -> Option<Vec<u8>> {
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().dyn_into().ok()?;
+    let resp = wasm_bindgen_futures::JsFuture::from(scope.fetch_with_str(url)).await.ok()?;
+    let resp: web_sys::Response = resp.dyn_into().ok()?;
+    if !resp.ok() {
+        return None;
+    }
+    let buf = wasm_bindgen_futures::JsFuture::from(resp.array_buffer().ok()?).await.ok()?;
+    Some(js_sys::Uint8Array::new(&buf).to_vec())
 }

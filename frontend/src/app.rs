@@ -3,7 +3,6 @@
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 use yew_agent::reactor::{ReactorEvent, ReactorProvider, use_reactor_bridge};
 
@@ -12,36 +11,11 @@ use crate::components::{
     error_panel::ErrorPanel, open_panel::OpenPanel, progress_panel::ProgressPanel, viewer::Viewer,
 };
 use crate::protocol::{
-    JobId, OpenError, Opened, PROGRESS_CHANNEL, ProgressMsg, Request, Response, RowPage, RowQuery,
+    JobId, OpenError, Opened, PROGRESS_CHANNEL, Postcard, ProgressMsg, Request, Response, RowPage, RowQuery,
 };
-use procsnap_core::Report;
+use procsnap_core::share::Redaction;
 
-/// Where the bytes of a snapshot come from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Source {
-    File(web_sys::File),
-    Url(String),
-    Example,
-    /// A share link's fragment (`#r=1.…`).
-    Link(String),
-}
-
-/// A decoded snapshot: the worker's answer with its report parsed.
-#[derive(Debug, PartialEq)]
-pub struct Loaded {
-    pub opened: Opened,
-    pub report: Report,
-    /// The worker is still checking the manifest's hashes (they arrive after the report).
-    pub hashes_pending: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Phase {
-    Idle,
-    Loading { job: JobId, name: String },
-    Ready(Rc<Loaded>),
-    Failed(OpenError),
-}
+use crate::state::{Loaded, Phase, Source};
 
 /// The root: a worker provider around the page. Cancelling a decode replaces the provider (by
 /// key), which drops the bridge to the busy worker and starts a fresh one: a decode is a single
@@ -54,9 +28,9 @@ pub fn App() -> Html {
         Callback::from(move |()| generation.set(*generation + 1))
     };
     html! {
-        <ReactorProvider<Decoder> path={worker_url()} key={*generation}>
+        <ReactorProvider<Decoder, Postcard> path={worker_url()} key={*generation}>
             <Page {on_cancel} cancelled={*generation > 0} />
-        </ReactorProvider<Decoder>>
+        </ReactorProvider<Decoder, Postcard>>
     }
 }
 
@@ -64,8 +38,8 @@ pub fn App() -> Html {
 /// URL that the single-file viewer's bootstrap puts in `window.procsnapWorkerUrl` before the
 /// module starts (scripts/single-file.mjs): from `file://`, Chromium refuses `new Worker("worker.js")`.
 fn worker_url() -> AttrValue {
-    web_sys::window()
-        .and_then(|w| js_sys::Reflect::get(&w, &"procsnapWorkerUrl".into()).ok())
+    js_sys::Reflect::get(&gloo_utils::window(), &"procsnapWorkerUrl".into())
+        .ok()
         .and_then(|v| v.as_string())
         .map_or(AttrValue::Static("worker.js"), AttrValue::from)
 }
@@ -88,8 +62,9 @@ pub fn Page(props: &PageProps) -> Html {
     let started = use_mut_ref(|| 0.0f64);
     // The report on screen, for the hash check that arrives after it.
     let loaded_ref = use_mut_ref(|| None::<Rc<Loaded>>);
-    // The picked file of the open in progress and its `blob:` URL (released when it is open).
-    let blob_ref = use_mut_ref(|| None::<(JobId, web_sys::File, String)>);
+    // The picked file of the open in progress and its `blob:` URL (revoked when dropped, once the
+    // worker has answered).
+    let blob_ref = use_mut_ref(|| None::<(JobId, web_sys::File, gloo_file::ObjectUrl)>);
     // A file the worker could not fetch, to send as bytes (job, file).
     let send_bytes = use_state(|| None::<(JobId, web_sys::File)>);
     // The job whose hashes to check once its report is rendered (0: none).
@@ -117,8 +92,8 @@ pub fn Page(props: &PageProps) -> Html {
             if let Some(job) = answered {
                 let mut b = blob_ref.borrow_mut();
                 if b.as_ref().is_some_and(|(j, _, _)| *j == job) {
-                    let (_, file, url) = b.take().expect("checked");
-                    let _ = web_sys::Url::revoke_object_url(&url);
+                    // Dropping the ObjectUrl revokes the blob: URL.
+                    let (_, file, _url) = b.take().expect("checked");
                     if matches!(ev, ReactorEvent::Output(Response::CannotFetch { .. })) {
                         send_bytes.set(Some((job, file)));
                     }
@@ -222,22 +197,21 @@ pub fn Page(props: &PageProps) -> Html {
         let job_ref = job_ref.clone();
         use_effect_with((), move |_| {
             let channel = web_sys::BroadcastChannel::new(PROGRESS_CHANNEL).ok();
-            let onmessage = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                if let Some(p) = ProgressMsg::from_js(&e.data())
-                    && p.job == *job_ref.borrow()
-                {
-                    progress.set(p);
-                }
+            let listener = channel.as_ref().map(|ch| {
+                gloo_events::EventListener::new(ch, "message", move |e| {
+                    let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else { return };
+                    if let Some(p) = ProgressMsg::from_js(&e.data())
+                        && p.job == *job_ref.borrow()
+                    {
+                        progress.set(p);
+                    }
+                })
             });
-            if let Some(ch) = &channel {
-                ch.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
-            }
             move || {
+                drop(listener);
                 if let Some(ch) = channel {
-                    ch.set_onmessage(None);
                     ch.close();
                 }
-                drop(onmessage);
             }
         });
     }
@@ -286,12 +260,11 @@ pub fn Page(props: &PageProps) -> Html {
                         }
                         // The worker reads the file itself (see `Request::OpenBlob`); the page
                         // reads it only if the worker cannot.
-                        if let Ok(url) = web_sys::Url::create_object_url_with_blob(&f) {
-                            *blob_ref.borrow_mut() = Some((job, f, url.clone()));
-                            bridge.send(Request::OpenBlob { job, name, url });
-                            return;
-                        }
-                        crate::loader::read_file(f).await.map(|b| (name, b))
+                        let url = gloo_file::ObjectUrl::from(gloo_file::File::from(f.clone()));
+                        let href = url.to_string();
+                        *blob_ref.borrow_mut() = Some((job, f, url));
+                        bridge.send(Request::OpenBlob { job, name, url: href });
+                        return;
                     }
                     Source::Url(u) => crate::loader::fetch_same_origin(&u).await,
                 };
@@ -319,26 +292,18 @@ pub fn Page(props: &PageProps) -> Html {
                 }
             };
             from_hash();
-            let listener = Closure::<dyn Fn()>::new(from_hash);
-            let window = web_sys::window();
-            if let Some(w) = &window {
-                let _ = w.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(w) = window {
-                    let _ = w
-                        .remove_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
-                }
-            }
+            let listener =
+                gloo_events::EventListener::new(&gloo_utils::window(), "hashchange", move |_| from_hash());
+            move || drop(listener)
         });
     }
 
     let request_share = {
         let bridge = bridge.clone();
         let shared = shared.clone();
-        Callback::from(move |(addresses, args, hostname): (bool, bool, bool)| {
+        Callback::from(move |redaction: Redaction| {
             shared.set(None);
-            bridge.send(Request::Share(procsnap_core::share::Redaction { addresses, args, hostname }))
+            bridge.send(Request::Share(redaction))
         })
     };
 
@@ -415,8 +380,7 @@ pub fn Page(props: &PageProps) -> Html {
 
 /// Marks the page as opened (for tests and for measuring): `data-opened-ms` on `<body>`.
 fn set_opened_marker(ms: f64, decode_ms: f64) {
-    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
-        let _ = body.set_attribute("data-opened-ms", &format!("{ms:.0}"));
-        let _ = body.set_attribute("data-decode-ms", &format!("{decode_ms:.0}"));
-    }
+    let body = gloo_utils::body();
+    let _ = body.set_attribute("data-opened-ms", &format!("{ms:.0}"));
+    let _ = body.set_attribute("data-decode-ms", &format!("{decode_ms:.0}"));
 }

@@ -164,8 +164,7 @@ mod tests {
 
     #[test]
     fn the_report_survives_the_worker_codec() {
-        // yew-agent's Bincode codec: bincode 2, serde mode, standard configuration.
-        let config = bincode::config::standard();
+        // The worker codec (`protocol::Postcard`): postcard of the message.
         for s in [example(), open_link(&format!("#r={}", example().share(ALL))).unwrap()] {
             let mut opened = s.opened(3);
             // File contents are `#[serde(skip)]` (the page gets small files in `small_files`).
@@ -173,9 +172,8 @@ mod tests {
                 f.content = None;
             }
             let msg = crate::protocol::Response::Opened(Box::new(opened.clone()));
-            let bytes = bincode::serde::encode_to_vec(&msg, config).expect("encodes");
-            let (back, _): (crate::protocol::Response, usize) =
-                bincode::serde::decode_from_slice(&bytes, config).expect("decodes");
+            let bytes = postcard::to_allocvec(&msg).expect("encodes");
+            let back: crate::protocol::Response = postcard::from_bytes(&bytes).expect("decodes");
             match back {
                 crate::protocol::Response::Opened(o) => assert!(*o == opened, "the report changed"),
                 _ => panic!("unexpected answer"),

@@ -1,7 +1,7 @@
 //! procsnap-viewer: the web viewer for procsnap snapshots.
 //!
-//! Two wasm binaries are built from this crate by Trunk: the page (`src/main.rs`, the [`app`])
-//! and the decoding worker (`src/bin/worker.rs`, the [`agent`]). Everything the browser decodes
+//! One wasm module is built from this crate by Trunk (`src/main.rs`): in the page it renders the
+//! [`app`], in the decoding worker it registers the [`agent`]. Everything the browser decodes
 //! is decoded by `procsnap-core`, the same code as the CLI; this crate only moves bytes in and
 //! shows the report out.
 
@@ -12,3 +12,4 @@ pub mod engine;
 pub mod format;
 pub mod loader;
 pub mod protocol;
+pub mod state;

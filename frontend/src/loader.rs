@@ -1,4 +1,5 @@
 //! Getting snapshot bytes into the page: a picked or dropped `File`, or a same-origin URL.
+//! (The worker's own fetch of a picked file's `blob:` URL is in `agent`.)
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -16,32 +17,17 @@ pub fn too_large(name: &str, size: f64) -> OpenError {
 
 /// Reads a `File` (from the picker or a drop) into memory.
 pub async fn read_file(file: web_sys::File) -> Result<Vec<u8>, OpenError> {
+    let file = gloo_file::File::from(file);
     let name = file.name();
-    if file.size() > MAX_INPUT_BYTES {
-        return Err(too_large(&name, file.size()));
+    if file.size() as f64 > MAX_INPUT_BYTES {
+        return Err(too_large(&name, file.size() as f64));
     }
-    let buf = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|e| OpenError::unreadable(&name, &js_message(&e)))?;
-    Ok(js_sys::Uint8Array::new(&buf).to_vec())
-}
-
-/// In the worker: the bytes at `url` (the page's `blob:` URL of a picked file), or `None` if
-/// this worker cannot fetch it.
-pub async fn fetch_in_worker(url: &str) -> Option<Vec<u8>> {
-    let scope: web_sys::WorkerGlobalScope = js_sys::global().dyn_into().ok()?;
-    let resp = JsFuture::from(scope.fetch_with_str(url)).await.ok()?;
-    let resp: web_sys::Response = resp.dyn_into().ok()?;
-    if !resp.ok() {
-        return None;
-    }
-    let buf = JsFuture::from(resp.array_buffer().ok()?).await.ok()?;
-    Some(js_sys::Uint8Array::new(&buf).to_vec())
+    gloo_file::futures::read_as_bytes(&file).await.map_err(|e| OpenError::unreadable(&name, &e.to_string()))
 }
 
 /// The `url` parameter of the page's fragment (`#url=snapshots/host.procsnap.tar.gz`), if any.
 pub fn url_from_hash() -> Option<String> {
-    let hash = web_sys::window()?.location().hash().ok()?;
+    let hash = gloo_utils::window().location().hash().ok()?;
     let raw = hash.strip_prefix("#url=")?;
     let decoded = js_sys::decode_uri_component(raw).ok()?;
     Some(String::from(decoded))
@@ -49,7 +35,7 @@ pub fn url_from_hash() -> Option<String> {
 
 /// The share-link fragment (`#r=1.…`) of the page address, if any.
 pub fn link_from_hash() -> Option<String> {
-    let hash = web_sys::window()?.location().hash().ok()?;
+    let hash = gloo_utils::window().location().hash().ok()?;
     hash.starts_with("#r=").then_some(hash)
 }
 
@@ -63,7 +49,7 @@ pub async fn fetch_same_origin(raw: &str) -> Result<(String, Vec<u8>), OpenError
         hint: "Put the snapshot next to the viewer and open it with #url=NAME, or drop the file on the page."
             .into(),
     };
-    let window = web_sys::window().ok_or_else(|| bad("no window".into()))?;
+    let window = gloo_utils::window();
     let location = window.location();
     let base = location.href().map_err(|e| bad(js_message(&e)))?;
     let url =

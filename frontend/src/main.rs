@@ -3,7 +3,7 @@
 //! The same module runs twice: in the page, where it renders the app, and in the decoding web
 //! worker, whose loader (`frontend/worker.js`) imports this same `app.js`; there it registers the
 //! reactor instead. One module instead of
-//! a page binary and a worker binary means the standard library, serde, bincode and the
+//! a page binary and a worker binary means the standard library, serde, postcard and the
 //! wasm-bindgen runtime are downloaded once, and the worker's fetch of `app_bg.wasm` is served
 //! from the browser's cache.
 fn main() {
@@ -11,6 +11,8 @@ fn main() {
         yew::Renderer::<procsnap_viewer::app::App>::new().render();
     } else {
         use yew_agent::Registrable;
-        procsnap_viewer::agent::Decoder::registrar().register();
+        procsnap_viewer::agent::Decoder::registrar()
+            .encoding::<procsnap_viewer::protocol::Postcard>()
+            .register();
     }
 }

@@ -1,16 +1,33 @@
 //! Messages between the page and the decoding worker.
 //!
-//! Both sides are built from this crate, so the types are shared. They travel with yew-agent's
-//! default Bincode codec (bincode 2, serde mode), which panics on a type it cannot encode; the
-//! `Report` is sent as it is (its `RawText` fields switch to bytes for non-human-readable formats),
-//! and a unit test in `engine` round-trips a real report through the same bincode configuration.
-//! Keeping JSON out of the page keeps `serde_json` out of the page's wasm.
+//! Both sides are built from this crate, so the types are shared. They travel with [`Postcard`],
+//! a yew-agent codec over postcard, which core already carries for share links (yew-agent's
+//! default bincode codec was a second serde format in the wasm); the `Report` is sent as it is
+//! (its `RawText` fields switch to bytes for non-human-readable formats), and a unit test in
+//! `engine` round-trips a real report through the same codec.
 //!
 //! Progress does not travel through the reactor: its outputs are delivered by a task that only runs
 //! once the worker is idle, and decoding is one synchronous call. The worker posts progress on a
 //! `BroadcastChannel` instead (see [`PROGRESS_CHANNEL`]), which is delivered while it keeps working.
 
 use serde::{Deserialize, Serialize};
+
+/// The page ↔ worker message codec: postcard bytes in a `Uint8Array`.
+#[derive(Debug)]
+pub struct Postcard;
+
+impl yew_agent::Codec for Postcard {
+    fn encode<I: Serialize>(input: I) -> wasm_bindgen::JsValue {
+        // Both sides are this crate's own types, which always serialise: a failure is a bug.
+        let buf = postcard::to_allocvec(&input).expect("a worker message serialises");
+        js_sys::Uint8Array::from(buf.as_slice()).into()
+    }
+
+    fn decode<O: for<'de> Deserialize<'de>>(input: wasm_bindgen::JsValue) -> O {
+        let data = js_sys::Uint8Array::from(input).to_vec();
+        postcard::from_bytes(&data).expect("a worker message from this same module decodes")
+    }
+}
 
 pub use procsnap_core::query::{RowPage, RowQuery, SocketRow};
 pub use procsnap_core::session::OpenError;

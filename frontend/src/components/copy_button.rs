@@ -15,15 +15,13 @@ pub fn CopyButton(props: &CopyButtonProps) -> Html {
         let text = props.text.clone();
         let copied = copied.clone();
         Callback::from(move |_| {
-            if let Some(w) = web_sys::window() {
-                let promise = w.navigator().clipboard().write_text(&text);
-                let copied = copied.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
-                        copied.set(true);
-                    }
-                });
-            }
+            let promise = gloo_utils::window().navigator().clipboard().write_text(&text);
+            let copied = copied.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
+                    copied.set(true);
+                }
+            });
         })
     };
     html! {

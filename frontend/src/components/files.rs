@@ -5,8 +5,8 @@ use std::rc::Rc;
 use procsnap_core::files::{FileInfo, FileKind};
 use yew::prelude::*;
 
-use crate::app::Loaded;
 use crate::format::{bytes, thousands};
+use crate::state::Loaded;
 
 #[derive(Properties, PartialEq)]
 pub struct FilesViewProps {
@@ -49,9 +49,12 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
         .filter(|f| matches!((&f.sha256, &f.manifest_sha256), (Some(a), Some(b)) if a != b))
         .count();
     let total: u64 = r.files.iter().map(|f| f.size).sum();
-    let needle = filter.to_lowercase();
-    let rows: Vec<&FileInfo> =
-        r.files.iter().filter(|f| needle.is_empty() || f.path.to_lowercase().contains(&needle)).collect();
+    let needle = filter.to_ascii_lowercase();
+    let rows: Vec<&FileInfo> = r
+        .files
+        .iter()
+        .filter(|f| needle.is_empty() || f.path.to_ascii_lowercase().contains(&needle))
+        .collect();
     let text = shown.as_ref().and_then(|p| small.iter().find(|(path, _)| path == p));
     html! {
         <div class="files">
@@ -90,8 +93,8 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
                                         <td class="mono">
                                             if has_text { <button class="linkish" {onclick}>{&f.path}</button> } else { {&f.path} }
                                         </td>
-                                        <td>{format!("{:?}", f.kind).to_lowercase()}</td>
-                                        <td>{format!("{:?}", f.role).to_lowercase()}</td>
+                                        <td>{format!("{:?}", f.kind).to_ascii_lowercase()}</td>
+                                        <td>{format!("{:?}", f.role).to_ascii_lowercase()}</td>
                                         <td class="num">{thousands(f.size)}</td>
                                         <td>{check(f, props.loaded.hashes_pending)}</td>
                                     </tr>
@@ -122,7 +125,7 @@ fn host_facts(r: &procsnap_core::Report) -> Vec<(&'static str, String)> {
     push("Host", h.hostname.clone());
     push("Kernel", h.kernel.clone());
     push("Architecture", h.arch.clone());
-    push("Byte order", h.byte_order.map(|b| format!("{b:?}").to_lowercase()));
+    push("Byte order", h.byte_order.map(|b| format!("{b:?}").to_ascii_lowercase()));
     push("USER_HZ / page size", Some(format!("{} / {}", h.user_hz, h.page_size)));
     push("Captured", h.capture_start.clone());
     push("Capture took", h.capture_duration_us.map(|us| crate::format::micros(us as f64)));

@@ -6,7 +6,7 @@ use procsnap_core::analysis::listeners::{HolderInfo, Listener};
 use yew::prelude::*;
 
 use super::copy_button::CopyButton;
-use crate::app::Loaded;
+use crate::state::Loaded;
 
 #[derive(Properties, PartialEq)]
 pub struct ListenersViewProps {
@@ -56,7 +56,7 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
             filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value())
         })
     };
-    let needle = filter.to_lowercase();
+    let needle = filter.to_ascii_lowercase();
     let mut rows: Vec<&Listener> = r
         .listeners
         .iter()
@@ -71,7 +71,7 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
                     l.netstat_program.lossy(),
                     l.holders.iter().map(cmdline).collect::<Vec<_>>().join(" ")
                 );
-                hay.to_lowercase().contains(&needle)
+                hay.to_ascii_lowercase().contains(&needle)
             }
         })
         .collect();

@@ -1,7 +1,7 @@
 //! The start panel: drop zone, file picker and the built-in example.
 use yew::prelude::*;
 
-use crate::app::Source;
+use crate::state::Source;
 
 #[derive(Properties, PartialEq)]
 pub struct OpenPanelProps {

@@ -5,8 +5,8 @@ use procsnap_core::Report;
 use yew::prelude::*;
 
 use super::copy_button::CopyButton;
-use crate::app::Loaded;
 use crate::format::{bytes, micros, percent, thousands};
+use crate::state::Loaded;
 
 #[derive(Properties, PartialEq)]
 pub struct OverviewViewProps {

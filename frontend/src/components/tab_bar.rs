@@ -57,10 +57,7 @@ pub fn TabBar(props: &TabBarProps) -> Html {
             };
             e.prevent_default();
             on_select.emit(next);
-            if let Some(el) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id(&format!("tab-{}", next.id())))
-            {
+            if let Some(el) = gloo_utils::document().get_element_by_id(&format!("tab-{}", next.id())) {
                 use wasm_bindgen::JsCast;
                 if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
                     let _ = el.focus();

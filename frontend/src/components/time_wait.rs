@@ -9,8 +9,8 @@ use yew::prelude::*;
 use super::bar_chart::{Bar, BarChart};
 use super::histogram::Histogram;
 use super::sysctl_table::SysctlTable;
-use crate::app::Loaded;
 use crate::format::{percent, thousands};
+use crate::state::Loaded;
 
 #[derive(Properties, PartialEq)]
 pub struct TimeWaitViewProps {

@@ -10,16 +10,16 @@ use super::share_panel::SharePanel;
 use super::sockets::SocketsView;
 use super::tab_bar::{Tab, TabBar};
 use super::time_wait::TimeWaitView;
-use crate::app::Loaded;
 use crate::protocol::{RowPage, RowQuery};
+use crate::state::Loaded;
 
 #[derive(Properties, PartialEq)]
 pub struct ViewerProps {
     pub loaded: Rc<Loaded>,
     pub page: Rc<RowPage>,
     pub request_rows: Callback<RowQuery>,
-    /// Ask the worker for a share link: (addresses, args, hostname) to redact.
-    pub request_share: Callback<(bool, bool, bool)>,
+    /// Ask the worker for a share link, redacted as chosen.
+    pub request_share: Callback<procsnap_core::share::Redaction>,
     /// The last share-link fragment the worker made.
     pub shared: Option<AttrValue>,
 }
@@ -39,10 +39,9 @@ pub fn Viewer(props: &ViewerProps) -> Html {
     let loaded = &props.loaded;
     let close = {
         Callback::from(|_| {
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().set_hash("");
-                let _ = w.location().reload();
-            }
+            let location = gloo_utils::window().location();
+            let _ = location.set_hash("");
+            let _ = location.reload();
         })
     };
     let view = match *tab {

@@ -133,3 +133,20 @@ fn share_link_crash_fd475d15_replays() {
     let _ = procsnap_core::render::json(&report);
     let _ = procsnap_core::render::netstat(&report);
 }
+
+/// The built-in example and the benchmark's synthetic table hold no socket twice: the duplicate
+/// check (non-atomic reads) must stay silent on them.
+#[test]
+fn synthetic_snapshots_have_no_duplicated_rows() {
+    let s = procsnap_core::Session::example(&Default::default());
+    let d = &s.report().diagnostics.items;
+    assert!(d.iter().all(|d| !d.message.contains("read twice")), "{d:?}");
+}
+
+#[test]
+fn the_benchmark_table_has_no_duplicated_rows() {
+    let t = procsnap_core::synth::tcp_table(200_000, 0.95, 42);
+    let s = procsnap_core::Session::open(&t, &Default::default(), &mut |_| true).unwrap();
+    assert_eq!(s.snapshot().unwrap().inet.len(), 200_000);
+    assert!(s.report().diagnostics.items.is_empty());
+}

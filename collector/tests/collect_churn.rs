@@ -4,7 +4,7 @@
 //! for TIME_WAIT the same four-tuple), counted here independently from the raw text, must be
 //! what the decoder reports in its diagnostic and must be counted once in the rows.
 
-mod common;
+mod support;
 
 use std::collections::HashSet;
 use std::io::{Read, Write};
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::*;
+use support::*;
 
 /// Connects, exchanges a byte and closes (client first, so the client side goes to TIME_WAIT),
 /// until `stop` or `max` connections.
@@ -59,7 +59,7 @@ fn count_duplicates(table: &[u8]) -> (u64, u64, u64) {
 
 #[test]
 fn rows_read_twice_while_connections_churn_are_reported_and_counted_once() {
-    let dir = TempDir::new("churn");
+    let dir = Scratch::new("churn");
     let stop = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = (0..2).map(|_| churn(stop.clone(), 200_000)).collect();
     // Let TIME_WAIT rows pile up so the table spans many pages.

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(whole.len() as u64 + diagnostics.len() as u64 <= 2 * stats.lines + 1);
 
     let mut stream = TableStream::new(kind);
-    let mut rng = *seed as u64 * 0x9E37_79B9_7F4A_7C15 | 1;
+    let mut rng = (*seed as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut rest = table;
     while !rest.is_empty() {
         rng ^= rng << 13;

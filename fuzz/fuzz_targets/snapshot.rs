@@ -58,7 +58,8 @@ struct Input {
     procs: Vec<Proc>,
 }
 
-const INET_HEADER: &str = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+const INET_HEADER: &str =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
 
 fn inet_text(rows: &[Row], v6: bool) -> (Vec<u8>, usize) {
     let mut t = INET_HEADER.as_bytes().to_vec();
@@ -134,16 +135,22 @@ fn bytes_writer(v: &mut Vec<u8>) -> impl std::fmt::Write + '_ {
 fn archive(input: &Input) -> (Vec<u8>, usize) {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut whole = 0;
-    for (name, rows, v6) in
-        [("tcp", &input.tcp, false), ("tcp6", &input.tcp, true), ("udp", &input.udp, false), ("udp6", &input.udp, true)]
-    {
+    for (name, rows, v6) in [
+        ("tcp", &input.tcp, false),
+        ("tcp6", &input.tcp, true),
+        ("udp", &input.udp, false),
+        ("udp6", &input.udp, true),
+    ] {
         let (text, n) = inet_text(rows, v6);
         whole += n;
         files.push((format!("proc/net/{name}"), text));
     }
     files.push(("proc/net/unix".into(), unix_text(&input.unix)));
     if let Some(tw) = input.sockstat_tw {
-        files.push(("proc/net/sockstat".into(), format!("sockets: used 5\nTCP: inuse 1 orphan 0 tw {tw} alloc 1 mem 1\n").into_bytes()));
+        files.push((
+            "proc/net/sockstat".into(),
+            format!("sockets: used 5\nTCP: inuse 1 orphan 0 tw {tw} alloc 1 mem 1\n").into_bytes(),
+        ));
     }
     let mut pids: Vec<&Proc> = input.procs.iter().collect();
     pids.sort_by_key(|p| p.pid);
@@ -213,7 +220,11 @@ fuzz_target!(|input: Input| {
         .filter(|d| d.message.contains("read twice"))
         .filter_map(|d| d.message.split(' ').next()?.parse::<u64>().ok())
         .sum();
-    assert!(snap.inet.len() as u64 + read_twice >= whole_rows as u64, "{} + {read_twice} < {whole_rows}", snap.inet.len());
+    assert!(
+        snap.inet.len() as u64 + read_twice >= whole_rows as u64,
+        "{} + {read_twice} < {whole_rows}",
+        snap.inet.len()
+    );
     let _ = session.netstat();
     let _ = session.text();
     let _ = session.json();

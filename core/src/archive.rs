@@ -30,6 +30,35 @@ pub struct Limits {
     /// snapshots are 5–50:1. Without it a bomb under 1.5 MB would unpack to the full
     /// `max_total_bytes` in memory before anything noticed. 0 turns the check off.
     pub max_ratio: u64,
+    /// The decode runs in a browser tab: a refusal for size says to use the CLI instead
+    /// ([`Error::TooLargeForBrowser`]).
+    pub browser: bool,
+}
+
+impl Limits {
+    /// For a browser tab (wasm32). A tab's wasm memory runs out long before the CLI's 1.5 GiB:
+    /// the compressed input, the rows (48 bytes per 150-byte tcp row) and the report must all fit.
+    /// 512 MiB unpacked is ~3.5 million tcp rows (~170 MB of rows); above it the viewer refuses
+    /// with a message instead of the tab crashing.
+    pub fn browser() -> Limits {
+        Limits {
+            max_total_bytes: 512 * 1024 * 1024,
+            max_entries: 200_000,
+            browser: true,
+            ..Limits::default()
+        }
+    }
+
+    /// A size refusal as the place the decode runs should word it.
+    fn refusal(&self, e: Error) -> Error {
+        match e {
+            Error::TooLarge { limit_bytes } if self.browser => Error::TooLargeForBrowser { limit_bytes },
+            Error::TooManyEntries { .. } if self.browser => {
+                Error::TooLargeForBrowser { limit_bytes: self.max_total_bytes }
+            }
+            e => e,
+        }
+    }
 }
 
 /// Decompressed bytes allowed before [`Limits::max_ratio`] applies: small inputs may compress well.
@@ -40,7 +69,7 @@ impl Default for Limits {
         // 1.5 GiB holds a /proc/net/tcp of ten million rows; a server with that many sockets
         // is already beyond what a browser tab can show. 1,000,000 entries allows ~900,000
         // socket fds, far above real hosts, and refuses a million-entry tar bomb.
-        Limits { max_total_bytes: 1536 * 1024 * 1024, max_entries: 1_000_000, max_ratio: 500 }
+        Limits { max_total_bytes: 1536 * 1024 * 1024, max_entries: 1_000_000, max_ratio: 500, browser: false }
     }
 }
 
@@ -124,7 +153,7 @@ pub fn read<'a>(
     table_hint: Option<TableKind>,
     progress: &mut ProgressFn<'_>,
 ) -> Result<(Container, Vec<Entry<'a>>), Error> {
-    read_with(bytes, limits, table_hint, None, progress)
+    read_with(bytes, limits, table_hint, None, progress).map_err(|e| limits.refusal(e))
 }
 
 /// Where [`read_streaming`] sends large files, and whether it hashes them on the way (their
@@ -143,7 +172,7 @@ pub fn read_streaming<'a>(
     streaming: Streaming<'_>,
     progress: &mut ProgressFn<'_>,
 ) -> Result<(Container, Vec<Entry<'a>>), Error> {
-    read_with(bytes, limits, table_hint, Some(streaming), progress)
+    read_with(bytes, limits, table_hint, Some(streaming), progress).map_err(|e| limits.refusal(e))
 }
 
 fn read_with<'a>(

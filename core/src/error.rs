@@ -14,6 +14,8 @@ pub enum Error {
     Truncated { detail: String },
     /// The archive would decompress to more than the limit allows (a gzip or tar bomb).
     TooLarge { limit_bytes: u64 },
+    /// [`Error::TooLarge`] (or too many entries) under [`crate::Limits::browser`].
+    TooLargeForBrowser { limit_bytes: u64 },
     /// The archive has more entries than the limit allows.
     TooManyEntries { limit: u64 },
     /// The manifest is present but not valid JSON of the expected shape.
@@ -31,7 +33,7 @@ impl Error {
             Error::Empty => ErrorKind::Empty,
             Error::NotASnapshot { .. } => ErrorKind::NotASnapshot,
             Error::Truncated { .. } => ErrorKind::Truncated,
-            Error::TooLarge { .. } => ErrorKind::TooLarge,
+            Error::TooLarge { .. } | Error::TooLargeForBrowser { .. } => ErrorKind::TooLarge,
             Error::TooManyEntries { .. } => ErrorKind::TooManyEntries,
             Error::BadManifest { .. } => ErrorKind::BadManifest,
             Error::NewerFormat { .. } => ErrorKind::NewerFormat,
@@ -143,6 +145,11 @@ impl fmt::Display for Error {
             Error::TooLarge { limit_bytes } => write!(
                 f,
                 "the snapshot unpacks to more than {} MiB, the limit; refusing it (a gzip bomb, or raise the limit)",
+                limit_bytes / (1024 * 1024)
+            ),
+            Error::TooLargeForBrowser { limit_bytes } => write!(
+                f,
+                "too large for the browser: use procsnap report (the snapshot unpacks to more than {} MiB, what a browser tab can hold)",
                 limit_bytes / (1024 * 1024)
             ),
             Error::TooManyEntries { limit } => write!(

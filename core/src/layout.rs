@@ -113,7 +113,10 @@ impl TableKind {
         let words: Vec<&str> = first.split_ascii_whitespace().collect();
         if words.starts_with(&["sl", "local_address"]) {
             let v6 = words.get(2) == Some(&"remote_address");
-            let udp_like = words.last() == Some(&"drops");
+            // Before 2.6.25 udp and raw printed tcp's header; their rows still differ: they end
+            // `REF POINTER` after the inode, in state 01 or 07 only, where tcp rows have seven
+            // columns there (TIME_WAIT rows two, but in state 06).
+            let udp_like = words.last() == Some(&"drops") || rows_are_udp_shaped(&bytes[end..]);
             return Some(match (udp_like, v6) {
                 (false, false) => TableKind::Tcp,
                 (false, true) => TableKind::Tcp6,
@@ -132,6 +135,21 @@ impl TableKind {
         }
         None
     }
+}
+
+/// Whether the first data rows of a table (at most 64) all have udp's shape: state 01 or 07 and
+/// exactly two words after the inode. False when there are no rows.
+fn rows_are_udp_shaped(rows: &[u8]) -> bool {
+    let mut seen = 0;
+    for line in rows.split(|&b| b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).take(64) {
+        let words: Vec<&[u8]> = line.split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty()).collect();
+        // sl: local remote st txq:rxq tr:when retrnsmt uid timeout inode, then the rest.
+        if words.len() != 12 || !matches!(words[3], b"01" | b"07") {
+            return false;
+        }
+        seen += 1;
+    }
+    seen > 0
 }
 
 /// One file of `/proc/net` a snapshot holds (whichever exist on the host).

@@ -331,8 +331,34 @@ impl Snapshot {
             rows_before += parsed.row_count() as u64;
             diagnostics.extend(parsed.diagnostics);
             match parsed.rows {
-                TableRows::Inet(t) => inet_tables.push(t),
-                TableRows::Unix { rows, has_inode } => {
+                // Non-atomic reads (see InetTable::remove_duplicates): each socket once.
+                TableRows::Inet(mut t) => {
+                    let dups = t.remove_duplicates();
+                    if let Some(message) = dups.message() {
+                        let path = format!("proc/net/{}", kind.file_name());
+                        diagnostics.push(Diagnostic::new(&path, dups.first_line, &message));
+                    }
+                    inet_tables.push(t)
+                }
+                TableRows::Unix { mut rows, has_inode } => {
+                    let mut seen = rustc_hash::FxHashSet::default();
+                    let before = rows.len();
+                    let mut first_line = 0;
+                    rows.retain(|u| {
+                        let keep = u.inode == 0 || !has_inode || seen.insert(u.inode);
+                        if !keep && first_line == 0 {
+                            first_line = u.line;
+                        }
+                        keep
+                    });
+                    let dups = crate::proc::inet_rows::Duplicates {
+                        same_inode: (before - rows.len()) as u64,
+                        same_time_wait: 0,
+                        first_line,
+                    };
+                    if let Some(message) = dups.message() {
+                        diagnostics.push(Diagnostic::new("proc/net/unix", first_line, &message));
+                    }
                     unix = rows;
                     unix_has_inode = has_inode;
                 }

@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::net::Ipv4Addr;
 
+use rustc_hash::FxHashSet;
+
 use crate::layout::{FORMAT_VERSION, MANIFEST_PATH};
 use crate::manifest::{CaptureTimes, FileRecord, HostFacts, Manifest, WalkStats};
 
@@ -107,19 +109,42 @@ impl TcpTable {
 
 /// A `/proc/net/tcp` of `rows` rows, `time_wait_share` of them TIME_WAIT, the rest ESTABLISHED,
 /// plus two listeners: the input of the parser benchmarks.
+/// The next port from `port` (wrapping within `lo..=hi`) not yet used with `peer`: a kernel never
+/// holds two TIME_WAIT sockets of one four-tuple, and procsnap reports such rows as read twice.
+/// Draws nothing from the generator, so the rest of a table stays as it was.
+fn unused_port(
+    used: &mut FxHashSet<(Ipv4Addr, u16)>,
+    peer: Ipv4Addr,
+    mut port: u16,
+    lo: u16,
+    hi: u16,
+) -> u16 {
+    while !used.insert((peer, port)) {
+        port = if port >= hi { lo } else { port + 1 };
+    }
+    port
+}
+
 pub fn tcp_table(rows: usize, time_wait_share: f64, seed: u64) -> Vec<u8> {
     let mut rng = Rng(seed | 1);
     let mut t = TcpTable::new(rows);
     let server = Ipv4Addr::new(10, 0, 0, 5);
     t.full((Ipv4Addr::UNSPECIFIED, 22), (Ipv4Addr::UNSPECIFIED, 0), 0x0A, 0, 0, 1001);
     t.full((Ipv4Addr::UNSPECIFIED, 81), (Ipv4Addr::UNSPECIFIED, 0), 0x0A, 0, 0, 1002);
+    let (mut used, mut inodes) = (FxHashSet::default(), FxHashSet::default());
     for _ in 2..rows {
         let client = Ipv4Addr::from(0x0A40_0000 | rng.below(1 << 16) as u32);
         let cport = 32768 + rng.below(28232) as u16;
         if (rng.below(1_000_000) as f64) < time_wait_share * 1_000_000.0 {
+            let cport = unused_port(&mut used, client, cport, 32768, 60999);
             t.time_wait((server, 81), (client, cport), rng.below(6000) as u32);
         } else {
-            t.full((server, 81), (client, cport), 0x01, 0, 0, 100_000 + rng.below(1 << 20));
+            // Inodes are unique too (the same bump, no draw).
+            let mut inode = 100_000 + rng.below(1 << 20);
+            while !inodes.insert(inode) {
+                inode += 1;
+            }
+            t.full((server, 81), (client, cport), 0x01, 0, 0, inode);
         }
     }
     t.text.into_bytes()
@@ -192,6 +217,7 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
     tcp.full((Ipv4Addr::LOCALHOST, 25), (any, 0), 0x0A, 0, 0, 0);
     let mut tw_left = (o.server_time_wait, o.client_time_wait, o.established);
     let mut inode = 200_000u64;
+    let mut used = FxHashSet::default();
     while tw_left != (0, 0, 0) {
         let pick = rng.below((tw_left.0 + tw_left.1 + tw_left.2) as u64) as usize;
         let ticks = rng.below(6000) as u32;
@@ -202,10 +228,12 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
             } else {
                 Ipv4Addr::new(203, 0, 113, 10 + rng.below(8) as u8)
             };
-            tcp.time_wait((server, 81), (client, 1024 + rng.below(64511) as u16), ticks);
+            let port = unused_port(&mut used, client, 1024 + rng.below(64511) as u16, 1024, 65534);
+            tcp.time_wait((server, 81), (client, port), ticks);
             tw_left.0 -= 1;
         } else if pick < tw_left.0 + tw_left.1 {
-            tcp.time_wait((server, 32768 + rng.below(28232) as u16), (db, 3306), ticks);
+            let port = unused_port(&mut used, db, 32768 + rng.below(28232) as u16, 32768, 60999);
+            tcp.time_wait((server, port), (db, 3306), ticks);
             tw_left.1 -= 1;
         } else {
             inode += 1;

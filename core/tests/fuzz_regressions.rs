@@ -133,3 +133,54 @@ fn share_link_crash_fd475d15_replays() {
     let _ = procsnap_core::render::json(&report);
     let _ = procsnap_core::render::netstat(&report);
 }
+
+/// The built-in example and the benchmark's synthetic table hold no socket twice: the duplicate
+/// check (non-atomic reads) must stay silent on them.
+#[test]
+fn synthetic_snapshots_have_no_duplicated_rows() {
+    let s = procsnap_core::Session::example(&Default::default());
+    let d = &s.report().diagnostics.items;
+    assert!(d.iter().all(|d| !d.message.contains("read twice")), "{d:?}");
+}
+
+#[test]
+fn the_benchmark_table_has_no_duplicated_rows() {
+    let t = procsnap_core::synth::tcp_table(200_000, 0.95, 42);
+    let s = procsnap_core::Session::open(&t, &Default::default(), &mut |_| true).unwrap();
+    assert_eq!(s.snapshot().unwrap().inet.len(), 200_000);
+    assert!(s.report().diagnostics.items.is_empty());
+}
+
+/// `Limits::browser()`: an archive that would not fit a tab is refused with a message that sends
+/// the user to the CLI, before anything of its size is allocated; the CLI's limits take it.
+#[test]
+fn browser_limits_refuse_what_a_tab_cannot_hold() {
+    let browser = DecodeOptions { limits: Limits::browser(), ..Default::default() };
+    // A tar.gz whose table says it unpacks to 1.2 GiB (the data is cut short: nothing that size
+    // is allocated on either side; the CLI gets as far as the cut).
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(ustar_header("proc/net/tcp", 1200 << 20).as_bytes()).unwrap();
+    gz.write_all(&procsnap_core::synth::tcp_table(1000, 0.9, 3)).unwrap();
+    let big = gz.finish().unwrap();
+    let Err(e) = decode(&big, &browser) else { panic!("not refused") };
+    assert!(matches!(e, Error::TooLargeForBrowser { limit_bytes } if limit_bytes == 512 << 20), "{e:?}");
+    assert!(e.to_string().starts_with("too large for the browser: use procsnap report"), "{e}");
+    assert_eq!(e.kind(), procsnap_core::ErrorKind::TooLarge);
+    assert!(matches!(decode(&big, &DecodeOptions::default()), Err(Error::Truncated { .. })));
+
+    // A gzip bomb: the ratio guard trips at 64 MiB, worded for the browser too.
+    let size: u64 = 80 << 20;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(ustar_header("proc/net/tcp", size).as_bytes()).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..(size >> 20) {
+        gz.write_all(&zeros).unwrap();
+    }
+    let bomb = gz.finish().unwrap();
+    let Err(e) = decode(&bomb, &browser) else { panic!("not refused") };
+    assert!(matches!(e, Error::TooLargeForBrowser { .. }), "{e:?}");
+
+    // What fits is opened as usual.
+    let example = procsnap_core::synth::seed_story(&Default::default());
+    assert!(decode(&example, &browser).is_ok());
+}

@@ -3,7 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use procsnap_core::{DecodeOptions, Limits, render, share};
+use procsnap_core::share::Redaction;
+use procsnap_core::{DecodeOptions, Limits, Session};
 
 fuzz_target!(|data: &[u8]| {
     // Smaller limits than the CLI's so a bomb found by the fuzzer costs seconds, not GiB; the
@@ -12,12 +13,10 @@ fuzz_target!(|data: &[u8]| {
         limits: Limits { max_total_bytes: 32 << 20, max_entries: 20_000, ..Limits::default() },
         ..Default::default()
     };
-    let Ok(snapshot) = procsnap_core::decode(data, &options) else { return };
-    let report = snapshot.report();
-    let _ = render::netstat(&report);
-    let _ = render::netstat_bytes(&report);
-    let _ = render::text(&report);
-    let _ = render::json(&report);
-    let link = share::encode(&report, share::Redaction::ALL);
-    share::decode(&link).expect("a link we just made opens");
+    let Ok(session) = Session::open(data, &options, &mut |_| true) else { return };
+    let _ = session.netstat();
+    let _ = session.text();
+    let _ = session.json();
+    let link = session.share_fragment(Redaction::ALL);
+    Session::open_link(&link).expect("a link we just made opens");
 });

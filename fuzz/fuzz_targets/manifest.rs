@@ -21,13 +21,12 @@ fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
 
 fuzz_target!(|data: &[u8]| {
     let tar = tar_of(&[("procsnap.json", data), ("proc/net/tcp", TCP)]);
-    match procsnap_core::decode(&tar, &DecodeOptions::default()) {
+    match procsnap_core::Session::open(&tar, &DecodeOptions::default(), &mut |_| true) {
         Ok(s) => {
             // A manifest that parses must leave the table readable.
-            assert_eq!(s.inet.len(), 1);
-            let report = s.report();
-            let _ = procsnap_core::render::text(&report);
-            let _ = procsnap_core::render::json(&report);
+            assert_eq!(s.snapshot().map(|s| s.inet.len()), Some(1));
+            let _ = s.text();
+            let _ = s.json();
         }
         Err(Error::BadManifest { .. } | Error::NewerFormat { .. }) => {}
         Err(e) => panic!("a manifest can only fail as a manifest, got {e:?}"),

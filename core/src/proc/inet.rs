@@ -9,9 +9,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
+use nom::Parser;
+use nom::sequence::preceded;
+
 use super::lex::{
-    ScanStats, blanks, byte, dec_i64, dec_u64, field, hex_exact, hex_fixed, hex_u32, hex_u64, opt_blanks,
-    scan,
+    Column, LineError, PResult, Problem, RowError, ScanStats, blanks, byte, col, dec_i64, dec_u64, hex_exact,
+    hex_fixed, hex_u32, hex_u64, opt_blanks, out_of_range, scan,
 };
 use crate::layout::TableKind;
 use crate::types::{ByteOrder, Diagnostic};
@@ -100,7 +103,7 @@ pub fn address(input: &[u8], order: ByteOrder) -> super::lex::PResult<'_, IpAddr
         b[8..12].copy_from_slice(&word(w2));
         b[12..16].copy_from_slice(&word(w3));
         if rest.first().is_some_and(|b| b.is_ascii_hexdigit()) {
-            return Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::TooLarge)));
+            return Err(nom::Err::Error(RowError::Nom(nom::error::ErrorKind::TooLarge)));
         }
         return Ok((rest, IpAddr::V6(Ipv6Addr::from(b))));
     }
@@ -112,22 +115,61 @@ fn port(input: &[u8]) -> super::lex::PResult<'_, u16> {
     let (rest, v) = hex_u32(input)?;
     match u16::try_from(v) {
         Ok(p) => Ok((rest, p)),
-        Err(_) => Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::TooLarge))),
+        Err(_) => Err(nom::Err::Error(RowError::Nom(nom::error::ErrorKind::TooLarge))),
     }
 }
 
-/// Parse one data row. The error names the field that did not parse.
+/// Parse one data row. The error names the table, line and column that did not parse.
 #[inline]
 pub fn parse_row(
     line: &[u8],
     table: TableKind,
     order: ByteOrder,
     line_no: u32,
-) -> Result<InetSocket, &'static str> {
+) -> Result<InetSocket, LineError> {
+    parse_row_end(line, table, order, line_no).map(|(row, _)| row)
+}
+
+/// [`parse_row`], with the offset in `line` where the inode column ends (the kernel's columns
+/// after it are not read).
+#[inline]
+pub fn parse_row_end(
+    line: &[u8],
+    table: TableKind,
+    order: ByteOrder,
+    line_no: u32,
+) -> Result<(InetSocket, usize), LineError> {
     match fast_row(line, table, order, line_no) {
         Some(row) => Ok(row),
         None => general_row(line, table, order, line_no),
     }
+}
+
+/// Where a second row starts in what follows a row's inode (`N: ADDR:` with 8 or 32 hex digits),
+/// when two rows were joined on one line (a hand-edited or transcribed table): netstat reads only
+/// the first, so the second is lost and the caller says so. Kernel rows have no `:` after the
+/// inode, so this costs one `memchr` per row.
+#[inline]
+pub fn second_row(tail: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(n) = memchr::memchr(b':', &tail[from..]) {
+        let p = from + n;
+        from = p + 1;
+        let digits = tail[..p].iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 || tail.get(p + 1) != Some(&b' ') {
+            continue;
+        }
+        let start = p - digits;
+        if start > 0 && !tail[start - 1].is_ascii_whitespace() {
+            continue;
+        }
+        let addr = opt_blanks(&tail[p + 1..]);
+        let hex = addr.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+        if (hex == 8 || hex == 32) && addr.get(hex) == Some(&b':') {
+            return Some(start);
+        }
+    }
+    None
 }
 
 /// The bytes of a printed 32-bit address word on a host of `order`.
@@ -158,7 +200,7 @@ fn fixed_address(b: &[u8], v6: bool, order: ByteOrder) -> Option<IpAddr> {
 /// deviation (an expired timer printed with 16 digits, a hand-edited row) returns `None` and the
 /// general parser takes over, so both paths accept the same rows with the same result.
 #[inline(always)]
-fn fast_row(line: &[u8], table: TableKind, order: ByteOrder, line_no: u32) -> Option<InetSocket> {
+fn fast_row(line: &[u8], table: TableKind, order: ByteOrder, line_no: u32) -> Option<(InetSocket, usize)> {
     // "%4d: " — the slot number is right-aligned in at least 4 columns.
     let colon = line.iter().take(16).position(|&b| b == b':')?;
     if !line[..colon].iter().all(|&b| b == b' ' || b.is_ascii_digit())
@@ -208,8 +250,8 @@ fn fast_row(line: &[u8], table: TableKind, order: ByteOrder, line_no: u32) -> Op
     let timer = hex_exact::<2>(&r[tr..])? as u8;
     let timer_ticks = hex_exact::<8>(&r[when..])?;
     let retransmits = hex_exact::<8>(&r[retr..])?;
-    let (uid, inode) = fast_tail(&r[end..])?;
-    Some(InetSocket {
+    let (uid, inode, tail_end) = fast_tail(&r[end..])?;
+    let row = InetSocket {
         table,
         local_addr,
         local_port,
@@ -224,14 +266,15 @@ fn fast_row(line: &[u8], table: TableKind, order: ByteOrder, line_no: u32) -> Op
         uid: u32::try_from(uid).ok()?,
         inode,
         line: line_no,
-    })
+    };
+    Some((row, colon + 2 + end + tail_end))
 }
 
 /// The decimal tail after the fixed columns, ` UID TIMEOUT INODE` (spaces before each; the
 /// timeout may be negative; the rest of the line is ignored), with no per-field error
 /// handling: anything unusual (tabs, 19+ digits) returns `None` and the general parser decides.
 #[inline(always)]
-fn fast_tail(b: &[u8]) -> Option<(u64, u64)> {
+fn fast_tail(b: &[u8]) -> Option<(u64, u64, usize)> {
     #[inline(always)]
     fn spaces(b: &[u8], mut p: usize) -> Option<usize> {
         let start = p;
@@ -259,8 +302,78 @@ fn fast_tail(b: &[u8]) -> Option<(u64, u64)> {
     }
     let (_timeout, p) = digits(b, p)?;
     let p = spaces(b, p)?;
-    let (inode, _) = digits(b, p)?;
-    Some((uid, inode))
+    let (inode, p) = digits(b, p)?;
+    Some((uid, inode, p))
+}
+
+/// A blank, then a hex number: one of the `%X` columns.
+#[inline]
+fn hex_col<'a>(column: Column) -> impl Parser<&'a [u8], Output = u32, Error = RowError> {
+    preceded(col(column, Problem::Missing, blanks), col(column, Problem::Bad, hex_u32))
+}
+
+/// A blank, then `ADDRESS:PORT`.
+#[inline]
+fn endpoint<'a>(
+    addr: Column,
+    port_col: Column,
+    order: ByteOrder,
+) -> impl Parser<&'a [u8], Output = (IpAddr, u16), Error = RowError> {
+    preceded(
+        col(addr, Problem::Missing, blanks),
+        (
+            col(addr, Problem::Bad, move |i| address(i, order)),
+            preceded(col(port_col, Problem::Separator, byte(b':')), col(port_col, Problem::Bad, port)),
+        ),
+    )
+}
+
+/// The columns up to the inode, each named for the error.
+#[allow(clippy::type_complexity)]
+fn general_columns(
+    i: &[u8],
+    order: ByteOrder,
+) -> PResult<'_, ((IpAddr, u16), (IpAddr, u16), u32, (u32, u32), (u32, u64), u32, u64, u64)> {
+    let (i, _) = (
+        opt_blanks_p,
+        col(Column::Slot, Problem::Bad, dec_u64),
+        col(Column::Slot, Problem::Separator, byte(b':')),
+    )
+        .parse(i)?;
+    (
+        endpoint(Column::LocalAddress, Column::LocalPort, order),
+        endpoint(Column::RemoteAddress, Column::RemotePort, order),
+        hex_col(Column::State),
+        (
+            hex_col(Column::TxQueue),
+            preceded(
+                col(Column::RxQueue, Problem::Separator, byte(b':')),
+                col(Column::RxQueue, Problem::Bad, hex_u32),
+            ),
+        ),
+        (
+            hex_col(Column::Timer),
+            preceded(
+                col(Column::TimerExpiry, Problem::Separator, byte(b':')),
+                col(Column::TimerExpiry, Problem::Bad, hex_u64),
+            ),
+        ),
+        hex_col(Column::Retransmits),
+        preceded(col(Column::Uid, Problem::Missing, blanks), col(Column::Uid, Problem::Bad, dec_u64)),
+        preceded(
+            (
+                col(Column::Timeout, Problem::Missing, blanks),
+                col(Column::Timeout, Problem::Bad, dec_i64),
+                col(Column::Inode, Problem::Missing, blanks),
+            ),
+            col(Column::Inode, Problem::Bad, dec_u64),
+        ),
+    )
+        .parse(i)
+}
+
+fn opt_blanks_p(i: &[u8]) -> PResult<'_, ()> {
+    Ok((opt_blanks(i), ()))
 }
 
 /// The general parser: any amount of blank space, any number of digits per field.
@@ -269,43 +382,21 @@ fn general_row(
     table: TableKind,
     order: ByteOrder,
     line_no: u32,
-) -> Result<InetSocket, &'static str> {
-    let i = opt_blanks(line);
-    let (i, _) = field(dec_u64(i), "slot number")?;
-    let (i, _) = field(byte(b':')(i), "':' after the slot number")?;
-    let (i, _) = field(blanks(i), "local address")?;
-    let (i, local_addr) = field(address(i, order), "local address (8 or 32 hex digits)")?;
-    let (i, _) = field(byte(b':')(i), "':' before the local port")?;
-    let (i, local_port) = field(port(i), "local port")?;
-    let (i, _) = field(blanks(i), "remote address")?;
-    let (i, remote_addr) = field(address(i, order), "remote address (8 or 32 hex digits)")?;
-    let (i, _) = field(byte(b':')(i), "':' before the remote port")?;
-    let (i, remote_port) = field(port(i), "remote port")?;
-    let (i, _) = field(blanks(i), "state")?;
-    let (i, state) = field(hex_u32(i), "state (hex)")?;
-    let state = u8::try_from(state).map_err(|_| "state out of range")?;
-    let (i, _) = field(blanks(i), "tx_queue")?;
-    let (i, tx_queue) = field(hex_u32(i), "tx_queue (hex)")?;
-    let (i, _) = field(byte(b':')(i), "':' between tx_queue and rx_queue")?;
-    let (i, rx_queue) = field(hex_u32(i), "rx_queue (hex)")?;
-    let (i, _) = field(blanks(i), "timer")?;
-    let (i, timer) = field(hex_u32(i), "timer (hex)")?;
-    let (i, _) = field(byte(b':')(i), "':' between timer and its expiry")?;
-    let (i, when) = field(hex_u64(i), "timer expiry (hex)")?;
-    let (i, _) = field(blanks(i), "retransmits")?;
-    let (i, retransmits) = field(hex_u32(i), "retransmits (hex)")?;
-    let (i, _) = field(blanks(i), "uid")?;
-    let (i, uid) = field(dec_u64(i), "uid (decimal)")?;
-    let (i, _) = field(blanks(i), "timeout")?;
-    let (i, _timeout) = field(dec_i64(i), "timeout (decimal)")?;
-    let (i, _) = field(blanks(i), "inode")?;
-    let (_, inode) = field(dec_u64(i), "inode (decimal)")?;
-    Ok(InetSocket {
+) -> Result<(InetSocket, usize), LineError> {
+    let located = |error| LineError { table, line: line_no, error };
+    let (rest, (local, remote, state, (tx_queue, rx_queue), (timer, when), retransmits, uid, inode)) =
+        general_columns(line, order).map_err(|e| match e {
+            nom::Err::Error(e) | nom::Err::Failure(e) => located(e),
+            nom::Err::Incomplete(_) => located(RowError::Nom(nom::error::ErrorKind::Eof)),
+        })?;
+    let state = u8::try_from(state).map_err(|_| located(out_of_range(Column::State)))?;
+    let uid = u32::try_from(uid).map_err(|_| located(out_of_range(Column::Uid)))?;
+    let row = InetSocket {
         table,
-        local_addr,
-        local_port,
-        remote_addr,
-        remote_port,
+        local_addr: local.0,
+        local_port: local.1,
+        remote_addr: remote.0,
+        remote_port: remote.1,
         state,
         tx_queue,
         rx_queue,
@@ -313,10 +404,19 @@ fn general_row(
         // A timer that already expired prints as a huge (negative) value: treat as 0 left.
         timer_ticks: u32::try_from(when).unwrap_or(0),
         retransmits,
-        uid: u32::try_from(uid).map_err(|_| "uid out of range")?,
+        uid,
         inode,
         line: line_no,
-    })
+    };
+    Ok((row, line.len() - rest.len()))
+}
+
+/// The diagnostic for a line that holds a second row after the first one's inode.
+pub fn joined_rows_message(at: usize) -> String {
+    format!(
+        "two rows on one line: the second (from byte {}) is not read, as netstat does not read it",
+        at + 1
+    )
 }
 
 /// Parse a whole table. Line 1 is the header and is skipped, as netstat does; malformed rows
@@ -343,12 +443,15 @@ pub fn parse_table(
             }
             return;
         }
-        match parse_row(line, table, order, no) {
-            Ok(row) => out.push(row),
-            Err(_) if line.iter().all(|b| b.is_ascii_whitespace()) => {}
-            Err(what) => {
-                diagnostics.push(Diagnostic::new(&path, no, &format!("malformed row: bad or missing {what}")))
+        match parse_row_end(line, table, order, no) {
+            Ok((row, end)) => {
+                out.push(row);
+                if let Some(at) = second_row(&line[end..]) {
+                    diagnostics.push(Diagnostic::new(&path, no, &joined_rows_message(end + at)));
+                }
             }
+            Err(_) if line.iter().all(|b| b.is_ascii_whitespace()) => {}
+            Err(e) => diagnostics.push(Diagnostic::new(&path, no, &e.to_string())),
         }
     })
 }
@@ -423,7 +526,7 @@ mod tests {
         let rows: [&[u8]; 6] = [TCP_LISTEN_ROW, TCP_TW_ROW, TCP6_ROW, TCP6_MAPPED, UDP_ROW, odd_spacing];
         for row in rows {
             for order in [ByteOrder::Little, ByteOrder::Big] {
-                let general = general_row(row, TableKind::Tcp, order, 9).unwrap();
+                let general = general_row(row, TableKind::Tcp, order, 9).unwrap().0;
                 assert_eq!(parse_row(row, TableKind::Tcp, order, 9).unwrap(), general);
             }
         }
@@ -443,7 +546,11 @@ mod tests {
         ] {
             let row = format!("{head}{tail}");
             let general = general_row(row.as_bytes(), TableKind::Tcp, ByteOrder::Little, 9);
-            assert_eq!(parse_row(row.as_bytes(), TableKind::Tcp, ByteOrder::Little, 9), general, "{tail:?}");
+            assert_eq!(
+                parse_row_end(row.as_bytes(), TableKind::Tcp, ByteOrder::Little, 9),
+                general,
+                "{tail:?}"
+            );
             if let Some(fast) = fast_row(row.as_bytes(), TableKind::Tcp, ByteOrder::Little, 9) {
                 assert_eq!(Ok(fast), general, "{tail:?}");
             }
@@ -460,9 +567,25 @@ mod tests {
     #[test]
     fn malformed_rows_name_the_field() {
         let bad = b"   0: 0100007G:1F90 00000000:0000 0A";
-        assert!(parse_row(bad, TableKind::Tcp, ByteOrder::Little, 2).unwrap_err().contains("local address"));
+        let e = parse_row(bad, TableKind::Tcp, ByteOrder::Little, 2).unwrap_err();
+        assert_eq!(
+            (e.table, e.line, e.error.column()),
+            (TableKind::Tcp, 2, (Column::LocalAddress, Problem::Bad))
+        );
+        assert_eq!(e.to_string(), "malformed row: bad or missing local address (8 or 32 hex digits)");
         let short = b"   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000";
-        assert!(parse_row(short, TableKind::Tcp, ByteOrder::Little, 2).unwrap_err().contains("timer"));
+        let e = parse_row(short, TableKind::Udp, ByteOrder::Little, 5).unwrap_err();
+        assert_eq!(
+            (e.table, e.line, e.error.column()),
+            (TableKind::Udp, 5, (Column::Timer, Problem::Missing))
+        );
+        assert_eq!(e.to_string(), "malformed row: bad or missing timer");
+        let big_state = b"   0: 0100007F:1F90 00000000:0000 100 00000000:00000000 00:00000000 00000000 0 0 1";
+        let e = parse_row(big_state, TableKind::Tcp, ByteOrder::Little, 2).unwrap_err();
+        assert_eq!(e.to_string(), "malformed row: bad or missing state out of range");
+        let no_colon = b"   0 0100007F:1F90";
+        let e = parse_row(no_colon, TableKind::Tcp, ByteOrder::Little, 2).unwrap_err();
+        assert_eq!(e.to_string(), "malformed row: bad or missing ':' after the slot number");
         let big_port = b"   0: 0100007F:11F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1";
         assert!(parse_row(big_port, TableKind::Tcp, ByteOrder::Little, 2).is_err());
     }

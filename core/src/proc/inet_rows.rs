@@ -40,6 +40,45 @@ pub struct PackedRow {
     flags: u8,
 }
 
+/// Rows [`InetTable::remove_duplicates`] removed, by why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Duplicates {
+    /// A row with the inode of an earlier row.
+    pub same_inode: u64,
+    /// A TIME_WAIT row with the four-tuple of an earlier one.
+    pub same_time_wait: u64,
+    /// Line of the first duplicate.
+    pub first_line: u32,
+}
+
+impl Duplicates {
+    pub fn total(&self) -> u64 {
+        self.same_inode + self.same_time_wait
+    }
+
+    /// The diagnostic text, or `None` when there were none.
+    pub fn message(&self) -> Option<String> {
+        if self.total() == 0 {
+            return None;
+        }
+        let mut why = Vec::new();
+        if self.same_inode > 0 {
+            why.push(format!("{} with the inode of an earlier row", self.same_inode));
+        }
+        if self.same_time_wait > 0 {
+            why.push(format!(
+                "{} TIME_WAIT with the addresses and ports of an earlier one",
+                self.same_time_wait
+            ));
+        }
+        Some(format!(
+            "{} rows read twice (the table changed while it was read: {}); each socket is counted once",
+            self.total(),
+            why.join(", ")
+        ))
+    }
+}
+
 /// The rows of one table, in file order.
 #[derive(Debug, Clone)]
 pub struct InetTable {
@@ -98,6 +137,68 @@ impl InetTable {
             timer: r.timer,
             flags,
         };
+        self.push_packed(row);
+    }
+
+    /// Remove rows a non-atomic read returned twice: /proc tables are read a page at a time
+    /// while the kernel's hash chains change, so a busy host can show one socket in two places.
+    /// A duplicate is a later row with the inode of an earlier one (inode ≠ 0), or, for TIME_WAIT
+    /// rows (which have no inode), with the same four-tuple. The first is kept.
+    pub fn remove_duplicates(&mut self) -> Duplicates {
+        use rustc_hash::FxHashSet;
+        let mut found = Duplicates::default();
+        let mut inodes: FxHashSet<u64> = FxHashSet::default();
+        let mut tuples_v4: FxHashSet<u128> = FxHashSet::default();
+        let mut tuples_v6: FxHashSet<([u32; 4], [u32; 4], u32)> = FxHashSet::default();
+        let tcp = self.kind.is_tcp();
+        let mut drop = Vec::new();
+        for (i, p) in self.chunks.iter().flatten().enumerate() {
+            let dup = if p.inode != 0 {
+                let d = !inodes.insert(p.inode);
+                found.same_inode += d as u64;
+                d
+            } else if tcp && p.state == super::inet::TCP_TIME_WAIT {
+                let ports = (p.local_port as u32) << 16 | p.remote_port as u32;
+                let d = if p.flags == 0 {
+                    !tuples_v4.insert((p.local as u128) << 96 | (p.remote as u128) << 64 | ports as u128)
+                } else {
+                    let words =
+                        |w: u32, bit: u8| if p.flags & bit != 0 { self.v6[w as usize] } else { [0, 0, 0, w] };
+                    !tuples_v6.insert((words(p.local, LOCAL_V6), words(p.remote, REMOTE_V6), ports))
+                };
+                found.same_time_wait += d as u64;
+                d
+            } else {
+                false
+            };
+            if dup {
+                if drop.is_empty() {
+                    found.first_line = p.line;
+                }
+                drop.push(i);
+            }
+        }
+        if drop.is_empty() {
+            return found;
+        }
+        // Rare: rebuild the chunks without the duplicates (the v6 side table keeps its entries).
+        let old = std::mem::take(&mut self.chunks);
+        let mut drop = drop.into_iter().peekable();
+        let mut kept = InetTable { kind: self.kind, chunks: Vec::new(), len: 0, v6: Vec::new() };
+        for (i, p) in old.into_iter().flatten().enumerate() {
+            if drop.peek() == Some(&i) {
+                drop.next();
+                continue;
+            }
+            kept.push_packed(p);
+        }
+        self.chunks = kept.chunks;
+        self.len = kept.len;
+        found
+    }
+
+    #[inline]
+    fn push_packed(&mut self, row: PackedRow) {
         match self.chunks.last_mut() {
             Some(c) if c.len() < CHUNK => c.push(row),
             _ => {
@@ -303,6 +404,36 @@ mod tests {
             assert_eq!(stored.get(2), Some(rows[0]));
             assert_eq!(stored.get(3), None);
         }
+    }
+
+    #[test]
+    fn duplicates_are_removed_once_each() {
+        let mut t = InetTable::new(TableKind::Tcp);
+        let tw = InetSocket { state: 6, inode: 0, ..row(TableKind::Tcp, "127.0.0.1", "127.0.0.2", 0) };
+        let est = InetSocket { state: 1, inode: 77, ..tw };
+        let tw6 = InetSocket { local_addr: "::1".parse().unwrap(), ..tw };
+        let syn = InetSocket { state: 3, ..tw };
+        let rows = [
+            tw,
+            est,
+            InetSocket { remote_port: 1, ..tw },
+            tw6,
+            InetSocket { line: 9, ..tw },
+            est,
+            tw6,
+            syn,
+            syn,
+        ];
+        for (i, r) in rows.iter().enumerate() {
+            t.push_raw(&InetSocket { line: i as u32 + 2, ..*r });
+        }
+        let d = t.remove_duplicates();
+        assert_eq!(d, Duplicates { same_inode: 1, same_time_wait: 2, first_line: 6 });
+        assert_eq!(t.len(), 6);
+        let lines: Vec<u32> = t.chunks().flatten().map(|p| p.line).collect();
+        assert_eq!(lines, vec![2, 3, 4, 5, 9, 10], "first copy kept; inode-0 non-TIME_WAIT rows stay");
+        assert_eq!(t.remove_duplicates(), Duplicates::default());
+        assert!(d.message().unwrap().starts_with("3 rows read twice"));
     }
 
     #[test]

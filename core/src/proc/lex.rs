@@ -1,16 +1,184 @@
-//! Small `nom` parsers shared by the table parsers: hex and decimal numbers, blanks, addresses.
+//! Small `nom` parsers shared by the table parsers (hex and decimal numbers, blanks), and the
+//! typed error of the row parsers: which column failed and how ([`RowError`]), located in a
+//! table and line by [`LineError`] (in the style of x509-parser's and pcap-parser's error enums).
 //!
-//! They are hand-written loops with nom's signature rather than `take_while` + `from_str_radix`:
-//! these run a few dozen times per row on files of millions of rows, and a single pass that
-//! validates and accumulates at once is several times faster.
+//! The number parsers are hand-written loops with nom's signature rather than `take_while` +
+//! `from_str_radix`: they run a few dozen times per row on files of millions of rows, and a
+//! single pass that validates and accumulates at once is several times faster.
 
-use nom::IResult;
-use nom::error::{Error as NomError, ErrorKind};
+use std::fmt;
 
-pub type PResult<'a, T> = IResult<&'a [u8], T>;
+use nom::error::{ErrorKind, ParseError};
+use nom::{IResult, Parser};
 
-fn fail<T>(input: &[u8], kind: ErrorKind) -> PResult<'_, T> {
-    Err(nom::Err::Error(NomError::new(input, kind)))
+use crate::layout::TableKind;
+
+pub type PResult<'a, T> = IResult<&'a [u8], T, RowError>;
+
+fn fail<T>(_input: &[u8], kind: ErrorKind) -> PResult<'_, T> {
+    Err(nom::Err::Error(RowError::Nom(kind)))
+}
+
+/// A column of a socket-table row (Internet or unix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Column {
+    Slot,
+    LocalAddress,
+    LocalPort,
+    RemoteAddress,
+    RemotePort,
+    State,
+    TxQueue,
+    RxQueue,
+    Timer,
+    TimerExpiry,
+    Retransmits,
+    Uid,
+    Timeout,
+    Inode,
+    /// unix: the kernel socket pointer that starts the row.
+    Pointer,
+    RefCount,
+    Protocol,
+    Flags,
+    Type,
+    Path,
+}
+
+impl Column {
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::Slot => "slot number",
+            Column::LocalAddress => "local address",
+            Column::LocalPort => "local port",
+            Column::RemoteAddress => "remote address",
+            Column::RemotePort => "remote port",
+            Column::State => "state",
+            Column::TxQueue => "tx_queue",
+            Column::RxQueue => "rx_queue",
+            Column::Timer => "timer",
+            Column::TimerExpiry => "timer expiry",
+            Column::Retransmits => "retransmits",
+            Column::Uid => "uid",
+            Column::Timeout => "timeout",
+            Column::Inode => "inode",
+            Column::Pointer => "socket pointer",
+            Column::RefCount => "refcount",
+            Column::Protocol => "protocol",
+            Column::Flags => "flags",
+            Column::Type => "type",
+            Column::Path => "path",
+        }
+    }
+}
+
+/// What was wrong with a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Problem {
+    /// The blank space before it (so the column itself) is missing.
+    Missing,
+    /// It is there but does not parse as what the kernel prints.
+    Bad,
+    /// The separator that belongs to it (`:` or a space) is missing.
+    Separator,
+    /// It parses but does not fit the field (a state above 255, a uid above 2³²).
+    OutOfRange,
+}
+
+/// The error of the row parsers, as nom carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowError {
+    /// A primitive parser failed; [`col`] names the column it belongs to.
+    Nom(ErrorKind),
+    Column {
+        column: Column,
+        problem: Problem,
+        kind: ErrorKind,
+    },
+}
+
+impl<I> ParseError<I> for RowError {
+    fn from_error_kind(_: I, kind: ErrorKind) -> Self {
+        RowError::Nom(kind)
+    }
+    fn append(_: I, _: ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+impl RowError {
+    /// The column and problem (a bare nom error, which [`col`] never lets out, counts as a bad
+    /// slot number: it can only come from the start of a row).
+    pub fn column(&self) -> (Column, Problem) {
+        match *self {
+            RowError::Nom(_) => (Column::Slot, Problem::Bad),
+            RowError::Column { column, problem, .. } => (column, problem),
+        }
+    }
+
+    /// The text the diagnostics have always used, e.g. `state (hex)`.
+    pub fn describe(&self) -> String {
+        let (column, problem) = self.column();
+        let name = column.name();
+        match (problem, column) {
+            (Problem::Missing, Column::Path) => "space before the path".into(),
+            (Problem::Missing, _) => name.into(),
+            (Problem::Bad, Column::Slot | Column::LocalPort | Column::RemotePort | Column::Pointer) => {
+                name.into()
+            }
+            (Problem::Bad, Column::LocalAddress | Column::RemoteAddress) => {
+                format!("{name} (8 or 32 hex digits)")
+            }
+            (Problem::Bad, Column::Uid | Column::Timeout | Column::Inode) => format!("{name} (decimal)"),
+            (Problem::Bad, _) => format!("{name} (hex)"),
+            (Problem::Separator, Column::Slot) => "':' after the slot number".into(),
+            (Problem::Separator, Column::Pointer) => "':' after the pointer".into(),
+            (Problem::Separator, Column::LocalPort) => "':' before the local port".into(),
+            (Problem::Separator, Column::RemotePort) => "':' before the remote port".into(),
+            (Problem::Separator, Column::RxQueue) => "':' between tx_queue and rx_queue".into(),
+            (Problem::Separator, Column::TimerExpiry) => "':' between timer and its expiry".into(),
+            (Problem::Separator, _) => format!("separator before the {name}"),
+            (Problem::OutOfRange, _) => format!("{name} out of range"),
+        }
+    }
+}
+
+/// A row that did not parse: which table, which line (1-based), which column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineError {
+    pub table: TableKind,
+    pub line: u32,
+    pub error: RowError,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "malformed row: bad or missing {}", self.error.describe())
+    }
+}
+
+impl std::error::Error for LineError {}
+
+/// Name the column a parser reads: its failure becomes [`RowError::Column`].
+#[inline(always)]
+pub fn col<'a, T>(
+    column: Column,
+    problem: Problem,
+    mut p: impl Parser<&'a [u8], Output = T, Error = RowError>,
+) -> impl Parser<&'a [u8], Output = T, Error = RowError> {
+    move |i: &'a [u8]| {
+        p.parse(i).map_err(|e| {
+            e.map(|e| match e {
+                RowError::Nom(kind) => RowError::Column { column, problem, kind },
+                named => named,
+            })
+        })
+    }
+}
+
+/// A failure of `column` found after parsing (a value out of range).
+pub fn out_of_range(column: Column) -> RowError {
+    RowError::Column { column, problem: Problem::OutOfRange, kind: ErrorKind::TooLarge }
 }
 
 #[inline(always)]
@@ -169,17 +337,11 @@ pub fn opt_blanks(input: &[u8]) -> &[u8] {
 
 /// One literal byte.
 #[inline]
-pub fn byte(expected: u8) -> impl Fn(&[u8]) -> PResult<'_, ()> {
+pub fn byte<'a>(expected: u8) -> impl Fn(&'a [u8]) -> PResult<'a, ()> {
     move |input: &[u8]| match input.first() {
         Some(&b) if b == expected => Ok((&input[1..], ())),
         _ => fail(input, ErrorKind::Char),
     }
-}
-
-/// Run a parser step, naming the field for the diagnostic if it fails.
-#[inline(always)]
-pub fn field<'a, T>(r: PResult<'a, T>, what: &'static str) -> Result<(&'a [u8], T), &'static str> {
-    r.map_err(|_| what)
 }
 
 /// Split a file into lines (without their `\n`), with 1-based line numbers.

@@ -49,9 +49,34 @@ pub fn comm(data: &[u8]) -> RawText {
 
 /// The real uid from the `Uid:` line of `status` (`Uid:\treal\teffective\tsaved\tfs`).
 pub fn status_uid(data: &[u8]) -> Option<u32> {
-    let text = std::str::from_utf8(data).ok()?;
-    let line = text.lines().find(|l| l.starts_with("Uid:"))?;
-    line[4..].split_ascii_whitespace().next()?.parse().ok()
+    parse_status_uid(data).ok()
+}
+
+/// Why `status` gave no uid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusError {
+    /// No line starts with `Uid:`.
+    NoUidLine,
+    /// The `Uid:` line (1-based number) has no decimal real uid that fits 32 bits.
+    BadUid { line: u32 },
+}
+
+/// [`status_uid`] with the reason it failed.
+pub fn parse_status_uid(data: &[u8]) -> Result<u32, StatusError> {
+    use nom::Parser;
+    use nom::bytes::complete::{tag, take_while, take_while1};
+    use nom::character::complete::u32 as dec_u32;
+    use nom::combinator::{eof, peek};
+    use nom::sequence::{preceded, terminated};
+    let (no, line) =
+        super::lex::lines(data).find(|(_, l)| l.starts_with(b"Uid:")).ok_or(StatusError::NoUidLine)?;
+    let blank = take_while(|b: u8| b.is_ascii_whitespace());
+    // The value is a whole word: "1000x" is not a uid.
+    let word_end = peek(nom::branch::alt((eof, take_while1(|b: u8| b.is_ascii_whitespace()))));
+    let mut uid = preceded((tag(&b"Uid:"[..]), blank), terminated(dec_u32, word_end));
+    uid.parse(line)
+        .map(|(_, v)| v)
+        .map_err(|_: nom::Err<nom::error::Error<&[u8]>>| StatusError::BadUid { line: no })
 }
 
 #[cfg(test)]
@@ -79,5 +104,9 @@ mod tests {
         let status = b"Name:\tsshd\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t1000\t1000\t1000\t1000\nGid:\t0\t0\t0\t0\n";
         assert_eq!(status_uid(status), Some(1000));
         assert_eq!(status_uid(b"Name:\tx\n"), None);
+        assert_eq!(parse_status_uid(b"Name:\tx\n"), Err(StatusError::NoUidLine));
+        assert_eq!(parse_status_uid(b"Name:\tx\nUid:\t10x\t0\n"), Err(StatusError::BadUid { line: 2 }));
+        assert_eq!(parse_status_uid(b"Uid:\t4294967296\n"), Err(StatusError::BadUid { line: 1 }));
+        assert_eq!(parse_status_uid(b"Uid:\t7"), Ok(7));
     }
 }

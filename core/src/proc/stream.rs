@@ -176,14 +176,19 @@ impl TableStream {
                     return;
                 }
                 // Parsed as big-endian: the address bits are the printed words (see inet_rows).
-                match inet::parse_row(line, self.kind, ByteOrder::Big, no) {
-                    Ok(row) => table.push_raw(&row),
+                match inet::parse_row_end(line, self.kind, ByteOrder::Big, no) {
+                    Ok((row, end)) => {
+                        table.push_raw(&row);
+                        if let Some(at) = inet::second_row(&line[end..]) {
+                            self.diagnostics.push(Diagnostic::new(
+                                &self.path,
+                                no,
+                                &inet::joined_rows_message(end + at),
+                            ));
+                        }
+                    }
                     Err(_) if line.iter().all(|b| b.is_ascii_whitespace()) => {}
-                    Err(what) => self.diagnostics.push(Diagnostic::new(
-                        &self.path,
-                        no,
-                        &format!("malformed row: bad or missing {what}"),
-                    )),
+                    Err(e) => self.diagnostics.push(Diagnostic::new(&self.path, no, &e.to_string())),
                 }
             }
             TableRows::Unix { rows, has_inode } => {
@@ -194,13 +199,9 @@ impl TableStream {
                 if line.is_empty() {
                     return;
                 }
-                match unix::parse_row(line, no) {
+                match unix::parse_row_with(line, no, *has_inode) {
                     Ok(row) => rows.push(row),
-                    Err(what) => self.diagnostics.push(Diagnostic::new(
-                        &self.path,
-                        no,
-                        &format!("malformed row: bad or missing {what}"),
-                    )),
+                    Err(e) => self.diagnostics.push(Diagnostic::new(&self.path, no, &e.to_string())),
                 }
             }
         }

@@ -5,7 +5,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::lex::{ScanStats, blanks, byte, dec_u64, field, hex_u32, hex_u64, opt_blanks, scan};
+use nom::Parser;
+use nom::sequence::preceded;
+
+use super::lex::{
+    Column, LineError, PResult, Problem, RowError, ScanStats, blanks, byte, col, dec_u64, hex_u32, hex_u64,
+    opt_blanks, scan,
+};
+use crate::layout::TableKind;
 use crate::raw_text::RawText;
 use crate::types::Diagnostic;
 
@@ -70,26 +77,60 @@ pub fn state_name(state: u32, flags: u32) -> &'static str {
     }
 }
 
-pub fn parse_row(line: &[u8], line_no: u32) -> Result<UnixSocket, &'static str> {
-    let i = opt_blanks(line);
-    let (i, _) = field(hex_u64(i), "socket pointer")?;
-    let (i, _) = field(byte(b':')(i), "':' after the pointer")?;
-    let (i, _) = field(blanks(i), "refcount")?;
-    let (i, refcount) = field(hex_u32(i), "refcount (hex)")?;
-    let (i, _) = field(blanks(i), "protocol")?;
-    let (i, protocol) = field(hex_u32(i), "protocol (hex)")?;
-    let (i, _) = field(blanks(i), "flags")?;
-    let (i, flags) = field(hex_u32(i), "flags (hex)")?;
-    let (i, _) = field(blanks(i), "type")?;
-    let (i, sock_type) = field(hex_u32(i), "type (hex)")?;
-    let (i, _) = field(blanks(i), "state")?;
-    let (i, state) = field(hex_u32(i), "state (hex)")?;
-    let (i, _) = field(blanks(i), "inode")?;
-    let (i, inode) = field(dec_u64(i), "inode (decimal)")?;
+/// Parse one row of a table with the Inode column (every kernel since 2.2).
+pub fn parse_row(line: &[u8], line_no: u32) -> Result<UnixSocket, LineError> {
+    parse_row_with(line, line_no, true)
+}
+
+/// A blank, then a hex number.
+fn hex_col<'a>(column: Column) -> impl Parser<&'a [u8], Output = u32, Error = RowError> {
+    preceded(col(column, Problem::Missing, blanks), col(column, Problem::Bad, hex_u32))
+}
+
+/// `PTR: REF PROTO FLAGS TYPE ST`, the columns every kernel prints.
+fn leading_columns(i: &[u8]) -> PResult<'_, (u32, u32, u32, u32, u32)> {
+    let i = opt_blanks(i);
+    let (i, _) =
+        (col(Column::Pointer, Problem::Bad, hex_u64), col(Column::Pointer, Problem::Separator, byte(b':')))
+            .parse(i)?;
+    (
+        hex_col(Column::RefCount),
+        hex_col(Column::Protocol),
+        hex_col(Column::Flags),
+        hex_col(Column::Type),
+        hex_col(Column::State),
+    )
+        .parse(i)
+}
+
+/// Parse one row; `has_inode` is what the header said ([`header_has_inode`]). Without the Inode
+/// column (pre-2.2 kernels) netstat's `sscanf` still asks for `%lu` there and accepts the row
+/// when it fails: the inode is then 0 (what net-tools 2.10 printed for such a table) and the
+/// rest of the line is the path.
+pub fn parse_row_with(line: &[u8], line_no: u32, has_inode: bool) -> Result<UnixSocket, LineError> {
+    let located = |error| LineError { table: TableKind::Unix, line: line_no, error };
+    let nom_err = |e: nom::Err<RowError>| match e {
+        nom::Err::Error(e) | nom::Err::Failure(e) => located(e),
+        nom::Err::Incomplete(_) => located(RowError::Nom(nom::error::ErrorKind::Eof)),
+    };
+    let (i, (refcount, protocol, flags, sock_type, state)) = leading_columns(line).map_err(nom_err)?;
+    let (i, inode) = if has_inode {
+        preceded(col(Column::Inode, Problem::Missing, blanks), col(Column::Inode, Problem::Bad, dec_u64))
+            .parse(i)
+            .map_err(nom_err)?
+    } else {
+        (i, 0)
+    };
     let path = match i.first() {
         None => &[][..],
         Some(b' ') => &i[1..],
-        Some(_) => return Err("space before the path"),
+        Some(_) => {
+            return Err(located(RowError::Column {
+                column: Column::Path,
+                problem: Problem::Missing,
+                kind: nom::error::ErrorKind::Space,
+            }));
+        }
     };
     Ok(UnixSocket {
         refcount,
@@ -115,17 +156,14 @@ pub fn parse_table(
     out: &mut Vec<UnixSocket>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> ScanStats {
+    let has_inode = header_has_inode(data);
     scan(data, page_size, |no, line| {
         if no == 1 || line.is_empty() {
             return;
         }
-        match parse_row(line, no) {
+        match parse_row_with(line, no, has_inode) {
             Ok(row) => out.push(row),
-            Err(what) => diagnostics.push(Diagnostic::new(
-                "proc/net/unix",
-                no,
-                &format!("malformed row: bad or missing {what}"),
-            )),
+            Err(e) => diagnostics.push(Diagnostic::new("proc/net/unix", no, &e.to_string())),
         }
     })
 }
@@ -166,5 +204,21 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].line, 2);
         assert!(header_has_inode(b"Num       RefCount Protocol Flags    Type St Inode Path\n"));
+        let e = parse_row(b"0000000000000000: 00000002 00000000 00010000 0001 01 x", 7).unwrap_err();
+        assert_eq!((e.table, e.line, e.error.column()), (TableKind::Unix, 7, (Column::Inode, Problem::Bad)));
+        assert_eq!(e.to_string(), "malformed row: bad or missing inode (decimal)");
+    }
+
+    #[test]
+    fn a_table_without_the_inode_column_keeps_its_rows() {
+        let data = b"Num       RefCount Protocol Flags    Type St Path\n0000000000000000: 00000002 00000000 00010000 0001 01 /run/a b\n0000000000000000: 00000003 00000000 00000000 0001 03\n";
+        assert!(!header_has_inode(data));
+        let (mut rows, mut d) = (Vec::new(), Vec::new());
+        parse_table(data, 4096, &mut rows, &mut d);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].inode, rows[0].path.0.as_slice()), (0, &b"/run/a b"[..]));
+        assert!(rows[0].is_listening());
+        assert!(rows[1].path.0.is_empty());
     }
 }

@@ -15,7 +15,8 @@ const HELP: &str = "\
 procsnap report — explain a snapshot
 
 USAGE:
-    procsnap report SNAPSHOT [--format text|json|netstat|link] [--redact LIST] [--base-url URL]
+    procsnap report SNAPSHOT [--format text|json|netstat|link] [--netstat FLAVOUR]
+                   [--redact LIST] [--base-url URL]
 
 SNAPSHOT is a .tar.gz made by `procsnap collect`, a .tar, a directory extracted from one (or
 any directory holding proc/, or a /proc-like root such as /proc itself), a bare copy of one
@@ -27,6 +28,10 @@ OPTIONS:
                           json: the whole report (schema: docs/report-json.md)
                           netstat: exactly what `LC_ALL=C netstat -nlp` printed on that host
                           link: a share link carrying the report (no raw rows) in its #fragment
+        --netstat FLAVOUR the netstat build to reproduce (its layout, program names, tables and
+                          read size, for the netstat text and the cost): net-tools-2.10,
+                          centos6, centos7, rhel8, rhel9 or busybox (default: the one the
+                          snapshot's etc/os-release implies, else net-tools-2.10)
         --redact LIST     for links: any of addresses,args,hostname (or all): pseudonymise
                           addresses consistently, drop command-line arguments, drop the hostname
         --base-url URL    for links: the viewer's address to put before #r=… (default: none,
@@ -81,6 +86,10 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
                         return Err(format!("unknown format {other:?}; use text, json, netstat or link"));
                     }
                 }
+            }
+            Long("netstat") => {
+                let v = p.value().map_err(|e| e.to_string())?;
+                options.netstat = Some(v.to_string_lossy().parse::<procsnap_core::Flavour>()?);
             }
             Long("base-url") => {
                 base_url = p.value().map_err(|e| e.to_string())?.to_string_lossy().into_owned();

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::cost::RowPosition;
 use crate::analysis::{
     cost::Cost,
     listeners::{Listener, UnixListener},
@@ -14,6 +15,7 @@ use crate::analysis::{
 };
 use crate::archive::Container;
 use crate::files::{self, FileInfo};
+use crate::flavour::NetstatChoice;
 use crate::manifest::WalkStats;
 use crate::proc::inet_rows::{InetTable, PackedRow};
 use crate::snapshot::Snapshot;
@@ -43,6 +45,10 @@ pub struct Report {
     /// Present when this report was opened from a share link.
     #[serde(default)]
     pub shared: Option<SharedInfo>,
+    /// The netstat flavour `listeners`' program names, the netstat text and the cost follow,
+    /// and why it was chosen. (Default, for links made before flavours: net-tools 2.10.)
+    #[serde(default)]
+    pub netstat: NetstatChoice,
 }
 
 /// Marks a report opened from a share link, and summarises what the link left out.
@@ -102,6 +108,7 @@ pub struct Diagnostics {
 /// once for all rows: in WebAssembly, V8 runs a long call in baseline code to its end and
 /// optimises a function only for its later calls.
 #[inline(never)]
+#[allow(clippy::too_many_arguments)] // one call per chunk, its accumulators passed apart for speed
 fn rows_pass(
     t: &InetTable,
     chunk: &[PackedRow],
@@ -109,6 +116,8 @@ fn rows_pass(
     counts: &mut crate::analysis::volume::StateCounts,
     tw: &mut crate::analysis::timewait::Accumulator,
     shown: &mut Vec<crate::proc::inet::InetSocket>,
+    positions: &mut Vec<RowPosition>,
+    at: &mut RowPosition,
 ) {
     let kind = t.kind();
     let tcp = kind.is_tcp();
@@ -118,10 +127,14 @@ fn rows_pass(
             tw.add(t, p, order);
             if p.remote_port == 0 {
                 shown.push(t.unpack(p, order));
+                positions.push(*at);
             }
+            at.time_wait_before += (p.state == crate::proc::inet::TCP_TIME_WAIT) as u64;
         } else if t.remote_is_unspecified(p) {
             shown.push(t.unpack(p, order));
+            positions.push(*at);
         }
+        at.row += 1;
     }
 }
 
@@ -149,9 +162,12 @@ pub fn build(s: &Snapshot) -> Report {
     let mut tw = crate::analysis::timewait::Accumulator::new(s);
     let mut shown = Vec::new();
     let order = s.inet.byte_order();
+    // Each shown row's index in its table, for the stalls (where in the file netstat prints it).
+    let mut positions = Vec::new();
     for t in s.inet.tables() {
+        let mut at = RowPosition::default();
         for chunk in t.chunks() {
-            rows_pass(t, chunk, order, &mut counts, &mut tw, &mut shown);
+            rows_pass(t, chunk, order, &mut counts, &mut tw, &mut shown, &mut positions, &mut at);
         }
     }
     debug_assert!(shown.iter().all(crate::analysis::listeners::netstat_shows));
@@ -159,7 +175,7 @@ pub fn build(s: &Snapshot) -> Report {
     let unix_listeners = crate::analysis::listeners::unix(s);
     let volume = crate::analysis::volume::build(s, &counts);
     let time_wait = tw.finish(s, &listeners);
-    let cost = crate::analysis::cost::build(s, &counts, listeners.len() + unix_listeners.len());
+    let cost = crate::analysis::cost::build(s, &counts, &listeners, &positions, &unix_listeners);
     Report {
         schema_version: SCHEMA_VERSION,
         host,
@@ -176,5 +192,6 @@ pub fn build(s: &Snapshot) -> Report {
             items: s.diagnostics.iter().take(MAX_DIAGNOSTICS).cloned().collect(),
         },
         shared: None,
+        netstat: s.netstat.clone(),
     }
 }

@@ -18,6 +18,9 @@ command -v netstat >/dev/null || missing+=(net-tools)
 command -v ss >/dev/null || missing+=(iproute2)
 command -v unshare >/dev/null || missing+=(util-linux)
 command -v python3 >/dev/null || missing+=(python3)
+# The cost model is checked against the real netstat under strace, on a pty (`script`).
+command -v strace >/dev/null || missing+=(strace)
+command -v script >/dev/null || missing+=(bsdutils)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && apt-get install -y -qq "${missing[@]}"

@@ -123,8 +123,14 @@ pub struct WalkCost {
     pub readlinks: u64,
     /// `/proc/PID/cmdline` reads: one per process holding a socket.
     pub cmdline_reads: u64,
-    /// `/proc/PID/attr/current` opens (SELinux context): one per socket fd.
+    /// SELinux contexts read from `/proc/PID/attr/current`: one per socket fd, only where
+    /// SELinux was enabled.
     pub selinux_reads: u64,
+    /// `/proc/PID/attr/current` opens: a net-tools build with SELinux support opens it for
+    /// every socket fd whether or not SELinux is enabled (strace of Debian's 2.10 on a host
+    /// without it: the open succeeds, the read fails with EINVAL); busybox never does.
+    #[serde(default)]
+    pub selinux_opens: u64,
     /// `manifest` when counted during capture; `snapshot` when only socket holders are known
     /// (then the numbers are lower bounds).
     pub source: String,
@@ -140,11 +146,27 @@ pub fn before_2_6_36(release: &str) -> bool {
     }
 }
 
-/// `read(2)` calls a stdio reader with `size`-byte reads makes on a /proc file of `bytes`: the
-/// kernel's seq_file fills each call to its size (a row cut at the end of one call continues in
-/// the next), then one more call returns 0.
-pub fn read_calls(bytes: u64, size: u32) -> u64 {
-    bytes.div_ceil(size.max(1) as u64) + 1
+/// Bytes one `read(2)` of `size` returns from a /proc/net table of `line_len`-byte rows, on a
+/// kernel with `page`-byte seq_file buffers (checked with strace, see `docs/netstat-compat.md`):
+/// a read smaller than the page is filled to its size (a row cut at its end continues in the
+/// next read); a page-sized read gets the whole rows that fit in the page.
+pub fn bytes_per_read(size: u32, page: u32, line_len: f64) -> f64 {
+    if size < page || line_len <= 0.0 {
+        size.max(1) as f64
+    } else {
+        ((page as f64 / line_len).floor().max(1.0)) * line_len
+    }
+}
+
+/// `read(2)` calls for a table of `bytes` read `size` bytes at a time (see [`bytes_per_read`]),
+/// the one that returns 0 included. `page_reads`: the exact count at the page size, from the
+/// lines' lengths.
+pub fn read_calls(bytes: u64, lines: u64, size: u32, page: u32, page_reads: u64) -> u64 {
+    if size >= page && page_reads > 0 {
+        return page_reads;
+    }
+    let per = bytes_per_read(size, page, bytes as f64 / lines.max(1) as f64);
+    (bytes as f64 / per).ceil() as u64 + 1
 }
 
 /// Running totals of what netstat has read, at the moment it writes a line.
@@ -165,6 +187,10 @@ struct TableRead {
     time_wait: u64,
     /// Mean line length (rows are near fixed-width), to place a row in the file.
     line_len: f64,
+    /// Bytes each read returns.
+    per_read: f64,
+    /// All the reads of the table, the final one returning 0 included.
+    reads: u64,
     ms_per_byte: f64,
     /// tcp/tcp6 on a kernel before 2.6.36: read `r` re-walks the rows before it.
     rewalk: bool,
@@ -172,16 +198,16 @@ struct TableRead {
 
 impl TableRead {
     /// Reads and bytes consumed once the line ending at `end` has been read.
-    fn reads_to(&self, end: u64, size: u64) -> (u64, u64) {
-        let reads = end.div_ceil(size).max(1);
-        (reads, (reads * size).min(self.bytes))
+    fn reads_to(&self, end: u64) -> (u64, u64) {
+        let reads = ((end as f64 / self.per_read).ceil() as u64).clamp(1, self.reads);
+        (reads, ((reads as f64 * self.per_read) as u64).min(self.bytes))
     }
 
     /// Estimated ms for the first `reads` calls returning `bytes`.
-    fn ms(&self, reads: u64, bytes: u64, size: u64) -> f64 {
+    fn ms(&self, reads: u64, bytes: u64) -> f64 {
         let mut ms = bytes as f64 * self.ms_per_byte + reads as f64 * PER_CALL_US / 1000.0;
         if self.rewalk && reads > 1 {
-            let rows_per_read = size as f64 / self.line_len.max(1.0);
+            let rows_per_read = self.per_read / self.line_len.max(1.0);
             // Read r skips the r·rows_per_read rows before it: Σ r = reads(reads−1)/2.
             let skipped = rows_per_read * (reads * (reads - 1)) as f64 / 2.0;
             ms += skipped * REWALK_NS_PER_ROW / 1e6;
@@ -202,7 +228,6 @@ pub fn build(
 ) -> Cost {
     let flavour = s.netstat.flavour;
     let read_size = flavour.read_size(s.params.page_size);
-    let size = read_size as u64;
     let kernel = s.manifest.as_ref().and_then(|m| m.host.kernel.as_deref());
     let quadratic = kernel.is_some_and(before_2_6_36);
     let recorded = |path: &str| {
@@ -221,13 +246,17 @@ pub fn build(
         let path = format!("proc/net/{}", kind.file_name());
         let micros = recorded(&path);
         let rows = t.lines.saturating_sub(1);
+        let line_len = t.bytes as f64 / t.lines.max(1) as f64;
+        let reads = read_calls(t.bytes, t.lines, read_size, s.params.page_size, t.page_reads);
         reads_by_kind.push((
             kind,
             TableRead {
                 bytes: t.bytes,
                 rows,
                 time_wait: if kind.is_tcp() { counts.count(kind, tw_state) } else { 0 },
-                line_len: t.bytes as f64 / t.lines.max(1) as f64,
+                line_len,
+                per_read: bytes_per_read(read_size, s.params.page_size, line_len),
+                reads,
                 ms_per_byte: match micros {
                     Some(us) if t.bytes > 0 => us as f64 / 1000.0 / t.bytes as f64,
                     _ => NOMINAL_NS_PER_BYTE / 1e6,
@@ -235,29 +264,22 @@ pub fn build(
                 rewalk: quadratic && kind.is_tcp(),
             },
         ));
-        files.push(FileCost {
-            capture_micros: micros,
-            path,
-            bytes: t.bytes,
-            rows,
-            read_calls: read_calls(t.bytes, read_size),
-        });
+        files.push(FileCost { capture_micros: micros, path, bytes: t.bytes, rows, read_calls: reads });
     }
     let bytes_read = files.iter().map(|f| f.bytes).sum();
     let rows_parsed = files.iter().map(|f| f.rows).sum();
     let read_calls_total = files.iter().map(|f| f.read_calls).sum();
     let capture_micros = files.iter().map(|f| f.capture_micros).sum::<Option<u64>>();
 
-    let stalls = stalls(flavour, &reads_by_kind, size, listeners, positions, s, unix_listeners.len());
+    let stalls = stalls(flavour, &reads_by_kind, listeners, positions, s, unix_listeners.len());
     let time = {
         let (mut per_call, mut rewalk, mut formatting) = (0.0, 0.0, 0.0);
         for (_, t) in &reads_by_kind {
-            let reads = read_calls(t.bytes, read_size);
+            let reads = t.reads;
             per_call += reads as f64 * PER_CALL_US / 1000.0;
             formatting += t.bytes as f64 * t.ms_per_byte;
-            rewalk += t.ms(reads, t.bytes, size)
-                - t.bytes as f64 * t.ms_per_byte
-                - reads as f64 * PER_CALL_US / 1000.0;
+            rewalk +=
+                t.ms(reads, t.bytes) - t.bytes as f64 * t.ms_per_byte - reads as f64 * PER_CALL_US / 1000.0;
         }
         let measured_ms = capture_micros.map(|us| us as f64 / 1000.0);
         let nominal_ms = if measured_ms.is_some() { 0.0 } else { formatting };
@@ -293,6 +315,7 @@ pub fn build(
             readlinks: w.fds_read,
             cmdline_reads: holders,
             selinux_reads: if reads_selinux { w.socket_links } else { 0 },
+            selinux_opens: if flavour.reads_selinux() { w.socket_links } else { 0 },
             source: "manifest".into(),
         },
         None => WalkCost {
@@ -301,6 +324,7 @@ pub fn build(
             readlinks: socket_fds,
             cmdline_reads: holders,
             selinux_reads: if reads_selinux { socket_fds } else { 0 },
+            selinux_opens: if flavour.reads_selinux() { socket_fds } else { 0 },
             source: "snapshot".into(),
         },
     };
@@ -344,7 +368,6 @@ pub fn build(
 fn stalls(
     flavour: Flavour,
     tables: &[(TableKind, TableRead)],
-    size: u64,
     listeners: &[Listener],
     positions: &[RowPosition],
     s: &Snapshot,
@@ -402,24 +425,24 @@ fn stalls(
         for (row, tw) in rows_here {
             // Row `row` is line row+1 of the file (after the header); it ends at (row+2)·len.
             let end = ((row + 2) as f64 * t.line_len).round() as u64;
-            let (reads, bytes) = t.reads_to(end.min(t.bytes), size);
+            let (reads, bytes) = t.reads_to(end.min(t.bytes));
             printed_here += 1;
             let at = Mark {
                 reads: before.reads + reads,
                 bytes: before.bytes + bytes,
                 dropped: before.dropped + (row + 1) - printed_here,
                 time_wait: before.time_wait + tw,
-                ms: before.ms + t.ms(reads, bytes, size),
+                ms: before.ms + t.ms(reads, bytes),
             };
             write(at, &mut out, &mut line, &mut prev, &mut prev_line);
         }
-        let reads = read_calls(t.bytes, size as u32);
+        let reads = t.reads;
         before = Mark {
             reads: before.reads + reads,
             bytes: before.bytes + t.bytes,
             dropped: before.dropped + t.rows - printed_here,
             time_wait: before.time_wait + t.time_wait,
-            ms: before.ms + t.ms(reads, t.bytes, size),
+            ms: before.ms + t.ms(reads, t.bytes),
         };
         shown += printed_here;
     }

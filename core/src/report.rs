@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::cost::RowPosition;
+use crate::analysis::listeners::Listener as ListenerRow;
 use crate::analysis::{
     cost::Cost,
     listeners::{Listener, UnixListener},
@@ -176,6 +177,12 @@ pub fn build(s: &Snapshot) -> Report {
     let volume = crate::analysis::volume::build(s, &counts);
     let time_wait = tw.finish(s, &listeners);
     let cost = crate::analysis::cost::build(s, &counts, &listeners, &positions, &unix_listeners);
+    let mut diagnostics: Vec<Diagnostic> = s.diagnostics.iter().take(MAX_DIAGNOSTICS).cloned().collect();
+    let mut total = s.diagnostics.len() as u64;
+    if let Some(d) = byte_order_hint(s, &listeners) {
+        total += 1;
+        diagnostics.insert(0, d);
+    }
     Report {
         schema_version: SCHEMA_VERSION,
         host,
@@ -187,11 +194,32 @@ pub fn build(s: &Snapshot) -> Report {
         cost,
         files: s.files.clone(),
         walk: m.and_then(|m| m.walk.clone()),
-        diagnostics: Diagnostics {
-            total: s.diagnostics.len() as u64,
-            items: s.diagnostics.iter().take(MAX_DIAGNOSTICS).cloned().collect(),
-        },
+        diagnostics: Diagnostics { total, items: diagnostics },
         shared: None,
         netstat: s.netstat.clone(),
     }
+}
+
+/// A big-endian capture read as little-endian shows loopback listeners as `1.0.0.127` (and
+/// `::1` as `::100:0`): say so, since nothing else in the tables looks wrong.
+fn byte_order_hint(s: &Snapshot, listeners: &[ListenerRow]) -> Option<Diagnostic> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let swapped_v4 = IpAddr::V4(Ipv4Addr::new(1, 0, 0, 127));
+    let swapped_v6 = IpAddr::V6(Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0x100, 0));
+    let has = |ip: IpAddr| listeners.iter().any(|l| l.local_addr == ip);
+    let (seen, order, other) = match s.params.byte_order {
+        ByteOrder::Little => (has(swapped_v4) || has(swapped_v6), "little", "big"),
+        ByteOrder::Big => (has(swapped_v4) || has(swapped_v6), "big", "little"),
+    };
+    let loopback = has(IpAddr::V4(Ipv4Addr::LOCALHOST)) || has(IpAddr::V6(Ipv6Addr::LOCALHOST));
+    (seen && !loopback).then(|| {
+        let table = listeners.iter().find(|l| l.local_addr == swapped_v4 || l.local_addr == swapped_v6);
+        Diagnostic::new(
+            &format!("proc/net/{}", table.map_or("tcp", |l| l.proto.file_name())),
+            0,
+            &format!(
+                "listeners on 1.0.0.127 (or ::100:0) and none on loopback: this capture was probably made on a {other}-endian host and read as {order}-endian; try --byte-order {other}"
+            ),
+        )
+    })
 }

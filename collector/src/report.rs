@@ -234,10 +234,14 @@ fn read_directory(dir: &Path) -> io::Result<Vec<Entry<'static>>> {
             entries.push(Entry::file(k.path, data));
         }
     }
-    // Host files of an extracted snapshot (a live /proc root has none beside it).
-    for h in &layout::HOST_FILES {
-        if let Ok(data) = std::fs::read(dir.join(h.path)) {
-            entries.push(Entry::file(h.path, data));
+    // Host files (etc/os-release, sys/fs/selinux/enforce) sit beside proc/: in `dir` when it
+    // holds proc/, else in the parent of the proc root (`/` for a live /proc: that host's own).
+    let host_root = if dir.join("proc").is_dir() { Some(dir) } else { dir.parent() };
+    if let Some(root) = host_root {
+        for h in &layout::HOST_FILES {
+            if let Ok(data) = std::fs::read(root.join(h.path)) {
+                entries.push(Entry::file(h.path, data));
+            }
         }
     }
     let mut pids: Vec<u32> =

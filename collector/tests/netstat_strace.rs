@@ -221,14 +221,14 @@ fn cost_model_agrees_with_strace_of_netstat() {
     // The two largest stalls, from the line-by-line run.
     let pty = parse_trace(&dir.path().join("pty.trace"));
     let mut real: Vec<(u64, u64)> = pty.gaps.clone();
-    real.sort_by(|a, b| b.1.cmp(&a.1));
+    real.sort_by_key(|s| std::cmp::Reverse(s.1));
     let mut model: Vec<(u64, u64)> = cost["stalls"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| (s["read_calls"].as_u64().unwrap(), s["bytes"].as_u64().unwrap()))
         .collect();
-    model.sort_by(|a, b| b.1.cmp(&a.1));
+    model.sort_by_key(|s| std::cmp::Reverse(s.1));
     assert!(real.len() >= 2 && model.len() >= 2, "real {real:?} model {model:?}");
     for i in 0..2 {
         within(&format!("stall {} bytes", i + 1), model[i].1, real[i].1);

@@ -215,7 +215,7 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
         },
         Proc {
             pid: 3278,
-            cmdline: b"/usr/sbin/thttpd\0-p\05000\0-d\0/var/www\0",
+            cmdline: b"/usr/sbin/thttpd\0-p\x005000\0-d\0/var/www\0",
             comm: "thttpd",
             uid: 33,
             fds: vec![(3, thttpd)],
@@ -436,7 +436,7 @@ mod tests {
         assert_eq!(http.holders.len(), 5);
         // The two biggest pauses follow sshd's two listeners (the last of tcp and of tcp6).
         let mut stalls = r.cost.stalls.clone();
-        stalls.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+        stalls.sort_by_key(|s| std::cmp::Reverse(s.bytes));
         let lines: Vec<_> = stalls.iter().take(2).map(|s| s.after_line).collect();
         assert_eq!(lines, [Some(7), Some(4)], "{stalls:?}");
         assert_eq!(stalls[0].time_wait_rows, 900);

@@ -308,7 +308,7 @@ fn the_example_pauses_after_sshd_twice() {
     let r = s.report();
     assert_eq!(r.netstat.flavour, Flavour::Centos6);
     let mut stalls = r.cost.stalls.clone();
-    stalls.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+    stalls.sort_by_key(|s| std::cmp::Reverse(s.bytes));
     let after: Vec<_> = stalls.iter().take(2).map(|s| s.after.clone().unwrap()).collect();
     assert!(
         after[0].starts_with("tcp        0      0 :::22 ") && after[0].ends_with("2983/sshd           "),

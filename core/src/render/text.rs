@@ -137,7 +137,7 @@ pub fn render(r: &Report) -> String {
 pub fn stall_story(r: &Report) -> Vec<String> {
     let c = &r.cost;
     let mut big: Vec<_> = c.stalls.iter().filter(|s| s.rows > 0).collect();
-    big.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+    big.sort_by_key(|s| std::cmp::Reverse(s.bytes));
     let mut out = Vec::new();
     for s in big.iter().take(2) {
         let after = match &s.after {

@@ -4,7 +4,9 @@
 #
 #   scripts/bench-collect.sh [-n COUNT] [-r RUNS] [-b PROCSNAP] [-o OUT.md]
 #
-# Defaults: 120000 sockets, 7 runs, the static musl release binary, docs/bench-collector.md.
+# Defaults: 120000 sockets, 7 runs, the capture-only release binary (dist-release/
+# procsnap-collect-x86_64, from scripts/release.sh), docs/bench-collector.md. `-b` takes either
+# binary: both accept `collect -o FILE`.
 # Needs python3 (scripts/tw-sockets.py opens the sockets), netstat, ss, GNU date and time.
 #
 # As root it runs in a private network namespace (unshare -n): the TIME_WAIT rows then exist only
@@ -20,7 +22,7 @@ set -eu
 COUNT=120000
 RUNS=7
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=$ROOT/target/x86_64-unknown-linux-musl/release/procsnap
+BIN=$ROOT/dist-release/procsnap-collect-x86_64
 OUT=$ROOT/docs/bench-collector.md
 while getopts n:r:b:o: opt; do
     case $opt in
@@ -33,7 +35,7 @@ while getopts n:r:b:o: opt; do
 done
 case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
 case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
-[ -x "$BIN" ] || { echo "no procsnap binary at $BIN; build it first (see docs/collector.md)" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "no procsnap binary at $BIN; build it first (bash scripts/release.sh)" >&2; exit 1; }
 [ "$RUNS" -ge 1 ] && [ "$COUNT" -ge 1 ] && [ "$COUNT" -le 400000 ] || { echo "bad -n or -r" >&2; exit 2; }
 
 if [ -z "${BENCH_NETNS:-}" ] && [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
@@ -131,7 +133,7 @@ Re-run it to refresh this file; numbers from a shared or busy machine are noisy 
   the kernel counted $TW_BEFORE sockets in TIME_WAIT before the runs and $TW_AFTER after.
 - \`/proc/net/tcp\`: $TCP_BYTES bytes. \`cat\` reads the same /proc/net tables and sysctls procsnap
   reads ($(echo $FILES | wc -w) files); procsnap also walks every /proc/PID/fd, as netstat -p does.
-- Binary: \`$(basename "$BIN")\`, $BIN_BYTES bytes ($(awk -v b="$BIN_BYTES" 'BEGIN { printf "%.3f", b / 1048576 }') MiB$([ "$BIN_BYTES" -gt 1048576 ] && echo ', **over the 1 MiB budget**')).
+- Binary: \`$(basename "$BIN")\`, $BIN_BYTES bytes ($(awk -v b="$BIN_BYTES" 'BEGIN { printf "%.1f", b / 1024 }') KiB$(case $(basename "$BIN") in (procsnap-collect*) [ "$BIN_BYTES" -gt 409600 ] && echo ', **over the 400 KiB budget**' ;; esac)).
 - Snapshot written: $SNAP_BYTES bytes. Peak RSS of \`procsnap collect\`: $RSS_KB KiB.
 - Last summary line: \`$SUMMARY\`
 

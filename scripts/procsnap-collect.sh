@@ -5,10 +5,12 @@
 #
 # Writes a procsnap snapshot (format v1: a gzip tar whose paths mirror /proc, see
 # docs/collector.md) that `procsnap report` and the viewer read. It needs a POSIX shell plus
-# cat, readlink, tar and gzip; mkdir, ln, rm and mv for the staging tree; uname and date when
-# present. What it cannot know (read counts, timings, SHA-256, USER_HZ, page size) is left out
-# of the manifest, as the format allows.
+# cat, readlink, tar and gzip (busybox's applets are enough: no `tar -T`); mkdir, ln, rm and
+# mv for the staging tree; uname and date when present. What it cannot know (read counts,
+# timings, SHA-256, USER_HZ, page size) is left out of the manifest, as the format allows.
+# Tested under busybox sh with only busybox applets on PATH, under dash and under bash.
 #
+# The paths follow core/src/layout.rs (the format's registry); keep the two in step.
 # Like the binary: pids and fds are walked in ascending numeric order, only socket links are
 # kept, -o FILE goes through a temporary file renamed at the end (nothing partial is left on
 # error or on SIGINT/SIGTERM), and the default name is HOST-YYYYmmddTHHMMSSZ.procsnap.tar.gz.
@@ -124,7 +126,8 @@ for pp in $PATTERNS; do
         [ $n = 0 ] && continue
         LINKS=$((LINKS + n))
         gone=0
-        for x in cmdline comm status; do
+        # The per-process files of core/src/layout.rs (ProcessFile::ALL).
+        for x in cmdline comm status cgroup; do
             if cat "$pdir/$x" >"$STAGE/proc/$pid/$x" 2>/dev/null; then
                 echo "proc/$pid/$x" >>"$LIST"
             else
@@ -148,6 +151,16 @@ for f in net/tcp net/tcp6 net/udp net/udp6 net/udplite net/udplite6 net/raw net/
         rm -f "$STAGE/proc/$f"
     fi
 done
+# Host files of core/src/layout.rs (HOST_FILES): the OS (netstat flavour) and SELinux state.
+for f in etc/os-release sys/fs/selinux/enforce; do
+    [ -r "/$f" ] || continue
+    mkdir -p "$STAGE/${f%/*}"
+    if cat "/$f" >"$STAGE/$f" 2>/dev/null; then
+        echo "$f" >>"$LIST"
+    else
+        rm -f "$STAGE/$f"
+    fi
+done
 END=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 {
@@ -166,12 +179,24 @@ END=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 } >"$STAGE/procsnap.json"
 echo procsnap.json >>"$LIST"
 
-# The manifest last, then everything in walk order: tar takes the list as given.
+# Everything in walk order, the manifest last: tar stores its arguments in the order given.
+# The names go on tar's command line, not through `tar -T` (busybox tar is often built without
+# it). They hold no blanks or glob characters (proc/PID/fd/N, proc/net/tcp), so splitting the
+# list on newlines with globbing off is exact. A command line is bounded by ARG_MAX (2 MiB with
+# the default 8 MiB stack): about 60,000 socket fds; past that tar fails and nothing is written.
+set -f
+NL='
+'
+OLDIFS=$IFS IFS=$NL
+# shellcheck disable=SC2046 # split on purpose, see above
+set -- $(cat "$LIST")
+IFS=$OLDIFS
+set +f
 fail() { cleanup; echo "procsnap-collect.sh: cannot write $OUT" >&2; exit 5; }
 if [ -z "$TMP" ]; then
-    tar -C "$STAGE" -cf - -T "$LIST" | gzip -1 -c || fail
+    tar -C "$STAGE" -cf - "$@" | gzip -1 -c || fail
 else
-    { tar -C "$STAGE" -cf - -T "$LIST" || echo fail >"$STAGE/.tarfail"; } | gzip -1 -c >"$TMP" || fail
+    { tar -C "$STAGE" -cf - "$@" || echo fail >"$STAGE/.tarfail"; } | gzip -1 -c >"$TMP" || fail
     [ -e "$STAGE/.tarfail" ] && fail
     mv -f "$TMP" "$OUT" || fail
     TMP=

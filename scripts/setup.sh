@@ -3,12 +3,14 @@
 # Idempotent and quick when everything is there. The viewer's tools: scripts/setup-web.sh.
 set -euo pipefail
 
-need_targets=(wasm32-unknown-unknown x86_64-unknown-linux-musl)
+# aarch64 musl: the release binaries for ARM servers (scripts/release.sh, linked by rust-lld).
+need_targets=(wasm32-unknown-unknown x86_64-unknown-linux-musl aarch64-unknown-linux-musl)
 installed=$(rustup target list --installed)
 for t in "${need_targets[@]}"; do
   grep -qx "$t" <<<"$installed" || rustup target add "$t"
 done
-for c in rustfmt clippy; do
+# rust-src: the capture-only binary rebuilds std from source (build-std, scripts/release.sh).
+for c in rustfmt clippy rust-src; do
   rustup component list --installed | grep -q "^$c" || rustup component add "$c"
 done
 
@@ -18,8 +20,13 @@ command -v netstat >/dev/null || missing+=(net-tools)
 command -v ss >/dev/null || missing+=(iproute2)
 command -v unshare >/dev/null || missing+=(util-linux)
 command -v python3 >/dev/null || missing+=(python3)
-# The cost model is checked against the real netstat under strace, on a pty (`script`).
+# The collector's reach tests: the shell fallback under busybox sh (applets only) and dash, the
+# aarch64 binary under qemu-user, strace's delay injection for the signal and pid-reuse tests.
+command -v busybox >/dev/null || missing+=(busybox-static)
+command -v dash >/dev/null || missing+=(dash)
+command -v qemu-aarch64-static >/dev/null || missing+=(qemu-user-static)
 command -v strace >/dev/null || missing+=(strace)
+# The cost model is checked against the real netstat under strace, on a pty (`script`).
 command -v script >/dev/null || missing+=(bsdutils)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

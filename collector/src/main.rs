@@ -1,24 +1,9 @@
-//! `procsnap`: the command-line front. It only parses flags and wires `collect` (capture /proc
-//! into a snapshot) and `report` (decode a snapshot with `procsnap-core` and print it).
-
-mod collect;
-mod report;
+//! `procsnap`: the command-line front. It only dispatches to `collect` (capture /proc into a
+//! snapshot) and `report` (decode a snapshot with `procsnap-core` and print it).
 
 use std::process::ExitCode;
 
-/// Exit codes, documented in the README.
-pub mod exit {
-    /// Success.
-    pub const OK: u8 = 0;
-    /// Bad command line.
-    pub const USAGE: u8 = 2;
-    /// The input could not be read (missing file, permission, I/O error).
-    pub const INPUT: u8 = 3;
-    /// The input was read but is not a snapshot procsnap can decode (bad format, limits, newer version).
-    pub const FORMAT: u8 = 4;
-    /// Writing the output failed (collect: output file; report: stdout).
-    pub const OUTPUT: u8 = 5;
-}
+use procsnap_cli::{collect, exit, report};
 
 const USAGE: &str = "\
 procsnap — capture and explain the socket state that `netstat -nlp` reads
@@ -39,7 +24,7 @@ fn main() -> ExitCode {
     };
     let rest: Vec<_> = args.collect();
     let code = match cmd.to_str() {
-        Some("collect") => collect::main(rest),
+        Some("collect") => collect::main("procsnap collect", rest),
         Some("report") => report::main(rest),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");

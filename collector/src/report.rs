@@ -2,52 +2,15 @@
 //! `procsnap-core` and print it. All logic lives in core; this is file handling and flags.
 
 use std::ffi::OsString;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use procsnap_core::layout::{self, ProcessFile};
 use procsnap_core::share::Redaction;
-use procsnap_core::{ByteOrder, DecodeOptions, Entry, Session, TableKind};
+use procsnap_core::{ByteOrder, DecodeOptions, Entry, Session, TableKind, snapshot};
 
-use crate::exit;
-
-const HELP: &str = "\
-procsnap report — explain a snapshot
-
-USAGE:
-    procsnap report SNAPSHOT [--format text|json|netstat|link] [--netstat FLAVOUR]
-                   [--redact LIST] [--base-url URL]
-
-SNAPSHOT is a .tar.gz made by `procsnap collect`, a .tar, a directory extracted from one (or
-any directory holding proc/, or a /proc-like root such as /proc itself), a bare copy of one
-/proc/net table, or - for standard input. The kind is recognised from the content. A share link
-(`…#r=1.…`) is accepted too: its report is printed (it holds no raw rows).
-
-OPTIONS:
-    -f, --format FORMAT   text (default): the story in numbers and sentences
-                          json: the whole report (schema: docs/report-json.md)
-                          netstat: exactly what `LC_ALL=C netstat -nlp` printed on that host
-                          link: a share link carrying the report (no raw rows) in its #fragment
-        --netstat FLAVOUR the netstat build to reproduce (its layout, program names, tables and
-                          read size, for the netstat text and the cost): net-tools-2.10,
-                          centos6, centos7, rhel8, rhel9 or busybox (default: the one the
-                          snapshot's etc/os-release implies, else net-tools-2.10)
-        --redact LIST     for links: any of addresses,args,hostname (or all): pseudonymise
-                          addresses consistently, drop command-line arguments, drop the hostname
-        --base-url URL    for links: the viewer's address to put before #r=… (default: none,
-                          paste the #r=… part after any viewer's address)
-        --byte-order little|big
-                          byte order of the captured host, for snapshots without a manifest
-                          (default: the manifest's, else little)
-        --table NAME      what a bare table file is when its header cannot tell
-                          (udp, udplite and raw share a header; default udp)
-        --max-bytes N     refuse archives that unpack to more than N bytes (default 1.5 GiB)
-    -h, --help            this help
-
-EXIT CODES:
-    0 success, 2 bad usage, 3 cannot read the input, 4 not a snapshot procsnap can decode,
-    5 cannot write the output
-";
+use crate::cli::{self, Flag};
+use crate::error::{self, Error};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -55,6 +18,116 @@ enum Format {
     Json,
     Netstat,
     Link,
+}
+
+/// The `--format` values: name, kind, what it prints (the help is made from this list).
+const FORMATS: &[(&str, Format, &str)] = &[
+    ("text", Format::Text, "(default): the story in numbers and sentences"),
+    ("json", Format::Json, "the whole report (schema: docs/report-json.md)"),
+    ("netstat", Format::Netstat, "exactly what `LC_ALL=C netstat -nlp` printed on that host"),
+    ("link", Format::Link, "a share link carrying the report (no raw rows) in its #fragment"),
+];
+
+#[derive(Clone, Copy)]
+enum Opt {
+    Format,
+    Netstat,
+    Redact,
+    BaseUrl,
+    ByteOrder,
+    Table,
+    MaxBytes,
+    Help,
+}
+
+const FLAGS: &[Flag<Opt>] = &[
+    Flag {
+        kind: Opt::Format,
+        short: Some('f'),
+        long: "format",
+        value: Some("FORMAT"),
+        help: "how to print the report (default text; see FORMATS)",
+    },
+    Flag {
+        kind: Opt::Netstat,
+        short: None,
+        long: "netstat",
+        value: Some("FLAVOUR"),
+        help: "the netstat build to reproduce (its layout, program names, tables and
+               read size, for the netstat text and the cost): net-tools-2.10, centos6,
+               centos7, rhel8, rhel9 or busybox (default: the one the snapshot's
+               etc/os-release implies, else net-tools-2.10)",
+    },
+    Flag {
+        kind: Opt::Redact,
+        short: None,
+        long: "redact",
+        value: Some("LIST"),
+        help: "for links: any of addresses,args,hostname (or all): pseudonymise
+               addresses consistently, drop command-line arguments, drop the hostname",
+    },
+    Flag {
+        kind: Opt::BaseUrl,
+        short: None,
+        long: "base-url",
+        value: Some("URL"),
+        help: "for links: the viewer's address to put before #r=… (default: none,
+               paste the #r=… part after any viewer's address)",
+    },
+    Flag {
+        kind: Opt::ByteOrder,
+        short: None,
+        long: "byte-order",
+        value: Some("little|big"),
+        help: "byte order of the captured host, for snapshots without a manifest
+               (default: the manifest's, else little)",
+    },
+    Flag {
+        kind: Opt::Table,
+        short: None,
+        long: "table",
+        value: Some("NAME"),
+        help: "what a bare table file is when its header cannot tell
+               (udp, udplite and raw share a header; default udp)",
+    },
+    Flag {
+        kind: Opt::MaxBytes,
+        short: None,
+        long: "max-bytes",
+        value: Some("N"),
+        help: "refuse archives that unpack to more than N bytes (default 1.5 GiB)",
+    },
+    Flag { kind: Opt::Help, short: Some('h'), long: "help", value: None, help: "this help" },
+];
+
+fn help() -> String {
+    let names: Vec<&str> = FORMATS.iter().map(|f| f.0).collect();
+    let mut formats = String::new();
+    for (name, _, what) in FORMATS {
+        formats.push_str(&format!("    {name:<9} {what}\n"));
+    }
+    format!(
+        "procsnap report — explain a snapshot
+
+USAGE:
+    procsnap report SNAPSHOT [--format {}] [--redact LIST] [--base-url URL]
+
+SNAPSHOT is a .tar.gz made by `procsnap collect`, a .tar, a directory extracted from one (or
+any directory holding proc/, or a /proc-like root such as /proc itself), a bare copy of one
+/proc/net table, or - for standard input. The kind is recognised from the content. A share link
+(`…#r=1.…`) is accepted too: its report is printed (it holds no raw rows).
+
+OPTIONS:
+{}
+FORMATS:
+{formats}
+EXIT CODES:
+    0 success, 2 bad usage, 3 cannot read the input, 4 not a snapshot procsnap can decode,
+    5 cannot write the output
+",
+        names.join("|"),
+        cli::options(FLAGS)
+    )
 }
 
 struct Args {
@@ -66,7 +139,6 @@ struct Args {
 }
 
 fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
-    use lexopt::prelude::*;
     let mut p = lexopt::Parser::from_args(args);
     let mut snapshot = None;
     let mut format = Format::Text;
@@ -74,51 +146,47 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
     let mut base_url = String::new();
     let mut redaction = Redaction::default();
     while let Some(arg) = p.next().map_err(|e| e.to_string())? {
-        match arg {
-            Short('h') | Long("help") => return Ok(None),
-            Short('f') | Long("format") => {
-                format = match p.value().map_err(|e| e.to_string())?.to_str() {
-                    Some("text") => Format::Text,
-                    Some("json") => Format::Json,
-                    Some("netstat") => Format::Netstat,
-                    Some("link") => Format::Link,
-                    other => {
-                        return Err(format!("unknown format {other:?}; use text, json, netstat or link"));
-                    }
-                }
+        let Some(opt) = cli::find(FLAGS, &arg) else {
+            match arg {
+                lexopt::Arg::Value(v) if snapshot.is_none() => snapshot = Some(PathBuf::from(v)),
+                other => return Err(other.unexpected().to_string()),
             }
-            Long("netstat") => {
-                let v = p.value().map_err(|e| e.to_string())?;
-                options.netstat = Some(v.to_string_lossy().parse::<procsnap_core::Flavour>()?);
+            continue;
+        };
+        if let Opt::Help = opt {
+            return Ok(None);
+        }
+        let v = p.value().map_err(|e| e.to_string())?;
+        match opt {
+            Opt::Help => unreachable!("handled above"),
+            Opt::Format => {
+                let want = v.to_str();
+                format = FORMATS
+                    .iter()
+                    .find(|f| Some(f.0) == want)
+                    .map(|f| f.1)
+                    .ok_or_else(|| format!("unknown format {want:?}; use text, json, netstat or link"))?;
             }
-            Long("base-url") => {
-                base_url = p.value().map_err(|e| e.to_string())?.to_string_lossy().into_owned();
-            }
-            Long("redact") => {
-                let v = p.value().map_err(|e| e.to_string())?;
-                redaction = Redaction::parse(&v.to_string_lossy())?;
-            }
-            Long("byte-order") => {
-                options.byte_order = match p.value().map_err(|e| e.to_string())?.to_str() {
+            Opt::Netstat => options.netstat = Some(v.to_string_lossy().parse::<procsnap_core::Flavour>()?),
+            Opt::BaseUrl => base_url = v.to_string_lossy().into_owned(),
+            Opt::Redact => redaction = Redaction::parse(&v.to_string_lossy())?,
+            Opt::ByteOrder => {
+                options.byte_order = match v.to_str() {
                     Some("little") => Some(ByteOrder::Little),
                     Some("big") => Some(ByteOrder::Big),
                     other => return Err(format!("unknown byte order {other:?}; use little or big")),
                 }
             }
-            Long("table") => {
-                let v = p.value().map_err(|e| e.to_string())?;
+            Opt::Table => {
                 let name = v.to_str().unwrap_or("");
                 options.table_hint = Some(TableKind::from_file_name(name).ok_or_else(|| {
                     format!("unknown table {name:?}; use a /proc/net file name such as raw or udplite")
                 })?);
             }
-            Long("max-bytes") => {
-                let v = p.value().map_err(|e| e.to_string())?;
+            Opt::MaxBytes => {
                 options.limits.max_total_bytes =
                     v.to_str().and_then(|s| s.parse().ok()).ok_or("--max-bytes takes a number of bytes")?;
             }
-            Value(v) if snapshot.is_none() => snapshot = Some(PathBuf::from(v)),
-            other => return Err(other.unexpected().to_string()),
         }
     }
     let snapshot = snapshot.ok_or("missing SNAPSHOT (a .tar.gz, .tar, directory, table file or -)")?;
@@ -126,62 +194,41 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
 }
 
 pub fn main(args: Vec<OsString>) -> u8 {
+    error::status("procsnap report", run(args))
+}
+
+fn run(args: Vec<OsString>) -> Result<(), Error> {
     let args = match parse_args(args) {
         Ok(Some(a)) => a,
         Ok(None) => {
-            print!("{HELP}");
-            return exit::OK;
+            print!("{}", help());
+            return Ok(());
         }
-        Err(e) => {
-            eprintln!("procsnap report: {e} (see `procsnap report --help`)");
-            return exit::USAGE;
-        }
+        Err(e) => return Err(Error::usage(format!("{e} (see `procsnap report --help`)"))),
     };
     let name = args.snapshot.display().to_string();
     // A share link (`…#r=1.…`) carries a report, not a snapshot: print it the same way.
     if !args.snapshot.exists() && procsnap_core::session::looks_like_link(&name) {
-        return match Session::open_link(&name) {
-            Ok(session) => print_report(&session, &args),
-            Err(e) => {
-                eprintln!("procsnap report: {e}");
-                exit::FORMAT
-            }
-        };
+        let session = Session::open_link(&name).map_err(|e| Error::format(e.to_string()))?;
+        return print_report(&session, &args);
     }
+    let cannot_read = |e: io::Error| Error::input(format!("cannot read {name}: {e}"));
+    // Every input streams: memory holds the rows kept and the small files, never the input.
     let opened = if args.snapshot.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        if let Err(e) = io::stdin().lock().read_to_end(&mut buf) {
-            eprintln!("procsnap report: cannot read standard input: {e}");
-            return exit::INPUT;
-        }
-        Session::open(&buf, &args.options, &mut |_| true)
+        Session::open_reader(&mut io::stdin().lock(), 0, &args.options, &mut |_| true)
     } else if args.snapshot.is_dir() {
-        match read_directory(&args.snapshot) {
-            Ok(entries) => Session::open_entries(entries, &args.options),
-            Err(e) => {
-                eprintln!("procsnap report: cannot read {name}: {e}");
-                return exit::INPUT;
-            }
-        }
+        let builder = read_directory(&args.snapshot, &args.options).map_err(cannot_read)?;
+        Session::open_built(builder, &args.options)
     } else {
-        match std::fs::read(&args.snapshot) {
-            Ok(bytes) => Session::open(&bytes, &args.options, &mut |_| true),
-            Err(e) => {
-                eprintln!("procsnap report: cannot read {name}: {e}");
-                return exit::INPUT;
-            }
-        }
+        let mut file = std::fs::File::open(&args.snapshot).map_err(cannot_read)?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        Session::open_reader(&mut file, size, &args.options, &mut |_| true)
     };
-    match opened {
-        Ok(session) => print_report(&session, &args),
-        Err(e) => {
-            eprintln!("procsnap report: {name}: {e}");
-            exit::FORMAT
-        }
-    }
+    let session = opened.map_err(|e| Error::format(format!("{name}: {e}")))?;
+    print_report(&session, &args)
 }
 
-fn print_report(session: &Session, args: &Args) -> u8 {
+fn print_report(session: &Session, args: &Args) -> Result<(), Error> {
     let out = match args.format {
         Format::Netstat => session.netstat(),
         Format::Text => session.text().into_bytes(),
@@ -198,21 +245,19 @@ fn print_report(session: &Session, args: &Args) -> u8 {
     };
     let mut stdout = io::stdout().lock();
     match stdout.write_all(&out).and_then(|_| stdout.flush()) {
-        Ok(()) => exit::OK,
+        Ok(()) => Ok(()),
         // `procsnap report x | head` is not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
-        Err(e) => {
-            eprintln!("procsnap report: cannot write the output: {e}");
-            exit::OUTPUT
-        }
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::output(format!("cannot write the output: {e}"))),
     }
 }
 
 /// Read a snapshot directory: one holding `proc/` (extracted from an archive), or a /proc-like
-/// root itself (`/proc`, or an extracted `proc/`). Only what format v1 holds is read: tables,
-/// sysctls, socket fd links and the command lines of processes that hold sockets.
-fn read_directory(dir: &Path) -> io::Result<Vec<Entry<'static>>> {
-    let mut entries = Vec::new();
+/// root itself (`/proc`, or an extracted `proc/`). Only what the layout registry lists is read:
+/// tables (streamed into the builder), sysctls, host files, socket fd links and the per-process
+/// files of processes that hold sockets.
+fn read_directory(dir: &Path, options: &DecodeOptions) -> io::Result<snapshot::Builder> {
+    let mut entries = snapshot::Builder::new(options);
     let proc_root = if dir.join("proc").is_dir() { dir.join("proc") } else { dir.to_path_buf() };
     if !proc_root.join("net").is_dir() {
         return Err(io::Error::new(
@@ -221,17 +266,18 @@ fn read_directory(dir: &Path) -> io::Result<Vec<Entry<'static>>> {
         ));
     }
     if let Ok(m) = std::fs::read(dir.join(layout::MANIFEST_PATH)) {
-        entries.push(Entry::file(layout::MANIFEST_PATH, m));
+        entries.entry(Entry::file(layout::MANIFEST_PATH, m));
     }
     for f in &layout::NET_FILES {
-        if let Ok(data) = std::fs::read(proc_root.join("net").join(f.name)) {
-            entries.push(Entry::file(layout::net_file_path(None, f.name), data));
+        if let Ok(mut file) = std::fs::File::open(proc_root.join("net").join(f.name)) {
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            entries.file(&layout::net_file_path(None, f.name), size, &mut file)?;
         }
     }
     for k in &layout::SYSCTLS {
         let rel = k.path.strip_prefix("proc/").unwrap_or(k.path);
         if let Ok(data) = std::fs::read(proc_root.join(rel)) {
-            entries.push(Entry::file(k.path, data));
+            entries.entry(Entry::file(k.path, data));
         }
     }
     // Host files (etc/os-release, sys/fs/selinux/enforce) sit beside proc/: in `dir` when it
@@ -240,7 +286,7 @@ fn read_directory(dir: &Path) -> io::Result<Vec<Entry<'static>>> {
     if let Some(root) = host_root {
         for h in &layout::HOST_FILES {
             if let Ok(data) = std::fs::read(root.join(h.path)) {
-                entries.push(Entry::file(h.path, data));
+                entries.entry(Entry::file(h.path, data));
             }
         }
     }
@@ -265,11 +311,11 @@ fn read_directory(dir: &Path) -> io::Result<Vec<Entry<'static>>> {
         }
         fds.sort_unstable();
         for (fd, target) in fds {
-            entries.push(Entry::symlink(layout::fd_link_path(pid, fd), target));
+            entries.entry(Entry::symlink(layout::fd_link_path(pid, fd), target));
         }
         for file in ProcessFile::ALL {
             if let Ok(data) = std::fs::read(base.join(file.file_name())) {
-                entries.push(Entry::file(layout::process_file_path(pid, file), data));
+                entries.entry(Entry::file(layout::process_file_path(pid, file), data));
             }
         }
     }

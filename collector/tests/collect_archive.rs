@@ -1,13 +1,13 @@
 //! `procsnap collect` end to end: what lands in the archive, stdout streaming, and output
 //! failures that must leave nothing behind.
 
-mod common;
+mod support;
 
 use std::net::{TcpListener, UdpSocket};
 use std::os::unix::net::UnixListener;
 use std::process::Command;
 
-use common::*;
+use support::*;
 
 fn fd_link(fd: i32) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
@@ -69,7 +69,7 @@ fn check_held(entries: &[Entry], held: &Held) {
 
 #[test]
 fn collect_to_file_writes_complete_snapshot_and_nothing_else() {
-    let dir = TempDir::new("file");
+    let dir = Scratch::new("file");
     let held = hold_sockets(dir.path());
     let out = collect(&["-o", "snap.tar.gz"], dir.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -112,7 +112,7 @@ fn collect_to_file_writes_complete_snapshot_and_nothing_else() {
 
 #[test]
 fn default_name_is_host_and_utc_time() {
-    let dir = TempDir::new("default");
+    let dir = Scratch::new("default");
     let out = collect(&[], dir.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let names = dir.names();
@@ -129,7 +129,7 @@ fn default_name_is_host_and_utc_time() {
 
 #[test]
 fn dash_o_dash_streams_to_stdout_and_writes_no_file() {
-    let dir = TempDir::new("stdout");
+    let dir = Scratch::new("stdout");
     let held = hold_sockets(dir.path());
     let out = collect(&["-o", "-"], dir.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -141,7 +141,7 @@ fn dash_o_dash_streams_to_stdout_and_writes_no_file() {
 
 #[test]
 fn unwritable_output_dir_fails_cleanly_and_leaves_nothing() {
-    let dir = TempDir::new("ro");
+    let dir = Scratch::new("ro");
     let ro = dir.path().join("ro");
     std::fs::create_dir(&ro).unwrap();
     let target = ro.join("x.tar.gz");
@@ -173,7 +173,7 @@ fn unwritable_output_dir_fails_cleanly_and_leaves_nothing() {
 
 #[test]
 fn missing_output_dir_and_bad_flags() {
-    let dir = TempDir::new("missing");
+    let dir = Scratch::new("missing");
     let out = collect(&["-o", "no/such/dir/x.tar.gz"], dir.path());
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/dir/x.tar.gz"));
@@ -192,7 +192,7 @@ fn full_disk_fails_cleanly_and_leaves_nothing() {
         println!("skipped: needs root to mount a tiny tmpfs");
         return;
     }
-    let dir = TempDir::new("enospc");
+    let dir = Scratch::new("enospc");
     // A private mount namespace with a 64 KiB tmpfs filled to the brim: every write fails.
     let script = r#"mount -t tmpfs -o size=64k tmpfs "$1" || exit 99
         cat /dev/zero > "$1/fill" 2>/dev/null

@@ -1,20 +1,20 @@
 //! The POSIX-sh fallback collector writes a format-v1 snapshot: socket links only, in ascending
 //! pid/fd order, the /proc files as read, a minimal manifest last, nothing partial left behind.
 
-mod common;
+mod support;
 
 use std::net::TcpListener;
 use std::process::Command;
 
-use common::*;
 use procsnap_core::manifest::Manifest;
+use support::*;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/procsnap-collect.sh");
 
 #[test]
 fn fallback_writes_a_v1_snapshot() {
     use std::os::fd::AsRawFd;
-    let dir = TempDir::new("fallback");
+    let dir = Scratch::new("fallback");
     let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
     let link = std::fs::read_link(format!("/proc/self/fd/{}", tcp.as_raw_fd())).unwrap();
     let out =
@@ -57,7 +57,7 @@ fn fallback_writes_a_v1_snapshot() {
 
 #[test]
 fn fallback_unwritable_output_leaves_nothing() {
-    let dir = TempDir::new("fallback-ro");
+    let dir = Scratch::new("fallback-ro");
     let out = Command::new("sh")
         .arg(SCRIPT)
         .args(["-o", "no/such/dir/f.tar.gz"])
@@ -72,7 +72,7 @@ fn fallback_unwritable_output_leaves_nothing() {
 
 #[test]
 fn fallback_sigterm_leaves_nothing() {
-    let dir = TempDir::new("fallback-term");
+    let dir = Scratch::new("fallback-term");
     // 600 more fds to readlink (a process each): the walk lasts long enough to be interrupted.
     let _pad = pad_fds(600);
     let child = Command::new("sh")

@@ -5,14 +5,14 @@
 //! a test hook in the binary, the slow cases run it under `strace`, which delays every
 //! `readlink` (the fd walk) by a fixed time.
 
-mod common;
+mod support;
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::*;
+use support::*;
 
 #[test]
 fn not_root_captures_what_it_can_and_says_owners_may_be_missing() {
@@ -20,7 +20,7 @@ fn not_root_captures_what_it_can_and_says_owners_may_be_missing() {
         println!("skipped: needs root and setpriv to switch to nobody");
         return;
     }
-    let dir = TempDir::new("nobody");
+    let dir = Scratch::new("nobody");
     let out = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN, "collect", "-o", "-"])
         .current_dir(dir.path())
@@ -100,7 +100,7 @@ fn interrupt(sig: &str, code: i32) {
         println!("skipped: strace cannot trace here");
         return;
     }
-    let dir = TempDir::new("sig");
+    let dir = Scratch::new("sig");
     // At least 300 × 20 ms of walk, whatever else runs on the host.
     let _pad = pad_fds(300);
     let target = dir.path().join("x.tar.gz");

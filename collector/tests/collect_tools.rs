@@ -6,13 +6,13 @@
 //! real /proc lists pids and fds in ascending order. So the replay tree is copied onto a tmpfs in
 //! reverse archive order: tmpfs lists entries newest first, which gives ascending order back.
 
-mod common;
+mod support;
 
 use std::net::{TcpListener, UdpSocket};
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use support::*;
 
 fn netstat(replay: Option<(&Path, &Path, &Path)>) -> Option<String> {
     let out = match replay {
@@ -42,7 +42,7 @@ fn extract(dir: &Path, snap: &str) -> std::path::PathBuf {
 
 #[test]
 fn ss_reads_the_extracted_tables() {
-    let dir = TempDir::new("ss");
+    let dir = Scratch::new("ss");
     let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = tcp.local_addr().unwrap().port();
     let out = collect(&["-o", "s.tar.gz"], dir.path());
@@ -51,7 +51,7 @@ fn ss_reads_the_extracted_tables() {
     drop(tcp);
     let proc_dir = extract(dir.path(), "s.tar.gz");
     let Ok(out) = Command::new("ss").arg("-nltu").env("PROC_ROOT", &proc_dir).output() else {
-        skip_netstat("ss not installed");
+        skip("ss not installed");
         return;
     };
     let text = String::from_utf8_lossy(&out.stdout);
@@ -65,10 +65,10 @@ fn ss_reads_the_extracted_tables() {
 #[test]
 fn netstat_replayed_on_the_extracted_tree_equals_live_netstat() {
     if !is_root() || netstat(None).is_none() {
-        skip_netstat("needs root (mount namespace) and netstat");
+        skip("needs root (mount namespace) and netstat");
         return;
     }
-    let dir = TempDir::new("replay");
+    let dir = Scratch::new("replay");
     let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
     let _tcp6 = TcpListener::bind("[::1]:0").ok();
     let _udp = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -98,7 +98,7 @@ fn netstat_replayed_on_the_extracted_tree_equals_live_netstat() {
         let tmp = dir.path().join(format!("tmpfs{attempt}"));
         std::fs::create_dir(&tmp).unwrap();
         let Some(replay) = netstat(Some((tree, &list, &tmp))) else {
-            skip_netstat("cannot mount a tmpfs and bind-mount it over /proc in a private mount namespace");
+            skip("cannot mount a tmpfs and bind-mount it over /proc in a private mount namespace");
             return;
         };
         assert_eq!(replay, before);

@@ -1,64 +1,11 @@
 //! collect → report equals the live `netstat -nlp` taken at the same moment, byte for byte, for
 //! the binary and for the POSIX-sh fallback collector.
 
-mod common;
+mod support;
 
-use std::net::{TcpListener, UdpSocket};
 use std::process::Command;
 
-use common::*;
-
-fn live_netstat() -> Option<String> {
-    let out = Command::new("netstat").arg("-nlp").env("LC_ALL", "C").output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn report_netstat(snap: &std::path::Path) -> String {
-    let out = Command::new(BIN).args(["report"]).arg(snap).args(["--format", "netstat"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Runs `capture` (which writes `snap`) between two live netstat runs until both agree (other
-/// processes on the host may open or close sockets meanwhile), then compares the report.
-fn matches_live(tag: &str, capture: impl Fn(&std::path::Path) -> std::process::Output) {
-    if live_netstat().is_none() {
-        skip_netstat("netstat not installed");
-        return;
-    }
-    let dir = TempDir::new(tag);
-    let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
-    let tcp6 = TcpListener::bind("[::1]:0").ok();
-    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let ports =
-        [Some(tcp.local_addr().unwrap().port()), tcp6.as_ref().map(|l| l.local_addr().unwrap().port())];
-    let me = format!("{}/", std::process::id());
-    for attempt in 0..5 {
-        let snap = dir.path().join(format!("s{attempt}.tar.gz"));
-        let before = live_netstat().unwrap();
-        let out = capture(&snap);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let after = live_netstat().unwrap();
-        if before != after {
-            continue;
-        }
-        // Our listeners are there, with this process as owner (root sees every owner).
-        for (p, addr) in ports.iter().zip(["127.0.0.1", "::1"]) {
-            if let Some(p) = p {
-                let want = format!("{addr}:{p} ");
-                assert!(
-                    before.lines().any(|l| l.contains(&want) && (!is_root() || l.contains(&me))),
-                    "{before}"
-                );
-            }
-        }
-        let udp_port = format!("127.0.0.1:{} ", udp.local_addr().unwrap().port());
-        assert!(before.lines().any(|l| l.starts_with("udp") && l.contains(&udp_port)));
-        assert_eq!(report_netstat(&snap), before);
-        return;
-    }
-    panic!("live netstat never stable across a capture in 5 attempts");
-}
+use support::*;
 
 #[test]
 fn collect_then_report_equals_live_netstat() {
@@ -71,4 +18,61 @@ fn fallback_script_then_report_equals_live_netstat() {
     matches_live("vs-netstat-sh", |snap| {
         Command::new("sh").arg(script).arg("-o").arg(snap).output().unwrap()
     });
+}
+
+#[test]
+fn capture_only_binary_then_report_equals_live_netstat() {
+    matches_live("vs-netstat-tiny", |snap| Command::new(COLLECT_BIN).arg("-o").arg(snap).output().unwrap());
+}
+
+/// A directory whose only entries are busybox's applets: the whole userland of a small host.
+fn busybox_path(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    let bb = ["/usr/bin/busybox", "/bin/busybox"].into_iter().find(|p| std::path::Path::new(p).exists())?;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let ok = Command::new(bb).arg("--install").arg("-s").arg(&bin).status().unwrap().success();
+    assert!(ok, "busybox --install -s failed");
+    // The install links point at busybox by absolute path, outside the directory: fine, it is
+    // static; what matters is that no other program is reachable through PATH.
+    Some(bin)
+}
+
+#[test]
+fn fallback_under_busybox_sh_with_only_busybox_applets_equals_live_netstat() {
+    let tools = Scratch::new("busybox");
+    let Some(bin) = busybox_path(tools.path()) else {
+        skip("busybox not installed (Debian: busybox-static)");
+        return;
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/procsnap-collect.sh");
+    matches_live("vs-netstat-busybox", |snap| {
+        let out = Command::new(bin.join("sh"))
+            .arg(script)
+            .arg("-o")
+            .arg(snap)
+            .env_clear()
+            .env("PATH", &bin)
+            .output();
+        out.unwrap()
+    });
+}
+
+#[test]
+fn fallback_under_dash_equals_live_netstat() {
+    let Some(dash) = ["/usr/bin/dash", "/bin/dash"].into_iter().find(|p| std::path::Path::new(p).exists())
+    else {
+        skip("dash not installed");
+        return;
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/procsnap-collect.sh");
+    matches_live("vs-netstat-dash", |snap| {
+        Command::new(dash).arg(script).arg("-o").arg(snap).output().unwrap()
+    });
+    // dash with busybox's applets as the only tools, as on a small host that ships dash.
+    let tools = Scratch::new("dash-busybox");
+    if let Some(bin) = busybox_path(tools.path()) {
+        matches_live("vs-netstat-dash-bb", |snap| {
+            Command::new(dash).arg(script).arg("-o").arg(snap).env_clear().env("PATH", &bin).output().unwrap()
+        });
+    }
 }

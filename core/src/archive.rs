@@ -153,35 +153,99 @@ fn read_with<'a>(
     streaming: Option<Streaming<'_>>,
     progress: &mut ProgressFn<'_>,
 ) -> Result<(Container, Vec<Entry<'a>>), Error> {
-    if bytes.is_empty() {
+    let mut input = bytes;
+    read_input(&mut input, bytes.len() as u64, limits, table_hint, streaming, progress)
+}
+
+/// [`read_streaming`] from a reader (a file, standard input) instead of bytes in memory, so the
+/// input is never held whole: with a sink, memory holds the rows of large tables and the small
+/// files. `total_bytes` (0 when unknown) is for progress and for sizing buffers.
+pub fn read_reader(
+    input: &mut dyn Read,
+    total_bytes: u64,
+    limits: &Limits,
+    table_hint: Option<TableKind>,
+    streaming: Streaming<'_>,
+    progress: &mut ProgressFn<'_>,
+) -> Result<(Container, Vec<Entry<'static>>), Error> {
+    read_input(input, total_bytes, limits, table_hint, Some(streaming), progress)
+}
+
+/// Bytes looked at to tell gzip, tar and the bare tables apart (a tar header is 512 bytes; a
+/// table's header line is under 200).
+const SNIFF: usize = 4096;
+
+fn read_input(
+    input: &mut dyn Read,
+    total_bytes: u64,
+    limits: &Limits,
+    table_hint: Option<TableKind>,
+    streaming: Option<Streaming<'_>>,
+    progress: &mut ProgressFn<'_>,
+) -> Result<(Container, Vec<Entry<'static>>), Error> {
+    let head = sniff(input).map_err(|e| tar_error(e, false, false))?;
+    if head.is_empty() {
         return Err(Error::Empty);
     }
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let counted = CountingInput::new(bytes, progress);
+    let mut whole = io::Read::chain(&head[..], input);
+    let counted = CountingInput::new(&mut whole, total_bytes, progress);
+    let rows = counted.rows.clone();
+    if head.starts_with(&[0x1f, 0x8b]) {
         let consumed = counted.consumed.clone();
-        let rows = counted.rows.clone();
         let gz = flate2::read::MultiGzDecoder::new(counted);
         // /proc text compresses 5–20:1: trust a header's size up to 32× the input for pre-sizing.
-        let presize = (bytes.len() as u64).saturating_mul(32);
+        let presize = total_bytes.max(RATIO_FLOOR / 32).saturating_mul(32);
         let entries = read_tar(Box::new(gz), limits, Some(consumed), presize, streaming, &rows)?;
         return Ok((Container::TarGz, entries));
     }
-    if is_tar(bytes) {
-        let counted = CountingInput::new(bytes, progress);
-        let rows = counted.rows.clone();
-        let entries = read_tar(Box::new(counted), limits, None, bytes.len() as u64, streaming, &rows)?;
+    if is_tar(&head) {
+        let presize = if total_bytes > 0 { total_bytes } else { RATIO_FLOOR };
+        let entries = read_tar(Box::new(counted), limits, None, presize, streaming, &rows)?;
         return Ok((Container::Tar, entries));
     }
     let kind = match table_hint {
         Some(k) => k,
         None => {
-            TableKind::detect(bytes).ok_or_else(|| Error::NotASnapshot { detail: describe_unknown(bytes) })?
+            TableKind::detect(&head).ok_or_else(|| Error::NotASnapshot { detail: describe_unknown(&head) })?
         }
     };
-    if bytes.len() as u64 > limits.max_total_bytes {
+    if total_bytes > limits.max_total_bytes {
         return Err(Error::TooLarge { limit_bytes: limits.max_total_bytes });
     }
-    Ok((Container::BareTable, vec![Entry::file(format!("proc/net/{}", kind.file_name()), bytes)]))
+    let path = layout::net_file_path(None, kind.file_name());
+    let mut limited = LimitedReader::new(counted, limits, None);
+    let size = if total_bytes > 0 { total_bytes } else { u64::MAX };
+    let mut streaming = streaming;
+    let wanted = streaming.as_mut().is_some_and(|s| s.sink.wants(&path, size));
+    let kind = match streaming.as_mut().filter(|_| wanted) {
+        Some(s) => {
+            // A bare table has no manifest to check a hash against: hashing would be waste.
+            s.hash = false;
+            stream_entry(&mut limited, s, &rows).map_err(|e| tar_error(e, false, false))?
+        }
+        None => {
+            let mut data = Vec::with_capacity(total_bytes.min(limits.max_total_bytes) as usize);
+            limited.read_to_end(&mut data).map_err(|e| tar_error(e, false, false))?;
+            EntryKind::File(Cow::Owned(data))
+        }
+    };
+    Ok((Container::BareTable, vec![Entry { path, kind }]))
+}
+
+/// The first [`SNIFF`] bytes of `input` (fewer at its end).
+fn sniff(input: &mut dyn Read) -> io::Result<Vec<u8>> {
+    let mut head = vec![0u8; SNIFF];
+    let mut filled = 0;
+    while filled < SNIFF {
+        match input.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(filled);
+    Ok(head)
 }
 
 /// SHA-256 of every regular file of an archive (`(path, lowercase hex)`, paths as [`read`] gives
@@ -229,12 +293,14 @@ pub fn hash_files(
         io::copy(&mut rest, &mut io::sink()).map_err(|e| tar_error(e, is_gzip, false))?;
         Ok(out)
     }
+    let total = bytes.len() as u64;
+    let mut input = bytes;
     let mut hashes = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let counted = CountingInput::new(bytes, progress);
+        let counted = CountingInput::new(&mut input, total, progress);
         let consumed = counted.consumed.clone();
         walk(Box::new(flate2::read::MultiGzDecoder::new(counted)), limits, Some(consumed))?
     } else if is_tar(bytes) {
-        walk(Box::new(CountingInput::new(bytes, progress)), limits, None)?
+        walk(Box::new(CountingInput::new(&mut input, total, progress)), limits, None)?
     } else {
         return Ok(Vec::new());
     };
@@ -464,21 +530,23 @@ impl<R: Read> Read for LimitedReader<R> {
 }
 
 /// Counts consumed input and reports progress every 1 MiB.
-struct CountingInput<'a, 'p, 'f> {
-    bytes: &'a [u8],
-    pos: usize,
+struct CountingInput<'r, 'p, 'f> {
+    inner: &'r mut dyn Read,
+    total: u64,
+    pos: u64,
     /// Rows parsed so far by the streaming table parser downstream.
     rows: Rc<Cell<u64>>,
     /// `pos`, shared with the ratio guard downstream of the decompressor.
     consumed: Rc<Cell<u64>>,
-    next_report: usize,
+    next_report: u64,
     progress: &'p mut ProgressFn<'f>,
 }
 
-impl<'a, 'p, 'f> CountingInput<'a, 'p, 'f> {
-    fn new(bytes: &'a [u8], progress: &'p mut ProgressFn<'f>) -> Self {
+impl<'r, 'p, 'f> CountingInput<'r, 'p, 'f> {
+    fn new(inner: &'r mut dyn Read, total: u64, progress: &'p mut ProgressFn<'f>) -> Self {
         CountingInput {
-            bytes,
+            inner,
+            total,
             pos: 0,
             rows: Rc::new(Cell::new(0)),
             consumed: Rc::new(Cell::new(0)),
@@ -492,19 +560,14 @@ impl Read for CountingInput<'_, '_, '_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.pos >= self.next_report {
             self.next_report = self.pos + (1 << 20);
-            let p = Progress {
-                bytes_done: self.pos as u64,
-                bytes_total: self.bytes.len() as u64,
-                rows: self.rows.get(),
-            };
+            let p = Progress { bytes_done: self.pos, bytes_total: self.total, rows: self.rows.get() };
             if !(self.progress)(p) {
                 return Err(io::Error::other(Marker(Error::Cancelled)));
             }
         }
-        let n = buf.len().min(self.bytes.len() - self.pos);
-        buf[..n].copy_from_slice(&self.bytes[self.pos..self.pos + n]);
-        self.pos += n;
-        self.consumed.set(self.pos as u64);
+        let n = self.inner.read(buf)?;
+        self.pos += n as u64;
+        self.consumed.set(self.pos);
         Ok(n)
     }
 }

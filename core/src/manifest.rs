@@ -40,6 +40,10 @@ pub struct HostFacts {
     pub page_size: Option<u32>,
     /// Effective uid of the collector: not root means owners may be missing.
     pub uid: Option<u32>,
+    /// The `hidepid=` option /proc was mounted with (`invisible`, `noaccess`, `2`, `1`), when
+    /// set: other users' processes were hidden from the collector, so their sockets have no owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proc_hidepid: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -90,6 +90,9 @@ pub struct Host {
     pub user_hz: u32,
     pub page_size: u32,
     pub uid: Option<u32>,
+    /// `hidepid=` of the captured host's /proc, when set: other users' processes were hidden.
+    #[serde(default)]
+    pub proc_hidepid: Option<String>,
     pub tool: Option<String>,
     pub format_version: Option<u32>,
     pub capture_start: Option<String>,
@@ -150,6 +153,7 @@ pub fn build(s: &Snapshot) -> Report {
         user_hz: s.params.user_hz,
         page_size: s.params.page_size,
         uid: m.and_then(|m| m.host.uid),
+        proc_hidepid: m.and_then(|m| m.host.proc_hidepid.clone()),
         tool: m.and_then(|m| m.tool.clone()),
         format_version: m.map(|m| m.format_version),
         capture_start: m.and_then(|m| m.capture.start.clone()),

@@ -45,6 +45,22 @@ impl Session {
         Ok(Session::from_snapshot(snapshot::decode(bytes, options, progress)?))
     }
 
+    /// [`Session::open`] from a reader (a file, standard input), never holding the input whole.
+    /// `total_bytes` (0 when unknown) is for progress.
+    pub fn open_reader(
+        input: &mut dyn std::io::Read,
+        total_bytes: u64,
+        options: &DecodeOptions,
+        progress: &mut ProgressFn<'_>,
+    ) -> Result<Session, Error> {
+        Ok(Session::from_snapshot(snapshot::decode_reader(input, total_bytes, options, progress)?))
+    }
+
+    /// Files a caller reads one by one (a directory), through a [`snapshot::Builder`].
+    pub fn open_built(builder: snapshot::Builder, options: &DecodeOptions) -> Result<Session, Error> {
+        Ok(Session::from_snapshot(builder.finish(Container::Directory, options)?))
+    }
+
     /// Entries gathered by the caller: the CLI reads an extracted directory this way.
     pub fn open_entries(entries: Vec<Entry<'_>>, options: &DecodeOptions) -> Result<Session, Error> {
         let s = Snapshot::from_entries(Container::Directory, entries, options, &mut |_: Progress| true)?;

@@ -91,6 +91,82 @@ pub fn decode(
     Snapshot::assemble(container, entries, sink.done, options, progress)
 }
 
+/// [`decode`] from a reader (a file, standard input): the input is never held whole, only the
+/// rows of its tables and its small files. `total_bytes` (0 when unknown) is for progress.
+pub fn decode_reader(
+    input: &mut dyn std::io::Read,
+    total_bytes: u64,
+    options: &DecodeOptions,
+    progress: &mut ProgressFn<'_>,
+) -> Result<Snapshot, Error> {
+    let mut sink = TableSink::default();
+    let streaming = archive::Streaming { sink: &mut sink, hash: !options.skip_hashes };
+    let (container, entries) =
+        archive::read_reader(input, total_bytes, &options.limits, options.table_hint, streaming, progress)?;
+    Snapshot::assemble(container, entries, sink.done, options, progress)
+}
+
+/// Assembles a snapshot from files a caller reads one by one (the CLI reading an extracted
+/// directory): small files are handed over whole, large tables are streamed in, so a
+/// directory costs no more memory than an archive.
+pub struct Builder {
+    sink: TableSink,
+    entries: Vec<Entry<'static>>,
+    hash: bool,
+}
+
+impl Builder {
+    pub fn new(options: &DecodeOptions) -> Builder {
+        Builder { sink: TableSink::default(), entries: Vec::new(), hash: !options.skip_hashes }
+    }
+
+    /// An entry whose content is at hand (a link, a directory, a small file). Add the manifest
+    /// first: tables streamed after it are hashed for checking against it.
+    pub fn entry(&mut self, entry: Entry<'static>) {
+        self.entries.push(entry);
+    }
+
+    /// A file at archive path `path` whose content `read` yields: streamed into its table when
+    /// it is a socket table (`size` may be 0, as /proc says of its files), else kept whole.
+    pub fn file(&mut self, path: &str, size: u64, read: &mut dyn std::io::Read) -> std::io::Result<()> {
+        if self.sink.wants(path, size) {
+            // Only worth its time when there is a manifest to check against (it comes first).
+            let hash = self.hash && self.entries.iter().any(|e| e.path == MANIFEST_PATH);
+            let mut hasher = hash.then(crate::digest::Hasher::default);
+            let mut buf = vec![0u8; archive::STREAM_CHUNK];
+            let mut bytes = 0u64;
+            loop {
+                let n = match read.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.sink.end();
+                        return Err(e);
+                    }
+                };
+                if let Some(h) = &mut hasher {
+                    h.update(&buf[..n]);
+                }
+                self.sink.chunk(&buf[..n]);
+                bytes += n as u64;
+            }
+            self.sink.end();
+            let sha256 = hasher.map(crate::digest::Hasher::finish);
+            self.entries.push(Entry { path: path.to_string(), kind: EntryKind::Streamed { bytes, sha256 } });
+            return Ok(());
+        }
+        let mut data = Vec::with_capacity(size.min(archive::STREAM_ABOVE) as usize);
+        read.read_to_end(&mut data)?;
+        self.entries.push(Entry::file(path.to_string(), data));
+        Ok(())
+    }
+
+    pub fn finish(self, container: Container, options: &DecodeOptions) -> Result<Snapshot, Error> {
+        Snapshot::assemble(container, self.entries, self.sink.done, options, &mut |_| true)
+    }
+}
+
 /// Parses the socket tables the archive reader streams to it, in the order it streams them.
 #[derive(Default)]
 struct TableSink {

@@ -349,6 +349,7 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
             user_hz: Some(100),
             page_size: Some(4096),
             uid: Some(0),
+            proc_hidepid: None,
         },
         capture: CaptureTimes {
             start: Some("2026-11-27T03:00:00.000Z".into()),

@@ -14,7 +14,7 @@ fn report(s: &procsnap_core::Snapshot) -> procsnap_core::Report {
 
 /// The report as JSON, without the one field that names the container.
 fn report_json(s: &procsnap_core::Snapshot) -> serde_json::Value {
-    let mut v = serde_json::to_value(report(&s)).unwrap();
+    let mut v = serde_json::to_value(report(s)).unwrap();
     v["host"]["container"] = serde_json::Value::Null;
     v
 }

@@ -132,6 +132,8 @@ impl Session {
     }
 }
 
+/// What is the worker's own: the hash check is deferred and done once, and the report survives
+/// the page/worker codec. Opening, paging and sharing are core's (`core/tests/session.rs`).
 #[cfg(test)]
 mod tests {
     use procsnap_core::synth::{SeedStory, seed_story};
@@ -160,36 +162,6 @@ mod tests {
         assert!(s.verify(8).is_none(), "only once");
     }
 
-    fn query(f: impl FnOnce(&mut RowQuery)) -> RowQuery {
-        let mut q = RowQuery { seq: 1, limit: 50, ..Default::default() };
-        f(&mut q);
-        q
-    }
-
-    #[test]
-    fn pages_every_row_and_filters_like_the_report() {
-        let mut s = example();
-        let report = *s.opened(7).report.unwrap();
-        assert_eq!(s.opened(7).job, 7);
-        let all = s.rows(&query(|_| {}));
-        assert_eq!(all.total, s.opened.rows);
-        assert_eq!(all.total, report.volume.inet_rows + report.volume.unix_rows);
-        assert_eq!(all.rows.len(), 50);
-
-        let tw = s.rows(&query(|q| q.state = "TIME_WAIT".into()));
-        assert_eq!(tw.total, report.time_wait.count);
-
-        let ssh = s.rows(&query(|q| {
-            q.state = "LISTEN".into();
-            q.port = Some(22);
-        }));
-        assert_eq!(ssh.total, 2, "sshd listens on tcp and tcp6");
-        assert!(ssh.rows.iter().all(|r| r.program == "sshd" && r.pid == Some(2983)));
-
-        let unix = s.rows(&query(|q| q.proto = "unix".into()));
-        assert_eq!(unix.total, report.volume.unix_rows);
-    }
-
     #[test]
     fn the_report_survives_the_worker_codec() {
         // yew-agent's Bincode codec: bincode 2, serde mode, standard configuration.
@@ -209,47 +181,5 @@ mod tests {
                 _ => panic!("unexpected answer"),
             }
         }
-    }
-
-    #[test]
-    fn paging_is_bounded_and_echoes_the_query() {
-        let mut s = example();
-        let q = query(|q| {
-            q.seq = 9;
-            q.offset = u64::MAX / 2;
-        });
-        let page = s.rows(&q);
-        assert_eq!(page.seq, 9);
-        assert!(page.rows.is_empty());
-        assert_eq!(page.offset, page.total);
-        let big = s.rows(&query(|q| q.limit = 1_000_000));
-        assert_eq!(big.rows.len(), 2000, "a page is capped");
-    }
-
-    #[test]
-    fn errors_have_a_title_and_a_hint() {
-        let e =
-            open("notes.txt".into(), b"hello, not a snapshot\n".to_vec(), &mut |_, _, _| {}).err().unwrap();
-        assert_eq!(e.title, "This is not a procsnap snapshot");
-        assert!(e.detail.starts_with("notes.txt: "));
-        let bytes = seed_story(&SeedStory::default());
-        let cut = open("cut".into(), bytes[..bytes.len() / 2].to_vec(), &mut |_, _, _| {}).err().unwrap();
-        assert!(cut.title.contains("truncated"), "{cut:?}");
-        let empty = open("empty".into(), Vec::new(), &mut |_, _, _| {}).err().unwrap();
-        assert_eq!(empty.title, "The file is empty");
-    }
-
-    #[test]
-    fn share_links_round_trip_without_rows() {
-        let s = example();
-        let fragment = s.share(ALL);
-        let mut linked = open_link(&format!("http://127.0.0.1/#r={fragment}")).expect("link opens");
-        let report = *linked.opened.report.clone().unwrap();
-        assert!(report.shared.is_some());
-        assert_eq!(report.host.hostname, None);
-        assert_eq!(linked.opened.rows, 0);
-        assert_eq!(linked.rows(&query(|_| {})).total, 0);
-        let damaged = open_link(&format!("#r={}", &fragment[..fragment.len() / 2])).err().unwrap();
-        assert_eq!(damaged.title, "This report link is damaged");
     }
 }

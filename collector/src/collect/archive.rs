@@ -9,10 +9,73 @@
 //! which a compressor reset guarantees. The result is one ordinary gzip member that `gzip -d`,
 //! `tar xzf`, browsers and `flate2::GzDecoder` all read.
 
+use std::fs::File;
 use std::io::{self, Write};
+use std::sync::mpsc::{Receiver, Sender};
 
 use flate2::{Compress, Compression, Crc, FlushCompress};
+use procsnap_core::manifest::{FileRecord, Manifest};
 use sha2::{Digest, Sha256};
+
+/// What the walk sends the writer thread, in archive order.
+pub enum Msg {
+    Link {
+        path: String,
+        target: Vec<u8>,
+    },
+    Chunk(Vec<u8>),
+    End {
+        path: String,
+        reads: u64,
+        micros: u64,
+    },
+    /// Forget the data of a file whose read failed half way.
+    Discard,
+    Finish(Box<Manifest>),
+}
+
+/// The writer thread: turns messages into the archive. Returns the output and its size, or
+/// `None` if the channel closed before `Finish` (the capture was abandoned). Chunks go back
+/// through `recycle` for reuse.
+pub fn write_snapshot(
+    sink: File,
+    mtime: u64,
+    rx: Receiver<Msg>,
+    recycle: Sender<Vec<u8>>,
+) -> io::Result<Option<(File, u64)>> {
+    let mut w = SnapshotWriter::new(sink, Compression::fast(), mtime)?;
+    let mut files = Vec::new();
+    for msg in rx {
+        match msg {
+            Msg::Link { path, target } => w.symlink(&path, &target)?,
+            Msg::Chunk(buf) => {
+                w.chunk(&buf)?;
+                // The reader may be gone already; then the buffer is simply freed.
+                let _ = recycle.send(buf);
+            }
+            Msg::Discard => w.discard(),
+            Msg::End { path, reads, micros } => {
+                let d = w.end_file(&path)?;
+                files.push(FileRecord {
+                    path,
+                    bytes: Some(d.bytes),
+                    reads: Some(reads),
+                    micros: Some(micros),
+                    sha256: Some(d.sha256),
+                });
+            }
+            Msg::Finish(mut m) => {
+                m.files = files;
+                let json = serde_json::to_vec_pretty(&m).map_err(io::Error::other)?;
+                w.chunk(&json)?;
+                w.chunk(b"\n")?;
+                w.end_file(procsnap_core::layout::MANIFEST_PATH)?;
+                return w.finish().map(Some);
+            }
+        }
+    }
+    Ok(None)
+}
 
 const BLOCK: usize = 512;
 /// Whole files up to this size are kept uncompressed until they end and then go into the main

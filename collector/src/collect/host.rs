@@ -19,7 +19,32 @@ pub fn facts() -> HostFacts {
         page_size: sysconf(libc::_SC_PAGESIZE),
         // SAFETY: geteuid has no preconditions and cannot fail.
         uid: Some(unsafe { libc::geteuid() }),
+        proc_hidepid: std::fs::read("/proc/self/mountinfo").ok().and_then(|m| hidepid(&m)),
     }
+}
+
+/// The `hidepid=` option of the filesystem mounted on `/proc`, from `/proc/self/mountinfo`
+/// (the last mount there wins, as it hides the earlier ones). `hidepid=0`/`off` is no hiding.
+fn hidepid(mountinfo: &[u8]) -> Option<String> {
+    let mut found = None;
+    for line in mountinfo.split(|&b| b == b'\n') {
+        // `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS`
+        let mut f = line.split(|&b| b == b' ');
+        if f.nth(4) != Some(b"/proc") {
+            continue;
+        }
+        let mut rest = f.skip_while(|x| *x != b"-").skip(1);
+        if rest.next() != Some(b"proc") {
+            continue;
+        }
+        let opts = rest.nth(1).unwrap_or(b"");
+        found = opts
+            .split(|&b| b == b',')
+            .find_map(|o| o.strip_prefix(b"hidepid="))
+            .filter(|v| !matches!(*v, b"0" | b"off"))
+            .map(|v| String::from_utf8_lossy(v).into_owned());
+    }
+    found
 }
 
 fn sysconf(name: libc::c_int) -> Option<u32> {
@@ -100,6 +125,19 @@ mod tests {
         assert_eq!(t.compact(), "20261127T024108Z");
         // Leap day.
         assert_eq!(Utc { secs: 951_782_400, millis: 0 }.compact(), "20000229T000000Z");
+    }
+
+    #[test]
+    fn hidepid_from_mountinfo() {
+        let plain = b"22 28 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:13 - proc proc rw\n";
+        assert_eq!(hidepid(plain), None);
+        let hidden = b"22 28 0:21 / /proc rw,relatime shared:13 - proc proc rw\n\
+            99 22 0:50 / /proc rw,relatime - proc proc rw,hidepid=invisible\n";
+        assert_eq!(hidepid(hidden).as_deref(), Some("invisible"));
+        let off = b"22 28 0:21 / /proc rw - proc proc rw,hidepid=0\n";
+        assert_eq!(hidepid(off), None);
+        let elsewhere = b"40 28 0:51 / /mnt/p rw - proc proc rw,hidepid=2\n";
+        assert_eq!(hidepid(elsewhere), None);
     }
 
     #[test]

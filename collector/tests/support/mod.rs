@@ -1,4 +1,5 @@
-//! Shared helpers for the netstat golden tests (`netstat_replay.rs`, `netstat_live.rs`).
+//! The one helper module of the collector's integration tests (every test file includes it,
+//! and not every test uses every helper).
 //!
 //! * [`Tree`]: a builder for synthetic snapshot trees (`proc/net/*`, `proc/PID/fd/N` symlinks,
 //!   `proc/PID/{cmdline,comm,status}`), materialised on tmpfs so that a directory listing reads
@@ -8,19 +9,22 @@
 //!   `/proc` in a private mount namespace (needs root and `unshare`).
 //! * [`procsnap_netstat`]: runs `procsnap report SNAPSHOT --format netstat`.
 //! * [`assert_same`]: byte comparison with a readable line diff.
-//!
-//! Every test file includes this module, and not every test uses every helper.
+//! * Running the collector ([`BIN`], [`COLLECT_BIN`]) and reading its archive back with the
+//!   standard `tar`/`flate2` decoders ([`read_archive`], [`check_snapshot`]).
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::fs;
-use std::io;
+use std::io::{self, Read as _};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+
+use procsnap_core::manifest::Manifest;
+use sha2::{Digest, Sha256};
 
 // ---------------------------------------------------------------------------------------------
 // Kernel text formats
@@ -479,6 +483,21 @@ impl Scratch {
         let _ = fs::remove_dir_all(&path);
         fs::create_dir_all(&path).expect("create scratch directory");
         Scratch { path }
+    }
+}
+
+impl Scratch {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    /// The names in the directory, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(&self.path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
     }
 }
 
@@ -973,4 +992,213 @@ pub fn tree_from_archive(path: &Path) -> io::Result<Tree> {
     }
     tree.procs = procs.into_values().collect();
     Ok(tree)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the collector and reading its archives
+// ---------------------------------------------------------------------------------------------
+
+/// The full binary (collect + report).
+pub const BIN: &str = env!("CARGO_BIN_EXE_procsnap");
+/// The capture-only binary (`procsnap-collect`): same flags and archive as `procsnap collect`.
+pub const COLLECT_BIN: &str = env!("CARGO_BIN_EXE_procsnap-collect");
+
+pub fn is_root() -> bool {
+    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
+}
+
+/// Whether this test can run a command as `nobody`: root, and util-linux `setpriv` installed.
+pub fn can_become_nobody() -> bool {
+    is_root() && Command::new("setpriv").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+pub fn collect(args: &[&str], dir: &Path) -> Output {
+    Command::new(BIN).arg("collect").args(args).current_dir(dir).output().unwrap()
+}
+
+#[derive(Debug)]
+pub struct Entry {
+    pub path: String,
+    pub symlink: Option<Vec<u8>>,
+    pub data: Vec<u8>,
+}
+
+pub fn read_archive(gz: &[u8]) -> Vec<Entry> {
+    let mut tar_bytes = Vec::new();
+    flate2::read::GzDecoder::new(gz).read_to_end(&mut tar_bytes).expect("valid gzip");
+    let mut a = tar::Archive::new(&tar_bytes[..]);
+    let mut out = Vec::new();
+    for e in a.entries().expect("valid tar") {
+        let mut e = e.expect("valid tar entry");
+        let path = e.path().unwrap().to_string_lossy().into_owned();
+        let symlink = match e.header().entry_type() {
+            tar::EntryType::Symlink => Some(e.link_name_bytes().unwrap().into_owned()),
+            tar::EntryType::Regular => None,
+            t => panic!("unexpected entry type {t:?} for {path}"),
+        };
+        let mut data = Vec::new();
+        e.read_to_end(&mut data).unwrap();
+        out.push(Entry { path, symlink, data });
+    }
+    out
+}
+
+/// Checks the invariants every snapshot must hold and returns the manifest:
+/// manifest last; every regular file listed once with matching size and SHA-256; symlinks are
+/// socket links only; pids ascending, fds ascending within a pid; each socket-holding pid has
+/// its cmdline/comm/status unless it vanished.
+pub fn check_snapshot(entries: &[Entry]) -> Manifest {
+    let last = entries.last().expect("non-empty archive");
+    assert_eq!(last.path, "procsnap.json", "manifest is the last entry");
+    let m: Manifest = serde_json::from_slice(&last.data).expect("manifest parses");
+    assert_eq!(m.format.as_deref(), Some("procsnap"));
+    assert_eq!(m.format_version, 1);
+    assert!(m.tool.as_deref().unwrap().starts_with("procsnap "));
+    let files: Vec<&Entry> = entries[..entries.len() - 1].iter().filter(|e| e.symlink.is_none()).collect();
+    assert_eq!(files.len(), m.files.len(), "one manifest record per file");
+    for (e, r) in files.iter().zip(&m.files) {
+        assert_eq!(e.path, r.path);
+        assert_eq!(Some(e.data.len() as u64), r.bytes, "{}", e.path);
+        let h: String = Sha256::digest(&e.data).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(Some(h), r.sha256, "{}", e.path);
+        assert!(r.reads.unwrap() >= 1 && r.micros.is_some());
+    }
+    let mut last_key = (0u32, 0u32);
+    for e in entries.iter().filter(|e| e.symlink.is_some()) {
+        let t = e.symlink.as_ref().unwrap();
+        assert!(t.starts_with(b"socket:[") || t.starts_with(b"[0000]:"), "{}", e.path);
+        let parts: Vec<&str> = e.path.split('/').collect();
+        assert_eq!((parts.len(), parts[0], parts[2]), (4, "proc", "fd"), "{}", e.path);
+        let key = (parts[1].parse::<u32>().unwrap(), parts[3].parse::<u32>().unwrap());
+        assert!(key > last_key, "ascending pid then fd: {key:?} after {last_key:?}");
+        last_key = key;
+    }
+    let walk = m.walk.as_ref().expect("walk stats");
+    let links = entries.iter().filter(|e| e.symlink.is_some()).count() as u64;
+    assert_eq!(walk.socket_links, links);
+    assert!(walk.pids_seen >= 1 && walk.fds_read >= walk.socket_links);
+    let c = &m.capture;
+    assert!(
+        c.start.as_deref().unwrap().ends_with('Z')
+            && c.end.as_deref().unwrap() >= c.start.as_deref().unwrap()
+    );
+    m
+}
+
+pub fn entry<'a>(entries: &'a [Entry], path: &str) -> Option<&'a Entry> {
+    entries.iter().find(|e| e.path == path)
+}
+
+/// The pid that `parent` spawned (used to signal the collector under strace).
+pub fn child_of(parent: u32) -> Option<u32> {
+    for e in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else { continue };
+        if status.lines().any(|l| l.strip_prefix("PPid:").map(str::trim) == Some(&parent.to_string())) {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+/// Whether `strace` can trace here (installed and ptrace allowed): the signal and churn tests use
+/// its syscall-delay injection to make a capture slow without any test hook in the binary.
+pub fn strace_works() -> bool {
+    Command::new("strace")
+        .args(["-qq", "-o", "/dev/null", "-e", "inject=readlink:delay_exit=1", "true"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Opens `n` extra fds in this process so that a walk slowed per `readlink` takes a predictable
+/// minimum time even on a host with few processes (a fresh CI container).
+pub fn pad_fds(n: usize) -> Vec<std::fs::File> {
+    (0..n).map(|_| std::fs::File::open("/dev/null").unwrap()).collect()
+}
+
+/// The collector under strace, each `readlink` delayed by `micros`.
+pub fn slow_collect(micros: u32) -> Command {
+    let mut c = Command::new("strace");
+    c.args([
+        "-qq",
+        "-o",
+        "/dev/null",
+        "-e",
+        &format!("inject=readlink,readlinkat:delay_enter={micros}"),
+        BIN,
+        "collect",
+    ]);
+    c
+}
+
+// ---------------------------------------------------------------------------------------------
+// A capture compared with the live netstat
+// ---------------------------------------------------------------------------------------------
+
+/// The live `LC_ALL=C netstat -nlp` as text, or `None` when netstat is missing.
+pub fn live_netstat_text() -> Option<String> {
+    let out = Command::new("netstat").arg("-nlp").env("LC_ALL", "C").output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+pub fn report_netstat(snap: &std::path::Path) -> String {
+    let out = Command::new(BIN).args(["report"]).arg(snap).args(["--format", "netstat"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A capture command: writes the snapshot to the path it is given.
+pub type Capture<'a> = &'a dyn Fn(&Path) -> Output;
+
+/// Runs `capture` (which writes `snap`) between two live netstat runs until both agree (other
+/// processes on the host may open or close sockets meanwhile), then compares the report.
+pub fn matches_live(tag: &str, capture: impl Fn(&std::path::Path) -> std::process::Output) {
+    matches_live_all(tag, &[&capture]);
+}
+
+/// Like [`matches_live`] with several collectors run back to back between the two netstat
+/// runs: each one's report equals the live netstat, hence they equal one another.
+pub fn matches_live_all(tag: &str, captures: &[Capture<'_>]) {
+    if live_netstat_text().is_none() {
+        skip("netstat not installed");
+        return;
+    }
+    let dir = Scratch::new(tag);
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tcp6 = std::net::TcpListener::bind("[::1]:0").ok();
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let ports =
+        [Some(tcp.local_addr().unwrap().port()), tcp6.as_ref().map(|l| l.local_addr().unwrap().port())];
+    let me = format!("{}/", std::process::id());
+    for attempt in 0..5 {
+        let snaps: Vec<PathBuf> =
+            (0..captures.len()).map(|i| dir.path().join(format!("s{attempt}-{i}.tar.gz"))).collect();
+        let before = live_netstat_text().unwrap();
+        for (capture, snap) in captures.iter().zip(&snaps) {
+            let out = capture(snap);
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let after = live_netstat_text().unwrap();
+        if before != after {
+            continue;
+        }
+        // Our listeners are there, with this process as owner (root sees every owner).
+        for (p, addr) in ports.iter().zip(["127.0.0.1", "::1"]) {
+            if let Some(p) = p {
+                let want = format!("{addr}:{p} ");
+                assert!(
+                    before.lines().any(|l| l.contains(&want) && (!is_root() || l.contains(&me))),
+                    "{before}"
+                );
+            }
+        }
+        let udp_port = format!("127.0.0.1:{} ", udp.local_addr().unwrap().port());
+        assert!(before.lines().any(|l| l.starts_with("udp") && l.contains(&udp_port)));
+        for snap in &snaps {
+            assert_eq!(report_netstat(snap), before);
+        }
+        return;
+    }
+    panic!("live netstat never stable across a capture in 5 attempts");
 }

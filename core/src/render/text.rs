@@ -19,8 +19,18 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(o, "kernel {k} {}", h.arch.as_deref().unwrap_or(""));
     }
     let _ = writeln!(o, "netstat flavour {}: {}", r.netstat.flavour, r.netstat.reason);
-    if h.uid.is_some_and(|u| u != 0) {
-        let _ = writeln!(o, "captured without root (uid {}): some owners may be missing", h.uid.unwrap_or(0));
+    match (&h.proc_hidepid, h.uid) {
+        (Some(mode), uid) => {
+            let _ = writeln!(
+                o,
+                "captured by uid {} with /proc mounted hidepid={mode}: owners of other users' sockets are hidden",
+                uid.unwrap_or(0)
+            );
+        }
+        (None, Some(uid)) if uid != 0 => {
+            let _ = writeln!(o, "captured without root (uid {uid}): some owners may be missing");
+        }
+        _ => {}
     }
 
     let v = &r.volume;

@@ -6,13 +6,13 @@
 //! two largest stalls (table bytes read between two writes) must agree within 3%. And `dd
 //! bs=1024` under strace checks the 1 KiB read model of centos6/busybox on this kernel.
 
-mod common;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use support::*;
 
 /// Makes the sockets (TIME_WAIT on the server side: the server closes first; distinct 4-tuples
 /// so none revives another), pads its fds so the walk is not tiny, writes the count and holds.
@@ -150,10 +150,10 @@ fn tools_missing() -> Option<String> {
 #[test]
 fn cost_model_agrees_with_strace_of_netstat() {
     if let Some(why) = tools_missing() {
-        skip_netstat(&why);
+        skip(&why);
         return;
     }
-    let dir = TempDir::new("strace");
+    let dir = Scratch::new("strace");
     std::fs::write(dir.path().join("sockets.py"), SOCKETS_PY).unwrap();
     std::fs::write(dir.path().join("run.sh"), RUN_SH).unwrap();
     let per_family = 11_000; // 22,000 TIME_WAIT in all

@@ -26,6 +26,8 @@ command -v busybox >/dev/null || missing+=(busybox-static)
 command -v dash >/dev/null || missing+=(dash)
 command -v qemu-aarch64-static >/dev/null || missing+=(qemu-user-static)
 command -v strace >/dev/null || missing+=(strace)
+# The cost model is checked against the real netstat under strace, on a pty (`script`).
+command -v script >/dev/null || missing+=(bsdutils)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && apt-get install -y -qq "${missing[@]}"

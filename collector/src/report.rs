@@ -31,6 +31,7 @@ const FORMATS: &[(&str, Format, &str)] = &[
 #[derive(Clone, Copy)]
 enum Opt {
     Format,
+    Netstat,
     Redact,
     BaseUrl,
     ByteOrder,
@@ -46,6 +47,16 @@ const FLAGS: &[Flag<Opt>] = &[
         long: "format",
         value: Some("FORMAT"),
         help: "how to print the report (default text; see FORMATS)",
+    },
+    Flag {
+        kind: Opt::Netstat,
+        short: None,
+        long: "netstat",
+        value: Some("FLAVOUR"),
+        help: "the netstat build to reproduce (its layout, program names, tables and
+               read size, for the netstat text and the cost): net-tools-2.10, centos6,
+               centos7, rhel8, rhel9 or busybox (default: the one the snapshot's
+               etc/os-release implies, else net-tools-2.10)",
     },
     Flag {
         kind: Opt::Redact,
@@ -156,6 +167,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
                     .map(|f| f.1)
                     .ok_or_else(|| format!("unknown format {want:?}; use text, json, netstat or link"))?;
             }
+            Opt::Netstat => options.netstat = Some(v.to_string_lossy().parse::<procsnap_core::Flavour>()?),
             Opt::BaseUrl => base_url = v.to_string_lossy().into_owned(),
             Opt::Redact => redaction = Redaction::parse(&v.to_string_lossy())?,
             Opt::ByteOrder => {
@@ -268,10 +280,14 @@ fn read_directory(dir: &Path, options: &DecodeOptions) -> io::Result<snapshot::B
             entries.entry(Entry::file(k.path, data));
         }
     }
-    // Host files of an extracted snapshot (a live /proc root has none beside it).
-    for h in &layout::HOST_FILES {
-        if let Ok(data) = std::fs::read(dir.join(h.path)) {
-            entries.entry(Entry::file(h.path, data));
+    // Host files (etc/os-release, sys/fs/selinux/enforce) sit beside proc/: in `dir` when it
+    // holds proc/, else in the parent of the proc root (`/` for a live /proc: that host's own).
+    let host_root = if dir.join("proc").is_dir() { Some(dir) } else { dir.parent() };
+    if let Some(root) = host_root {
+        for h in &layout::HOST_FILES {
+            if let Ok(data) = std::fs::read(root.join(h.path)) {
+                entries.entry(Entry::file(h.path, data));
+            }
         }
     }
     let mut pids: Vec<u32> =

@@ -5,7 +5,8 @@
 //! from those below it (`tests/layering.rs` enforces it):
 //!
 //! ```text
-//! leaves    types, raw_text, error, digest, format    shared types, SHA-256, number formatting
+//! leaves    types, raw_text, error, digest, format,   shared types, SHA-256, number formatting,
+//!           flavour                                    the netstat builds and their facts
 //! layout    layout, manifest                           every path a snapshot may hold; the manifest
 //! input     archive          │ proc                    gzip/tar/bare → entries │ one parser per file
 //! model     snapshot, join, files                      assembly, socket owners, integrity
@@ -28,6 +29,7 @@
 // leaves
 pub mod digest;
 pub mod error;
+pub mod flavour;
 pub mod format;
 pub mod raw_text;
 pub mod types;
@@ -54,6 +56,7 @@ pub mod session;
 
 pub use archive::{Container, Entry, EntryKind, Limits};
 pub use error::{Error, ErrorKind};
+pub use flavour::{Flavour, NetstatChoice};
 pub use layout::TableKind;
 pub use raw_text::RawText;
 pub use report::Report;

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::cost::RowPosition;
+use crate::analysis::listeners::Listener as ListenerRow;
 use crate::analysis::{
     cost::Cost,
     listeners::{Listener, UnixListener},
@@ -14,6 +16,7 @@ use crate::analysis::{
 };
 use crate::archive::Container;
 use crate::files::{self, FileInfo};
+use crate::flavour::NetstatChoice;
 use crate::manifest::WalkStats;
 use crate::proc::inet_rows::{InetTable, PackedRow};
 use crate::snapshot::Snapshot;
@@ -43,6 +46,10 @@ pub struct Report {
     /// Present when this report was opened from a share link.
     #[serde(default)]
     pub shared: Option<SharedInfo>,
+    /// The netstat flavour `listeners`' program names, the netstat text and the cost follow,
+    /// and why it was chosen. (Default, for links made before flavours: net-tools 2.10.)
+    #[serde(default)]
+    pub netstat: NetstatChoice,
 }
 
 /// Marks a report opened from a share link, and summarises what the link left out.
@@ -105,6 +112,7 @@ pub struct Diagnostics {
 /// once for all rows: in WebAssembly, V8 runs a long call in baseline code to its end and
 /// optimises a function only for its later calls.
 #[inline(never)]
+#[allow(clippy::too_many_arguments)] // one call per chunk, its accumulators passed apart for speed
 fn rows_pass(
     t: &InetTable,
     chunk: &[PackedRow],
@@ -112,6 +120,8 @@ fn rows_pass(
     counts: &mut crate::analysis::volume::StateCounts,
     tw: &mut crate::analysis::timewait::Accumulator,
     shown: &mut Vec<crate::proc::inet::InetSocket>,
+    positions: &mut Vec<RowPosition>,
+    at: &mut RowPosition,
 ) {
     let kind = t.kind();
     let tcp = kind.is_tcp();
@@ -121,10 +131,14 @@ fn rows_pass(
             tw.add(t, p, order);
             if p.remote_port == 0 {
                 shown.push(t.unpack(p, order));
+                positions.push(*at);
             }
+            at.time_wait_before += (p.state == crate::proc::inet::TCP_TIME_WAIT) as u64;
         } else if t.remote_is_unspecified(p) {
             shown.push(t.unpack(p, order));
+            positions.push(*at);
         }
+        at.row += 1;
     }
 }
 
@@ -153,9 +167,12 @@ pub fn build(s: &Snapshot) -> Report {
     let mut tw = crate::analysis::timewait::Accumulator::new(s);
     let mut shown = Vec::new();
     let order = s.inet.byte_order();
+    // Each shown row's index in its table, for the stalls (where in the file netstat prints it).
+    let mut positions = Vec::new();
     for t in s.inet.tables() {
+        let mut at = RowPosition::default();
         for chunk in t.chunks() {
-            rows_pass(t, chunk, order, &mut counts, &mut tw, &mut shown);
+            rows_pass(t, chunk, order, &mut counts, &mut tw, &mut shown, &mut positions, &mut at);
         }
     }
     debug_assert!(shown.iter().all(crate::analysis::listeners::netstat_shows));
@@ -163,7 +180,13 @@ pub fn build(s: &Snapshot) -> Report {
     let unix_listeners = crate::analysis::listeners::unix(s);
     let volume = crate::analysis::volume::build(s, &counts);
     let time_wait = tw.finish(s, &listeners);
-    let cost = crate::analysis::cost::build(s, &counts, listeners.len() + unix_listeners.len());
+    let cost = crate::analysis::cost::build(s, &counts, &listeners, &positions, &unix_listeners);
+    let mut diagnostics: Vec<Diagnostic> = s.diagnostics.iter().take(MAX_DIAGNOSTICS).cloned().collect();
+    let mut total = s.diagnostics.len() as u64;
+    if let Some(d) = byte_order_hint(s, &listeners) {
+        total += 1;
+        diagnostics.insert(0, d);
+    }
     Report {
         schema_version: SCHEMA_VERSION,
         host,
@@ -175,10 +198,32 @@ pub fn build(s: &Snapshot) -> Report {
         cost,
         files: s.files.clone(),
         walk: m.and_then(|m| m.walk.clone()),
-        diagnostics: Diagnostics {
-            total: s.diagnostics.len() as u64,
-            items: s.diagnostics.iter().take(MAX_DIAGNOSTICS).cloned().collect(),
-        },
+        diagnostics: Diagnostics { total, items: diagnostics },
         shared: None,
+        netstat: s.netstat.clone(),
     }
+}
+
+/// A big-endian capture read as little-endian shows loopback listeners as `1.0.0.127` (and
+/// `::1` as `::100:0`): say so, since nothing else in the tables looks wrong.
+fn byte_order_hint(s: &Snapshot, listeners: &[ListenerRow]) -> Option<Diagnostic> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let swapped_v4 = IpAddr::V4(Ipv4Addr::new(1, 0, 0, 127));
+    let swapped_v6 = IpAddr::V6(Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0x100, 0));
+    let has = |ip: IpAddr| listeners.iter().any(|l| l.local_addr == ip);
+    let (seen, order, other) = match s.params.byte_order {
+        ByteOrder::Little => (has(swapped_v4) || has(swapped_v6), "little", "big"),
+        ByteOrder::Big => (has(swapped_v4) || has(swapped_v6), "big", "little"),
+    };
+    let loopback = has(IpAddr::V4(Ipv4Addr::LOCALHOST)) || has(IpAddr::V6(Ipv6Addr::LOCALHOST));
+    (seen && !loopback).then(|| {
+        let table = listeners.iter().find(|l| l.local_addr == swapped_v4 || l.local_addr == swapped_v6);
+        Diagnostic::new(
+            &format!("proc/net/{}", table.map_or("tcp", |l| l.proto.file_name())),
+            0,
+            &format!(
+                "listeners on 1.0.0.127 (or ::100:0) and none on loopback: this capture was probably made on a {other}-endian host and read as {order}-endian; try --byte-order {other}"
+            ),
+        )
+    })
 }

@@ -79,8 +79,29 @@ impl Session {
     }
 
     fn from_snapshot(snapshot: Snapshot) -> Session {
-        let report = report::build(&snapshot);
+        let mut report = report::build(&snapshot);
+        render::netstat::name_stalls(&mut report);
         Session { snapshot: Some(snapshot), report, filtered: None }
+    }
+
+    /// Rebuild the report for another netstat flavour (the viewer's picker; `None`: the one
+    /// `etc/os-release` implies). A share link's report keeps its flavour: it has no rows to
+    /// rebuild from, and `false` says so.
+    pub fn set_netstat(&mut self, flavour: Option<crate::flavour::Flavour>) -> bool {
+        let Some(mut snapshot) = self.snapshot.take() else { return false };
+        snapshot.netstat = match flavour {
+            Some(f) => f.chosen(),
+            None => crate::flavour::Flavour::from_os_release(
+                snapshot.host_files.get(&crate::layout::HostFileKind::OsRelease).map(Vec::as_slice),
+            ),
+        };
+        let hashes_checked = self.report.files.clone();
+        let diagnostics = self.report.diagnostics.clone();
+        *self = Session::from_snapshot(snapshot);
+        // Hashes checked since the decode stay checked.
+        self.report.files = hashes_checked;
+        self.report.diagnostics = diagnostics;
+        true
     }
 
     pub fn report(&self) -> &Report {

@@ -8,6 +8,7 @@ use crate::archive::{self, Container, Entry, EntryKind, Limits, StreamSink};
 use crate::digest::sha256_hex;
 use crate::error::Error;
 use crate::files::{self, FileInfo, FileKind};
+use crate::flavour::{Flavour, NetstatChoice};
 use crate::join::Owners;
 use crate::layout::{self, FORMAT_VERSION, FileRole, MANIFEST_PATH, Place, TableKind};
 use crate::manifest::Manifest;
@@ -34,6 +35,8 @@ pub struct DecodeOptions {
     pub table_hint: Option<TableKind>,
     /// Skip checking SHA-256 of every file against the manifest (the viewer does it later).
     pub skip_hashes: bool,
+    /// The netstat flavour to reproduce; `None`: the one the snapshot's `etc/os-release` implies.
+    pub netstat: Option<Flavour>,
 }
 
 /// Size and shape of one captured table, for the cost analysis.
@@ -68,6 +71,8 @@ pub struct Snapshot {
     pub files: Vec<FileInfo>,
     /// Host files by kind (`etc/os-release`, SELinux state), their bytes as captured.
     pub host_files: BTreeMap<layout::HostFileKind, Vec<u8>>,
+    /// The netstat flavour the report reproduces, and why.
+    pub netstat: NetstatChoice,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -382,6 +387,12 @@ impl Snapshot {
             .collect();
 
         let owners = Owners::build(&processes);
+        let netstat = match options.netstat {
+            Some(f) => f.chosen(),
+            None => {
+                Flavour::from_os_release(host_files.get(&layout::HostFileKind::OsRelease).map(Vec::as_slice))
+            }
+        };
         Ok(Snapshot {
             container,
             manifest,
@@ -396,11 +407,18 @@ impl Snapshot {
             owners,
             files,
             host_files,
+            netstat,
             diagnostics,
         })
     }
 
     /// The value of a captured sysctl, by name (`net.ipv4.ip_local_port_range`).
+    /// Whether SELinux was enabled on the captured host: the collector captures
+    /// `sys/fs/selinux/enforce`, which exists only where selinuxfs is mounted.
+    pub fn selinux_enabled(&self) -> bool {
+        self.host_files.contains_key(&layout::HostFileKind::SelinuxEnforce)
+    }
+
     pub fn sysctl(&self, name: &str) -> Option<&str> {
         self.sysctls.iter().find(|s| s.name == name).map(|s| s.value.as_str())
     }

@@ -158,7 +158,61 @@ struct Proc {
     fds: Vec<(u32, u64)>,
 }
 
-/// The example snapshot as `.tar.gz` bytes.
+/// `/proc/net/tcp6` rows (not padded, unlike tcp's), IPv4-mapped addresses as the kernel
+/// prints them: four words, each a host-order (little-endian) u32.
+struct Tcp6Table {
+    text: String,
+    sl: usize,
+}
+
+/// `::ffff:a.b.c.d` (or `::` for 0.0.0.0) in tcp6's hex.
+fn mapped_hex(ip: Ipv4Addr) -> String {
+    if ip.is_unspecified() { "0".repeat(32) } else { format!("0000000000000000FFFF0000{:08X}", le_hex(ip)) }
+}
+
+impl Tcp6Table {
+    fn new(rows: usize) -> Tcp6Table {
+        let mut text = String::with_capacity((rows + 1) * 180);
+        text.push_str("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n");
+        Tcp6Table { text, sl: 0 }
+    }
+    fn full(&mut self, l: (Ipv4Addr, u16), r: (Ipv4Addr, u16), st: u8, rxq: u32, uid: u32, inode: u64) {
+        let _ = writeln!(
+            self.text,
+            "{:4}: {}:{:04X} {}:{:04X} {:02X} 00000000:{:08X} 00:00000000 00000000 {:5} {:8} {} 1 0000000000000000 100 0 0 10 0",
+            self.sl,
+            mapped_hex(l.0),
+            l.1,
+            mapped_hex(r.0),
+            r.1,
+            st,
+            rxq,
+            uid,
+            0,
+            inode
+        );
+        self.sl += 1;
+    }
+    fn time_wait(&mut self, l: (Ipv4Addr, u16), r: (Ipv4Addr, u16), ticks: u32) {
+        let _ = writeln!(
+            self.text,
+            "{:4}: {}:{:04X} {}:{:04X} 06 00000000:00000000 03:{:08X} 00000000     0        0 0 3 0000000000000000",
+            self.sl,
+            mapped_hex(l.0),
+            l.1,
+            mapped_hex(r.0),
+            r.1,
+            ticks
+        );
+        self.sl += 1;
+    }
+}
+
+/// The example snapshot as `.tar.gz` bytes: the seed story's CentOS 6 web server (kernel
+/// 2.6.32, net-tools 1.60): sshd on 0.0.0.0:22 and :::22, Apache on :::81 (its TIME_WAIT in
+/// tcp6 as IPv4-mapped addresses), thttpd on :::5000, and the host's own TIME_WAIT towards its
+/// database in tcp. Each of sshd's listeners is the last listener of its table, so netstat's two
+/// long pauses come right after them, as the administrator saw.
 pub fn seed_story(o: &SeedStory) -> Vec<u8> {
     let mut rng = Rng(o.seed | 1);
     let server = Ipv4Addr::new(10, 0, 0, 5);
@@ -166,31 +220,32 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
     let any = Ipv4Addr::UNSPECIFIED;
 
     // Listening sockets and their owners.
-    let (ssh4, ssh6, thttpd, httpd80, httpd443, chrony4, chrony6) =
-        (12960, 12962, 15001, 15100, 15101, 9001, 9002);
+    let (ssh4, ssh6, thttpd, httpd81, master25, chrony4, chrony6) =
+        (12960, 12962, 15001, 15100, 13001, 9001, 9002);
     let mut procs = vec![
-        Proc { pid: 1, cmdline: b"/sbin/init\0", comm: "systemd", uid: 0, fds: vec![(45, 8001), (46, 8002)] },
+        Proc { pid: 1, cmdline: b"/sbin/init\0", comm: "init", uid: 0, fds: vec![(45, 8001), (46, 8002)] },
+        Proc {
+            pid: 1450,
+            cmdline: b"/usr/libexec/postfix/master\0",
+            comm: "master",
+            uid: 0,
+            fds: vec![(12, master25)],
+        },
         Proc {
             pid: 2983,
-            cmdline: b"/usr/sbin/sshd\0-D\0",
+            cmdline: b"/usr/sbin/sshd\0",
             comm: "sshd",
             uid: 0,
             fds: vec![(3, ssh4), (4, ssh6)],
         },
         Proc {
-            pid: 3100,
-            cmdline: b"/usr/sbin/thttpd\0-p\081\0-d\0/var/www\0",
+            pid: 3278,
+            cmdline: b"/usr/sbin/thttpd\0-p\x005000\0-d\0/var/www\0",
             comm: "thttpd",
             uid: 33,
             fds: vec![(3, thttpd)],
         },
-        Proc {
-            pid: 3200,
-            cmdline: b"/usr/sbin/httpd\0-DFOREGROUND\0",
-            comm: "httpd",
-            uid: 0,
-            fds: vec![(3, httpd80), (4, httpd443)],
-        },
+        Proc { pid: 3200, cmdline: b"/usr/sbin/httpd\0", comm: "httpd", uid: 0, fds: vec![(3, httpd81)] },
         Proc {
             pid: 812,
             cmdline: b"/usr/sbin/chronyd\0-F\0-1\0",
@@ -202,59 +257,57 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
     for w in 0..4 {
         procs.push(Proc {
             pid: 3201 + w,
-            cmdline: b"/usr/sbin/httpd\0-DFOREGROUND\0",
+            cmdline: b"/usr/sbin/httpd\0",
             comm: "httpd",
             uid: 48,
-            fds: vec![(3, httpd80), (4, httpd443)],
+            fds: vec![(3, httpd81)],
         });
     }
+    let worker0 = procs.len() - 4;
 
-    let mut tcp = TcpTable::new(8 + o.server_time_wait + o.client_time_wait + o.established);
+    // tcp: the mail listener, sshd, then the host's own connections to its database.
+    let mut tcp = TcpTable::new(2 + o.client_time_wait);
+    tcp.full((Ipv4Addr::LOCALHOST, 25), (any, 0), 0x0A, 0, 0, master25);
     tcp.full((any, 22), (any, 0), 0x0A, 0, 0, ssh4);
-    tcp.full((any, 81), (any, 0), 0x0A, 3, 33, thttpd);
-    tcp.full((any, 80), (any, 0), 0x0A, 0, 0, httpd80);
-    tcp.full((any, 443), (any, 0), 0x0A, 0, 0, httpd443);
-    tcp.full((Ipv4Addr::LOCALHOST, 25), (any, 0), 0x0A, 0, 0, 0);
-    let mut tw_left = (o.server_time_wait, o.client_time_wait, o.established);
-    let mut inode = 200_000u64;
+    // A kernel never shows one TIME_WAIT four-tuple twice: a drawn port already in use moves
+    // to the next free one (the random stream is unchanged).
     let mut used = FxHashSet::default();
-    while tw_left != (0, 0, 0) {
-        let pick = rng.below((tw_left.0 + tw_left.1 + tw_left.2) as u64) as usize;
+    for _ in 0..o.client_time_wait {
         let ticks = rng.below(6000) as u32;
-        if pick < tw_left.0 {
-            // Clients from a few networks, most from one busy proxy range.
-            let client = if rng.below(3) == 0 {
-                Ipv4Addr::from(0xC0A8_0000 | rng.below(1 << 12) as u32)
-            } else {
-                Ipv4Addr::new(203, 0, 113, 10 + rng.below(8) as u8)
-            };
-            let port = unused_port(&mut used, client, 1024 + rng.below(64511) as u16, 1024, 65534);
-            tcp.time_wait((server, 81), (client, port), ticks);
-            tw_left.0 -= 1;
-        } else if pick < tw_left.0 + tw_left.1 {
-            let port = unused_port(&mut used, db, 32768 + rng.below(28232) as u16, 32768, 60999);
-            tcp.time_wait((server, port), (db, 3306), ticks);
-            tw_left.1 -= 1;
+        let port = unused_port(&mut used, db, 32768 + rng.below(28232) as u16, 32768, 60999);
+        tcp.time_wait((server, port), (db, 3306), ticks);
+    }
+    // tcp6: Apache, thttpd and sshd listen on ::, then Apache's clients (IPv4-mapped).
+    let mut tcp6 = Tcp6Table::new(3 + o.server_time_wait + o.established);
+    tcp6.full((any, 81), (any, 0), 0x0A, 0, 0, httpd81);
+    tcp6.full((any, 5000), (any, 0), 0x0A, 0, 33, thttpd);
+    tcp6.full((any, 22), (any, 0), 0x0A, 0, 0, ssh6);
+    let mut left = (o.server_time_wait, o.established);
+    let mut inode = 200_000u64;
+    while left != (0, 0) {
+        let pick = rng.below((left.0 + left.1) as u64) as usize;
+        // Clients from a few networks, most from one busy proxy range.
+        let client = if rng.below(3) == 0 {
+            Ipv4Addr::from(0xC0A8_0000 | rng.below(1 << 12) as u32)
+        } else {
+            Ipv4Addr::new(203, 0, 113, 10 + rng.below(8) as u8)
+        };
+        let cport = 1024 + rng.below(64511) as u16;
+        if pick < left.0 {
+            let cport = unused_port(&mut used, client, cport, 1024, 65534);
+            tcp6.time_wait((server, 81), (client, cport), rng.below(6000) as u32);
+            left.0 -= 1;
         } else {
             inode += 1;
-            let client = Ipv4Addr::new(203, 0, 113, 10 + rng.below(8) as u8);
-            tcp.full((server, 80), (client, 1024 + rng.below(64511) as u16), 0x01, 0, 48, inode);
-            let worker = 5 + (inode % 4) as usize;
+            tcp6.full((server, 81), (client, cport), 0x01, 0, 48, inode);
+            let worker = worker0 + (inode % 4) as usize;
             let fd = 10 + procs[worker].fds.len() as u32;
             procs[worker].fds.push((fd, inode));
-            tw_left.2 -= 1;
+            left.1 -= 1;
         }
     }
+    let tcp6 = tcp6.text;
 
-    let tcp6 = {
-        let mut s = String::new();
-        s.push_str("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n");
-        let _ = writeln!(
-            s,
-            "   0: 00000000000000000000000000000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 {ssh6} 1 0000000000000000 100 0 0 10 0"
-        );
-        s
-    };
     let udp = format!(
         "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops             \n  {:3}: 0100007F:0143 00000000:0000 07 00000000:00000000 00:00000000 00000000   102        0 {chrony4} 2 0000000000000000 0           \n",
         123
@@ -263,19 +316,19 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
         "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n  123: 00000000000000000000000001000000:0143 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000   102        0 {chrony6} 2 0000000000000000 0\n"
     );
     let unix = "Num       RefCount Protocol Flags    Type St Inode Path\n\
-0000000000000000: 00000002 00000000 00010000 0001 01 8001 /run/systemd/private\n\
-0000000000000000: 00000002 00000000 00010000 0005 01 8002 /run/systemd/notify\n\
+0000000000000000: 00000002 00000000 00010000 0001 01 8001 @/com/ubuntu/upstart\n\
+0000000000000000: 00000002 00000000 00010000 0001 01 8002 /var/run/dbus/system_bus_socket\n\
 0000000000000000: 00000003 00000000 00000000 0001 03 8003\n"
         .to_string();
     let server_tw = o.server_time_wait + o.client_time_wait;
     let sockstat = format!(
         "sockets: used 1040\nTCP: inuse {} orphan 0 tw {} alloc {} mem 37\nUDP: inuse 1 mem 2\nUDPLITE: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n",
-        5 + o.established,
+        2 + o.established,
         server_tw,
-        6 + o.established
+        3 + o.established
     );
     let sockstat6 =
-        "TCP6: inuse 1\nUDP6: inuse 1\nUDPLITE6: inuse 0\nRAW6: inuse 0\nFRAG6: inuse 0 memory 0\n"
+        "TCP6: inuse 3\nUDP6: inuse 1\nUDPLITE6: inuse 0\nRAW6: inuse 0\nFRAG6: inuse 0 memory 0\n"
             .to_string();
 
     let mut files: Vec<(String, Vec<u8>, u64)> = vec![
@@ -287,11 +340,14 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
         ("proc/net/sockstat".into(), sockstat.into_bytes(), 0),
         ("proc/net/sockstat6".into(), sockstat6.into_bytes(), 0),
         ("proc/sys/net/ipv4/tcp_fin_timeout".into(), b"60\n".to_vec(), 0),
-        ("proc/sys/net/ipv4/tcp_tw_reuse".into(), b"2\n".to_vec(), 0),
+        ("proc/sys/net/ipv4/tcp_tw_reuse".into(), b"0\n".to_vec(), 0),
         ("proc/sys/net/ipv4/tcp_max_tw_buckets".into(), b"262144\n".to_vec(), 0),
-        ("proc/sys/net/ipv4/ip_local_port_range".into(), b"32768\t60999\n".to_vec(), 0),
+        ("proc/sys/net/ipv4/ip_local_port_range".into(), b"32768\t61000\n".to_vec(), 0),
         ("proc/sys/net/ipv4/tcp_timestamps".into(), b"1\n".to_vec(), 0),
-        ("proc/sys/net/core/somaxconn".into(), b"4096\n".to_vec(), 0),
+        ("proc/sys/net/core/somaxconn".into(), b"128\n".to_vec(), 0),
+        // CentOS 6 ships no os-release (only /etc/redhat-release): the example carries one so
+        // that it picks the centos6 flavour the way any captured host picks its own.
+        ("etc/os-release".into(), b"NAME=\"CentOS\"\nID=\"centos\"\nVERSION_ID=\"6\"\n".to_vec(), 0),
     ];
     // Kernel time to generate the text: about 1 µs per 150-byte row on a busy old server.
     for f in files.iter_mut() {
@@ -317,7 +373,7 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
         tool: Some(format!("procsnap-core synth {}", env!("CARGO_PKG_VERSION"))),
         host: HostFacts {
             hostname: Some("web81.example".into()),
-            kernel: Some("3.10.0-1160.el7.x86_64".into()),
+            kernel: Some("2.6.32-754.el6.x86_64".into()),
             arch: Some("x86_64".into()),
             byte_order: Some("little".into()),
             user_hz: Some(100),
@@ -396,14 +452,28 @@ mod tests {
         assert_eq!(r.time_wait.count, 1000);
         let top = &r.time_wait.by_local_port[0];
         assert_eq!((top.port, top.count), (81, 900));
-        assert_eq!(top.listener.as_deref(), Some("3100/thttpd"));
+        assert_eq!(top.listener.as_deref(), Some("3200/httpd"));
+        assert_eq!(r.netstat.flavour, crate::flavour::Flavour::Centos6, "{:?}", r.netstat);
         let listeners: Vec<_> =
             r.listeners.iter().map(|l| (l.local_port, l.netstat_program.lossy().into_owned())).collect();
         assert!(listeners.contains(&(22, "2983/sshd".into())));
-        // httpd's listening socket is shared by the master and four workers; netstat names the master.
-        let http = r.listeners.iter().find(|l| l.local_port == 80).unwrap();
-        assert_eq!(http.netstat_program.as_bytes(), b"3200/httpd");
+        assert!(listeners.contains(&(5000, "3278/thttpd".into())));
+        // Apache's listening socket is shared by the master and four workers; netstat names the master.
+        let http = r.listeners.iter().find(|l| l.local_port == 81).unwrap();
+        assert_eq!(
+            (http.proto, http.netstat_program.as_bytes()),
+            (crate::TableKind::Tcp6, &b"3200/httpd"[..])
+        );
         assert_eq!(http.holders.len(), 5);
+        // The two biggest pauses follow sshd's two listeners (the last of tcp and of tcp6).
+        let mut stalls = r.cost.stalls.clone();
+        stalls.sort_by_key(|s| std::cmp::Reverse(s.bytes));
+        let lines: Vec<_> = stalls.iter().take(2).map(|s| s.after_line).collect();
+        assert_eq!(lines, [Some(7), Some(4)], "{stalls:?}");
+        assert_eq!(stalls[0].time_wait_rows, 900);
+        assert_eq!(stalls[1].time_wait_rows, 100);
+        assert!(r.cost.quadratic_reads);
+        assert_eq!(r.cost.read_size, 1024);
         assert!(
             r.files.iter().filter(|f| f.manifest_sha256.is_some()).all(|f| f.sha256 == f.manifest_sha256)
         );

@@ -13,6 +13,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("error", 0),
     ("digest", 0),
     ("format", 0),
+    ("flavour", 0),
     ("layout", 1),
     ("manifest", 1),
     ("archive", 2),

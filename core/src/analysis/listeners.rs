@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::flavour::Flavour;
 use crate::layout::TableKind;
 use crate::proc::inet::InetSocket;
 use crate::proc::unix::UnixSocket;
@@ -82,6 +83,21 @@ pub fn holders(s: &Snapshot, inode: u64) -> Vec<HolderInfo> {
         .collect()
 }
 
+/// The `PID/Program name` text of the snapshot's flavour: the owner is the same for every
+/// flavour (the first holder in /proc order with a readable cmdline); the name's rule differs.
+fn netstat_field(s: &Snapshot, inode: u64) -> Vec<u8> {
+    let flavour = s.netstat.flavour;
+    let Some((pid, _)) = s.owners.netstat_owner(inode) else { return b"-".to_vec() };
+    let Some(cmdline) = s.processes.get(&pid).and_then(|p| p.cmdline.as_ref()) else {
+        return s.owners.netstat_field(inode);
+    };
+    let mut field = format!("{pid}/").into_bytes();
+    field.extend_from_slice(flavour.program_name(cmdline.as_bytes()));
+    // Every flavour: `snprintf(buf, 20, …)`, at most 19 bytes, cut by bytes.
+    field.truncate(19);
+    field
+}
+
 pub fn inet_listener(s: &Snapshot, r: &InetSocket) -> Listener {
     Listener {
         proto: r.table,
@@ -95,7 +111,7 @@ pub fn inet_listener(s: &Snapshot, r: &InetSocket) -> Listener {
         send_q: r.tx_queue,
         uid: r.uid,
         inode: r.inode,
-        netstat_program: RawText(s.owners.netstat_field(r.inode).to_vec()),
+        netstat_program: RawText(netstat_field(s, r.inode)),
         holders: holders(s, r.inode),
     }
 }
@@ -108,12 +124,13 @@ fn unix_listener(s: &Snapshot, u: &UnixSocket) -> UnixListener {
         sock_type: u.sock_type,
         state: u.state,
         inode: u.inode,
-        path: u.path.clone(),
-        netstat_program: RawText(if s.unix_has_inode {
-            s.owners.netstat_field(u.inode).to_vec()
-        } else {
-            b"-".to_vec()
-        }),
+        // An abstract name padded with NULs (RHEL 5's kernel prints all of sun_path) ends, for
+        // netstat and here, at its first NUL.
+        path: match u.path.as_bytes().iter().position(|&b| b == 0) {
+            Some(n) => RawText(u.path.as_bytes()[..n].to_vec()),
+            None => u.path.clone(),
+        },
+        netstat_program: RawText(if s.unix_has_inode { netstat_field(s, u.inode) } else { b"-".to_vec() }),
         holders: holders(s, u.inode),
     }
 }
@@ -121,4 +138,21 @@ fn unix_listener(s: &Snapshot, u: &UnixSocket) -> UnixListener {
 /// The unix rows netstat -l shows.
 pub fn unix(s: &Snapshot) -> Vec<UnixListener> {
     s.unix.iter().filter(|u| u.is_listening()).map(|u| unix_listener(s, u)).collect()
+}
+
+/// Which of the report's listeners (netstat's table order) a flavour prints: 1.60 and busybox
+/// skip udplite; Red Hat's builds hide a TCP row whose addresses and ports equal an earlier
+/// one's in the same table (SO_REUSEPORT groups show once).
+pub fn printed(flavour: Flavour, listeners: &[Listener]) -> Vec<bool> {
+    let mut seen = std::collections::HashSet::new();
+    listeners
+        .iter()
+        .map(|l| match l.proto {
+            TableKind::Udplite | TableKind::Udplite6 => flavour.reads_udplite(),
+            TableKind::Tcp | TableKind::Tcp6 if flavour.hides_duplicate_tcp() => {
+                seen.insert((l.proto, l.local_addr, l.local_port, l.remote_addr, l.remote_port))
+            }
+            _ => true,
+        })
+        .collect()
 }

@@ -4,7 +4,7 @@ pub mod addr;
 pub mod netstat;
 pub mod text;
 
-pub use netstat::netstat_bytes;
+pub use netstat::{netstat_bytes, netstat_lines};
 
 /// What `LC_ALL=C netstat -nlp` would have printed, as text (invalid UTF-8 in program names or
 /// paths becomes U+FFFD; use [`netstat_bytes`] for the exact bytes).

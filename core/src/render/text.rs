@@ -18,6 +18,7 @@ pub fn render(r: &Report) -> String {
     if let Some(k) = &h.kernel {
         let _ = writeln!(o, "kernel {k} {}", h.arch.as_deref().unwrap_or(""));
     }
+    let _ = writeln!(o, "netstat flavour {}: {}", r.netstat.flavour, r.netstat.reason);
     match (&h.proc_hidepid, h.uid) {
         (Some(mode), uid) => {
             let _ = writeln!(
@@ -119,6 +120,9 @@ pub fn render(r: &Report) -> String {
     }
 
     let _ = writeln!(o, "\nWhy netstat -nlp is slow here");
+    for line in stall_story(r) {
+        let _ = writeln!(o, "  {line}");
+    }
     for line in &r.cost.story {
         let _ = writeln!(o, "  {line}");
     }
@@ -136,4 +140,58 @@ pub fn render(r: &Report) -> String {
         }
     }
     o
+}
+
+/// The biggest pauses first, in the words of the seed: after which line netstat stops, and what
+/// it reads before the next one.
+pub fn stall_story(r: &Report) -> Vec<String> {
+    let c = &r.cost;
+    let mut big: Vec<_> = c.stalls.iter().filter(|s| s.rows > 0).collect();
+    big.sort_by_key(|s| std::cmp::Reverse(s.bytes));
+    let mut out = Vec::new();
+    for s in big.iter().take(2) {
+        let after = match &s.after {
+            Some(line) => format!("after `{}`", line.split_whitespace().collect::<Vec<_>>().join(" ")),
+            None => "before its first line".into(),
+        };
+        out.push(format!(
+            "{after} netstat reads {} more — {} TIME_WAIT rows of {} rows, {} reads of {} bytes — before its next line (about {}): that is the pause.",
+            crate::format::bytes(s.bytes),
+            s.time_wait_rows,
+            s.rows,
+            s.read_calls,
+            c.read_size_or_page(),
+            duration(s.estimated_ms)
+        ));
+    }
+    if let Some(t) = &c.time {
+        let mut parts = Vec::new();
+        if let Some(m) = t.measured_ms {
+            parts.push(format!("{} measured: the kernel producing the files on capture", duration(m)));
+        }
+        if t.nominal_ms > 0.0 {
+            parts.push(format!(
+                "{} estimated at a nominal rate (the capture has no timing)",
+                duration(t.nominal_ms)
+            ));
+        }
+        parts.push(format!("{} estimated for {} read calls", duration(t.per_call_ms), c.read_calls));
+        if t.rewalk_ms > 0.0 {
+            parts.push(format!(
+                "{} estimated for the kernel re-walking the tcp tables on every read (before Linux 2.6.36)",
+                duration(t.rewalk_ms)
+            ));
+        }
+        out.push(format!(
+            "netstat ({}) spends about {} reading /proc/net here: {}.",
+            c.flavour,
+            duration(t.total_ms),
+            parts.join("; ")
+        ));
+    }
+    out
+}
+
+fn duration(ms: f64) -> String {
+    if ms >= 1000.0 { format!("{:.1} s", ms / 1000.0) } else { format!("{ms:.1} ms") }
 }

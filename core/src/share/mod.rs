@@ -147,6 +147,9 @@ fn fragment_value(text: &str) -> Option<&str> {
         .or_else(|| (!value.contains('=')).then_some(value))
 }
 
+/// Marks the netstat flavour in a link's (otherwise empty) story.
+const FLAVOUR_KEY: &str = "netstat=";
+
 /// The report as a link will carry it: trimmed and redacted.
 pub fn prepare(report: &Report, redaction: Redaction) -> Report {
     let mut r = report.clone();
@@ -168,7 +171,9 @@ pub fn prepare(report: &Report, redaction: Redaction) -> Report {
     });
     r.files.clear();
     r.diagnostics.items.clear();
-    r.cost.story.clear();
+    // The story is rebuilt on opening; its place carries what payload version 1 has no field
+    // for: the netstat flavour (older viewers rebuild the story and never read it).
+    r.cost.story = vec![format!("{FLAVOUR_KEY}{}", r.netstat.flavour)];
     for s in &mut r.time_wait.sysctls {
         s.meaning.clear();
     }
@@ -284,6 +289,21 @@ fn restore_constants(r: &mut Report) {
             s.meaning = k.meaning.to_string();
         }
     }
+    // The flavour (links before flavours carry none: net-tools 2.10) and what follows from it.
+    let flavour = r
+        .cost
+        .story
+        .iter()
+        .find_map(|l| l.strip_prefix(FLAVOUR_KEY)?.parse::<crate::flavour::Flavour>().ok())
+        .unwrap_or_default();
+    r.netstat = crate::flavour::NetstatChoice {
+        flavour,
+        source: "link".into(),
+        reason: format!("the link was made for {} ({flavour})", flavour.describe()),
+    };
+    r.cost.flavour = flavour;
+    r.cost.read_size = flavour.read_size(r.cost.page_size);
+    r.cost.quadratic_reads = r.host.kernel.as_deref().is_some_and(crate::analysis::cost::before_2_6_36);
     r.cost.story = crate::analysis::cost::story(r.time_wait.count, &r.cost);
 }
 

@@ -39,5 +39,9 @@ fn main() {
         .filter(|e| e.state == procfs_core::net::TcpState::Listen)
         .map(|e| format!("\"{}\"", e.local_address))
         .collect();
-    println!("{{\"rows\":{},\"time_wait\":{time_wait},\"listeners\":[{}]}}", entries.len(), listeners.join(","));
+    println!(
+        "{{\"rows\":{},\"time_wait\":{time_wait},\"listeners\":[{}]}}",
+        entries.len(),
+        listeners.join(",")
+    );
 }

@@ -29,7 +29,8 @@ pub fn open(name: String, bytes: Vec<u8>, progress: ProgressCb) -> Result<Sessio
     let t0 = now();
     progress(0.0, bytes.len() as f64, 0.0);
     // The tab has less memory than the CLI: refuse what would not fit, with a message.
-    let options = DecodeOptions { skip_hashes: true, limits: procsnap_core::Limits::browser(), ..Default::default() };
+    let options =
+        DecodeOptions { skip_hashes: true, limits: procsnap_core::Limits::browser(), ..Default::default() };
     let core = procsnap_core::Session::open(&bytes, &options, &mut |p: Progress| {
         progress(p.bytes_done as f64, p.bytes_total as f64, p.rows as f64);
         true

@@ -22,7 +22,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::report::{Report, SharedInfo};
 
+mod convert;
 pub mod v1;
+
+use convert::Wire;
 
 pub const LINK_VERSION: u32 = 1;
 /// The fragment key: `#r=…`.
@@ -224,7 +227,7 @@ pub fn prepare(report: &Report, redaction: Redaction) -> Report {
 
 /// Encode a report as the fragment value `1.<data>` (after `#r=`).
 pub fn encode(report: &Report, redaction: Redaction) -> String {
-    let payload = to_payload(&prepare(report, redaction));
+    let payload = to_payload(prepare(report, redaction));
     let binary = postcard::to_allocvec(&payload).expect("a payload always serialises");
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
     z.write_all(&binary).expect("writing to memory");
@@ -261,7 +264,7 @@ pub fn decode(text: &str) -> Result<Report, LinkError> {
     }
     let payload: v1::Report =
         postcard::from_bytes(&binary).map_err(|e| damaged(format!("not a report: {e}")))?;
-    let mut report = from_payload(&payload).map_err(|e| damaged(format!("not a report: {e}")))?;
+    let mut report = from_payload(payload);
     if report.shared.is_none() {
         return Err(damaged("not marked as a shared report".into()));
     }
@@ -269,17 +272,14 @@ pub fn decode(text: &str) -> Result<Report, LinkError> {
     Ok(report)
 }
 
-/// The link payload of a prepared report. Through serde's data model: the payload has the
-/// report's field names, and what the report has beyond them stays out.
-fn to_payload(report: &Report) -> v1::Report {
-    let value = serde_value::to_value(report).expect("a Report always serialises");
-    value.deserialize_into().expect("a prepared report fits payload version 1")
+/// The link payload of a prepared report.
+fn to_payload(report: Report) -> v1::Report {
+    report.wire()
 }
 
 /// The report a payload describes; fields the report gained after version 1 take their defaults.
-fn from_payload(payload: &v1::Report) -> Result<Report, String> {
-    let value = serde_value::to_value(payload).map_err(|e| e.to_string())?;
-    value.deserialize_into().map_err(|e| e.to_string())
+fn from_payload(payload: v1::Report) -> Report {
+    payload.wire()
 }
 
 /// Put back the text a link leaves out because the viewer can rebuild it.

@@ -349,16 +349,23 @@ impl Snapshot {
                     let mut seen = rustc_hash::FxHashSet::default();
                     let before = rows.len();
                     let mut first_line = 0;
+                    // Listening rows are kept, as netstat prints every one it reads.
+                    let mut kept_shown = 0u64;
                     rows.retain(|u| {
-                        let keep = u.inode == 0 || !has_inode || seen.insert(u.inode);
-                        if !keep && first_line == 0 {
+                        let first = u.inode == 0 || !has_inode || seen.insert(u.inode);
+                        if !first && first_line == 0 {
                             first_line = u.line;
                         }
-                        keep
+                        if !first && u.is_listening() {
+                            kept_shown += 1;
+                            return true;
+                        }
+                        first
                     });
                     let dups = crate::proc::inet_rows::Duplicates {
-                        same_inode: (before - rows.len()) as u64,
+                        same_inode: (before - rows.len()) as u64 + kept_shown,
                         same_time_wait: 0,
+                        kept_shown,
                         first_line,
                     };
                     if let Some(message) = dups.message() {

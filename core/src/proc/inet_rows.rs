@@ -47,6 +47,9 @@ pub struct Duplicates {
     pub same_inode: u64,
     /// A TIME_WAIT row with the four-tuple of an earlier one.
     pub same_time_wait: u64,
+    /// Of the duplicates, rows `netstat -l` prints (listeners): kept, since netstat reading the
+    /// same bytes prints them twice and its output is reproduced byte for byte.
+    pub kept_shown: u64,
     /// Line of the first duplicate.
     pub first_line: u32,
 }
@@ -71,8 +74,16 @@ impl Duplicates {
                 self.same_time_wait
             ));
         }
+        let kept = if self.kept_shown > 0 {
+            format!(
+                "; {} of them listeners, kept as netstat prints them, the rest counted once",
+                self.kept_shown
+            )
+        } else {
+            "; each socket is counted once".to_string()
+        };
         Some(format!(
-            "{} rows read twice (the table changed while it was read: {}); each socket is counted once",
+            "{} rows read twice (the table changed while it was read: {}){kept}",
             self.total(),
             why.join(", ")
         ))
@@ -172,10 +183,16 @@ impl InetTable {
                 false
             };
             if dup {
-                if drop.is_empty() {
+                if found.total() == 1 {
                     found.first_line = p.line;
                 }
-                drop.push(i);
+                let shown =
+                    p.inode != 0 && if tcp { p.remote_port == 0 } else { self.remote_is_unspecified(p) };
+                if shown {
+                    found.kept_shown += 1;
+                } else {
+                    drop.push(i);
+                }
             }
         }
         if drop.is_empty() {
@@ -428,7 +445,7 @@ mod tests {
             t.push_raw(&InetSocket { line: i as u32 + 2, ..*r });
         }
         let d = t.remove_duplicates();
-        assert_eq!(d, Duplicates { same_inode: 1, same_time_wait: 2, first_line: 6 });
+        assert_eq!(d, Duplicates { same_inode: 1, same_time_wait: 2, kept_shown: 0, first_line: 6 });
         assert_eq!(t.len(), 6);
         let lines: Vec<u32> = t.chunks().flatten().map(|p| p.line).collect();
         assert_eq!(lines, vec![2, 3, 4, 5, 9, 10], "first copy kept; inode-0 non-TIME_WAIT rows stay");

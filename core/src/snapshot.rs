@@ -84,11 +84,8 @@ pub fn decode(
     options: &DecodeOptions,
     progress: &mut ProgressFn<'_>,
 ) -> Result<Snapshot, Error> {
-    let mut sink = TableSink::default();
-    let streaming = archive::Streaming { sink: &mut sink, hash: !options.skip_hashes };
-    let (container, entries) =
-        archive::read_streaming(bytes, &options.limits, options.table_hint, streaming, progress)?;
-    Snapshot::assemble(container, entries, sink.done, options, progress)
+    let mut input = bytes;
+    decode_reader(&mut input, bytes.len() as u64, options, progress)
 }
 
 /// [`decode`] from a reader (a file, standard input): the input is never held whole, only the

@@ -153,7 +153,7 @@ pub fn read<'a>(
     table_hint: Option<TableKind>,
     progress: &mut ProgressFn<'_>,
 ) -> Result<(Container, Vec<Entry<'a>>), Error> {
-    read_with(bytes, limits, table_hint, None, progress).map_err(|e| limits.refusal(e))
+    read_with(bytes, limits, table_hint, None, progress)
 }
 
 /// Where [`read_streaming`] sends large files, and whether it hashes them on the way (their
@@ -172,7 +172,7 @@ pub fn read_streaming<'a>(
     streaming: Streaming<'_>,
     progress: &mut ProgressFn<'_>,
 ) -> Result<(Container, Vec<Entry<'a>>), Error> {
-    read_with(bytes, limits, table_hint, Some(streaming), progress).map_err(|e| limits.refusal(e))
+    read_with(bytes, limits, table_hint, Some(streaming), progress)
 }
 
 fn read_with<'a>(
@@ -200,11 +200,23 @@ pub fn read_reader(
     read_input(input, total_bytes, limits, table_hint, Some(streaming), progress)
 }
 
+/// Every reader's one path: [`read_unworded`], with a size refusal worded for where it runs.
+fn read_input(
+    input: &mut dyn Read,
+    total_bytes: u64,
+    limits: &Limits,
+    table_hint: Option<TableKind>,
+    streaming: Option<Streaming<'_>>,
+    progress: &mut ProgressFn<'_>,
+) -> Result<(Container, Vec<Entry<'static>>), Error> {
+    read_unworded(input, total_bytes, limits, table_hint, streaming, progress).map_err(|e| limits.refusal(e))
+}
+
 /// Bytes looked at to tell gzip, tar and the bare tables apart (a tar header is 512 bytes; a
 /// table's header line is under 200).
 const SNIFF: usize = 4096;
 
-fn read_input(
+fn read_unworded(
     input: &mut dyn Read,
     total_bytes: u64,
     limits: &Limits,

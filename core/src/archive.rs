@@ -244,11 +244,13 @@ fn read_unworded(
         let entries = read_tar(Box::new(counted), limits, None, presize, streaming, &rows)?;
         return Ok((Container::Tar, entries));
     }
+    let detected = TableKind::detect(&head);
     let kind = match table_hint {
+        // The hint names the protocol (udp, udplite and raw share a header); the header's
+        // address width still tells IPv6 (`--table raw` on a copy of raw6 is raw6).
+        Some(k) if detected.is_some_and(TableKind::is_ipv6) => k.ipv6(),
         Some(k) => k,
-        None => {
-            TableKind::detect(&head).ok_or_else(|| Error::NotASnapshot { detail: describe_unknown(&head) })?
-        }
+        None => detected.ok_or_else(|| Error::NotASnapshot { detail: describe_unknown(&head) })?,
     };
     if total_bytes > limits.max_total_bytes {
         return Err(Error::TooLarge { limit_bytes: limits.max_total_bytes });

@@ -99,6 +99,22 @@ impl TableKind {
         matches!(self, TableKind::Tcp | TableKind::Tcp6)
     }
 
+    /// The IPv6 table of the same protocol (`raw` → `raw6`); IPv6 and other tables map to
+    /// themselves.
+    pub fn ipv6(self) -> TableKind {
+        match self {
+            TableKind::Tcp => TableKind::Tcp6,
+            TableKind::Udp => TableKind::Udp6,
+            TableKind::Udplite => TableKind::Udplite6,
+            TableKind::Raw => TableKind::Raw6,
+            other => other,
+        }
+    }
+
+    pub fn is_ipv6(self) -> bool {
+        matches!(self, TableKind::Tcp6 | TableKind::Udp6 | TableKind::Udplite6 | TableKind::Raw6)
+    }
+
     /// A socket table (rows), as opposed to a counters file.
     pub fn has_rows(self) -> bool {
         !matches!(self, TableKind::Sockstat | TableKind::Sockstat6)

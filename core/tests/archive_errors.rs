@@ -143,6 +143,15 @@ fn bare_tables_are_recognised_by_content() {
     assert_eq!(decode(udp, &opts).unwrap().inet.get(0).unwrap().table, procsnap_core::TableKind::Raw);
     let unix = b"Num       RefCount Protocol Flags    Type St Inode Path\n0000000000000000: 00000002 00000000 00010000 0001 01 21504 /run/x\n";
     assert_eq!(decode(unix, &DecodeOptions::default()).unwrap().unix.len(), 1);
+    // A raw6 copy (pcp-4.15.14's): `--table raw` names the protocol, the address width says IPv6.
+    let raw6 = b"  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n   58: 00000000000000000000000000000000:003A 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 41163 2 00000000ab80b9f6 0\n";
+    assert_eq!(decode(raw6, &opts).unwrap().inet.get(0).unwrap().table, procsnap_core::TableKind::Raw6);
+    let udplite = DecodeOptions { table_hint: Some(procsnap_core::TableKind::Udplite), ..Default::default() };
+    assert_eq!(
+        decode(raw6, &udplite).unwrap().inet.get(0).unwrap().table,
+        procsnap_core::TableKind::Udplite6
+    );
+    assert_eq!(decode(udp, &udplite).unwrap().inet.get(0).unwrap().table, procsnap_core::TableKind::Udplite);
 }
 
 #[test]

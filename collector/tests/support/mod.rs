@@ -871,27 +871,6 @@ pub fn have(name: &str) -> bool {
 // Live snapshots
 // ---------------------------------------------------------------------------------------------
 
-/// The `/proc/net` files the snapshot format keeps.
-pub const NET_FILES: &[&str] = &[
-    "tcp",
-    "tcp6",
-    "udp",
-    "udp6",
-    "udplite",
-    "udplite6",
-    "raw",
-    "raw6",
-    "unix",
-    "sockstat",
-    "sockstat6",
-    "snmp",
-    "netstat",
-];
-
-/// Whether an fd link target is a socket in netstat's sense.
-pub fn is_socket_link(target: &str) -> bool {
-    target.starts_with("socket:[") || target.starts_with("[0000]:")
-}
 
 /// Captures the live `/proc` as the snapshot format v1 describes it (until `procsnap collect`
 /// exists): the `/proc/net` tables as read, and for every pid holding a socket its socket fd links
@@ -899,9 +878,10 @@ pub fn is_socket_link(target: &str) -> bool {
 /// Processes that vanish or cannot be read mid-walk are skipped, as netstat skips them.
 pub fn live_tree() -> Tree {
     let mut tree = Tree::new();
-    for name in NET_FILES {
-        if let Ok(bytes) = fs::read(Path::new("/proc/net").join(name)) {
-            tree = tree.file(&format!("net/{name}"), bytes);
+    // What the snapshot format keeps: core's layout registry, as the collector walks it.
+    for f in &procsnap_core::layout::NET_FILES {
+        if let Ok(bytes) = fs::read(Path::new("/proc/net").join(f.name)) {
+            tree = tree.file(&format!("net/{}", f.name), bytes);
         }
     }
     let mut pids: Vec<u32> = fs::read_dir("/proc")
@@ -921,7 +901,7 @@ pub fn live_tree() -> Tree {
             .filter_map(|n| {
                 let t = fs::read_link(pd.join("fd").join(n.to_string())).ok()?;
                 let t = t.to_str()?.to_string();
-                is_socket_link(&t).then_some((n, t))
+                procsnap_core::layout::is_socket_link(t.as_bytes()).then_some((n, t))
             })
             .collect();
         if links.is_empty() {

@@ -111,18 +111,29 @@ impl TcpTable {
 /// plus two listeners: the input of the parser benchmarks.
 /// The next port from `port` (wrapping within `lo..=hi`) not yet used with `peer`: a kernel never
 /// holds two TIME_WAIT sockets of one four-tuple, and procsnap reports such rows as read twice.
-/// Draws nothing from the generator, so the rest of a table stays as it was.
-fn unused_port(
+/// After 64 taken ports in a row (a peer filling up, as in the million-row example) the next peer
+/// address is tried instead, so the search stays short and always ends. Draws nothing from the
+/// generator, so the rest of a table stays as it was.
+fn unused_tuple(
     used: &mut FxHashSet<(Ipv4Addr, u16)>,
-    peer: Ipv4Addr,
-    mut port: u16,
+    mut peer: Ipv4Addr,
+    port: u16,
     lo: u16,
     hi: u16,
-) -> u16 {
-    while !used.insert((peer, port)) {
-        port = if port >= hi { lo } else { port + 1 };
+) -> (Ipv4Addr, u16) {
+    let mut next = port;
+    let mut probes = 0;
+    while !used.insert((peer, next)) {
+        probes += 1;
+        if probes < 64 {
+            next = if next >= hi { lo } else { next + 1 };
+        } else {
+            peer = Ipv4Addr::from(u32::from(peer).wrapping_add(1));
+            next = port;
+            probes = 0;
+        }
     }
-    port
+    (peer, next)
 }
 
 pub fn tcp_table(rows: usize, time_wait_share: f64, seed: u64) -> Vec<u8> {
@@ -136,7 +147,7 @@ pub fn tcp_table(rows: usize, time_wait_share: f64, seed: u64) -> Vec<u8> {
         let client = Ipv4Addr::from(0x0A40_0000 | rng.below(1 << 16) as u32);
         let cport = 32768 + rng.below(28232) as u16;
         if (rng.below(1_000_000) as f64) < time_wait_share * 1_000_000.0 {
-            let cport = unused_port(&mut used, client, cport, 32768, 60999);
+            let (client, cport) = unused_tuple(&mut used, client, cport, 32768, 60999);
             t.time_wait((server, 81), (client, cport), rng.below(6000) as u32);
         } else {
             // Inodes are unique too (the same bump, no draw).
@@ -274,7 +285,7 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
     let mut used = FxHashSet::default();
     for _ in 0..o.client_time_wait {
         let ticks = rng.below(6000) as u32;
-        let port = unused_port(&mut used, db, 32768 + rng.below(28232) as u16, 32768, 60999);
+        let (db, port) = unused_tuple(&mut used, db, 32768 + rng.below(28232) as u16, 32768, 60999);
         tcp.time_wait((server, port), (db, 3306), ticks);
     }
     // tcp6: Apache, thttpd and sshd listen on ::, then Apache's clients (IPv4-mapped).
@@ -294,7 +305,7 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
         };
         let cport = 1024 + rng.below(64511) as u16;
         if pick < left.0 {
-            let cport = unused_port(&mut used, client, cport, 1024, 65534);
+            let (client, cport) = unused_tuple(&mut used, client, cport, 1024, 65534);
             tcp6.time_wait((server, 81), (client, cport), rng.below(6000) as u32);
             left.0 -= 1;
         } else {

@@ -871,7 +871,6 @@ pub fn have(name: &str) -> bool {
 // Live snapshots
 // ---------------------------------------------------------------------------------------------
 
-
 /// Captures the live `/proc` as the snapshot format v1 describes it (until `procsnap collect`
 /// exists): the `/proc/net` tables as read, and for every pid holding a socket its socket fd links
 /// (readlink text) and its cmdline, comm and status. Pids and fds are walked in ascending order.

@@ -156,23 +156,11 @@ pub fn read<'a>(
     read_with(bytes, limits, table_hint, None, progress)
 }
 
-/// Where [`read_streaming`] sends large files, and whether it hashes them on the way (their
+/// Where [`read_reader`] sends large files, and whether it hashes them on the way (their
 /// bytes are not kept for hashing later).
 pub struct Streaming<'s> {
     pub sink: &'s mut dyn StreamSink,
     pub hash: bool,
-}
-
-/// [`read`], except that files above [`STREAM_ABOVE`] in an archive that the sink wants go to it
-/// as they are unpacked ([`EntryKind::Streamed`]).
-pub fn read_streaming<'a>(
-    bytes: &'a [u8],
-    limits: &Limits,
-    table_hint: Option<TableKind>,
-    streaming: Streaming<'_>,
-    progress: &mut ProgressFn<'_>,
-) -> Result<(Container, Vec<Entry<'a>>), Error> {
-    read_with(bytes, limits, table_hint, Some(streaming), progress)
 }
 
 fn read_with<'a>(
@@ -186,9 +174,10 @@ fn read_with<'a>(
     read_input(&mut input, bytes.len() as u64, limits, table_hint, streaming, progress)
 }
 
-/// [`read_streaming`] from a reader (a file, standard input) instead of bytes in memory, so the
-/// input is never held whole: with a sink, memory holds the rows of large tables and the small
-/// files. `total_bytes` (0 when unknown) is for progress and for sizing buffers.
+/// [`read`] from a reader (a file, standard input, or bytes in memory), with files above
+/// [`STREAM_ABOVE`] that the sink wants handed to it as they are unpacked
+/// ([`EntryKind::Streamed`]): memory holds the rows of large tables and the small files, never
+/// the input whole. `total_bytes` (0 when unknown) is for progress and for sizing buffers.
 pub fn read_reader(
     input: &mut dyn Read,
     total_bytes: u64,
@@ -388,7 +377,7 @@ fn describe_unknown(bytes: &[u8]) -> String {
 /// `compressed`: for gzip, the count of compressed bytes consumed so far (the ratio guard).
 /// `presize`: the most a header's size is trusted for allocating an entry's buffer up front (one
 /// allocation instead of doubling, which costs copies and, in wasm, memory growth).
-/// `streaming`: hand large files to a sink on the way (see [`read_streaming`]); `rows` counts
+/// `streaming`: hand large files to a sink on the way (see [`read_reader`]); `rows` counts
 /// the rows it produced so far, for the progress reports.
 /// The reader is a trait object: one copy of the tar code serves gzip and plain input (the
 /// collector binary has a size budget; a virtual call per read of 512 bytes or more is free).

@@ -21,13 +21,6 @@ impl ByteOrder {
             _ => None,
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ByteOrder::Little => "little",
-            ByteOrder::Big => "big",
-        }
-    }
 }
 
 /// The captured host's parameters the parsers and analyses need, resolved once per snapshot

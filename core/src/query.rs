@@ -1,6 +1,8 @@
-//! Row queries: filter and page every socket row of a snapshot, for the viewer's Sockets table.
-//! The rows stay where the snapshot is (the worker); a caller gets one page at a time.
+//! Row queries: filter, sort and page every socket row of a snapshot, for the viewer's Sockets
+//! table, and the same rows as CSV for its export. The rows stay where the snapshot is (the
+//! worker); a caller gets one page at a time, or the CSV bytes of the whole selection.
 
+use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
 use serde::{Deserialize, Serialize};
@@ -12,32 +14,86 @@ use crate::snapshot::Snapshot;
 /// Rows in one page at most, whatever the query asks.
 pub const MAX_PAGE: u32 = 2000;
 
+/// Rows in one CSV export at most: the bytes pass through the page's memory (about 100 bytes a
+/// row, twice), which a browser tab does not give back.
+pub const MAX_CSV_ROWS: u64 = 1_000_000;
+
+/// Every value [`SocketRow::proto`] takes, in netstat's table order: the protocol filter's list.
+pub const PROTOS: [&str; 9] = ["tcp", "tcp6", "udp", "udp6", "udplite", "udplite6", "raw", "raw6", "unix"];
+
+/// Every value [`SocketRow::state`] takes: TCP's states, then what UDP, raw and unix rows add
+/// (`UNCONN` as `ss` says it, for UDP, raw and unix alike). The state filter's list.
+pub const STATES: [&str; 17] = [
+    "ESTABLISHED",
+    "SYN_SENT",
+    "SYN_RECV",
+    "FIN_WAIT1",
+    "FIN_WAIT2",
+    "TIME_WAIT",
+    "CLOSE",
+    "CLOSE_WAIT",
+    "LAST_ACK",
+    "LISTEN",
+    "CLOSING",
+    "UNCONN",
+    "CONNECTING",
+    "CONNECTED",
+    "DISCONNECTING",
+    "FREE",
+    "UNKNOWN",
+];
+
+/// The column rows are sorted by. Equal keys keep file order, in either direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum SortKey {
+    /// Table order, then file order: how netstat reads them.
+    #[default]
+    File,
+    Proto,
+    /// IPv4 before IPv6 (numerically), then the port; unix paths after them.
+    Local,
+    Remote,
+    State,
+    RecvQ,
+    SendQ,
+    /// Seconds left on the row's timer; rows without a running timer first.
+    Timer,
+    Inode,
+    Uid,
+    /// The program name, then the pid; rows without an owner first.
+    Program,
+}
+
 /// Which socket rows to return: filters are ANDed; empty means "any".
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RowQuery {
     /// Echoed in the answer so the caller can drop out-of-order pages.
     pub seq: u32,
-    /// A table file name (`tcp`, `udp6`, `unix`…).
+    /// A table file name (`tcp`, `udp6`, `unix`…, see [`PROTOS`]).
     pub proto: String,
-    /// netstat's state name (`TIME_WAIT`); `LISTEN` selects listening unix sockets too.
+    /// One of [`STATES`]; `LISTEN` selects listening unix sockets too.
     pub state: String,
     /// Substring of the local or remote address.
     pub addr: String,
     /// Local or remote port.
     pub port: Option<u16>,
     pub pid: Option<u32>,
+    pub sort: SortKey,
+    pub descending: bool,
     pub offset: u64,
     pub limit: u32,
 }
 
 impl RowQuery {
-    /// The same rows as `other` (paging aside).
+    /// The same rows as `other`, in the same order (paging aside).
     pub fn same_filter(&self, other: &RowQuery) -> bool {
         self.proto == other.proto
             && self.state == other.state
             && self.addr == other.addr
             && self.port == other.port
             && self.pid == other.pid
+            && self.sort == other.sort
+            && self.descending == other.descending
     }
 }
 
@@ -57,6 +113,16 @@ pub struct SocketRow {
     pub local: String,
     pub remote: String,
     pub state: String,
+    /// Bytes waiting to be read (a LISTEN row: connections waiting to be accepted); `None` for
+    /// unix rows, whose table has no queues.
+    pub recv_q: Option<u32>,
+    /// Bytes not yet acknowledged by the peer.
+    pub send_q: Option<u32>,
+    /// The running timer as `netstat -o` names it: `off`, `on` (retransmit), `keepalive`,
+    /// `timewait`, `probe` (zero window); empty for unix rows.
+    pub timer: String,
+    /// Seconds left on that timer, at the capturing host's USER_HZ; `None` when none runs.
+    pub timer_s: Option<f64>,
     pub inode: u64,
     pub uid: u32,
     /// netstat's owner: the first holder whose command line could be read.
@@ -64,7 +130,15 @@ pub struct SocketRow {
     pub program: String,
 }
 
-/// Indices of the rows matching `q`'s filters, numbered Internet rows first, then unix rows.
+/// Indices of the rows matching `q`'s filters, numbered Internet rows first, then unix rows,
+/// in `q`'s order.
+pub fn select(s: &Snapshot, q: &RowQuery) -> Vec<u32> {
+    let mut rows = matching(s, q);
+    sort(s, &mut rows, q.sort, q.descending);
+    rows
+}
+
+/// Indices of the rows matching `q`'s filters, in file order.
 pub fn matching(s: &Snapshot, q: &RowQuery) -> Vec<u32> {
     let mut out = Vec::new();
     let want_unix = q.proto.is_empty() || q.proto == "unix";
@@ -76,11 +150,11 @@ pub fn matching(s: &Snapshot, q: &RowQuery) -> Vec<u32> {
             }
         }
     }
-    // Unix rows have no ports; of the states, only "listening" is asked for.
-    if want_unix && q.port.is_none() && (q.state.is_empty() || q.state == "LISTEN") {
+    // Unix rows have no ports.
+    if want_unix && q.port.is_none() {
         let base = s.inet.len();
         for (i, u) in s.unix.iter().enumerate() {
-            let ok = (q.state.is_empty() || u.is_listening())
+            let ok = (q.state.is_empty() || unix_state(u) == q.state)
                 && (q.addr.is_empty() || u.path.lossy().contains(&q.addr))
                 && q.pid.is_none_or(|p| s.owners.holders(u.inode).iter().any(|h| h.pid == p));
             if ok {
@@ -91,7 +165,67 @@ pub fn matching(s: &Snapshot, q: &RowQuery) -> Vec<u32> {
     out
 }
 
-/// The page of `matched` (from [`matching`]) that `q` asks for.
+/// One sort key for every column (a single comparison, so the sort is compiled once): a class,
+/// a number, bytes, a second number. Ascending, `None`s come first.
+type Key<'a> = (u8, u128, &'a [u8], u64);
+
+fn key(s: &Snapshot, i: usize, by: SortKey) -> Key<'_> {
+    let num = |v: Option<u64>| (u8::from(v.is_some()), u128::from(v.unwrap_or(0)), &[][..], 0);
+    let addr = |ip: IpAddr, port: u16| match ip {
+        IpAddr::V4(a) => (0, u128::from(u32::from(a)), &[][..], u64::from(port)),
+        IpAddr::V6(a) => (1, u128::from(a), &[][..], u64::from(port)),
+    };
+    let owner = |inode: u64| match s.owners.netstat_owner(inode) {
+        Some((pid, program)) => (1, 0, program, u64::from(pid)),
+        None => (0, 0, &[][..], 0),
+    };
+    let name = |n: &'static str| (0, 0, n.as_bytes(), 0);
+    if let Some(r) = s.inet.get(i) {
+        return match by {
+            SortKey::File => num(Some(i as u64)),
+            SortKey::Proto => name(r.table.file_name()),
+            SortKey::Local => addr(r.local_addr, r.local_port),
+            SortKey::Remote => addr(r.remote_addr, r.remote_port),
+            SortKey::State => name(r.state_name()),
+            SortKey::RecvQ => num(Some(r.rx_queue.into())),
+            SortKey::SendQ => num(Some(r.tx_queue.into())),
+            SortKey::Timer => num((r.timer != 0).then_some(r.timer_ticks.into())),
+            SortKey::Inode => num(Some(r.inode)),
+            SortKey::Uid => num(Some(r.uid.into())),
+            SortKey::Program => owner(r.inode),
+        };
+    }
+    let Some(u) = s.unix.get(i - s.inet.len()) else { return num(None) };
+    match by {
+        SortKey::File => num(Some(i as u64)),
+        SortKey::Proto => name("unix"),
+        SortKey::Local => (2, 0, u.path.as_bytes(), 0),
+        SortKey::Remote => (2, 0, &[][..], 0),
+        SortKey::State => name(unix_state(u)),
+        SortKey::RecvQ | SortKey::SendQ | SortKey::Timer => num(None),
+        SortKey::Inode => num(Some(u.inode)),
+        SortKey::Uid => num(Some(0)),
+        SortKey::Program => owner(u.inode),
+    }
+}
+
+/// Sorts `rows` ([`matching`]'s numbering) by `by`; equal keys keep file order either way.
+pub fn sort(s: &Snapshot, rows: &mut [u32], by: SortKey, descending: bool) {
+    if by == SortKey::File {
+        if descending {
+            rows.reverse();
+        }
+        return;
+    }
+    // `sort_by_cached_key` computes each key once and breaks ties by position: stable.
+    if descending {
+        rows.sort_by_cached_key(|&i| std::cmp::Reverse(key(s, i as usize, by)));
+    } else {
+        rows.sort_by_cached_key(|&i| key(s, i as usize, by));
+    }
+}
+
+/// The page of `matched` (from [`select`]) that `q` asks for.
 pub fn page(s: &Snapshot, matched: &[u32], q: &RowQuery) -> RowPage {
     let start = (q.offset.min(matched.len() as u64)) as usize;
     let end = (start + q.limit.min(MAX_PAGE) as usize).min(matched.len());
@@ -100,6 +234,68 @@ pub fn page(s: &Snapshot, matched: &[u32], q: &RowQuery) -> RowPage {
         total: matched.len() as u64,
         offset: start as u64,
         rows: matched[start..end].iter().filter_map(|&i| row(s, i as usize)).collect(),
+    }
+}
+
+/// The CSV header: one column per [`SocketRow`] field, addresses split from their ports.
+pub const CSV_HEADER: &str = "proto,local_address,local_port,remote_address,remote_port,state,recv_q,send_q,timer,timer_s,inode,uid,pid,program";
+
+/// `matched` (from [`select`], at most [`MAX_CSV_ROWS`] of them) as RFC 4180 CSV with
+/// [`CSV_HEADER`], lines ending in CRLF. Unix rows have their path as local address and empty
+/// ports, queues and timer. Values are written as they are (no spreadsheet-formula escaping):
+/// the file is data for tools, and a cell can hold a program name that starts with `-`.
+pub fn csv(s: &Snapshot, matched: &[u32]) -> Vec<u8> {
+    let rows = &matched[..matched.len().min(MAX_CSV_ROWS as usize)];
+    let mut out = String::with_capacity(CSV_HEADER.len() + 2 + rows.len() * 96);
+    out.push_str(CSV_HEADER);
+    out.push_str("\r\n");
+    let opt = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+    for &i in rows {
+        let Some(r) = row(s, i as usize) else { continue };
+        let (local, local_port) = split_endpoint(&r.local, r.proto != "unix");
+        let (remote, remote_port) = split_endpoint(&r.remote, r.proto != "unix");
+        for (n, field) in [
+            &r.proto,
+            local,
+            local_port,
+            remote,
+            remote_port,
+            &r.state,
+            &opt(r.recv_q),
+            &opt(r.send_q),
+            &r.timer,
+            &r.timer_s.map(|t| t.to_string()).unwrap_or_default(),
+            &r.inode.to_string(),
+            &r.uid.to_string(),
+            &opt(r.pid),
+            &r.program,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if n > 0 {
+                out.push(',');
+            }
+            csv_field(&mut out, field);
+        }
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+/// `1.2.3.4:80` → (`1.2.3.4`, `80`), `[::1]:80` → (`::1`, `80`); a unix path stays whole.
+fn split_endpoint(e: &str, inet: bool) -> (&str, &str) {
+    match e.rsplit_once(':') {
+        Some((host, port)) if inet => (host.trim_start_matches('[').trim_end_matches(']'), port),
+        _ => (e, ""),
+    }
+}
+
+fn csv_field(out: &mut String, v: &str) {
+    if v.contains([',', '"', '\r', '\n']) || v.starts_with(' ') || v.ends_with(' ') {
+        let _ = write!(out, "\"{}\"", v.replace('"', "\"\""));
+    } else {
+        out.push_str(v);
     }
 }
 
@@ -112,6 +308,10 @@ pub fn row(s: &Snapshot, i: usize) -> Option<SocketRow> {
             local: endpoint(r.local_addr, r.local_port),
             remote: endpoint(r.remote_addr, r.remote_port),
             state: r.state_name().to_string(),
+            recv_q: Some(r.rx_queue),
+            send_q: Some(r.tx_queue),
+            timer: timer_name(r.timer).into(),
+            timer_s: (r.timer != 0).then(|| f64::from(r.timer_ticks) / f64::from(s.params.user_hz.max(1))),
             inode: r.inode,
             uid: r.uid,
             pid,
@@ -123,23 +323,34 @@ pub fn row(s: &Snapshot, i: usize) -> Option<SocketRow> {
     Some(SocketRow {
         proto: "unix".into(),
         local: u.path.lossy().into_owned(),
-        remote: String::new(),
         state: unix_state(u).into(),
         inode: u.inode,
-        uid: 0,
         pid,
         program,
+        ..Default::default()
     })
 }
 
+/// `netstat -o`'s timer names (net-tools `lib/inet.c`).
+fn timer_name(timer: u8) -> &'static str {
+    match timer {
+        0 => "off",
+        1 => "on",
+        2 => "keepalive",
+        3 => "timewait",
+        4 => "probe",
+        _ => "unknown",
+    }
+}
+
 /// netstat's state word, with the two the table needs a word for where netstat prints
-/// another or none: listening is `LISTEN` as for TCP, unconnected `UNCONNECTED`.
+/// another or none: listening is `LISTEN` as for TCP, unconnected `UNCONN` as `ss` says.
 fn unix_state(u: &UnixSocket) -> &'static str {
     if u.is_listening() {
         return "LISTEN";
     }
     match u.state_name() {
-        "" => "UNCONNECTED",
+        "" => "UNCONN",
         name => name,
     }
 }

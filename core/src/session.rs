@@ -20,7 +20,7 @@ pub struct Session {
     /// `None` for a report opened from a share link: it has no rows.
     snapshot: Option<Snapshot>,
     report: Report,
-    /// Rows matching the last filter, so paging through the same filter is cheap.
+    /// Rows matching the last filter, in its order, so paging through the same filter is cheap.
     filtered: Option<(RowQuery, Vec<u32>)>,
 }
 
@@ -138,14 +138,28 @@ impl Session {
 
     /// A page of the rows matching `q` (none for a share link).
     pub fn rows(&mut self, q: &RowQuery) -> RowPage {
-        let Some(s) = &self.snapshot else {
-            return RowPage { seq: q.seq, ..Default::default() };
-        };
-        if !matches!(&self.filtered, Some((prev, _)) if prev.same_filter(q)) {
-            self.filtered = Some((q.clone(), query::matching(s, q)));
+        match self.selection(q) {
+            Some((s, matched)) => query::page(s, matched, q),
+            None => RowPage { seq: q.seq, ..Default::default() },
         }
-        let matched = self.filtered.as_ref().map(|(_, m)| m.as_slice()).unwrap_or_default();
-        query::page(s, matched, q)
+    }
+
+    /// Every row matching `q` (paging aside, at most [`query::MAX_CSV_ROWS`]), in its order, as
+    /// CSV ([`query::csv`]); the header alone for a share link.
+    pub fn rows_csv(&mut self, q: &RowQuery) -> Vec<u8> {
+        match self.selection(q) {
+            Some((s, matched)) => query::csv(s, matched),
+            None => format!("{}\r\n", query::CSV_HEADER).into_bytes(),
+        }
+    }
+
+    /// The rows `q` selects, in its order, kept for the next call with the same filter.
+    fn selection(&mut self, q: &RowQuery) -> Option<(&Snapshot, &[u32])> {
+        let s = self.snapshot.as_ref()?;
+        if !matches!(&self.filtered, Some((prev, _)) if prev.same_filter(q)) {
+            self.filtered = Some((q.clone(), query::select(s, q)));
+        }
+        Some((s, self.filtered.as_ref().map(|(_, m)| m.as_slice()).unwrap_or_default()))
     }
 
     /// The value after `#r=` of a share link to this report.

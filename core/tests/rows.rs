@@ -102,7 +102,7 @@ fn as_record(r: &SocketRow) -> Vec<String> {
         opt(r.recv_q),
         opt(r.send_q),
         r.timer.clone(),
-        r.timer_s.map(|t| t.to_string()).unwrap_or_default(),
+        r.timer_s.map(|t| format!("{t:.2}")).unwrap_or_default(),
         r.inode.to_string(),
         r.uid.to_string(),
         opt(r.pid),

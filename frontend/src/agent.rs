@@ -45,6 +45,17 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
                 Some(s) => Response::Rows(s.rows(&q)),
                 None => Response::Rows(crate::protocol::RowPage { seq: q.seq, ..Default::default() }),
             },
+            Request::Csv(q) => match &mut session {
+                Some(s) => s.csv(&q),
+                None => Response::Csv { seq: q.seq, rows: 0, total: 0, bytes: Vec::new() },
+            },
+            Request::Netstat { job, flavour } => match &mut session {
+                Some(s) => {
+                    s.set_netstat(flavour);
+                    Response::Opened(Box::new(s.opened(job)))
+                }
+                None => continue,
+            },
             Request::Verify { job } => match session.as_mut().and_then(|s| s.verify(job)) {
                 Some(verified) => verified,
                 None => continue,

@@ -57,6 +57,7 @@ pub fn Page(props: &PageProps) -> Html {
     let progress = use_state(ProgressMsg::default);
     let page = use_state(|| Rc::new(RowPage::default()));
     let shared = use_state(|| None::<AttrValue>);
+    let csv = use_state(|| None::<Rc<crate::state::CsvFile>>);
     let dragging = use_state(|| false);
     let job_ref = use_mut_ref(|| 0 as JobId);
     let started = use_mut_ref(|| 0.0f64);
@@ -74,6 +75,7 @@ pub fn Page(props: &PageProps) -> Html {
         let phase = phase.clone();
         let page = page.clone();
         let shared = shared.clone();
+        let csv = csv.clone();
         let job_ref = job_ref.clone();
         let started = started.clone();
         let loaded_ref = loaded_ref.clone();
@@ -153,6 +155,17 @@ pub fn Page(props: &PageProps) -> Html {
                 }
                 ReactorEvent::Output(Response::Rows(p)) => page.set(Rc::new(p)),
                 ReactorEvent::Output(Response::Shared { fragment }) => shared.set(Some(fragment.into())),
+                ReactorEvent::Output(Response::Csv { seq, rows, total, bytes }) => {
+                    let blob = gloo_file::Blob::new_with_options(bytes.as_slice(), Some("text/csv"));
+                    let url = gloo_file::ObjectUrl::from(blob);
+                    csv.set(Some(Rc::new(crate::state::CsvFile {
+                        seq,
+                        rows,
+                        total,
+                        bytes: bytes.len(),
+                        url,
+                    })));
+                }
                 _ => {}
             }
         })
@@ -360,7 +373,8 @@ pub fn Page(props: &PageProps) -> Html {
             </>
         },
         Phase::Ready(loaded) => html! {
-            <Viewer loaded={loaded.clone()} page={(*page).clone()} {request_rows} {request_share} shared={(*shared).clone()} />
+            <Viewer loaded={loaded.clone()} page={(*page).clone()} {request_rows} {request_share} shared={(*shared).clone()}
+                send={let b = bridge.clone(); Callback::from(move |r| b.send(r))} csv={(*csv).clone()} />
         },
     };
 

@@ -132,6 +132,23 @@ impl Session {
     pub fn rows(&mut self, q: &RowQuery) -> RowPage {
         self.core.rows(q)
     }
+
+    /// The CSV of every row `q` selects, built here so the page never holds the rows.
+    pub fn csv(&mut self, q: &RowQuery) -> Response {
+        let total = self.core.rows(&RowQuery { limit: 0, ..q.clone() }).total;
+        let bytes = self.core.rows_csv(q);
+        Response::Csv { seq: q.seq, rows: total.min(procsnap_core::query::MAX_CSV_ROWS), total, bytes }
+    }
+
+    /// Re-render the report, netstat text and stalls for `flavour` (`None`: the snapshot's own).
+    /// A share link keeps its flavour (it has no rows to re-render from).
+    pub fn set_netstat(&mut self, flavour: Option<procsnap_core::Flavour>) {
+        if self.core.set_netstat(flavour) {
+            self.opened.report = Some(Box::new(self.core.report().clone()));
+            self.opened.netstat = String::from_utf8_lossy(&self.core.netstat()).into_owned();
+            self.opened.text = self.core.text();
+        }
+    }
 }
 
 /// What is the worker's own: the hash check is deferred and done once, and the report survives
@@ -181,5 +198,41 @@ mod tests {
                 _ => panic!("unexpected answer"),
             }
         }
+    }
+
+    #[test]
+    fn another_flavour_re_renders_what_the_page_gets_and_keeps_checked_hashes() {
+        let mut s = example();
+        let before = s.opened(1);
+        assert_eq!(before.report.as_ref().unwrap().netstat.flavour, procsnap_core::Flavour::Centos6);
+        assert!(s.verify(1).is_some());
+        s.set_netstat(Some(procsnap_core::Flavour::NetTools210));
+        let after = s.opened(2);
+        let report = after.report.as_ref().unwrap();
+        let mut cli = procsnap_core::Session::example(&Default::default());
+        cli.set_netstat(Some(procsnap_core::Flavour::NetTools210));
+        assert_eq!(report.cost.stalls, cli.report().cost.stalls);
+        assert_eq!(after.netstat.as_bytes(), cli.netstat());
+        assert_ne!(after.netstat, before.netstat);
+        assert!(
+            report
+                .files
+                .iter()
+                .filter(|f| f.manifest_sha256.is_some())
+                .all(|f| f.sha256 == f.manifest_sha256)
+        );
+        // Back to the snapshot's own choice.
+        s.set_netstat(None);
+        assert_eq!(s.opened(3).netstat, before.netstat);
+    }
+
+    #[test]
+    fn the_csv_answer_counts_its_rows() {
+        let mut s = example();
+        let q = RowQuery { seq: 4, state: "LISTEN".into(), ..Default::default() };
+        let Response::Csv { seq, rows, total, bytes } = s.csv(&q) else { panic!("a CSV answer") };
+        // Five TCP listeners and two unix ones (the UDP sockets are UNCONN).
+        assert_eq!((seq, rows, total), (4, 7, 7));
+        assert_eq!(bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count(), 8);
     }
 }

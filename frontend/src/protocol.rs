@@ -61,6 +61,11 @@ pub enum Request {
     Share(Redaction),
     /// A page of the socket rows of the last decoded snapshot.
     Rows(RowQuery),
+    /// Every row of the last decoded snapshot matching this query (paging aside), as CSV.
+    Csv(RowQuery),
+    /// Rebuild the report for another netstat flavour (`None`: the one the snapshot implies);
+    /// answered with [`Response::Opened`] for the same job.
+    Netstat { job: JobId, flavour: Option<procsnap_core::Flavour> },
     /// Check the last snapshot's files against the manifest's SHA-256. The page asks once the
     /// report is on screen: the worker handles one message at a time, and hashing would
     /// otherwise hold the report back.
@@ -75,6 +80,15 @@ pub enum Response {
         error: OpenError,
     },
     Rows(RowPage),
+    /// The CSV of [`Request::Csv`]: `rows` of the `total` rows matching (capped at
+    /// `procsnap_core::query::MAX_CSV_ROWS`).
+    Csv {
+        seq: u32,
+        rows: u64,
+        total: u64,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
     /// The worker could not fetch an [`Request::OpenBlob`] URL (e.g. the single-file viewer,
     /// whose worker has another origin than the page): the page sends the bytes instead.
     CannotFetch {

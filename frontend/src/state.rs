@@ -44,3 +44,19 @@ pub enum Phase {
     Ready(Rc<Loaded>),
     Failed(OpenError),
 }
+
+/// The CSV the worker made of the Sockets view's rows, as an object URL (revoked when dropped).
+pub struct CsvFile {
+    /// The query's `seq`: the view offers the file for the filter it was made for.
+    pub seq: u32,
+    pub rows: u64,
+    pub total: u64,
+    pub bytes: usize,
+    pub url: gloo_file::ObjectUrl,
+}
+
+impl PartialEq for CsvFile {
+    fn eq(&self, other: &Self) -> bool {
+        self.url.to_string() == other.url.to_string()
+    }
+}

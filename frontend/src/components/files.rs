@@ -107,7 +107,7 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
             if let Some((path, body)) = text {
                 <section class="card" id="file-text">
                     <h2><code>{path}</code></h2>
-                    <pre>{body}</pre>
+                    <pre tabindex="0">{body}</pre>
                 </section>
             }
         </div>

@@ -97,7 +97,7 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
                     <h2>{"netstat -nlp, as it would have printed"}</h2>
                     <CopyButton text={props.loaded.opened.netstat.clone()} label="Copy text" />
                 </div>
-                <pre id="netstat-text">{&props.loaded.opened.netstat}</pre>
+                <pre id="netstat-text" tabindex="0">{&props.loaded.opened.netstat}</pre>
             </section>
             <section class="card">
                 <div class="toolbar">

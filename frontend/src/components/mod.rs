@@ -8,6 +8,7 @@ pub mod listeners;
 pub mod open_panel;
 pub mod overview;
 pub mod progress_panel;
+pub mod replay;
 pub mod share_panel;
 pub mod sockets;
 pub mod sysctl_table;

@@ -109,7 +109,7 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
             <details class="card">
                 <summary>{"Plain-text summary (as "}<code>{"procsnap report"}</code>{" prints it)"}</summary>
                 <div class="toolbar"><CopyButton text={props.loaded.opened.text.clone()} /></div>
-                <pre>{&props.loaded.opened.text}</pre>
+                <pre tabindex="0">{&props.loaded.opened.text}</pre>
             </details>
         </div>
     }

@@ -1,11 +1,15 @@
-//! Every socket row, filterable, in a virtualised table: the DOM only holds the rows in view;
-//! the rows themselves stay in the worker and arrive a page at a time.
+//! Every socket row, filterable and sortable, in a virtualised table: the DOM only holds the
+//! rows in view; the rows themselves stay in the worker and arrive a page at a time. The worker
+//! also writes the CSV of the filtered rows ("Export these rows").
 use std::rc::Rc;
 
+use procsnap_core::query::{PROTOS, STATES, SortKey};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::format;
-use crate::protocol::{RowPage, RowQuery};
+use crate::protocol::{Request, RowPage, RowQuery};
+use crate::state::CsvFile;
 
 const ROW_H: f64 = 24.0;
 const VIEW_H: f64 = 480.0;
@@ -14,9 +18,19 @@ const OVERSCAN: u64 = 40;
 /// Browsers stop laying out elements much taller than this; taller tables are scaled.
 const MAX_SPACER_PX: f64 = 15_000_000.0;
 
-const PROTOS: [&str; 9] = ["", "tcp", "tcp6", "udp", "udp6", "raw", "raw6", "unix", "udplite"];
-/// The state filter offers TCP's states; index 0 (empty) means any.
-const STATES: [&str; 12] = procsnap_core::proc::inet::TCP_STATE_NAMES;
+/// The table's columns: heading and the sort key its button sets.
+const COLUMNS: [(&str, SortKey); 10] = [
+    ("Proto", SortKey::Proto),
+    ("Local address", SortKey::Local),
+    ("Foreign address", SortKey::Remote),
+    ("State", SortKey::State),
+    ("Recv-Q", SortKey::RecvQ),
+    ("Send-Q", SortKey::SendQ),
+    ("Timer (s left)", SortKey::Timer),
+    ("Inode", SortKey::Inode),
+    ("UID", SortKey::Uid),
+    ("PID/Program", SortKey::Program),
+];
 
 #[derive(Properties, PartialEq)]
 pub struct SocketsViewProps {
@@ -24,11 +38,17 @@ pub struct SocketsViewProps {
     pub total: u64,
     pub page: Rc<RowPage>,
     pub request_rows: Callback<RowQuery>,
+    /// Requests to the worker: the CSV of the filtered rows.
+    pub send: Callback<Request>,
+    /// The last CSV the worker made (offered while it is the current filter's).
+    pub csv: Option<Rc<CsvFile>>,
 }
 
 #[component]
 pub fn SocketsView(props: &SocketsViewProps) -> Html {
     let query = use_state(|| RowQuery { seq: 1, limit: 120, ..Default::default() });
+    // The filter whose CSV is being made (0: none).
+    let waiting = use_state(|| 0u32);
     let first = use_state(|| 0u64);
     let scroller = use_node_ref();
 
@@ -91,6 +111,47 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
     let on_port = set(|q, v| q.port = v.parse().ok());
     let on_pid = set(|q, v| q.pid = v.parse().ok());
 
+    // A heading's button: ascending, then descending, then back to file order.
+    let sort_by = |key: SortKey| {
+        let query = query.clone();
+        Callback::from(move |_| {
+            let mut q = (*query).clone();
+            (q.sort, q.descending) = match (q.sort == key, q.descending) {
+                (false, _) => (key, false),
+                (true, false) => (key, true),
+                (true, true) => (SortKey::File, false),
+            };
+            q.seq += 1;
+            q.offset = 0;
+            query.set(q);
+        })
+    };
+    let export = {
+        let query = query.clone();
+        let send = props.send.clone();
+        let waiting = waiting.clone();
+        Callback::from(move |_| {
+            waiting.set(query.seq);
+            send.emit(Request::Csv((*query).clone()));
+        })
+    };
+    // The file arrives for the filter it was asked for: save it at once (the link stays).
+    let csv = props.csv.as_ref().filter(|c| c.seq == query.seq);
+    {
+        let fresh = csv.is_some() && *waiting == query.seq;
+        let waiting = waiting.clone();
+        use_effect_with(props.csv.as_ref().map(|c| c.url.to_string()), move |_| {
+            if fresh {
+                waiting.set(0);
+                if let Some(a) = gloo_utils::document().get_element_by_id("csv-download")
+                    && let Ok(a) = a.dyn_into::<web_sys::HtmlElement>()
+                {
+                    a.click();
+                }
+            }
+        });
+    }
+
     let visible = (VIEW_H / ROW_H) as u64 + 1;
     let rows = if current {
         let lo = (*first).max(page.offset);
@@ -105,33 +166,52 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
             <form class="filters" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
                 <label>{"Protocol "}
                     <select id="f-proto" onchange={on_proto}>
-                        { for PROTOS.iter().map(|p| html!{ <option value={*p} selected={query.proto == *p}>{ if p.is_empty() { "any" } else { p } }</option> }) }
+                        <option value="" selected={query.proto.is_empty()}>{"any"}</option>
+                        { for PROTOS.iter().map(|p| html!{ <option value={*p} selected={query.proto == *p}>{*p}</option> }) }
                     </select>
                 </label>
                 <label>{"State "}
                     <select id="f-state" onchange={on_state}>
-                        { for STATES.iter().map(|s| html!{ <option value={*s} selected={query.state == *s}>{ if s.is_empty() { "any" } else { s } }</option> }) }
+                        <option value="" selected={query.state.is_empty()}>{"any"}</option>
+                        { for STATES.iter().map(|s| html!{ <option value={*s} selected={query.state == *s}>{*s}</option> }) }
                     </select>
                 </label>
                 <label>{"Address "}<input id="f-addr" type="search" placeholder="10.0.0.5" onchange={on_addr} /></label>
                 <label>{"Port "}<input id="f-port" type="number" min="0" max="65535" class="narrow" onchange={on_port} /></label>
                 <label>{"PID "}<input id="f-pid" type="number" min="0" class="narrow" onchange={on_pid} /></label>
             </form>
-            <p class="muted" id="sockets-count" aria-live="polite">
-                {format!("{} of {} rows match", format::thousands(total), format::thousands(props.total))}
-            </p>
-            <div class="vtable" role="table" aria-label="Sockets" aria-rowcount={total.to_string()}>
+            <div class="sockets-bar">
+                <p class="muted" id="sockets-count" aria-live="polite">
+                    {format!("{} of {} rows match", format::thousands(total), format::thousands(props.total))}
+                </p>
+                <button id="csv-export" class="button small" onclick={export} disabled={!current || total == 0 || *waiting == query.seq}>
+                    { if *waiting == query.seq { "Preparing CSV…" } else { "Export these rows (CSV)" } }</button>
+                if let Some(c) = csv {
+                    <a id="csv-download" href={c.url.to_string()} download="procsnap-sockets.csv" data-rows={c.rows.to_string()}>
+                        {format!("procsnap-sockets.csv ({} rows{}, {})", format::thousands(c.rows),
+                            if c.rows < c.total { format!(" of {}", format::thousands(c.total)) } else { String::new() },
+                            format::bytes(c.bytes as f64))}</a>
+                }
+            </div>
+            <div class="vtable" role="table" aria-label="Sockets" aria-rowcount={total.to_string()} aria-busy={(!current).to_string()}>
                 <div class="vrow vhead" role="row">
-                    <span role="columnheader">{"Proto"}</span>
-                    <span role="columnheader">{"Local address"}</span>
-                    <span role="columnheader">{"Foreign address"}</span>
-                    <span role="columnheader">{"State"}</span>
-                    <span role="columnheader">{"Inode"}</span>
-                    <span role="columnheader">{"UID"}</span>
-                    <span role="columnheader">{"PID/Program"}</span>
+                    { for COLUMNS.iter().map(|&(label, key)| {
+                        let sorted = query.sort == key;
+                        let aria = match (sorted, query.descending) {
+                            (false, _) => "none",
+                            (true, false) => "ascending",
+                            (true, true) => "descending",
+                        };
+                        html! {
+                            <span role="columnheader" aria-sort={sorted.then_some(aria)}>
+                                <button class="sort" data-sort={format!("{key:?}")} onclick={sort_by(key)}>
+                                    {label}{ match aria { "ascending" => " ▲", "descending" => " ▼", _ => "" } }</button>
+                            </span>
+                        }
+                    }) }
                 </div>
-                <div class="vscroll" ref={scroller} {onscroll} tabindex="0" style={format!("height:{VIEW_H}px")}>
-                    <div class="vspacer" style={format!("height:{}px", natural * scale)}>
+                <div class="vscroll" role="rowgroup" ref={scroller} {onscroll} tabindex="0" style={format!("height:{VIEW_H}px")}>
+                    <div class="vspacer" role="presentation" style={format!("height:{}px", natural * scale)}>
                         { for rows.into_iter().map(|(i, r)| html! {
                             <div class="vrow" role="row" aria-rowindex={(i + 1).to_string()}
                                 style={format!("top:{}px", *first as f64 * ROW_H * scale + (i - *first) as f64 * ROW_H)}>
@@ -139,6 +219,12 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
                                 <span role="cell">{&r.local}</span>
                                 <span role="cell">{&r.remote}</span>
                                 <span role="cell">{&r.state}</span>
+                                <span role="cell">{opt(r.recv_q)}</span>
+                                <span role="cell">{opt(r.send_q)}</span>
+                                <span role="cell" title={r.timer.clone()}>{ match r.timer_s {
+                                    Some(t) => format!("{t:.2} {}", r.timer),
+                                    None => r.timer.clone(),
+                                } }</span>
                                 <span role="cell">{r.inode}</span>
                                 <span role="cell">{r.uid}</span>
                                 <span role="cell">{ match r.pid { Some(p) => format!("{p}/{}", r.program), None => "-".into() } }</span>
@@ -149,4 +235,8 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
             </div>
         </div>
     }
+}
+
+fn opt(v: Option<u32>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
 }

@@ -8,10 +8,13 @@ pub enum Tab {
     TimeWait,
     Sockets,
     Files,
+    /// netstat's output along what it reads, with its pauses.
+    Replay,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Overview, Tab::Listeners, Tab::TimeWait, Tab::Sockets, Tab::Files];
+    pub const ALL: [Tab; 6] =
+        [Tab::Overview, Tab::Listeners, Tab::TimeWait, Tab::Sockets, Tab::Files, Tab::Replay];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -20,6 +23,7 @@ impl Tab {
             Tab::TimeWait => "TIME_WAIT",
             Tab::Sockets => "Sockets",
             Tab::Files => "Files",
+            Tab::Replay => "netstat replay",
         }
     }
 
@@ -30,6 +34,7 @@ impl Tab {
             Tab::TimeWait => "time-wait",
             Tab::Sockets => "sockets",
             Tab::Files => "files",
+            Tab::Replay => "replay",
         }
     }
 }

@@ -6,6 +6,7 @@ use yew::prelude::*;
 use super::files::FilesView;
 use super::listeners::ListenersView;
 use super::overview::OverviewView;
+use super::replay::ReplayView;
 use super::share_panel::SharePanel;
 use super::sockets::SocketsView;
 use super::tab_bar::{Tab, TabBar};
@@ -22,6 +23,10 @@ pub struct ViewerProps {
     pub request_share: Callback<procsnap_core::share::Redaction>,
     /// The last share-link fragment the worker made.
     pub shared: Option<AttrValue>,
+    /// Any other request to the worker (the CSV export, another netstat flavour).
+    pub send: Callback<crate::protocol::Request>,
+    /// The last CSV export the worker made.
+    pub csv: Option<Rc<crate::state::CsvFile>>,
 }
 
 #[component]
@@ -49,8 +54,10 @@ pub fn Viewer(props: &ViewerProps) -> Html {
         Tab::Listeners => html! { <ListenersView loaded={loaded.clone()} /> },
         Tab::TimeWait => html! { <TimeWaitView loaded={loaded.clone()} /> },
         Tab::Sockets => html! {
-            <SocketsView total={loaded.opened.rows} page={props.page.clone()} request_rows={props.request_rows.clone()} />
+            <SocketsView total={loaded.opened.rows} page={props.page.clone()} request_rows={props.request_rows.clone()}
+                send={props.send.clone()} csv={props.csv.clone()} />
         },
+        Tab::Replay => html! { <ReplayView loaded={loaded.clone()} send={props.send.clone()} /> },
         Tab::Files => html! { <FilesView loaded={loaded.clone()} /> },
     };
     html! {

@@ -158,13 +158,7 @@ pub fn Page(props: &PageProps) -> Html {
                 ReactorEvent::Output(Response::Csv { seq, rows, total, bytes }) => {
                     let blob = gloo_file::Blob::new_with_options(bytes.as_slice(), Some("text/csv"));
                     let url = gloo_file::ObjectUrl::from(blob);
-                    csv.set(Some(Rc::new(crate::state::CsvFile {
-                        seq,
-                        rows,
-                        total,
-                        bytes: bytes.len(),
-                        url,
-                    })));
+                    csv.set(Some(Rc::new(crate::state::CsvFile { seq, rows, total, url })));
                 }
                 _ => {}
             }

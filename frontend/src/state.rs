@@ -51,7 +51,6 @@ pub struct CsvFile {
     pub seq: u32,
     pub rows: u64,
     pub total: u64,
-    pub bytes: usize,
     pub url: gloo_file::ObjectUrl,
 }
 

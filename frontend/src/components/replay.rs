@@ -123,14 +123,15 @@ pub fn ReplayView(props: &ReplayViewProps) -> Html {
 /// A gap drawn to scale, carrying core's figures for it; a pause is labelled with what fills it.
 fn gap(s: &Stall, px: f64, read_size: u32) -> Html {
     let pause = is_pause(s);
+    let words = figures(s, read_size);
     html! {
-        <li class={classes!("replay-gap", pause.then_some("pause"))} style={format!("height:{px:.0}px")}
+        <li class={if pause { "replay-gap pause" } else { "replay-gap" }} style={format!("height:{px:.0}px")}
             data-after-line={s.after_line.map(|n| n.to_string()).unwrap_or_default()}
             data-bytes={s.bytes.to_string()} data-rows={s.rows.to_string()} data-time-wait={s.time_wait_rows.to_string()}
             data-reads={s.read_calls.to_string()} data-ms={format!("{:.3}", s.estimated_ms)}
-            title={figures(s, read_size)}>
+            title={words.clone()}>
             if pause {
-                <span class="pause-label">{figures(s, read_size)}</span>
+                <span class="pause-label">{words}</span>
             }
         </li>
     }

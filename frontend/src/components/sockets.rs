@@ -188,9 +188,7 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
                     { if *waiting == query.seq { "Preparing CSV…" } else { "Export these rows (CSV)" } }</button>
                 if let Some(c) = csv {
                     <a id="csv-download" href={c.url.to_string()} download="procsnap-sockets.csv" data-rows={c.rows.to_string()}>
-                        {format!("procsnap-sockets.csv ({} rows{}, {})", format::thousands(c.rows),
-                            if c.rows < c.total { format!(" of {}", format::thousands(c.total)) } else { String::new() },
-                            format::bytes(c.bytes as f64))}</a>
+                        {format!("procsnap-sockets.csv: {} of {} rows", format::thousands(c.rows), format::thousands(c.total))}</a>
                 }
             </div>
             <div class="vtable" role="table" aria-label="Sockets" aria-rowcount={total.to_string()} aria-busy={(!current).to_string()}>

@@ -181,17 +181,21 @@ pub fn Page(props: &PageProps) -> Html {
     {
         let state = state.clone();
         use_effect_with((), move |_| {
-            let listener = gloo_events::EventListener::new(&gloo_utils::document(), "keydown", move |e| {
-                let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-                if e.ctrl_key() || e.meta_key() || e.alt_key() || e.default_prevented() {
-                    return;
-                }
-                if let Some(action) = key_action(&state, &e.key(), is_typing(e.target())) {
-                    // `/` would start Firefox's quick find.
-                    e.prevent_default();
-                    state.dispatch(action);
-                }
-            });
+            // Not passive (gloo's default): `/` must not reach the field it focuses, nor start
+            // Firefox's quick find.
+            let options = gloo_events::EventListenerOptions::enable_prevent_default();
+            let document = gloo_utils::document();
+            let listener =
+                gloo_events::EventListener::new_with_options(&document, "keydown", options, move |e| {
+                    let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+                    if e.ctrl_key() || e.meta_key() || e.alt_key() || e.default_prevented() {
+                        return;
+                    }
+                    if let Some(action) = key_action(&state, &e.key(), is_typing(e.target())) {
+                        e.prevent_default();
+                        state.dispatch(action);
+                    }
+                });
             move || drop(listener)
         });
     }

@@ -32,6 +32,7 @@ pub mod error;
 pub mod flavour;
 pub mod format;
 pub mod raw_text;
+pub mod sort;
 pub mod types;
 // layout
 pub mod layout;

@@ -38,6 +38,10 @@ pub struct SocketsViewProps {
     pub total: u64,
     pub page: Rc<RowPage>,
     pub request_rows: Callback<RowQuery>,
+    /// The filter (page state: `crate::state::Filters::sockets`); its `seq` changes with it.
+    pub query: RowQuery,
+    /// A filter field or the sort changed (the page's reducer makes it a new query).
+    pub on_filter: Callback<RowQuery>,
     /// Requests to the worker: the CSV of the filtered rows.
     pub send: Callback<Request>,
     /// The last CSV the worker made (offered while it is the current filter's).
@@ -46,16 +50,16 @@ pub struct SocketsViewProps {
 
 #[component]
 pub fn SocketsView(props: &SocketsViewProps) -> Html {
-    let query = use_state(|| RowQuery { seq: 1, limit: 120, ..Default::default() });
-    // The filter whose CSV is being made (0: none).
-    let waiting = use_state(|| 0u32);
+    let query = &props.query;
     let first = use_state(|| 0u64);
     let scroller = use_node_ref();
+    // The filter whose CSV is being made (0: none).
+    let waiting = use_state(|| 0u32);
 
     // Ask for the first page whenever the filters change (and on mount).
     {
         let request_rows = props.request_rows.clone();
-        use_effect_with((*query).clone(), move |q| request_rows.emit(q.clone()));
+        use_effect_with(query.clone(), move |q| request_rows.emit(q.clone()));
     }
 
     let page = &props.page;
@@ -80,7 +84,7 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
                 && idx >= page.offset
                 && idx + visible <= page.offset + page.rows.len() as u64;
             if !have {
-                let mut q = (*query).clone();
+                let mut q = query.clone();
                 q.offset = idx.saturating_sub(OVERSCAN);
                 q.limit = (visible + 2 * OVERSCAN) as u32;
                 request_rows.emit(q);
@@ -90,19 +94,18 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
 
     let set = |f: fn(&mut RowQuery, String)| {
         let query = query.clone();
+        let on_filter = props.on_filter.clone();
         let scroller = scroller.clone();
         let first = first.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
-            let mut q = (*query).clone();
+            let mut q = query.clone();
             f(&mut q, v.trim().to_string());
-            q.seq += 1;
-            q.offset = 0;
             if let Some(el) = scroller.cast::<web_sys::Element>() {
                 el.set_scroll_top(0);
             }
             first.set(0);
-            query.set(q);
+            on_filter.emit(q);
         })
     };
     let on_proto = set(|q, v| q.proto = v);
@@ -114,16 +117,15 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
     // A heading's button: ascending, then descending, then back to file order.
     let sort_by = |key: SortKey| {
         let query = query.clone();
+        let on_filter = props.on_filter.clone();
         Callback::from(move |_| {
-            let mut q = (*query).clone();
+            let mut q = query.clone();
             (q.sort, q.descending) = match (q.sort == key, q.descending) {
                 (false, _) => (key, false),
                 (true, false) => (key, true),
                 (true, true) => (SortKey::File, false),
             };
-            q.seq += 1;
-            q.offset = 0;
-            query.set(q);
+            on_filter.emit(q);
         })
     };
     let export = {
@@ -132,7 +134,7 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
         let waiting = waiting.clone();
         Callback::from(move |_| {
             waiting.set(query.seq);
-            send.emit(Request::Csv((*query).clone()));
+            send.emit(Request::Csv(query.clone()));
         })
     };
     // The file arrives for the filter it was asked for: save it at once (the link stays).
@@ -176,9 +178,9 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
                         { for STATES.iter().map(|s| html!{ <option value={*s} selected={query.state == *s}>{*s}</option> }) }
                     </select>
                 </label>
-                <label>{"Address "}<input id="f-addr" type="search" placeholder="10.0.0.5" onchange={on_addr} /></label>
-                <label>{"Port "}<input id="f-port" type="number" min="0" max="65535" class="narrow" onchange={on_port} /></label>
-                <label>{"PID "}<input id="f-pid" type="number" min="0" class="narrow" onchange={on_pid} /></label>
+                <label>{"Address "}<input id="f-addr" type="search" placeholder="10.0.0.5" value={query.addr.clone()} onchange={on_addr} /></label>
+                <label>{"Port "}<input id="f-port" type="number" min="0" max="65535" class="narrow" value={query.port.map(|p| p.to_string())} onchange={on_port} /></label>
+                <label>{"PID "}<input id="f-pid" type="number" min="0" class="narrow" value={query.pid.map(|p| p.to_string())} onchange={on_pid} /></label>
             </form>
             <div class="sockets-bar">
                 <p class="muted" id="sockets-count" aria-live="polite">

@@ -1,43 +1,7 @@
 //! The tab strip; arrow keys move between tabs.
 use yew::prelude::*;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Overview,
-    Listeners,
-    TimeWait,
-    Sockets,
-    Files,
-    /// netstat's output along what it reads, with its pauses.
-    Replay,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 6] =
-        [Tab::Overview, Tab::Listeners, Tab::TimeWait, Tab::Sockets, Tab::Files, Tab::Replay];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Tab::Overview => "Overview",
-            Tab::Listeners => "Listeners",
-            Tab::TimeWait => "TIME_WAIT",
-            Tab::Sockets => "Sockets",
-            Tab::Files => "Files",
-            Tab::Replay => "netstat replay",
-        }
-    }
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Tab::Overview => "overview",
-            Tab::Listeners => "listeners",
-            Tab::TimeWait => "time-wait",
-            Tab::Sockets => "sockets",
-            Tab::Files => "files",
-            Tab::Replay => "replay",
-        }
-    }
-}
+use crate::state::Tab;
 
 #[derive(Properties, PartialEq)]
 pub struct TabBarProps {

@@ -21,7 +21,8 @@ const STATES = ['ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2',
   'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'UNCONN', 'CONNECTING', 'CONNECTED', 'DISCONNECTING', 'FREE', 'UNKNOWN'];
 
 mkdirSync(OUT, { recursive: true });
-if (!existsSync(EXAMPLE) && existsSync(EXAMPLE_BIN)) execFileSync(EXAMPLE_BIN, [EXAMPLE]);
+// Written afresh: a file left by an older build would not be the example this build shows.
+if (existsSync(EXAMPLE_BIN)) execFileSync(EXAMPLE_BIN, [EXAMPLE]);
 
 let server;
 let browser;

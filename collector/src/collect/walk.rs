@@ -116,12 +116,10 @@ impl<'a> Capturer<'a> {
     }
 
     pub fn capture_all(&mut self, walk: &mut WalkStats) -> Result<(), Halt> {
-        if self.all_netns {
-            let mut buf = [0u8; 64];
-            self.own_netns = Dir::open(c"/proc/self")
-                .ok()
-                .and_then(|d| d.readlink(c"ns/net", &mut buf).ok().and_then(layout::netns_inode));
-        }
+        let mut buf = [0u8; 64];
+        self.own_netns = Dir::open(c"/proc/self")
+            .ok()
+            .and_then(|d| d.readlink(c"ns/net", &mut buf).ok().and_then(layout::netns_inode));
         let t = Instant::now();
         self.walk(walk)?;
         walk.micros = Some(t.elapsed().as_micros() as u64);
@@ -164,7 +162,9 @@ impl<'a> Capturer<'a> {
                 vanished: false,
             });
         }
-        self.other_namespaces(walk)?;
+        if self.all_netns {
+            self.other_namespaces(walk)?;
+        }
         walk.netns_seen = self.namespaces.len() as u64;
         Ok(())
     }
@@ -244,9 +244,6 @@ impl<'a> Capturer<'a> {
     /// Notes the network namespace of `pid` (through its pinned directory); `holder`: it holds
     /// sockets, so its `ns/net` link goes into the archive.
     fn note_netns(&mut self, pid: u32, dir: &Dir, holder: bool) -> Result<(), Halt> {
-        if !self.all_netns {
-            return Ok(());
-        }
         let mut buf = [0u8; 64];
         // Unreadable (another user's process, not root) or exited: not seen in any namespace.
         let Some(inode) = dir.readlink(c"ns/net", &mut buf).ok().and_then(layout::netns_inode) else {
@@ -261,7 +258,8 @@ impl<'a> Capturer<'a> {
         if ns.members.len() < MEMBER_CANDIDATES {
             ns.members.push(pid);
         }
-        if holder {
+        // `--netns self` counts the processes of its own namespace and archives no link.
+        if holder && self.all_netns {
             let target = format!("net:[{inode}]").into_bytes();
             self.send(Msg::Link { path: layout::netns_link_path(pid), target })?;
             self.linked.insert(pid);

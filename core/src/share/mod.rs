@@ -190,13 +190,11 @@ pub fn prepare(report: &Report, redaction: Redaction) -> Report {
         let mut seen: Vec<(String, String)> = Vec::new();
         let mut alias = |kind: &str, real: &str| -> String {
             let key = (kind.to_string(), real.to_string());
-            let n = match seen.iter().position(|k| *k == key) {
-                Some(i) => i,
-                None => {
-                    seen.push(key);
-                    seen.len() - 1
-                }
-            };
+            if !seen.contains(&key) {
+                seen.push(key.clone());
+            }
+            // Numbered within its kind: container-1, container-2, pod-1, …
+            let n = seen.iter().filter(|k| k.0 == kind).position(|k| *k == key).unwrap_or(0);
             format!("{kind}{}", n + 1)
         };
         for n in &mut r.namespaces {

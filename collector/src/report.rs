@@ -65,7 +65,8 @@ const FLAGS: &[Flag<Opt>] = &[
         long: "redact",
         value: Some("LIST"),
         help: "for links: any of addresses,args,hostname (or all): pseudonymise
-               addresses consistently, drop command-line arguments, drop the hostname",
+               addresses consistently, drop command-line arguments, drop the hostname
+               (and replace container ids and pod UIDs with container-1, pod-1, …)",
     },
     Flag {
         kind: Opt::BaseUrl,

@@ -68,11 +68,12 @@ pub struct Capturer<'a> {
     pub all_netns: bool,
     /// The collector's own namespace inode.
     own_netns: Option<u64>,
-    /// Namespaces in order of first sight; index by inode in `netns_index`.
+    /// Namespaces in order of first sight; index by inode in `netns_index` (B-trees: no hasher
+    /// code in the capture-only binary).
     netns: Vec<Netns>,
-    netns_index: std::collections::HashMap<u64, usize>,
+    netns_index: std::collections::BTreeMap<u64, usize>,
     /// Pids whose `ns/net` link is in the archive.
-    linked: std::collections::HashSet<u32>,
+    linked: std::collections::BTreeSet<u32>,
     /// The namespaces as the manifest lists them, filled by `capture_all`.
     pub namespaces: Vec<NetnsRecord>,
     /// Rows and TIME_WAIT of the other namespaces' tables.

@@ -40,6 +40,7 @@ const MAX_DECODED: u64 = 4 << 20;
 pub struct Redaction {
     pub addresses: bool,
     pub args: bool,
+    /// The hostname, and the container ids and pod UIDs of the namespace summaries.
     pub hostname: bool,
 }
 

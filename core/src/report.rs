@@ -217,17 +217,34 @@ pub fn build(s: &Snapshot) -> Report {
 /// [`build`] with every namespace's summary: `s`'s selected namespace is the report's, the
 /// others are analysed one by one (each namespace's rows are passed once).
 pub fn build_all(s: &mut Snapshot) -> Report {
+    use crate::analysis::namespaces as ns;
     let mut report = build(s);
     let selected = s.selected;
     let mut summaries = Vec::with_capacity(s.namespaces.len());
-    for i in 0..s.namespaces.len() {
-        if i == selected {
-            summaries.push(summary_of(s, i, &report));
+    // The processes of each namespace, as pids (the borrow must not outlive the swaps below).
+    let members: Vec<Vec<u32>> =
+        ns::members(s).into_iter().map(|m| m.into_iter().map(|p| p.pid).collect()).collect();
+    for (i, pids) in members.iter().enumerate() {
+        let r;
+        let analysed = if i == selected {
+            Some(&report)
+        } else if s.namespaces[i].vanished {
+            // No tables: nothing to analyse (and a hostile list of thousands costs nothing).
+            None
         } else {
             s.select_netns(i);
-            let r = build(s);
-            summaries.push(summary_of(s, i, &r));
-        }
+            r = build(s);
+            Some(&r)
+        };
+        let procs: Vec<&crate::proc::process::Process> =
+            pids.iter().filter_map(|p| s.processes.get(p)).collect();
+        summaries.push(match analysed {
+            Some(r) => {
+                let shown = (r.listeners.len() + r.unix_listeners.len()) as u64;
+                ns::summary(s, i, &procs, &r.volume, &r.time_wait, shown)
+            }
+            None => ns::without_tables(s, i, &procs),
+        });
     }
     s.select_netns(selected);
     for (i, n) in summaries.iter_mut().enumerate() {
@@ -235,11 +252,6 @@ pub fn build_all(s: &mut Snapshot) -> Report {
     }
     report.namespaces = summaries;
     report
-}
-
-fn summary_of(s: &Snapshot, index: usize, r: &Report) -> NamespaceSummary {
-    let shown = (r.listeners.len() + r.unix_listeners.len()) as u64;
-    crate::analysis::namespaces::summary(s, index, &r.volume, &r.time_wait, shown)
 }
 
 /// A big-endian capture read as little-endian shows loopback listeners as `1.0.0.127` (and

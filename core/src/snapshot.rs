@@ -22,6 +22,9 @@ use crate::proc::{self};
 use crate::raw_text::RawText;
 use crate::types::{ByteOrder, Diagnostic, HostParams, Progress, ProgressFn};
 
+/// Network namespaces a snapshot may hold (the collector's own included).
+pub const MAX_NAMESPACES: usize = 4096;
+
 /// Files up to this size keep their bytes for the viewer's raw-text view.
 const SMALL_FILE: usize = 64 * 1024;
 
@@ -369,6 +372,19 @@ impl Snapshot {
                 });
             }
         }
+        // A hostile manifest could list millions: each namespace is analysed on its own, so the
+        // list is bounded (a Kubernetes node runs at most a few hundred pods).
+        if namespaces.len() > MAX_NAMESPACES {
+            diagnostics.push(Diagnostic::new(
+                MANIFEST_PATH,
+                0,
+                &format!(
+                    "{} network namespaces listed; only the first {MAX_NAMESPACES} are kept",
+                    namespaces.len()
+                ),
+            ));
+            namespaces.truncate(MAX_NAMESPACES);
+        }
         // A member listed but with no tables (a copy that lost them) counts as vanished.
         for n in namespaces.iter_mut().filter(|n| !n.host) {
             if !n.vanished && !n.member.is_some_and(|m| table_data.keys().any(|(p, _)| *p == Some(m))) {
@@ -456,19 +472,6 @@ impl Snapshot {
         self.sockstat = next.sockstat;
         self.sysctls = next.sysctls;
         self.selected = index;
-    }
-
-    /// The processes in namespace `index` that the snapshot places there: those whose
-    /// `proc/PID/ns/net` names it; in a snapshot without namespace links, every process is
-    /// the collector's own namespace's.
-    pub fn netns_processes(&self, index: usize) -> impl Iterator<Item = &Process> + '_ {
-        let n = self.namespaces.get(index);
-        let any_links = self.processes.values().any(|p| p.netns.is_some());
-        self.processes.values().filter(move |p| match (n, p.netns) {
-            (None, _) => false,
-            (Some(n), Some(ino)) => n.inode == Some(ino),
-            (Some(n), None) => n.host && !any_links,
-        })
     }
 
     /// The value of a captured sysctl, by name (`net.ipv4.ip_local_port_range`).

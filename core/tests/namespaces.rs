@@ -138,3 +138,28 @@ fn a_link_made_before_namespaces_opens_without_them() {
     let r = share::decode(link.trim()).unwrap();
     assert!(r.namespaces.is_empty() && r.namespace_note.is_none());
 }
+
+#[test]
+fn a_manifest_listing_too_many_namespaces_is_bounded() {
+    let manifest = Manifest {
+        format_version: 1,
+        namespaces: (0..20_000u64)
+            .map(|i| NetnsRecord {
+                inode: OWN + i,
+                host: i == 0,
+                pid: Some(i as u32 + 1),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let entries = vec![
+        Entry::file("procsnap.json", serde_json::to_vec(&manifest).unwrap()),
+        Entry::file("proc/net/tcp", tcp(&[("00000000", 22, "00000000", 0, "0A", 5001)])),
+    ];
+    let s = Session::open_entries(entries, &DecodeOptions::default()).unwrap();
+    let r = s.report();
+    assert_eq!(r.namespaces.len(), procsnap_core::snapshot::MAX_NAMESPACES);
+    assert!(r.namespaces[1..].iter().all(|n| n.vanished));
+    assert!(r.diagnostics.items.iter().any(|d| d.message.contains("20000 network namespaces listed")));
+}

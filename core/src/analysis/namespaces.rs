@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::timewait::{PortPressure, TimeWait};
 use super::volume::Volume;
 use crate::proc::cgroup::ContainerId;
+use crate::proc::process::Process;
 use crate::snapshot::Snapshot;
 
 /// One network namespace, as the report's `namespaces[]` lists it.
@@ -41,18 +42,20 @@ pub struct NamespaceSummary {
     pub vanished: bool,
 }
 
-/// The summary of namespace `index` of `s`, from the analyses of its tables (`s` has it selected).
+/// The summary of namespace `index` of `s`, from the analyses of its tables (`s` has it
+/// selected); `members`: its processes ([`members`]).
 pub fn summary(
     s: &Snapshot,
     index: usize,
+    members: &[&Process],
     volume: &Volume,
     tw: &TimeWait,
     listeners: u64,
 ) -> NamespaceSummary {
     let n = &s.namespaces[index];
-    let pids: Vec<u32> = s.netns_processes(index).map(|p| p.pid).collect();
+    let pids: Vec<u32> = members.iter().map(|p| p.pid).collect();
     let mut containers: Vec<ContainerId> = Vec::new();
-    for p in s.netns_processes(index) {
+    for p in members {
         if let Some(c) = &p.container {
             if !containers.contains(c) {
                 containers.push(c.clone());
@@ -76,6 +79,43 @@ pub fn summary(
         port_pressure: tw.port_pressure.iter().max_by(|a, b| a.used_ratio.total_cmp(&b.used_ratio)).cloned(),
         vanished: n.vanished,
     }
+}
+
+/// The summary of a namespace without tables (vanished): who was in it, no sockets.
+pub fn without_tables(s: &Snapshot, index: usize, members: &[&Process]) -> NamespaceSummary {
+    let n = &s.namespaces[index];
+    NamespaceSummary {
+        inode: n.inode,
+        host: n.host,
+        selected: index == s.selected,
+        member_pid: n.member,
+        pids: members.iter().map(|p| p.pid).collect(),
+        processes: n.processes,
+        port_range: super::timewait::DEFAULT_PORT_RANGE,
+        vanished: n.vanished,
+        ..Default::default()
+    }
+}
+
+/// The processes of every namespace, by namespace index, in one pass: those whose
+/// `proc/PID/ns/net` names it; in a snapshot without namespace links, every process is the
+/// collector's own namespace's.
+pub fn members(s: &Snapshot) -> Vec<Vec<&Process>> {
+    let mut out = vec![Vec::new(); s.namespaces.len()];
+    let by_inode: std::collections::BTreeMap<u64, usize> =
+        s.namespaces.iter().enumerate().filter_map(|(i, n)| Some((n.inode?, i))).collect();
+    let any_links = s.processes.values().any(|p| p.netns.is_some());
+    for p in s.processes.values() {
+        let at = match p.netns {
+            Some(ino) => by_inode.get(&ino).copied(),
+            None if !any_links => s.namespaces.iter().position(|n| n.host),
+            None => None,
+        };
+        if let Some(i) = at {
+            out[i].push(p);
+        }
+    }
+    out
 }
 
 /// What the list of namespaces cannot show by itself: why it may be incomplete.

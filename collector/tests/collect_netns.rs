@@ -278,6 +278,15 @@ fn every_namespace_reports_as_nsenter_netstat_prints_it() {
         assert!(err.contains("no network namespace 12345") && err.contains(&a.inode.to_string()), "{err}");
     }
 
+    // A live /proc read as a directory: every namespace through its first member, the same way.
+    for ns in [&a, &b] {
+        let live = nsenter_netstat(ns.pid);
+        let got = report_ok(Path::new("/proc"), &["--format", "netstat", "--netns", &ns.inode.to_string()]);
+        assert_eq!(got, live, "live /proc, netns {}", ns.inode);
+    }
+    let j = json(Path::new("/proc"), &[]);
+    assert_eq!(j["namespaces"][0]["inode"].as_u64(), Some(own), "the own namespace of a live /proc");
+
     // --netns self: today's single-namespace capture.
     let snap = dir.path().join("self.tar.gz");
     let out = Command::new(BIN).args(["collect", "--netns", "self", "-o"]).arg(&snap).output().unwrap();

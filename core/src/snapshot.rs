@@ -372,6 +372,16 @@ impl Snapshot {
                 });
             }
         }
+        // Without a manifest (a live /proc read as a directory) the collector's own inode is
+        // unknown: it is the one socket holders link to that no other namespace's member names.
+        if namespaces[0].inode.is_none() && !netns_links.is_empty() {
+            let others: Vec<u64> = namespaces.iter().filter_map(|n| n.inode).collect();
+            let mut counts: BTreeMap<u64, usize> = BTreeMap::new();
+            for ino in netns_links.values().filter(|i| !others.contains(i)) {
+                *counts.entry(*ino).or_default() += 1;
+            }
+            namespaces[0].inode = counts.into_iter().max_by_key(|&(_, n)| n).map(|(i, _)| i);
+        }
         // A hostile manifest could list millions: each namespace is analysed on its own, so the
         // list is bounded (a Kubernetes node runs at most a few hundred pods).
         if namespaces.len() > MAX_NAMESPACES {

@@ -12,10 +12,12 @@ use rustc_hash::FxHashSet;
 use crate::layout::{FORMAT_VERSION, MANIFEST_PATH};
 use crate::manifest::{CaptureTimes, FileRecord, HostFacts, Manifest, WalkStats};
 
+pub mod kernel_text;
+
+pub use kernel_text::TCP_HEADER;
+
 /// The kernel pads every line of /proc/net/tcp (header too) to 149 characters.
 const TCP_LINE: usize = 149;
-pub const TCP_HEADER: &str =
-    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
 
 #[derive(Debug, Clone)]
 pub struct SeedStory {

@@ -143,3 +143,14 @@ pub fn note(s: &Snapshot) -> Option<String> {
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn postcard_round_trip() {
+        let n = super::NamespaceSummary { inode: Some(5), pids: vec![1, 2], ..Default::default() };
+        let b = postcard::to_allocvec(&n).unwrap();
+        let back: Result<super::NamespaceSummary, _> = postcard::from_bytes(&b);
+        assert_eq!(back.unwrap(), n);
+    }
+}

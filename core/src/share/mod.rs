@@ -153,7 +153,7 @@ fn fragment_value(text: &str) -> Option<&str> {
 
 /// Marks the netstat flavour in a link's (otherwise empty) story.
 const FLAVOUR_KEY: &str = "netstat=";
-/// Marks one namespace summary (JSON) in a link's story, and the namespace note.
+/// Marks one namespace summary (base64url postcard) in a link's story, and the namespace note.
 const NETNS_KEY: &str = "netns=";
 const NETNS_NOTE_KEY: &str = "netns-note=";
 /// A link lists at most this many socket-holding pids per namespace.
@@ -258,9 +258,12 @@ pub fn prepare(report: &Report, redaction: Redaction) -> Report {
             t.remote_addr = p.ip(t.remote_addr);
         }
     }
+    // Postcard, like the payload (its code is in every viewer already, for the worker's
+    // messages; JSON would add its own), base64url so the line stays text. Fields are only ever
+    // appended to `NamespaceSummary`: postcard reads a longer line's prefix.
     for n in &r.namespaces {
-        if let Ok(j) = serde_json::to_string(n) {
-            r.cost.story.push(format!("{NETNS_KEY}{j}"));
+        if let Ok(b) = postcard::to_allocvec(n) {
+            r.cost.story.push(format!("{NETNS_KEY}{}", URL_SAFE_NO_PAD.encode(b)));
         }
     }
     if let Some(note) = &r.namespace_note {
@@ -327,6 +330,11 @@ fn from_payload(payload: v1::Report) -> Report {
 }
 
 /// Put back the text a link leaves out because the viewer can rebuild it.
+/// A namespace summary from its link line (base64url postcard); `None` if it does not decode.
+fn summary_line(text: &str) -> Option<crate::analysis::namespaces::NamespaceSummary> {
+    postcard::from_bytes(&URL_SAFE_NO_PAD.decode(text).ok()?).ok()
+}
+
 fn restore_constants(r: &mut Report) {
     for s in &mut r.time_wait.sysctls {
         if let Some(k) = crate::layout::SYSCTLS.iter().find(|k| k.name == s.name) {
@@ -347,8 +355,7 @@ fn restore_constants(r: &mut Report) {
     };
     // Namespace summaries (links before namespaces carry none). A damaged line is dropped: the
     // zlib checksum already vouches for the payload, so this is only a newer writer's shape.
-    r.namespaces =
-        r.cost.story.iter().filter_map(|l| serde_json::from_str(l.strip_prefix(NETNS_KEY)?).ok()).collect();
+    r.namespaces = r.cost.story.iter().filter_map(|l| summary_line(l.strip_prefix(NETNS_KEY)?)).collect();
     r.namespace_note = r.cost.story.iter().find_map(|l| Some(l.strip_prefix(NETNS_NOTE_KEY)?.to_string()));
     r.cost.flavour = flavour;
     r.cost.read_size = flavour.read_size(r.cost.page_size);

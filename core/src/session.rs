@@ -78,8 +78,8 @@ impl Session {
         Session::open(&bytes, options, &mut |_| true).expect("the built-in example decodes")
     }
 
-    fn from_snapshot(snapshot: Snapshot) -> Session {
-        let mut report = report::build(&snapshot);
+    fn from_snapshot(mut snapshot: Snapshot) -> Session {
+        let mut report = report::build_all(&mut snapshot);
         render::netstat::name_stalls(&mut report);
         Session { snapshot: Some(snapshot), report, filtered: None }
     }
@@ -100,6 +100,61 @@ impl Session {
         self.report.files = hashes_checked;
         self.report.diagnostics = diagnostics;
         true
+    }
+
+    /// Make network namespace `net:[inode]` the one the report describes (`None`: the
+    /// collector's own), in every format; the per-namespace list stays whole. A share link's
+    /// report has no rows to rebuild from: only its own namespace can be chosen.
+    pub fn set_netns(&mut self, inode: Option<u64>) -> Result<(), String> {
+        let known = || {
+            let list: Vec<String> =
+                self.report.namespaces.iter().filter_map(|n| n.inode).map(|i| i.to_string()).collect();
+            if list.is_empty() {
+                "none are listed".to_string()
+            } else {
+                format!("it holds {}", list.join(", "))
+            }
+        };
+        let Some(snapshot) = &self.snapshot else {
+            let current = self.report.namespaces.iter().find(|n| n.selected).and_then(|n| n.inode);
+            return match inode {
+                None => Ok(()),
+                Some(i) if Some(i) == current => Ok(()),
+                Some(i) => Err(format!(
+                    "network namespace {i}: a share link carries one namespace's report and the others' summaries only"
+                )),
+            };
+        };
+        let index = match inode {
+            None => 0,
+            Some(i) => snapshot
+                .netns_index(i)
+                .ok_or_else(|| format!("no network namespace {i} in this snapshot; {}", known()))?,
+        };
+        if snapshot.namespaces[index].vanished {
+            return Err(format!(
+                "network namespace {}: its processes exited before its tables were captured",
+                inode.unwrap_or(0)
+            ));
+        }
+        if index == snapshot.selected {
+            return Ok(());
+        }
+        let Some(mut snapshot) = self.snapshot.take() else { return Ok(()) };
+        snapshot.select_netns(index);
+        let hashes_checked = self.report.files.clone();
+        let diagnostics = self.report.diagnostics.clone();
+        let summaries = std::mem::take(&mut self.report.namespaces);
+        let mut report = report::build(&snapshot);
+        render::netstat::name_stalls(&mut report);
+        report.files = hashes_checked;
+        report.diagnostics = diagnostics;
+        report.namespaces = summaries;
+        for (i, n) in report.namespaces.iter_mut().enumerate() {
+            n.selected = i == index;
+        }
+        *self = Session { snapshot: Some(snapshot), report, filtered: None };
+        Ok(())
     }
 
     pub fn report(&self) -> &Report {

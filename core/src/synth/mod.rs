@@ -416,7 +416,9 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
             fds_read: 2_412 + socket_links,
             socket_links,
             micros: Some(9_500),
+            ..Default::default()
         }),
+        ..Default::default()
     };
 
     let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -225,6 +225,12 @@ impl Tcp6Table {
 /// database in tcp. Each of sshd's listeners is the last listener of its table, so netstat's two
 /// long pauses come right after them, as the administrator saw.
 pub fn seed_story(o: &SeedStory) -> Vec<u8> {
+    seed_story_as(o, "web81.example", "2026-11-27T03:00:00.000Z")
+}
+
+/// [`seed_story`] for another host name and capture start (RFC 3339 UTC), for tests and
+/// examples of many hosts over time (a fleet's snapshots).
+pub fn seed_story_as(o: &SeedStory, hostname: &str, capture_start: &str) -> Vec<u8> {
     let mut rng = Rng(o.seed | 1);
     let server = Ipv4Addr::new(10, 0, 0, 5);
     let db = Ipv4Addr::new(10, 0, 1, 20);
@@ -383,7 +389,7 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
         format_version: FORMAT_VERSION,
         tool: Some(format!("procsnap-core synth {}", env!("CARGO_PKG_VERSION"))),
         host: HostFacts {
-            hostname: Some("web81.example".into()),
+            hostname: Some(hostname.into()),
             kernel: Some("2.6.32-754.el6.x86_64".into()),
             arch: Some("x86_64".into()),
             byte_order: Some("little".into()),
@@ -393,8 +399,9 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
             proc_hidepid: None,
         },
         capture: CaptureTimes {
-            start: Some("2026-11-27T03:00:00.000Z".into()),
-            end: Some("2026-11-27T03:00:00.180Z".into()),
+            start: Some(capture_start.into()),
+            // The default's end as it always was; another start has no end worth inventing.
+            end: (capture_start == "2026-11-27T03:00:00.000Z").then(|| "2026-11-27T03:00:00.180Z".into()),
             duration_us: Some(180_000),
         },
         files: files

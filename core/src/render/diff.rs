@@ -186,7 +186,7 @@ fn signed(n: i128) -> String {
 fn duration(s: f64) -> String {
     if s < 120.0 {
         format!("{s:.1} s")
-    } else if s < 7200.0 {
+    } else if s < 3600.0 {
         format!("{:.1} min", s / 60.0)
     } else if s < 172_800.0 {
         format!("{:.1} h", s / 3600.0)

@@ -85,7 +85,8 @@ fn story(dir: &Path, name: &str, server_tw: usize, client_tw: usize, start: &str
         seed: server_tw as u64,
     };
     let path = dir.join(name);
-    std::fs::write(&path, procsnap_core::synth::seed_story_as(&o, "web81.example", start)).unwrap();
+    let v = procsnap_core::synth::Variant { capture_start: start.into(), ..Default::default() };
+    std::fs::write(&path, procsnap_core::synth::seed_story_as(&o, &v)).unwrap();
     path
 }
 

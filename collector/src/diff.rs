@@ -141,8 +141,10 @@ fn run(args: Vec<OsString>) -> Result<(), Error> {
         }
         Err(e) => return Err(Error::usage(format!("{e} (see `procsnap diff --help`)"))),
     };
-    let old = crate::report::open(&args.old, &args.options)?;
-    let new = crate::report::open(&args.new, &args.options)?;
+    // The diff shows no file list: hashes are `procsnap report`'s to check.
+    let options = DecodeOptions { skip_hashes: true, ..args.options.clone() };
+    let old = crate::report::open(&args.old, &options)?;
+    let new = crate::report::open(&args.new, &options)?;
     let (o, n) = (source_name(&args.old), source_name(&args.new));
     let d = procsnap_core::session::diff(&old, &new, Sources { old: &o, new: &n }, args.netns)
         .map_err(Error::usage)?;

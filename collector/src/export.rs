@@ -11,6 +11,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use std::net::{IpAddr, Ipv4Addr};
+
 use bytes::Bytes;
 use procsnap_core::{DecodeOptions, Session};
 
@@ -175,79 +177,118 @@ const LISTENER_COLUMNS: &[(&str, Kind, &str)] = &{
     ]
 };
 
-/// One batch of rows, column by column.
-#[derive(Default)]
+/// One batch of rows of one snapshot, column by column. The first [`SNAPSHOT_COLUMNS`] columns
+/// are the snapshot's (`meta`), the same on every row, so they are not stored per row; text is
+/// kept in one buffer per batch (`text`), so a row costs no allocation.
 struct Batch {
     len: usize,
+    /// Columns from [`SNAPSHOT_COLUMNS`] on.
     cols: Vec<Column>,
+    text: Vec<u8>,
+    meta: Arc<Meta>,
+    /// The last local address, remote address and program written, for [`Batch::repeat`].
+    last: [Option<(u128, Text)>; 3],
+}
+
+/// Columns every table starts with (source, host, captured_at, netns): [`Meta`]'s.
+const SNAPSHOT_COLUMNS: usize = 4;
+
+#[derive(Clone, Copy)]
+enum Text {
+    Static(&'static [u8]),
+    /// A range of the batch's `text`.
+    Span(u32, u32),
 }
 
 enum Column {
-    Str(Vec<Option<Bytes>>),
+    Str(Vec<Option<Text>>),
     Int(Vec<Option<i64>>),
     Float(Vec<Option<f64>>),
-    /// Microseconds since 1970 and the text as the manifest wrote it.
-    Time(Vec<Option<(i64, Bytes)>>),
 }
 
 impl Batch {
-    fn new(columns: &[(&str, Kind, &str)]) -> Batch {
-        let cols = columns
+    fn new(columns: &[(&str, Kind, &str)], meta: Arc<Meta>) -> Batch {
+        let cols = columns[SNAPSHOT_COLUMNS..]
             .iter()
             .map(|(_, k, _)| match k {
                 Kind::Str => Column::Str(Vec::with_capacity(BATCH)),
-                Kind::I64 | Kind::U64 => Column::Int(Vec::with_capacity(BATCH)),
+                Kind::I64 | Kind::U64 | Kind::Time => Column::Int(Vec::with_capacity(BATCH)),
                 Kind::F64 => Column::Float(Vec::with_capacity(BATCH)),
-                Kind::Time => Column::Time(Vec::with_capacity(BATCH)),
             })
             .collect();
-        Batch { len: 0, cols }
+        Batch { len: 0, cols, text: Vec::with_capacity(BATCH * 32), meta, last: [None; 3] }
     }
     fn clear(&mut self) {
         self.len = 0;
+        self.text.clear();
+        self.last = [None; 3];
         for c in &mut self.cols {
             match c {
                 Column::Str(v) => v.clear(),
                 Column::Int(v) => v.clear(),
                 Column::Float(v) => v.clear(),
-                Column::Time(v) => v.clear(),
             }
         }
     }
-    fn str(&mut self, i: usize, v: Option<Bytes>) {
-        match &mut self.cols[i] {
+    /// Column `i` of the table (counting the snapshot's columns).
+    fn col(&mut self, i: usize) -> &mut Column {
+        &mut self.cols[i - SNAPSHOT_COLUMNS]
+    }
+    fn str(&mut self, i: usize, v: Option<Text>) {
+        match self.col(i) {
             Column::Str(c) => c.push(v),
             _ => unreachable!("column {i} is text"),
         }
     }
     fn int(&mut self, i: usize, v: Option<i64>) {
-        match &mut self.cols[i] {
+        match self.col(i) {
             Column::Int(c) => c.push(v),
             _ => unreachable!("column {i} is an integer"),
         }
     }
     fn float(&mut self, i: usize, v: Option<f64>) {
-        match &mut self.cols[i] {
+        match self.col(i) {
             Column::Float(c) => c.push(v),
             _ => unreachable!("column {i} is a float"),
         }
     }
-    fn snapshot(&mut self, m: &Meta) {
-        self.str(0, Some(m.source.clone()));
-        self.str(1, m.host.clone());
-        match &mut self.cols[2] {
-            Column::Time(c) => c.push(m.captured_at.clone()),
-            _ => unreachable!("column 2 is the capture time"),
+    /// Text written into the batch's buffer by `write` (made valid UTF-8).
+    fn text(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> Text {
+        let start = self.text.len();
+        write(&mut self.text);
+        if std::str::from_utf8(&self.text[start..]).is_err() {
+            let fixed = String::from_utf8_lossy(&self.text[start..]).into_owned();
+            self.text.truncate(start);
+            self.text.extend_from_slice(fixed.as_bytes());
         }
-        self.int(3, m.netns.map(|n| n as i64));
+        Text::Span(start as u32, (self.text.len() - start) as u32)
+    }
+    /// [`Batch::text`], unless `key` is what slot `slot` last held: text that repeats from
+    /// row to row (the server's own address, one process's program) is written once.
+    fn repeat(&mut self, slot: usize, key: u128, write: impl FnOnce(&mut Vec<u8>)) -> Text {
+        if let Some((k, t)) = self.last[slot]
+            && k == key
+        {
+            return t;
+        }
+        let t = self.text(write);
+        self.last[slot] = Some((key, t));
+        t
+    }
+    fn bytes(&self, t: &Text) -> &[u8] {
+        match *t {
+            Text::Static(s) => s,
+            Text::Span(a, n) => &self.text[a as usize..(a + n) as usize],
+        }
     }
 }
 
 /// What every row of one snapshot shares.
 struct Meta {
-    source: Bytes,
-    host: Option<Bytes>,
-    captured_at: Option<(i64, Bytes)>,
+    source: String,
+    host: Option<String>,
+    /// Microseconds since 1970, and the text as the manifest wrote it.
+    captured_at: Option<(i64, String)>,
     netns: Option<u64>,
     user_hz: f64,
 }
@@ -257,11 +298,11 @@ impl Meta {
         let h = &session.report().host;
         let captured_at = h.capture_start.as_ref().and_then(|t| {
             let s = procsnap_core::diff::rfc3339_seconds(t)?;
-            Some(((s * 1e6).round() as i64, Bytes::from(t.clone())))
+            Some(((s * 1e6).round() as i64, t.clone()))
         });
         Meta {
-            source: Bytes::from(source.to_string()),
-            host: h.hostname.clone().map(Bytes::from),
+            source: source.to_string(),
+            host: h.hostname.clone(),
             captured_at,
             netns: session.netns(),
             user_hz: f64::from(h.user_hz.max(1)),
@@ -269,40 +310,48 @@ impl Meta {
     }
 }
 
-/// Text that repeats from row to row (a server's own address): formatted once while it repeats.
-struct Repeat<K> {
-    last: Option<(K, Bytes)>,
-}
-
-impl<K> Default for Repeat<K> {
-    fn default() -> Self {
-        Repeat { last: None }
-    }
-}
-
-impl<K: PartialEq + Copy> Repeat<K> {
-    fn get(&mut self, k: K, make: impl FnOnce(K) -> String) -> Bytes {
-        if let Some((last, b)) = &self.last
-            && *last == k
-        {
-            return b.clone();
+/// An address as Rust's `Display` writes it, without the formatting machinery for the
+/// common cases (IPv4 and IPv4-mapped IPv6: the bulk of a busy server's rows).
+fn ip_text(ip: IpAddr, out: &mut Vec<u8>) {
+    fn v4(a: Ipv4Addr, out: &mut Vec<u8>) {
+        for (i, o) in a.octets().into_iter().enumerate() {
+            if i > 0 {
+                out.push(b'.');
+            }
+            if o >= 100 {
+                out.push(b'0' + o / 100);
+            }
+            if o >= 10 {
+                out.push(b'0' + o / 10 % 10);
+            }
+            out.push(b'0' + o % 10);
         }
-        let b = Bytes::from(make(k));
-        self.last = Some((k, b.clone()));
-        b
+    }
+    match ip {
+        IpAddr::V4(a) => v4(a, out),
+        IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(m) => {
+                out.extend_from_slice(b"::ffff:");
+                v4(m, out);
+            }
+            None => {
+                let _ = write!(out, "{a}");
+            }
+        },
     }
 }
 
-fn lossy(b: &[u8]) -> Bytes {
-    match std::str::from_utf8(b) {
-        Ok(_) => Bytes::copy_from_slice(b),
-        Err(_) => Bytes::from(String::from_utf8_lossy(b).into_owned()),
+fn ip_key(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(a) => u128::from(a.to_bits()) | 1 << 127,
+        IpAddr::V6(a) => a.to_bits(),
     }
 }
 
-/// Where batches go: one implementation per format.
+/// Where batches go: one implementation per format. A batch is taken (its text buffer moves
+/// into the Parquet values) and left cleared.
 trait Writer {
-    fn batch(&mut self, b: &Batch) -> io::Result<()>;
+    fn batch(&mut self, b: &mut Batch) -> io::Result<()>;
     fn finish(self: Box<Self>) -> io::Result<()>;
 }
 
@@ -404,9 +453,10 @@ fn write_all(args: &Args, columns: &'static [(&str, Kind, &str)], out: &mut Outp
             Box::new(Csv::new(BufWriter::with_capacity(1 << 20, sink), columns).map_err(cannot_write)?)
         }
     };
-    let mut batch = Batch::new(columns);
+    // Hashes are checked by `procsnap report`; an export only reads rows.
+    let options = DecodeOptions { skip_hashes: true, ..args.options.clone() };
     for input in &args.inputs {
-        let session = crate::report::open(input, &args.options)?;
+        let session = crate::report::open(input, &options)?;
         let source = crate::diff::source_name(input);
         if args.table == Table::Sockets && session.snapshot().is_none() {
             return Err(Error::format(format!(
@@ -414,51 +464,50 @@ fn write_all(args: &Args, columns: &'static [(&str, Kind, &str)], out: &mut Outp
                 input.display()
             )));
         }
-        let meta = Meta::of(&session, &source);
+        let mut batch = Batch::new(columns, Arc::new(Meta::of(&session, &source)));
         let mut flush = |b: &mut Batch| -> Result<(), Error> {
             w.batch(b).map_err(cannot_write)?;
             b.clear();
             Ok(())
         };
         match args.table {
-            Table::Sockets => sockets(&session, &meta, &mut batch, &mut flush)?,
-            Table::Listeners => listeners(&session, &meta, &mut batch, &mut flush)?,
+            Table::Sockets => sockets(&session, &mut batch, &mut flush)?,
+            Table::Listeners => listeners(&session, &mut batch, &mut flush)?,
+        }
+        if batch.len > 0 {
+            flush(&mut batch)?;
         }
         // The snapshot is dropped here, before the next one is read.
-    }
-    if batch.len > 0 {
-        w.batch(&batch).map_err(cannot_write)?;
     }
     w.finish().map_err(cannot_write)
 }
 
 fn sockets(
     session: &Session,
-    meta: &Meta,
     batch: &mut Batch,
     flush: &mut dyn FnMut(&mut Batch) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let static_text = |s: &'static str| Bytes::from_static(s.as_bytes());
-    let (mut local, mut remote) = (Repeat::default(), Repeat::default());
-    let mut program = Repeat::<Option<u32>>::default();
+    let user_hz = batch.meta.user_hz;
     for r in session.records() {
-        batch.snapshot(meta);
-        batch.str(4, Some(static_text(r.proto)));
-        batch.str(5, Some(static_text(r.state)));
+        batch.str(4, Some(Text::Static(r.proto.as_bytes())));
+        batch.str(5, Some(Text::Static(r.state.as_bytes())));
         match (r.local, r.path) {
             (Some((ip, port)), _) => {
-                batch.str(6, Some(local.get(ip, |ip| ip.to_string())));
+                let t = batch.repeat(0, ip_key(ip), |o| ip_text(ip, o));
+                batch.str(6, Some(t));
                 batch.int(7, Some(i64::from(port)));
             }
             (None, path) => {
                 // An unnamed unix socket has no address: null, not an empty string.
-                batch.str(6, path.filter(|p| !p.is_empty()).map(lossy));
+                let t = path.filter(|p| !p.is_empty()).map(|p| batch.text(|o| o.extend_from_slice(p)));
+                batch.str(6, t);
                 batch.int(7, None);
             }
         }
         match r.remote {
             Some((ip, port)) => {
-                batch.str(8, Some(remote.get(ip, |ip| ip.to_string())));
+                let t = batch.repeat(1, ip_key(ip), |o| ip_text(ip, o));
+                batch.str(8, Some(t));
                 batch.int(9, Some(i64::from(port)));
             }
             None => {
@@ -469,9 +518,11 @@ fn sockets(
         batch.int(10, Some(r.inode as i64));
         batch.int(11, r.uid.map(i64::from));
         batch.int(12, r.pid.map(i64::from));
-        // A process's sockets are listed together: its program's text is made once per run.
-        batch.str(13, r.program.map(|p| program.get(r.pid, |_| String::from_utf8_lossy(p).into_owned())));
-        batch.float(14, r.timer_ticks.map(|t| f64::from(t) / meta.user_hz));
+        // A process's sockets are listed together: its program's text is written once per run.
+        let program =
+            r.program.map(|p| batch.repeat(2, u128::from(r.pid.unwrap_or(0)), |o| o.extend_from_slice(p)));
+        batch.str(13, program);
+        batch.float(14, r.timer_ticks.map(|t| f64::from(t) / user_hz));
         batch.len += 1;
         if batch.len == BATCH {
             flush(batch)?;
@@ -482,31 +533,41 @@ fn sockets(
 
 fn listeners(
     session: &Session,
-    meta: &Meta,
     batch: &mut Batch,
     flush: &mut dyn FnMut(&mut Batch) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let r = session.report();
-    let split = |field: &[u8]| -> (Option<i64>, Option<Bytes>) {
+    fn owner(
+        batch: &mut Batch,
+        field: &[u8],
+        holders: &[procsnap_core::analysis::listeners::HolderInfo],
+    ) -> (Option<i64>, Option<Text>, Option<Text>) {
         let text = String::from_utf8_lossy(field);
-        match text.split_once('/') {
-            Some((pid, program)) => (pid.parse().ok(), Some(Bytes::from(program.to_string()))),
-            None => (None, None),
-        }
-    };
-    let command = |holders: &[procsnap_core::analysis::listeners::HolderInfo], pid: Option<i64>| {
-        holders
-            .iter()
-            .find(|h| Some(i64::from(h.pid)) == pid)
-            .and_then(|h| h.cmdline.as_ref())
-            .map(|c| Bytes::from(c.iter().map(|a| a.lossy().into_owned()).collect::<Vec<_>>().join(" ")))
-    };
+        let Some((pid, program)) = text.split_once('/') else { return (None, None, None) };
+        let pid: Option<i64> = pid.parse().ok();
+        let program = batch.text(|o| o.extend_from_slice(program.as_bytes()));
+        let command =
+            holders.iter().find(|h| Some(i64::from(h.pid)) == pid).and_then(|h| h.cmdline.as_ref()).map(
+                |c| {
+                    batch.text(|o| {
+                        for (i, a) in c.iter().enumerate() {
+                            if i > 0 {
+                                o.push(b' ');
+                            }
+                            o.extend_from_slice(a.as_bytes());
+                        }
+                    })
+                },
+            );
+        (pid, Some(program), command)
+    }
     for l in &r.listeners {
-        batch.snapshot(meta);
-        let (pid, program) = split(l.netstat_program.as_bytes());
-        batch.str(4, Some(Bytes::from_static(l.proto.file_name().as_bytes())));
-        batch.str(5, Some(Bytes::from(l.state_name.clone())));
-        batch.str(6, Some(Bytes::from(l.local_addr.to_string())));
+        let (pid, program, command) = owner(batch, l.netstat_program.as_bytes(), &l.holders);
+        batch.str(4, Some(Text::Static(l.proto.file_name().as_bytes())));
+        let state = batch.text(|o| o.extend_from_slice(l.state_name.as_bytes()));
+        batch.str(5, Some(state));
+        let addr = batch.text(|o| ip_text(l.local_addr, o));
+        batch.str(6, Some(addr));
         batch.int(7, Some(i64::from(l.local_port)));
         batch.int(8, Some(i64::from(l.recv_q)));
         batch.int(9, Some(i64::from(l.send_q)));
@@ -514,7 +575,7 @@ fn listeners(
         batch.int(11, Some(i64::from(l.uid)));
         batch.int(12, pid);
         batch.str(13, program);
-        batch.str(14, command(&l.holders, pid));
+        batch.str(14, command);
         batch.int(15, Some(l.holders.len() as i64));
         batch.len += 1;
         if batch.len == BATCH {
@@ -522,11 +583,11 @@ fn listeners(
         }
     }
     for u in &r.unix_listeners {
-        batch.snapshot(meta);
-        let (pid, program) = split(u.netstat_program.as_bytes());
-        batch.str(4, Some(Bytes::from_static(b"unix")));
-        batch.str(5, Some(Bytes::from_static(b"LISTEN")));
-        batch.str(6, Some(lossy(u.path.as_bytes())));
+        let (pid, program, command) = owner(batch, u.netstat_program.as_bytes(), &u.holders);
+        batch.str(4, Some(Text::Static(b"unix")));
+        batch.str(5, Some(Text::Static(b"LISTEN")));
+        let path = (!u.path.is_empty()).then(|| batch.text(|o| o.extend_from_slice(u.path.as_bytes())));
+        batch.str(6, path);
         batch.int(7, None);
         batch.int(8, None);
         batch.int(9, None);
@@ -534,7 +595,7 @@ fn listeners(
         batch.int(11, None);
         batch.int(12, pid);
         batch.str(13, program);
-        batch.str(14, command(&u.holders, pid));
+        batch.str(14, command);
         batch.int(15, Some(u.holders.len() as i64));
         batch.len += 1;
         if batch.len == BATCH {
@@ -611,26 +672,50 @@ struct Ndjson<W: Write> {
     columns: &'static [(&'static str, Kind, &'static str)],
 }
 
+/// The snapshot's columns of every row, as text: `"source":…,"netns":…`, made once per batch.
+fn snapshot_fields(m: &Meta, json: bool) -> Vec<Vec<u8>> {
+    let text = |s: Option<&str>| -> Vec<u8> {
+        let mut v = Vec::new();
+        match (s, json) {
+            (Some(s), true) => json_string(&mut v, s.as_bytes()),
+            (None, true) => v.extend_from_slice(b"null"),
+            (Some(s), false) => csv_field(&mut v, s.as_bytes()),
+            (None, false) => {}
+        }
+        v
+    };
+    vec![
+        text(Some(&m.source)),
+        text(m.host.as_deref()),
+        text(m.captured_at.as_ref().map(|t| t.1.as_str())),
+        m.netns
+            .map(|n| n.to_string().into_bytes())
+            .unwrap_or_else(|| if json { b"null".to_vec() } else { Vec::new() }),
+    ]
+}
+
 impl<W: Write> Writer for Ndjson<W> {
-    fn batch(&mut self, b: &Batch) -> io::Result<()> {
+    fn batch(&mut self, b: &mut Batch) -> io::Result<()> {
+        let mut head = b"{".to_vec();
+        for (i, f) in snapshot_fields(&b.meta, true).into_iter().enumerate() {
+            let _ = write!(head, "{}\"{}\":", if i > 0 { "," } else { "" }, self.columns[i].0);
+            head.extend_from_slice(&f);
+        }
         let mut line = Vec::with_capacity(512);
         for row in 0..b.len {
             line.clear();
-            line.push(b'{');
-            for (i, (name, _, _)) in self.columns.iter().enumerate() {
-                if i > 0 {
-                    line.push(b',');
-                }
-                line.push(b'"');
+            line.extend_from_slice(&head);
+            for (i, (name, kind, _)) in self.columns.iter().enumerate().skip(SNAPSHOT_COLUMNS) {
+                line.extend_from_slice(b",\"");
                 line.extend_from_slice(name.as_bytes());
                 line.extend_from_slice(b"\":");
-                match &b.cols[i] {
+                match &b.cols[i - SNAPSHOT_COLUMNS] {
                     Column::Str(c) => match &c[row] {
-                        Some(s) => json_string(&mut line, s),
+                        Some(t) => json_string(&mut line, b.bytes(t)),
                         None => line.extend_from_slice(b"null"),
                     },
                     Column::Int(c) => match c[row] {
-                        Some(n) if self.columns[i].1 == Kind::U64 => {
+                        Some(n) if *kind == Kind::U64 => {
                             let _ = write!(line, "{}", n as u64);
                         }
                         Some(n) => {
@@ -643,10 +728,6 @@ impl<W: Write> Writer for Ndjson<W> {
                             let _ = write!(line, "{f}");
                         }
                         _ => line.extend_from_slice(b"null"),
-                    },
-                    Column::Time(c) => match &c[row] {
-                        Some((_, text)) => json_string(&mut line, text),
-                        None => line.extend_from_slice(b"null"),
                     },
                 }
             }
@@ -694,22 +775,22 @@ impl<W: Write> Csv<W> {
 }
 
 impl<W: Write> Writer for Csv<W> {
-    fn batch(&mut self, b: &Batch) -> io::Result<()> {
+    fn batch(&mut self, b: &mut Batch) -> io::Result<()> {
+        let head = snapshot_fields(&b.meta, false).join(&b","[..]);
         let mut line = Vec::with_capacity(512);
         for row in 0..b.len {
             line.clear();
-            for i in 0..self.columns.len() {
-                if i > 0 {
-                    line.push(b',');
-                }
-                match &b.cols[i] {
+            line.extend_from_slice(&head);
+            for (i, (_, kind, _)) in self.columns.iter().enumerate().skip(SNAPSHOT_COLUMNS) {
+                line.push(b',');
+                match &b.cols[i - SNAPSHOT_COLUMNS] {
                     Column::Str(c) => {
-                        if let Some(s) = &c[row] {
-                            csv_field(&mut line, s)
+                        if let Some(t) = &c[row] {
+                            csv_field(&mut line, b.bytes(t))
                         }
                     }
                     Column::Int(c) => match c[row] {
-                        Some(n) if self.columns[i].1 == Kind::U64 => {
+                        Some(n) if *kind == Kind::U64 => {
                             let _ = write!(line, "{}", n as u64);
                         }
                         Some(n) => {
@@ -720,11 +801,6 @@ impl<W: Write> Writer for Csv<W> {
                     Column::Float(c) => {
                         if let Some(f) = c[row].filter(|f| f.is_finite()) {
                             let _ = write!(line, "{f}");
-                        }
-                    }
-                    Column::Time(c) => {
-                        if let Some((_, text)) = &c[row] {
-                            csv_field(&mut line, text)
                         }
                     }
                 }
@@ -758,9 +834,9 @@ fn csv_field(out: &mut Vec<u8>, s: &[u8]) {
 mod parquet_out {
     use super::*;
     use parquet::basic::{Compression, Encoding};
-    use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
-    use parquet::file::properties::{WriterProperties, WriterVersion};
-    use parquet::file::writer::SerializedFileWriter;
+    use parquet::data_type::{ByteArray, ByteArrayType, DataType, DoubleType, Int64Type};
+    use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
+    use parquet::file::writer::{SerializedColumnWriter, SerializedFileWriter};
     use parquet::schema::parser::parse_message_type;
 
     pub struct Parquet {
@@ -796,26 +872,35 @@ mod parquet_out {
             }
             message.push('}');
             let schema = Arc::new(parse_message_type(&message).map_err(io_err)?);
-            let props = WriterProperties::builder()
+            let mut props = WriterProperties::builder()
                 .set_writer_version(WriterVersion::PARQUET_1_0)
                 // Snappy: fast, and every engine reads it.
                 .set_compression(Compression::SNAPPY)
                 .set_max_row_group_row_count(Some(BATCH))
-                // Addresses and ports of a million TIME_WAIT rows rarely repeat: a dictionary
-                // there costs a hash per row for no gain (the writer falls back anyway).
-                .set_column_dictionary_enabled("remote_addr".into(), false)
-                .set_column_dictionary_enabled("remote_port".into(), false)
-                .set_column_dictionary_enabled("timer_s".into(), false)
-                .set_column_encoding("remote_port".into(), Encoding::PLAIN)
-                .set_created_by(format!("procsnap {}", env!("CARGO_PKG_VERSION")))
-                .build();
-            let w = SerializedFileWriter::new(out, schema, Arc::new(props)).map_err(io_err)?;
+                // Min/max per row group let an engine skip groups (a port, a time); per page
+                // they cost a comparison per value for little more.
+                .set_statistics_enabled(EnabledStatistics::Chunk)
+                .set_created_by(format!("procsnap {}", env!("CARGO_PKG_VERSION")));
+            for (name, kind, _) in columns {
+                if *kind == Kind::Str {
+                    // Nobody filters addresses by range: no per-value string comparisons.
+                    props = props.set_column_statistics_enabled((*name).into(), EnabledStatistics::None);
+                }
+            }
+            // The remote side of a million TIME_WAIT rows rarely repeats: a dictionary there
+            // costs a hash per row for no gain (the writer would fall back to plain anyway).
+            for name in ["remote_addr", "remote_port", "timer_s"] {
+                props = props
+                    .set_column_dictionary_enabled(name.into(), false)
+                    .set_column_encoding(name.into(), Encoding::PLAIN);
+            }
+            let w = SerializedFileWriter::new(out, schema, Arc::new(props.build())).map_err(io_err)?;
             Ok(Parquet { w, columns })
         }
     }
 
     /// Definition levels (1 present, 0 null) and the present values.
-    fn split<T: Clone, U>(c: &[Option<T>], f: impl Fn(&T) -> U) -> (Vec<i16>, Vec<U>) {
+    fn split<T, U>(c: &[Option<T>], f: impl Fn(&T) -> U) -> (Vec<i16>, Vec<U>) {
         let mut defs = Vec::with_capacity(c.len());
         let mut vals = Vec::with_capacity(c.len());
         for v in c {
@@ -830,28 +915,63 @@ mod parquet_out {
         (defs, vals)
     }
 
+    /// `n` copies of one value (or of null), written a slice at a time.
+    fn constant<T: DataType>(
+        col: &mut SerializedColumnWriter<'_>,
+        v: Option<T::T>,
+        n: usize,
+    ) -> io::Result<()>
+    where
+        T::T: Clone,
+    {
+        const STEP: usize = 4096;
+        let defs = vec![i16::from(v.is_some()); STEP.min(n)];
+        let vals: Vec<T::T> = v.map(|v| vec![v; STEP.min(n)]).unwrap_or_default();
+        let mut left = n;
+        while left > 0 {
+            let k = left.min(STEP);
+            let vals = if vals.is_empty() { &vals[..] } else { &vals[..k] };
+            col.typed::<T>().write_batch(vals, Some(&defs[..k]), None).map_err(io_err)?;
+            left -= k;
+        }
+        Ok(())
+    }
+
     impl Writer for Parquet {
-        fn batch(&mut self, b: &Batch) -> io::Result<()> {
+        fn batch(&mut self, b: &mut Batch) -> io::Result<()> {
+            let text = Bytes::from(std::mem::take(&mut b.text));
+            let value = |t: &Text| match *t {
+                Text::Static(s) => ByteArray::from(Bytes::from_static(s)),
+                Text::Span(a, n) => ByteArray::from(text.slice(a as usize..(a + n) as usize)),
+            };
+            let m = &b.meta;
             let mut rg = self.w.next_row_group().map_err(io_err)?;
             let mut i = 0;
             while let Some(mut col) = rg.next_column().map_err(io_err)? {
-                match &b.cols[i] {
-                    Column::Str(c) => {
-                        let (defs, vals) = split(c, |s: &Bytes| ByteArray::from(s.clone()));
-                        col.typed::<ByteArrayType>().write_batch(&vals, Some(&defs), None).map_err(io_err)?;
-                    }
-                    Column::Int(c) => {
-                        let (defs, vals) = split(c, |n: &i64| *n);
-                        col.typed::<Int64Type>().write_batch(&vals, Some(&defs), None).map_err(io_err)?;
-                    }
-                    Column::Float(c) => {
-                        let (defs, vals) = split(c, |f: &f64| *f);
-                        col.typed::<DoubleType>().write_batch(&vals, Some(&defs), None).map_err(io_err)?;
-                    }
-                    Column::Time(c) => {
-                        let (defs, vals) = split(c, |t: &(i64, Bytes)| t.0);
-                        col.typed::<Int64Type>().write_batch(&vals, Some(&defs), None).map_err(io_err)?;
-                    }
+                let bytes = |s: &str| ByteArray::from(Bytes::copy_from_slice(s.as_bytes()));
+                match i {
+                    0 => constant::<ByteArrayType>(&mut col, Some(bytes(&m.source)), b.len)?,
+                    1 => constant::<ByteArrayType>(&mut col, m.host.as_deref().map(bytes), b.len)?,
+                    2 => constant::<Int64Type>(&mut col, m.captured_at.as_ref().map(|t| t.0), b.len)?,
+                    3 => constant::<Int64Type>(&mut col, m.netns.map(|n| n as i64), b.len)?,
+                    _ => match &b.cols[i - SNAPSHOT_COLUMNS] {
+                        Column::Str(c) => {
+                            let (defs, vals) = split(c, value);
+                            col.typed::<ByteArrayType>()
+                                .write_batch(&vals, Some(&defs), None)
+                                .map_err(io_err)?;
+                        }
+                        Column::Int(c) => {
+                            let (defs, vals) = split(c, |n: &i64| *n);
+                            col.typed::<Int64Type>().write_batch(&vals, Some(&defs), None).map_err(io_err)?;
+                        }
+                        Column::Float(c) => {
+                            let (defs, vals) = split(c, |f: &f64| *f);
+                            col.typed::<DoubleType>()
+                                .write_batch(&vals, Some(&defs), None)
+                                .map_err(io_err)?;
+                        }
+                    },
                 }
                 col.close().map_err(io_err)?;
                 i += 1;
@@ -861,9 +981,38 @@ mod parquet_out {
             Ok(())
         }
         fn finish(self: Box<Self>) -> io::Result<()> {
-            let w = self.w;
-            w.close().map_err(io_err)?;
+            self.w.close().map_err(io_err)?;
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_read_as_display_writes_them() {
+        let cases = [
+            "0.0.0.0",
+            "127.0.0.1",
+            "10.0.100.5",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "::ffff:203.0.113.10",
+            "::ffff:0.0.0.0",
+            "::1.2.3.4",
+            "2001:db8::1",
+            "fe80::1:2:3:4",
+            "::ffff:1.2.3.4:5",
+        ];
+        for c in cases {
+            let Ok(ip) = c.parse::<IpAddr>() else { continue };
+            let mut out = Vec::new();
+            ip_text(ip, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), ip.to_string(), "{c}");
+        }
+        assert_ne!(ip_key("1.2.3.4".parse().unwrap()), ip_key("::1.2.3.4".parse().unwrap()));
     }
 }

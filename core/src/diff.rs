@@ -383,8 +383,8 @@ mod tests {
     #[test]
     fn capture_times() {
         assert_eq!(rfc3339_seconds("1970-01-01T00:00:00Z"), Some(0.0));
-        assert_eq!(rfc3339_seconds("2026-11-27T03:00:00.180Z"), Some(1_795_662_000.18));
-        assert_eq!(rfc3339_seconds("2026-11-27T04:00:00+01:00"), Some(1_795_662_000.0));
+        assert_eq!(rfc3339_seconds("2026-11-27T03:00:00.180Z"), Some(1_795_748_400.18));
+        assert_eq!(rfc3339_seconds("2026-11-27T04:00:00+01:00"), Some(1_795_748_400.0));
         assert_eq!(rfc3339_seconds("2000-03-01T00:00:00Z"), Some(951_868_800.0));
         for bad in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-27T03:00:00", "2026-11-27T03:00:0xZ"] {
             assert_eq!(rfc3339_seconds(bad), None, "{bad}");

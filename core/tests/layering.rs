@@ -25,6 +25,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("snapshot", 3),
     ("analysis", 4),
     ("report", 5),
+    ("diff", 5),
     ("render", 6),
     ("share", 6),
     ("query", 6),

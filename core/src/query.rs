@@ -21,9 +21,10 @@ pub const MAX_CSV_ROWS: u64 = 1_000_000;
 /// Every value [`SocketRow::proto`] takes, in netstat's table order: the protocol filter's list.
 pub const PROTOS: [&str; 9] = ["tcp", "tcp6", "udp", "udp6", "udplite", "udplite6", "raw", "raw6", "unix"];
 
-/// Every value [`SocketRow::state`] takes: TCP's states, then what UDP, raw and unix rows add
-/// (`UNCONN` as `ss` says it, for UDP, raw and unix alike). The state filter's list.
-pub const STATES: [&str; 17] = [
+/// Every value [`SocketRow::state`] takes: TCP's states, then what UDP and raw rows add
+/// (`UNCONN`, as `ss` says it), then unix rows' (`UNCONNECTED` where netstat prints nothing).
+/// The state filter's list.
+pub const STATES: [&str; 18] = [
     "ESTABLISHED",
     "SYN_SENT",
     "SYN_RECV",
@@ -36,6 +37,7 @@ pub const STATES: [&str; 17] = [
     "LISTEN",
     "CLOSING",
     "UNCONN",
+    "UNCONNECTED",
     "CONNECTING",
     "CONNECTED",
     "DISCONNECTING",
@@ -327,34 +329,97 @@ fn csv_field(out: &mut String, v: &str) {
 
 /// Row `i` ([`matching`]'s numbering).
 pub fn row(s: &Snapshot, i: usize) -> Option<SocketRow> {
-    if let Some(r) = s.inet.get(i) {
-        let (pid, program) = owner(s, r.inode);
-        return Some(SocketRow {
-            proto: r.table.file_name().to_string(),
-            local: endpoint(r.local_addr, r.local_port),
-            remote: endpoint(r.remote_addr, r.remote_port),
-            state: r.state_name().to_string(),
-            recv_q: Some(r.rx_queue),
-            send_q: Some(r.tx_queue),
-            timer: timer_name(r.timer).into(),
-            timer_s: (r.timer != 0).then(|| f64::from(r.timer_ticks) / f64::from(s.params.user_hz.max(1))),
-            inode: r.inode,
-            uid: r.uid,
-            pid,
-            program,
-        });
-    }
-    let u = s.unix.get(i - s.inet.len())?;
-    let (pid, program) = owner(s, u.inode);
+    let Some(r) = s.inet.get(i) else {
+        return Some(SocketRow::from(&unix_record(s, s.unix.get(i - s.inet.len())?)));
+    };
+    let record = inet_record(s, &r);
+    // What the table shows beyond an export record: queues and the timer's kind and seconds.
     Some(SocketRow {
-        proto: "unix".into(),
-        local: u.path.lossy().into_owned(),
-        state: unix_state(u).into(),
-        inode: u.inode,
-        pid,
-        program,
-        ..Default::default()
+        recv_q: Some(r.rx_queue),
+        send_q: Some(r.tx_queue),
+        timer: timer_name(r.timer).into(),
+        timer_s: record.timer_ticks.map(|t| f64::from(t) / f64::from(s.params.user_hz.max(1))),
+        ..SocketRow::from(&record)
     })
+}
+
+/// One socket with every field an export carries; the Sockets table's [`SocketRow`] is made
+/// from it. Borrowed and unformatted, so a million of them cost no allocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SocketRecord<'a> {
+    /// The table's file name (`tcp`, `udp6`, `unix`…).
+    pub proto: &'static str,
+    /// netstat's state name (`TIME_WAIT`); unix: `LISTEN` or `UNCONNECTED` where netstat
+    /// prints another word or none (see [`SocketRow`]).
+    pub state: &'static str,
+    /// Internet rows: the addresses and ports; unix rows: `path` instead.
+    pub local: Option<(IpAddr, u16)>,
+    pub remote: Option<(IpAddr, u16)>,
+    pub path: Option<&'a [u8]>,
+    pub inode: u64,
+    /// The row's uid column (unix rows have none).
+    pub uid: Option<u32>,
+    /// netstat's owner: the first holder whose command line could be read, and its program.
+    pub pid: Option<u32>,
+    pub program: Option<&'a [u8]>,
+    /// Time left on the row's timer (TIME_WAIT, retransmit, keepalive…), in clock ticks of the
+    /// host's USER_HZ; `None` when no timer runs.
+    pub timer_ticks: Option<u32>,
+}
+
+impl From<&SocketRecord<'_>> for SocketRow {
+    fn from(r: &SocketRecord<'_>) -> SocketRow {
+        let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let ep = |e: Option<(IpAddr, u16)>| e.map(|(ip, port)| endpoint(ip, port));
+        SocketRow {
+            proto: r.proto.to_string(),
+            local: ep(r.local).unwrap_or_else(|| text(r.path)),
+            remote: ep(r.remote).unwrap_or_default(),
+            state: r.state.to_string(),
+            inode: r.inode,
+            uid: r.uid.unwrap_or(0),
+            pid: r.pid,
+            program: text(r.program),
+            ..Default::default()
+        }
+    }
+}
+
+/// Every socket of the snapshot, Internet rows first (tables in netstat's order), then unix.
+pub fn records(s: &Snapshot) -> impl Iterator<Item = SocketRecord<'_>> + '_ {
+    s.inet.iter().map(move |r| inet_record(s, &r)).chain(s.unix.iter().map(move |u| unix_record(s, u)))
+}
+
+fn inet_record<'a>(s: &'a Snapshot, r: &InetSocket) -> SocketRecord<'a> {
+    let owner = s.owners.netstat_owner(r.inode);
+    SocketRecord {
+        proto: r.table.file_name(),
+        state: r.state_name(),
+        local: Some((r.local_addr, r.local_port)),
+        remote: Some((r.remote_addr, r.remote_port)),
+        path: None,
+        inode: r.inode,
+        uid: Some(r.uid),
+        pid: owner.map(|o| o.0),
+        program: owner.map(|o| o.1),
+        timer_ticks: (r.timer != 0).then_some(r.timer_ticks),
+    }
+}
+
+fn unix_record<'a>(s: &'a Snapshot, u: &'a UnixSocket) -> SocketRecord<'a> {
+    let owner = s.owners.netstat_owner(u.inode);
+    SocketRecord {
+        proto: "unix",
+        state: unix_state(u),
+        local: None,
+        remote: None,
+        path: Some(u.path.as_bytes()),
+        inode: u.inode,
+        uid: None,
+        pid: owner.map(|o| o.0),
+        program: owner.map(|o| o.1),
+        timer_ticks: None,
+    }
 }
 
 /// `netstat -o`'s timer names (net-tools `lib/inet.c`).
@@ -370,21 +435,14 @@ fn timer_name(timer: u8) -> &'static str {
 }
 
 /// netstat's state word, with the two the table needs a word for where netstat prints
-/// another or none: listening is `LISTEN` as for TCP, unconnected `UNCONN` as `ss` says.
+/// another or none: listening is `LISTEN` as for TCP, unconnected `UNCONNECTED`.
 fn unix_state(u: &UnixSocket) -> &'static str {
     if u.is_listening() {
         return "LISTEN";
     }
     match u.state_name() {
-        "" => "UNCONN",
+        "" => "UNCONNECTED",
         name => name,
-    }
-}
-
-fn owner(s: &Snapshot, inode: u64) -> (Option<u32>, String) {
-    match s.owners.netstat_owner(inode) {
-        Some((pid, program)) => (Some(pid), String::from_utf8_lossy(program).into_owned()),
-        None => (None, String::new()),
     }
 }
 

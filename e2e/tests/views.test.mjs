@@ -18,7 +18,7 @@ const EXAMPLE = join(OUT, 'example.procsnap.tar.gz');
 // Core's lists (core/src/query.rs PROTOS, STATES): every one must be offered.
 const PROTOS = ['tcp', 'tcp6', 'udp', 'udp6', 'udplite', 'udplite6', 'raw', 'raw6', 'unix'];
 const STATES = ['ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE',
-  'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'UNCONN', 'CONNECTING', 'CONNECTED', 'DISCONNECTING', 'FREE', 'UNKNOWN'];
+  'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'UNCONN', 'UNCONNECTED', 'CONNECTING', 'CONNECTED', 'DISCONNECTING', 'FREE', 'UNKNOWN'];
 
 mkdirSync(OUT, { recursive: true });
 // Written afresh: a file left by an older build would not be the example this build shows.

@@ -298,6 +298,13 @@ pub fn Page(props: &PageProps) -> Html {
         });
     }
 
+    let request_netns = {
+        let bridge = bridge.clone();
+        let job_ref = job_ref.clone();
+        Callback::from(move |inode: Option<u64>| {
+            bridge.send(Request::Netns { job: *job_ref.borrow(), inode })
+        })
+    };
     let request_share = {
         let bridge = bridge.clone();
         let shared = shared.clone();
@@ -360,7 +367,7 @@ pub fn Page(props: &PageProps) -> Html {
             </>
         },
         Phase::Ready(loaded) => html! {
-            <Viewer loaded={loaded.clone()} page={(*page).clone()} {request_rows} {request_share} shared={(*shared).clone()} />
+            <Viewer loaded={loaded.clone()} page={(*page).clone()} {request_rows} {request_share} {request_netns} shared={(*shared).clone()} />
         },
     };
 

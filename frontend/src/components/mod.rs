@@ -5,6 +5,7 @@ pub mod error_panel;
 pub mod files;
 pub mod histogram;
 pub mod listeners;
+pub mod namespaces;
 pub mod open_panel;
 pub mod overview;
 pub mod progress_panel;

@@ -5,6 +5,7 @@ use yew::prelude::*;
 
 use super::files::FilesView;
 use super::listeners::ListenersView;
+use super::namespaces::{NamespaceList, NamespacePicker};
 use super::overview::OverviewView;
 use super::share_panel::SharePanel;
 use super::sockets::SocketsView;
@@ -22,6 +23,9 @@ pub struct ViewerProps {
     pub request_share: Callback<procsnap_core::share::Redaction>,
     /// The last share-link fragment the worker made.
     pub shared: Option<AttrValue>,
+    /// Ask the worker to switch network namespace (`None`: the collector's own).
+    #[prop_or_default]
+    pub request_netns: Callback<Option<u64>>,
 }
 
 #[component]
@@ -45,7 +49,10 @@ pub fn Viewer(props: &ViewerProps) -> Html {
         })
     };
     let view = match *tab {
-        Tab::Overview => html! { <OverviewView loaded={loaded.clone()} /> },
+        Tab::Overview => html! { <>
+            <OverviewView loaded={loaded.clone()} />
+            <NamespaceList namespaces={loaded.report.namespaces.clone()} note={loaded.report.namespace_note.clone()} />
+        </> },
         Tab::Listeners => html! { <ListenersView loaded={loaded.clone()} /> },
         Tab::TimeWait => html! { <TimeWaitView loaded={loaded.clone()} /> },
         Tab::Sockets => html! {
@@ -61,6 +68,7 @@ pub fn Viewer(props: &ViewerProps) -> Html {
                 if loaded.report.shared.is_none() {
                     <button id="share-button" class="button small" aria-expanded={sharing.to_string()} onclick={toggle_share}>{"Share…"}</button>
                 }
+                <NamespacePicker namespaces={loaded.report.namespaces.clone()} on_pick={props.request_netns.clone()} />
                 <button class="button small" onclick={close}>{"Open another…"}</button>
             </div>
             if let Some(info) = &loaded.report.shared {

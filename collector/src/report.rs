@@ -228,28 +228,32 @@ fn run(args: Vec<OsString>) -> Result<(), Error> {
         }
         Err(e) => return Err(Error::usage(format!("{e} (see `procsnap report --help`)"))),
     };
+    let mut session = open(&args.snapshot, &args.options)?;
     let name = args.snapshot.display().to_string();
-    // A share link (`…#r=1.…`) carries a report, not a snapshot: print it the same way.
-    if !args.snapshot.exists() && procsnap_core::session::looks_like_link(&name) {
-        let mut session = Session::open_link(&name).map_err(|e| Error::format(e.to_string()))?;
-        session.set_netns(args.netns).map_err(Error::usage)?;
-        return print_report(&session, &args);
-    }
-    let cannot_read = |e: io::Error| Error::input(format!("cannot read {name}: {e}"));
-    // Every input streams: memory holds the rows kept and the small files, never the input.
-    let opened = if args.snapshot.as_os_str() == "-" {
-        Session::open_reader(&mut io::stdin().lock(), 0, &args.options, &mut |_| true)
-    } else if args.snapshot.is_dir() {
-        let builder = read_directory(&args.snapshot, &args.options).map_err(cannot_read)?;
-        Session::open_built(builder, &args.options)
-    } else {
-        let mut file = std::fs::File::open(&args.snapshot).map_err(cannot_read)?;
-        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        Session::open_reader(&mut file, size, &args.options, &mut |_| true)
-    };
-    let mut session = opened.map_err(|e| Error::format(format!("{name}: {e}")))?;
     session.set_netns(args.netns).map_err(|e| Error::usage(format!("{name}: {e}")))?;
     print_report(&session, &args)
+}
+
+/// Open a snapshot the way `report` does (a file, a directory, `-` for standard input, or a
+/// share link), streaming: memory holds the rows kept and the small files, never the input.
+pub fn open(path: &Path, options: &DecodeOptions) -> Result<Session, Error> {
+    let name = path.display().to_string();
+    // A share link (`…#r=1.…`) carries a report, not a snapshot.
+    if !path.exists() && procsnap_core::session::looks_like_link(&name) {
+        return Session::open_link(&name).map_err(|e| Error::format(e.to_string()));
+    }
+    let cannot_read = |e: io::Error| Error::input(format!("cannot read {name}: {e}"));
+    let opened = if path.as_os_str() == "-" {
+        Session::open_reader(&mut io::stdin().lock(), 0, options, &mut |_| true)
+    } else if path.is_dir() {
+        let builder = read_directory(path, options).map_err(cannot_read)?;
+        Session::open_built(builder, options)
+    } else {
+        let mut file = std::fs::File::open(path).map_err(cannot_read)?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        Session::open_reader(&mut file, size, options, &mut |_| true)
+    };
+    opened.map_err(|e| Error::format(format!("{name}: {e}")))
 }
 
 fn print_report(session: &Session, args: &Args) -> Result<(), Error> {

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, Container, Entry};
+use crate::diff::{Diff, Sources};
 use crate::error::{Error, ErrorKind};
 use crate::query::{self, RowPage, RowQuery};
 use crate::report::{self, Report};
@@ -225,6 +226,34 @@ impl Session {
     pub fn json(&self) -> String {
         render::json(&self.report)
     }
+
+    /// Every socket row, typed, for an export (none for a share link).
+    pub fn records(&self) -> impl Iterator<Item = query::SocketRecord<'_>> + '_ {
+        self.snapshot.iter().flat_map(query::records)
+    }
+
+    /// The network namespace inode of the rows [`Session::records`] yields: the collector's own,
+    /// when the snapshot records it (snapshots of format 1 so far do not).
+    pub fn netns(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// What changed from `old` to `new` (either may be a share link's report: a diff needs no
+/// rows). `netns` picks one network namespace; `sources` names the two inputs.
+pub fn diff(old: &Session, new: &Session, sources: Sources<'_>, netns: Option<u64>) -> Result<Diff, String> {
+    if let Some(ns) = netns {
+        // Until snapshots carry namespaces, the only one is the collector's own, whose inode
+        // is not recorded: no inode can be selected.
+        for (name, s) in [(sources.old, old), (sources.new, new)] {
+            if s.netns() != Some(ns) {
+                return Err(format!(
+                    "{name} has no network namespace {ns} (it records only the collector's own namespace)"
+                ));
+            }
+        }
+    }
+    Ok(crate::diff::diff(&old.report, &new.report, sources, netns))
 }
 
 /// Why an input could not be opened, in words a person can act on.

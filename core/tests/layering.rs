@@ -10,6 +10,7 @@ use std::path::Path;
 const LAYERS: &[(&str, u32)] = &[
     ("types", 0),
     ("raw_text", 0),
+    ("sort", 0),
     ("error", 0),
     ("digest", 0),
     ("format", 0),
@@ -24,6 +25,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("snapshot", 3),
     ("analysis", 4),
     ("report", 5),
+    ("diff", 5),
     ("render", 6),
     ("share", 6),
     ("query", 6),

@@ -8,6 +8,8 @@ use futures::{SinkExt, StreamExt};
 use wasm_bindgen::JsCast;
 use yew_agent::prelude::*;
 
+use procsnap_core::Progress;
+
 use crate::engine::{self, Session};
 use crate::protocol::{JobId, PROGRESS_CHANNEL, ProgressMsg, Request, Response};
 
@@ -30,7 +32,7 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
             }
             Request::Example { job } => {
                 session = None;
-                let mut post = progress_poster(job, 0.0);
+                let mut post = progress_poster(job, 0);
                 open_reply(job, engine::open_example(&mut post), &mut session)
             }
             Request::Link { job, text } => {
@@ -62,7 +64,7 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
 
 fn open_bytes(job: JobId, name: String, bytes: Vec<u8>, session: &mut Option<Session>) -> Response {
     *session = None;
-    let mut post = progress_poster(job, bytes.len() as f64);
+    let mut post = progress_poster(job, bytes.len() as u64);
     open_reply(job, engine::open(name, bytes, &mut post), session)
 }
 
@@ -82,27 +84,22 @@ fn open_reply(
 }
 
 /// A progress callback that posts at most every [`PROGRESS_EVERY_MS`] on the progress channel.
-fn progress_poster(job: JobId, total: f64) -> impl FnMut(f64, f64, f64) {
+fn progress_poster(job: JobId, total: u64) -> impl FnMut(Progress) {
     let channel = web_sys::BroadcastChannel::new(PROGRESS_CHANNEL).ok();
     let mut last = f64::NEG_INFINITY;
     // Core reports bytes while unpacking, then rows (with bytes 0) while parsing: keep the bar full.
-    let mut done = 0.0f64;
-    move |bytes_done, bytes_total, rows| {
-        done = done.max(bytes_done);
-        let bytes_done = done;
+    let mut done = 0u64;
+    move |p: Progress| {
+        done = done.max(p.bytes_done);
         let now = js_sys::Date::now();
-        let finished = bytes_total > 0.0 && bytes_done >= bytes_total;
+        let finished = p.bytes_total > 0 && done >= p.bytes_total;
         if now - last < PROGRESS_EVERY_MS && !finished {
             return;
         }
         last = now;
         if let Some(ch) = &channel {
-            let msg = ProgressMsg {
-                job,
-                bytes_done,
-                bytes_total: if bytes_total > 0.0 { bytes_total } else { total },
-                rows,
-            };
+            let bytes_total = if p.bytes_total > 0 { p.bytes_total } else { total };
+            let msg = ProgressMsg { job, progress: Progress { bytes_done: done, bytes_total, rows: p.rows } };
             let _ = ch.post_message(&msg.to_js());
         }
     }

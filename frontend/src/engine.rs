@@ -21,18 +21,19 @@ pub struct Session {
     unverified: Option<Vec<u8>>,
 }
 
-type ProgressCb<'a> = &'a mut dyn FnMut(f64, f64, f64);
+/// Called with core's progress as the decode goes.
+type ProgressCb<'a> = &'a mut dyn FnMut(Progress);
 
 /// Decodes `bytes` and builds the report. The manifest's hashes are checked afterwards, by
 /// [`Session::verify`], so the report is not kept waiting.
 pub fn open(name: String, bytes: Vec<u8>, progress: ProgressCb) -> Result<Session, OpenError> {
     let t0 = now();
-    progress(0.0, bytes.len() as f64, 0.0);
+    progress(Progress { bytes_done: 0, bytes_total: bytes.len() as u64, rows: 0 });
     // The tab has less memory than the CLI: refuse what would not fit, with a message.
     let options =
         DecodeOptions { skip_hashes: true, limits: procsnap_core::Limits::browser(), ..Default::default() };
     let core = procsnap_core::Session::open(&bytes, &options, &mut |p: Progress| {
-        progress(p.bytes_done as f64, p.bytes_total as f64, p.rows as f64);
+        progress(p);
         true
     })
     .map_err(|e| OpenError::snapshot(&name, &e))?;
@@ -157,7 +158,7 @@ mod tests {
 
     fn example() -> Session {
         let bytes = seed_story(&SeedStory::default());
-        open("example".into(), bytes, &mut |_, _, _| {}).expect("the example decodes")
+        open("example".into(), bytes, &mut |_| {}).expect("the example decodes")
     }
 
     #[test]

@@ -1,12 +1,89 @@
-//! Getting snapshot bytes into the page: a picked or dropped `File`, or a same-origin URL.
-//! (The worker's own fetch of a picked file's `blob:` URL is in `agent`.)
+//! The page's half of opening a snapshot: getting a [`Source`] to the worker. A picked or dropped
+//! file goes as a `blob:` URL that the worker fetches itself (its half is in `agent`), or as
+//! bytes read here when it cannot; a `#url=` file is fetched here, from the page's own origin;
+//! the example and share links are the worker's to make or decode.
+
+use std::cell::RefCell;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use procsnap_core::ErrorKind;
 
-use crate::protocol::OpenError;
+use crate::protocol::{JobId, OpenError, Request, Response};
+use crate::state::Source;
+
+/// Sends a request to the worker.
+pub type Sender<'a> = &'a dyn Fn(Request);
+
+/// Sends `source` to the worker as `job`. `current(job)`: the job is still the page's newest
+/// open (bytes of an abandoned one are not sent: they would replace the worker's snapshot).
+pub async fn open(
+    job: JobId,
+    source: Source,
+    handoff: &Handoff,
+    send: Sender<'_>,
+    current: &dyn Fn(JobId) -> bool,
+) -> Result<(), OpenError> {
+    match source {
+        Source::Example => send(Request::Example { job }),
+        Source::Link(payload) => send(Request::Link { job, text: format!("r={payload}") }),
+        Source::File(f) => {
+            let name = f.name();
+            if f.size() > MAX_INPUT_BYTES {
+                return Err(too_large(&name, f.size()));
+            }
+            let url = gloo_file::ObjectUrl::from(gloo_file::File::from(f.clone()));
+            let href = url.to_string();
+            *handoff.0.borrow_mut() = Some((job, f, url));
+            send(Request::OpenBlob { job, name, url: href });
+        }
+        Source::Url(u) => {
+            let (name, bytes) = fetch_same_origin(&u).await?;
+            if current(job) {
+                send(Request::Open { job, name, bytes });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A file the worker could not fetch ([`Handoff::answered`]): read here and sent as bytes.
+pub async fn send_file(
+    job: JobId,
+    file: web_sys::File,
+    send: Sender<'_>,
+    current: &dyn Fn(JobId) -> bool,
+) -> Result<(), OpenError> {
+    let name = file.name();
+    let bytes = read_file(file).await?;
+    if current(job) {
+        send(Request::Open { job, name, bytes });
+    }
+    Ok(())
+}
+
+/// The picked file of the open in progress and its `blob:` URL, kept until the worker answers.
+#[derive(Default)]
+pub struct Handoff(RefCell<Option<(JobId, web_sys::File, gloo_file::ObjectUrl)>>);
+
+impl Handoff {
+    /// The worker answered: the file's `blob:` URL is revoked (dropping the `ObjectUrl` does
+    /// that), and the file is handed back if the worker could not fetch it.
+    pub fn answered(&self, response: &Response) -> Option<(JobId, web_sys::File)> {
+        let job = match response {
+            Response::Opened(o) => o.job,
+            Response::Failed { job, .. } | Response::CannotFetch { job } => *job,
+            _ => return None,
+        };
+        let mut held = self.0.borrow_mut();
+        if held.as_ref().is_none_or(|(j, _, _)| *j != job) {
+            return None;
+        }
+        let (_, file, _url) = held.take()?;
+        matches!(response, Response::CannotFetch { .. }).then_some((job, file))
+    }
+}
 
 /// Files above this size are refused before reading them: the tab would run out of memory.
 pub const MAX_INPUT_BYTES: f64 = 1024.0 * 1024.0 * 1024.0;
@@ -16,27 +93,13 @@ pub fn too_large(name: &str, size: f64) -> OpenError {
 }
 
 /// Reads a `File` (from the picker or a drop) into memory.
-pub async fn read_file(file: web_sys::File) -> Result<Vec<u8>, OpenError> {
+async fn read_file(file: web_sys::File) -> Result<Vec<u8>, OpenError> {
     let file = gloo_file::File::from(file);
     let name = file.name();
     if file.size() as f64 > MAX_INPUT_BYTES {
         return Err(too_large(&name, file.size() as f64));
     }
     gloo_file::futures::read_as_bytes(&file).await.map_err(|e| OpenError::unreadable(&name, &e.to_string()))
-}
-
-/// The `url` parameter of the page's fragment (`#url=snapshots/host.procsnap.tar.gz`), if any.
-pub fn url_from_hash() -> Option<String> {
-    let hash = gloo_utils::window().location().hash().ok()?;
-    let raw = hash.strip_prefix("#url=")?;
-    let decoded = js_sys::decode_uri_component(raw).ok()?;
-    Some(String::from(decoded))
-}
-
-/// The share-link fragment (`#r=1.…`) of the page address, if any.
-pub fn link_from_hash() -> Option<String> {
-    let hash = gloo_utils::window().location().hash().ok()?;
-    hash.starts_with("#r=").then_some(hash)
 }
 
 /// Fetches a snapshot from the page's own origin. Other origins are refused: the viewer never

@@ -29,6 +29,7 @@ impl yew_agent::Codec for Postcard {
     }
 }
 
+use procsnap_core::Progress;
 pub use procsnap_core::query::{RowPage, RowQuery, SocketRow};
 pub use procsnap_core::session::OpenError;
 use procsnap_core::share::Redaction;
@@ -118,19 +119,21 @@ pub struct Opened {
     pub small_files: Vec<(String, String)>,
 }
 
-/// Progress of the current job, posted about every 50 ms by the worker.
+/// Progress of the current job (core's [`Progress`]), posted about every 40 ms by the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ProgressMsg {
     pub job: JobId,
-    pub bytes_done: f64,
-    pub bytes_total: f64,
-    pub rows: f64,
+    pub progress: Progress,
 }
 
 impl ProgressMsg {
-    /// Encoded as a plain array of four numbers: cheap to post, no codec needed.
+    /// Encoded as a plain array of four numbers: cheap to post, no codec needed (counts stay
+    /// exact up to 2^53).
     pub fn to_js(self) -> js_sys::Float64Array {
-        js_sys::Float64Array::from(&[f64::from(self.job), self.bytes_done, self.bytes_total, self.rows][..])
+        let p = self.progress;
+        js_sys::Float64Array::from(
+            &[f64::from(self.job), p.bytes_done as f64, p.bytes_total as f64, p.rows as f64][..],
+        )
     }
 
     pub fn from_js(v: &wasm_bindgen::JsValue) -> Option<Self> {
@@ -140,6 +143,7 @@ impl ProgressMsg {
             return None;
         }
         let v = a.to_vec();
-        Some(Self { job: v[0] as JobId, bytes_done: v[1], bytes_total: v[2], rows: v[3] })
+        let progress = Progress { bytes_done: v[1] as u64, bytes_total: v[2] as u64, rows: v[3] as u64 };
+        Some(Self { job: v[0] as JobId, progress })
     }
 }

@@ -1,10 +1,20 @@
-//! The page's state types, which the views import (never `app.rs`, which wires them: the
-//! dependency runs app → components → state, with no cycle).
+//! The page's state as one reducer, in the style of Yew's `function_todomvc` example:
+//! [`PageState`] is everything the page shows, [`Action`] every way it changes, and
+//! [`PageState::reduce`] the only place it changes. Components import these types and send
+//! actions; `app.rs` holds the reducer and wires the worker, the address bar and the keyboard to
+//! it (the dependency runs app → components → state, with no cycle). Nothing here calls the
+//! browser, so every transition is unit-tested natively (below).
+//!
+//! The address bar mirrors the state ([`Route`]): `#view=…` and the filters, after the source
+//! that reopens the snapshot (`url=…`, a share link's `r=…`, or `example`), so a reload or a copied
+//! address lands on the same view and filter.
 
 use std::rc::Rc;
 
-use crate::protocol::{JobId, OpenError, Opened};
-use procsnap_core::Report;
+use yew::{AttrValue, Reducible};
+
+use crate::protocol::{JobId, OpenError, Opened, ProgressMsg, Response, RowPage, RowQuery};
+use procsnap_core::{Progress, Report};
 
 /// Where the bytes of a snapshot come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,8 +22,203 @@ pub enum Source {
     File(web_sys::File),
     Url(String),
     Example,
-    /// A share link's fragment (`#r=1.…`).
+    /// A share link's payload: the value of `r=` (`1.…`).
     Link(String),
+}
+
+impl Source {
+    /// What the page shows while it opens.
+    pub fn name(&self) -> String {
+        match self {
+            Source::File(f) => f.name(),
+            Source::Url(u) => u.clone(),
+            Source::Example => "built-in example".into(),
+            Source::Link(_) => "shared report".into(),
+        }
+    }
+
+    /// The source again, if the page address can name it (a picked file cannot).
+    fn addressable(&self) -> Option<Source> {
+        (!matches!(self, Source::File(_))).then(|| self.clone())
+    }
+}
+
+/// The views, in tab order (keys `1`… select them in this order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    Overview,
+    Listeners,
+    TimeWait,
+    Sockets,
+    Files,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [Tab::Overview, Tab::Listeners, Tab::TimeWait, Tab::Sockets, Tab::Files];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Listeners => "Listeners",
+            Tab::TimeWait => "TIME_WAIT",
+            Tab::Sockets => "Sockets",
+            Tab::Files => "Files",
+        }
+    }
+
+    /// The view's name in element ids and in `#view=`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Tab::Overview => "overview",
+            Tab::Listeners => "listeners",
+            Tab::TimeWait => "time-wait",
+            Tab::Sockets => "sockets",
+            Tab::Files => "files",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Tab> {
+        Tab::ALL.into_iter().find(|t| t.id() == id)
+    }
+
+    /// The id of the input that `/` focuses in this view, if it has one.
+    pub fn filter_id(self) -> Option<&'static str> {
+        match self {
+            Tab::Listeners => Some("listeners-filter"),
+            Tab::Sockets => Some("f-addr"),
+            Tab::Files => Some("files-filter"),
+            Tab::Overview | Tab::TimeWait => None,
+        }
+    }
+}
+
+/// The views' filters: page state, so that they survive a tab switch and a reload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filters {
+    /// The Listeners view's text filter.
+    pub listeners: String,
+    /// The Files view's path filter.
+    pub files: String,
+    /// The Sockets view's query to the worker: its filter fields are the filter; `seq` changes
+    /// with every filter change (the view pages with its own offset and limit).
+    pub sockets: RowQuery,
+}
+
+impl Default for Filters {
+    fn default() -> Self {
+        Filters {
+            listeners: String::new(),
+            files: String::new(),
+            sockets: RowQuery { seq: 1, limit: 120, ..Default::default() },
+        }
+    }
+}
+
+/// What the page address says: the source to open, the view and the filters.
+/// `#url=snapshots/web.tar.gz&view=sockets&state=TIME_WAIT&port=443`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Route {
+    /// Never [`Source::File`].
+    pub source: Option<Source>,
+    pub view: Option<Tab>,
+    pub filters: Filters,
+}
+
+impl Route {
+    /// Reads a fragment (`#…` or without the `#`). Unknown keys are ignored, so addresses made
+    /// by a newer viewer still open.
+    pub fn parse(hash: &str) -> Route {
+        let mut r = Route::default();
+        let s = &mut r.filters.sockets;
+        for kv in hash.strip_prefix('#').unwrap_or(hash).split('&') {
+            let (key, raw) = kv.split_once('=').unwrap_or((kv, ""));
+            let value = decode(raw);
+            match key {
+                "url" if !value.is_empty() => r.source = Some(Source::Url(value)),
+                // A payload is base64url: nothing to decode.
+                "r" if !raw.is_empty() => r.source = Some(Source::Link(raw.to_string())),
+                "example" => r.source = Some(Source::Example),
+                "view" => r.view = Tab::from_id(&value),
+                "listeners" => r.filters.listeners = value,
+                "files" => r.filters.files = value,
+                "proto" => s.proto = value,
+                "state" => s.state = value,
+                "addr" => s.addr = value,
+                "port" => s.port = value.parse().ok(),
+                "pid" => s.pid = value.parse().ok(),
+                _ => {}
+            }
+        }
+        r
+    }
+
+    /// The fragment for this route, `#` included; empty when there is nothing to say. The source
+    /// comes first, so a share link still starts `#r=1.` (what older viewers look for).
+    pub fn to_hash(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        match &self.source {
+            Some(Source::Url(u)) => parts.push(format!("url={}", encode(u))),
+            Some(Source::Link(v)) => parts.push(format!("r={v}")),
+            Some(Source::Example) => parts.push("example".into()),
+            Some(Source::File(_)) | None => {}
+        }
+        if let Some(v) = self.view.filter(|v| *v != Tab::Overview) {
+            parts.push(format!("view={}", v.id()));
+        }
+        let f = &self.filters;
+        let s = &f.sockets;
+        let port = s.port.map(|p| p.to_string()).unwrap_or_default();
+        let pid = s.pid.map(|p| p.to_string()).unwrap_or_default();
+        for (key, value) in [
+            ("listeners", &f.listeners),
+            ("files", &f.files),
+            ("proto", &s.proto),
+            ("state", &s.state),
+            ("addr", &s.addr),
+            ("port", &port),
+            ("pid", &pid),
+        ] {
+            if !value.is_empty() {
+                parts.push(format!("{key}={}", encode(value)));
+            }
+        }
+        if parts.is_empty() { String::new() } else { format!("#{}", parts.join("&")) }
+    }
+}
+
+/// Percent-encodes what would end a value or the fragment; keeps paths and addresses readable.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/:".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Undoes [`encode`] (and any other `%XX`); a `%` not followed by two hex digits stays as it is.
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, ..) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A decoded snapshot: the worker's answer with its report parsed.
@@ -43,4 +248,441 @@ pub enum Phase {
     Loading { job: JobId, name: String },
     Ready(Rc<Loaded>),
     Failed(OpenError),
+}
+
+/// How long the last open took, for the page's `data-opened-ms` marker.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    pub job: JobId,
+    /// From the click to the worker's answer, on the page's clock.
+    pub page_ms: f64,
+    /// The worker's own decode time.
+    pub decode_ms: f64,
+}
+
+/// Everything the page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageState {
+    pub phase: Phase,
+    /// The newest open; answers and progress of older ones are dropped.
+    pub job: JobId,
+    /// When the newest open started (`Date.now()`).
+    started_at: f64,
+    pub progress: Progress,
+    /// The last page of socket rows for the current Sockets query.
+    pub rows: Rc<RowPage>,
+    /// The last share-link payload the worker made (`1.…`); `None` while one is being made.
+    pub shared: Option<AttrValue>,
+    pub view: Tab,
+    pub filters: Filters,
+    /// What the page address names and reopens: the open one, or (before the first open) the one
+    /// the address came with; `None` for a picked file.
+    pub source: Option<Source>,
+    /// The job whose hashes the wiring asks the worker to check, now that its report is on
+    /// screen (0: none).
+    pub verify: JobId,
+    pub timing: Option<Timing>,
+    /// A file is dragged over the page.
+    pub dragging: bool,
+    /// The list of keys is shown.
+    pub help: bool,
+    /// Bumped to move the focus to the view's filter once it is rendered.
+    pub focus_filter: u32,
+}
+
+impl Default for PageState {
+    fn default() -> Self {
+        PageState::from_route(Route::default())
+    }
+}
+
+/// Every way the page's state changes.
+#[derive(Debug)]
+pub enum Action {
+    /// An open starts: `job` is [`PageState::next_job`], `at` the page clock.
+    Open {
+        job: JobId,
+        source: Source,
+        at: f64,
+    },
+    Progress(ProgressMsg),
+    /// A worker answer, and when it arrived.
+    Answer {
+        response: Response,
+        at: f64,
+    },
+    /// The page could not get the bytes to the worker.
+    Failed {
+        job: JobId,
+        error: OpenError,
+    },
+    /// The address changed (pasted, edited, back/forward): its view and filters.
+    Navigate(Route),
+    Select(Tab),
+    FilterListeners(String),
+    FilterFiles(String),
+    /// The Sockets view's filter fields changed (its `seq`, offset and limit are the reducer's).
+    FilterSockets(RowQuery),
+    /// A share link was asked for: the previous one is stale.
+    ShareRequested,
+    Drag(bool),
+    ToggleHelp,
+    CloseHelp,
+    /// `/`: focus the view's filter (a view without one moves to Listeners).
+    FocusFilter,
+}
+
+impl PageState {
+    /// The state a page address describes, before anything is opened.
+    pub fn from_route(route: Route) -> PageState {
+        PageState {
+            phase: Phase::Idle,
+            job: 0,
+            started_at: 0.0,
+            progress: Progress::default(),
+            rows: Rc::default(),
+            shared: None,
+            view: route.view.unwrap_or_default(),
+            filters: route.filters,
+            // Opened by the wiring once the page is up.
+            source: route.source,
+            verify: 0,
+            timing: None,
+            dragging: false,
+            help: false,
+            focus_filter: 0,
+        }
+    }
+
+    pub fn next_job(&self) -> JobId {
+        self.job.wrapping_add(1).max(1)
+    }
+
+    /// The route of what is on the page, for the address bar.
+    pub fn route(&self) -> Route {
+        Route { source: self.source.clone(), view: Some(self.view), filters: self.filters.clone() }
+    }
+
+    /// The whole share link (`base` is the page address, its fragment dropped): the payload and
+    /// the view it was made from.
+    pub fn share_link(&self, base: &str) -> Option<String> {
+        let payload = self.shared.as_ref().filter(|f| !f.is_empty())?;
+        let route = Route {
+            source: Some(Source::Link(payload.to_string())),
+            view: Some(self.view),
+            filters: Filters::default(),
+        };
+        let base = base.split('#').next().unwrap_or_default();
+        Some(format!("{base}{}", route.to_hash()))
+    }
+
+    pub fn loaded(&self) -> Option<&Rc<Loaded>> {
+        match &self.phase {
+            Phase::Ready(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// A new Sockets query (the same filter keeps its `seq`, so pages in flight still count).
+    fn set_sockets(&mut self, q: RowQuery) {
+        let old = &self.filters.sockets;
+        if !q.same_filter(old) {
+            self.filters.sockets =
+                RowQuery { seq: old.seq.wrapping_add(1), offset: 0, limit: old.limit, ..q };
+        }
+    }
+
+    fn answer(&mut self, response: Response, at: f64) {
+        match response {
+            Response::Opened(mut opened) if opened.job == self.job => {
+                self.phase = match opened.report.take() {
+                    Some(report) => {
+                        let hashes_pending = report.shared.is_none()
+                            && report.files.iter().any(|f| f.manifest_sha256.is_some() && f.sha256.is_none());
+                        if hashes_pending {
+                            self.verify = self.job;
+                        }
+                        self.timing = Some(Timing {
+                            job: self.job,
+                            page_ms: at - self.started_at,
+                            decode_ms: opened.decode_ms,
+                        });
+                        Phase::Ready(Rc::new(Loaded { opened: *opened, report: *report, hashes_pending }))
+                    }
+                    None => Phase::Failed(OpenError {
+                        kind: procsnap_core::ErrorKind::Unreadable,
+                        title: "The report could not be read".into(),
+                        detail: "the worker answered without a report".into(),
+                        hint: "Reload the page and open the snapshot again.".into(),
+                    }),
+                };
+                // Rows of the previous snapshot are not this one's: a new query.
+                self.rows = Rc::default();
+                self.filters.sockets.seq = self.filters.sockets.seq.wrapping_add(1);
+            }
+            Response::Failed { job, error } if job == self.job => self.phase = Phase::Failed(error),
+            Response::Verified { job, files, diagnostics, text } if job == self.job => {
+                if let Phase::Ready(l) = &self.phase {
+                    let mut report = l.report.clone();
+                    report.files = files;
+                    report.diagnostics = diagnostics;
+                    let opened = Opened { text, ..l.opened.clone() };
+                    self.phase = Phase::Ready(Rc::new(Loaded { opened, report, hashes_pending: false }));
+                }
+            }
+            Response::Rows(p) if p.seq == self.filters.sockets.seq => self.rows = Rc::new(p),
+            Response::Shared { fragment } => self.shared = Some(fragment.into()),
+            // Stale answers; `CannotFetch` is the wiring's (it sends the bytes itself).
+            _ => {}
+        }
+    }
+}
+
+impl Reducible for PageState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        // Answers that change nothing keep the same `Rc`: no re-render.
+        let unchanged = match &action {
+            Action::Progress(p) => p.job != self.job || !matches!(self.phase, Phase::Loading { .. }),
+            Action::Answer { response: Response::CannotFetch { .. }, .. } => true,
+            Action::Drag(d) => *d == self.dragging,
+            Action::CloseHelp => !self.help,
+            _ => false,
+        };
+        if unchanged {
+            return self;
+        }
+        let mut s = Rc::unwrap_or_clone(self);
+        match action {
+            Action::Open { job, source, at } => {
+                s.job = job;
+                s.started_at = at;
+                s.progress = Progress::default();
+                s.phase = Phase::Loading { job, name: source.name() };
+                s.source = source.addressable();
+                s.shared = None;
+                s.verify = 0;
+                s.timing = None;
+                s.help = false;
+            }
+            Action::Progress(p) => s.progress = p.progress,
+            Action::Answer { response, at } => s.answer(response, at),
+            Action::Failed { job, error } => {
+                if job == s.job {
+                    s.phase = Phase::Failed(error);
+                }
+            }
+            Action::Navigate(route) => {
+                s.view = route.view.unwrap_or_default();
+                s.filters.listeners = route.filters.listeners;
+                s.filters.files = route.filters.files;
+                s.set_sockets(route.filters.sockets);
+            }
+            Action::Select(tab) => s.view = tab,
+            Action::FilterListeners(f) => s.filters.listeners = f,
+            Action::FilterFiles(f) => s.filters.files = f,
+            Action::FilterSockets(q) => s.set_sockets(q),
+            Action::ShareRequested => s.shared = None,
+            Action::Drag(d) => s.dragging = d,
+            Action::ToggleHelp => s.help = !s.help,
+            Action::CloseHelp => s.help = false,
+            Action::FocusFilter => {
+                if s.view.filter_id().is_none() {
+                    s.view = Tab::Listeners;
+                }
+                s.focus_filter = s.focus_filter.wrapping_add(1);
+            }
+        }
+        Rc::new(s)
+    }
+}
+
+/// What a key pressed on the page does: `?` lists the keys, `Escape` closes that list, and with
+/// a snapshot open `/` focuses the filter and `1`… select the views. `typing`: the focus is in a
+/// text field or a select, where keys are the field's.
+pub fn key_action(state: &PageState, key: &str, typing: bool) -> Option<Action> {
+    if key == "Escape" && state.help {
+        return Some(Action::CloseHelp);
+    }
+    if typing {
+        return None;
+    }
+    let ready = state.loaded().is_some();
+    match key {
+        "?" => Some(Action::ToggleHelp),
+        "/" if ready => Some(Action::FocusFilter),
+        k if ready => {
+            let n: usize = k.parse().ok().filter(|n| (1..=Tab::ALL.len()).contains(n))?;
+            Some(Action::Select(Tab::ALL[n - 1]))
+        }
+        _ => None,
+    }
+}
+
+/// The keys other than the views' numbers, for the list that `?` shows (and the README).
+pub const KEYS: [(&str, &str); 4] = [
+    ("/", "Focus the view's filter"),
+    ("← → Home End", "Move between the views, on the tabs"),
+    ("?", "Show or hide this list"),
+    ("Esc", "Close this list"),
+];
+
+#[cfg(test)]
+mod tests {
+    use procsnap_core::synth::{SeedStory, seed_story};
+
+    use super::*;
+
+    fn reduce(s: PageState, a: Action) -> PageState {
+        Rc::unwrap_or_clone(Rc::new(s).reduce(a))
+    }
+
+    /// The example opened through the worker's own code, then answered to the reducer.
+    fn opened_example() -> PageState {
+        let s = PageState::default();
+        let job = s.next_job();
+        let s = reduce(s, Action::Open { job, source: Source::Example, at: 1000.0 });
+        let session = crate::engine::open("example".into(), seed_story(&SeedStory::default()), &mut |_| {})
+            .expect("the example decodes");
+        reduce(s, Action::Answer { response: Response::Opened(Box::new(session.opened(job))), at: 1250.0 })
+    }
+
+    #[test]
+    fn routes_round_trip_and_read_what_a_person_types() {
+        let r = Route::parse(
+            "#url=snapshots/web%2081.tar.gz&view=sockets&state=TIME_WAIT&port=443&addr=10.0.0.5",
+        );
+        assert_eq!(r.source, Some(Source::Url("snapshots/web 81.tar.gz".into())));
+        assert_eq!(r.view, Some(Tab::Sockets));
+        assert_eq!(r.filters.sockets.state, "TIME_WAIT");
+        assert_eq!(r.filters.sockets.port, Some(443));
+        assert_eq!(r.filters.sockets.addr, "10.0.0.5");
+        assert_eq!(
+            r.to_hash(),
+            "#url=snapshots/web%2081.tar.gz&view=sockets&state=TIME_WAIT&addr=10.0.0.5&port=443"
+        );
+        assert_eq!(Route::parse(&r.to_hash()), r);
+
+        let odd = Route {
+            view: Some(Tab::Listeners),
+            filters: Filters { listeners: "a&b=c #d %e ü".into(), ..Filters::default() },
+            ..Route::default()
+        };
+        assert_eq!(Route::parse(&odd.to_hash()), odd);
+        // The default view and empty filters say nothing; unknown keys and bad numbers are ignored.
+        assert_eq!(Route { view: Some(Tab::Overview), ..Route::default() }.to_hash(), "");
+        let r = Route::parse("#view=nope&port=99999&future=1&example");
+        assert_eq!((r.view, r.filters.sockets.port, r.source), (None, None, Some(Source::Example)));
+        // A share link as made before views were in links, and a lone `%`.
+        let r = Route::parse("#r=1.eJzLSM3J");
+        assert_eq!(r.source, Some(Source::Link("1.eJzLSM3J".into())));
+        assert_eq!(Route::parse("#listeners=50%").filters.listeners, "50%");
+    }
+
+    #[test]
+    fn a_share_link_carries_the_view_and_still_opens_as_a_link() {
+        let mut s = opened_example();
+        s = reduce(s, Action::Select(Tab::TimeWait));
+        s = reduce(s, Action::FilterListeners("nginx".into()));
+        assert_eq!(s.share_link("http://h/v/"), None, "no payload yet");
+        let session =
+            crate::engine::open("e".into(), seed_story(&SeedStory::default()), &mut |_| {}).unwrap();
+        s = reduce(
+            s,
+            Action::Answer {
+                response: Response::Shared { fragment: session.share(procsnap_core::share::Redaction::ALL) },
+                at: 0.0,
+            },
+        );
+        let link = s.share_link("http://h/v/#view=listeners").expect("a link");
+        assert!(link.starts_with("http://h/v/#r=1."), "{link}");
+        assert!(link.ends_with("&view=time-wait"), "the view, not the page's filters: {link}");
+        // Core opens it (what the CLI and older viewers do with the whole link).
+        let report = procsnap_core::Session::open_link(&link).expect("the link opens").report().clone();
+        assert_eq!(report.listeners.len(), session.opened(0).report.unwrap().listeners.len());
+        // And the page opens it on the view it was made from.
+        let route = Route::parse(link.split_once('#').unwrap().1);
+        assert_eq!(route.view, Some(Tab::TimeWait));
+        assert!(matches!(route.source, Some(Source::Link(_))));
+    }
+
+    #[test]
+    fn opening_answers_and_hashes_follow_the_current_job() {
+        let s = PageState::from_route(Route::parse("#view=sockets&proto=tcp"));
+        let job = s.next_job();
+        let s = reduce(s, Action::Open { job, source: Source::Url("a.tar.gz".into()), at: 0.0 });
+        assert_eq!(s.phase, Phase::Loading { job, name: "a.tar.gz".into() });
+        // Progress of this job shows; an older job's is dropped (same state, no re-render).
+        let p = Progress { bytes_done: 5, bytes_total: 10, rows: 0 };
+        let s = reduce(s, Action::Progress(ProgressMsg { job, progress: p }));
+        assert_eq!(s.progress, p);
+        let before = Rc::new(s);
+        let after = before
+            .clone()
+            .reduce(Action::Progress(ProgressMsg { job: job + 7, progress: Progress::default() }));
+        assert!(Rc::ptr_eq(&before, &after));
+        let s = Rc::unwrap_or_clone(after);
+        let late =
+            reduce(s.clone(), Action::Failed { job: job - 1, error: OpenError::unreadable("x", "gone") });
+        assert_eq!(late.phase, s.phase, "a failure of an abandoned job changes nothing");
+        let s = reduce(s, Action::Failed { job, error: OpenError::unreadable("a.tar.gz", "404") });
+        assert!(matches!(s.phase, Phase::Failed(_)));
+        // The address keeps the source, the view and the filter for a reload.
+        assert_eq!(s.route().to_hash(), "#url=a.tar.gz&view=sockets&proto=tcp");
+
+        let s = opened_example();
+        assert_eq!(s.timing.map(|t| t.page_ms), Some(250.0));
+        assert_eq!(s.verify, s.job, "the example's manifest hashes are checked next");
+        let l = s.loaded().expect("ready");
+        assert!(l.hashes_pending);
+        assert_eq!(s.route().to_hash(), "#example");
+    }
+
+    #[test]
+    fn the_sockets_filter_is_a_new_query_only_when_it_changes() {
+        let mut s = PageState::default();
+        let seq = s.filters.sockets.seq;
+        let mut q = s.filters.sockets.clone();
+        q.state = "LISTEN".into();
+        q.offset = 500;
+        s = reduce(s, Action::FilterSockets(q.clone()));
+        assert_eq!((s.filters.sockets.seq, s.filters.sockets.offset), (seq + 1, 0));
+        s = reduce(s, Action::FilterSockets(q));
+        assert_eq!(s.filters.sockets.seq, seq + 1, "the same filter is the same query");
+        // A page for an older query is dropped.
+        let stale = RowPage { seq, total: 3, ..Default::default() };
+        s = reduce(s, Action::Answer { response: Response::Rows(stale), at: 0.0 });
+        assert_eq!(s.rows.total, 0);
+        let fresh = RowPage { seq: seq + 1, total: 3, ..Default::default() };
+        s = reduce(s, Action::Answer { response: Response::Rows(fresh), at: 0.0 });
+        assert_eq!(s.rows.total, 3);
+        // An edited address replaces view and filters.
+        s = reduce(s, Action::Navigate(Route::parse("#view=files&files=proc/net")));
+        assert_eq!(
+            (s.view, s.filters.files.as_str(), s.filters.sockets.state.as_str()),
+            (Tab::Files, "proc/net", "")
+        );
+    }
+
+    #[test]
+    fn keys() {
+        let idle = PageState::default();
+        assert!(key_action(&idle, "2", false).is_none(), "no views before a snapshot is open");
+        assert!(key_action(&idle, "/", false).is_none());
+        let help = reduce(idle, key_action(&PageState::default(), "?", false).unwrap());
+        assert!(help.help);
+        assert!(matches!(key_action(&help, "Escape", true), Some(Action::CloseHelp)));
+
+        let s = opened_example();
+        assert!(matches!(key_action(&s, "4", false), Some(Action::Select(Tab::Sockets))));
+        assert!(key_action(&s, "4", true).is_none(), "typing in a field");
+        assert!(key_action(&s, "0", false).is_none());
+        assert!(key_action(&s, &(Tab::ALL.len() + 1).to_string(), false).is_none());
+        // `/` on a view without a filter moves to Listeners and asks for the focus.
+        let f = reduce(s, key_action(&opened_example(), "/", false).unwrap());
+        assert_eq!((f.view, f.focus_filter), (Tab::Listeners, 1));
+        let f = reduce(reduce(f, Action::Select(Tab::Files)), Action::FocusFilter);
+        assert_eq!((f.view, f.focus_filter), (Tab::Files, 2));
+    }
 }

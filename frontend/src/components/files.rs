@@ -11,6 +11,9 @@ use crate::state::Loaded;
 #[derive(Properties, PartialEq)]
 pub struct FilesViewProps {
     pub loaded: Rc<Loaded>,
+    /// The filter text (page state: it survives a tab switch and a reload).
+    pub filter: AttrValue,
+    pub on_filter: Callback<String>,
 }
 
 fn check(f: &FileInfo, pending: bool) -> Html {
@@ -34,12 +37,11 @@ fn check(f: &FileInfo, pending: bool) -> Html {
 pub fn FilesView(props: &FilesViewProps) -> Html {
     let r = &props.loaded.report;
     let small = &props.loaded.opened.small_files;
-    let filter = use_state(String::new);
     let shown = use_state(|| Some("procsnap.json".to_string()));
     let oninput = {
-        let filter = filter.clone();
+        let on_filter = props.on_filter.clone();
         Callback::from(move |e: InputEvent| {
-            filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value())
+            on_filter.emit(e.target_unchecked_into::<web_sys::HtmlInputElement>().value())
         })
     };
     let hashed = r.files.iter().filter(|f| f.sha256.is_some() && f.manifest_sha256.is_some()).count();
@@ -49,7 +51,7 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
         .filter(|f| matches!((&f.sha256, &f.manifest_sha256), (Some(a), Some(b)) if a != b))
         .count();
     let total: u64 = r.files.iter().map(|f| f.size).sum();
-    let needle = filter.to_ascii_lowercase();
+    let needle = props.filter.to_ascii_lowercase();
     let rows: Vec<&FileInfo> = r
         .files
         .iter()
@@ -77,7 +79,7 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
             </section>
             <section class="card">
                 <div class="toolbar">
-                    <label>{"Filter "}<input id="files-filter" type="search" placeholder="proc/net" {oninput} /></label>
+                    <label>{"Filter "}<input id="files-filter" type="search" value={props.filter.clone()} placeholder="proc/net" {oninput} /></label>
                     <span class="muted">{format!("{} shown", rows.len())}</span>
                 </div>
                 <div class="table-wrap" style="max-height:420px;overflow:auto">

@@ -11,6 +11,9 @@ use crate::state::Loaded;
 #[derive(Properties, PartialEq)]
 pub struct ListenersViewProps {
     pub loaded: Rc<Loaded>,
+    /// The filter text (page state: it survives a tab switch and a reload).
+    pub filter: AttrValue,
+    pub on_filter: Callback<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,16 +50,15 @@ fn cmdline(h: &HolderInfo) -> String {
 #[component]
 pub fn ListenersView(props: &ListenersViewProps) -> Html {
     let sort = use_state(|| (Col::Port, false));
-    let filter = use_state(String::new);
     let r = &props.loaded.report;
 
     let oninput = {
-        let filter = filter.clone();
+        let on_filter = props.on_filter.clone();
         Callback::from(move |e: InputEvent| {
-            filter.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value())
+            on_filter.emit(e.target_unchecked_into::<web_sys::HtmlInputElement>().value())
         })
     };
-    let needle = filter.to_ascii_lowercase();
+    let needle = props.filter.to_ascii_lowercase();
     let mut rows: Vec<&Listener> = r
         .listeners
         .iter()
@@ -102,7 +104,7 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
             <section class="card">
                 <div class="toolbar">
                     <h2>{format!("Internet listeners ({})", r.listeners.len())}</h2>
-                    <label>{"Filter "}<input id="listeners-filter" type="search" placeholder="port, address, program, argument" {oninput} /></label>
+                    <label>{"Filter "}<input id="listeners-filter" type="search" value={props.filter.clone()} placeholder="port, address, program, argument" {oninput} /></label>
                 </div>
                 <div class="table-wrap">
                     <table class="data" id="listeners-table">

@@ -4,6 +4,7 @@ pub mod copy_button;
 pub mod error_panel;
 pub mod files;
 pub mod histogram;
+pub mod keys_help;
 pub mod listeners;
 pub mod namespaces;
 pub mod open_panel;

@@ -2,19 +2,20 @@
 use yew::prelude::*;
 
 use crate::format;
-use crate::protocol::ProgressMsg;
+use procsnap_core::Progress;
 
 #[derive(Properties, PartialEq)]
 pub struct ProgressPanelProps {
     pub name: AttrValue,
-    pub progress: ProgressMsg,
+    pub progress: Progress,
     pub on_cancel: Callback<()>,
 }
 
 #[component]
 pub fn ProgressPanel(props: &ProgressPanelProps) -> Html {
     let p = props.progress;
-    let frac = if p.bytes_total > 0.0 { (p.bytes_done / p.bytes_total).clamp(0.0, 1.0) } else { 0.0 };
+    let frac =
+        if p.bytes_total > 0 { (p.bytes_done as f64 / p.bytes_total as f64).clamp(0.0, 1.0) } else { 0.0 };
     let onclick = {
         let cb = props.on_cancel.clone();
         Callback::from(move |_| cb.emit(()))
@@ -33,12 +34,12 @@ pub fn ProgressPanel(props: &ProgressPanelProps) -> Html {
             <h2>{"Opening "}{&props.name}</h2>
             <progress id="decode-progress" max="1" value={frac.to_string()} aria-label="Decoding progress" />
             <p class="progress-figures">
-                if p.bytes_total > 0.0 {
-                    {format!("{} of {} read", format::bytes(p.bytes_done), format::bytes(p.bytes_total))}
+                if p.bytes_total > 0 {
+                    {format!("{} of {} read", procsnap_core::format::bytes(p.bytes_done), procsnap_core::format::bytes(p.bytes_total))}
                 } else {
                     {"Reading…"}
                 }
-                {format!(" · {} rows parsed", format::thousands(p.rows as u64))}
+                {format!(" · {} rows parsed", format::thousands(p.rows))}
             </p>
             <button id="cancel-button" class="button" ref={cancel_ref} {onclick}>{"Cancel"}</button>
         </section>

@@ -10,8 +10,8 @@ use super::copy_button::CopyButton;
 pub struct SharePanelProps {
     /// Make a link redacted as chosen.
     pub request: Callback<Redaction>,
-    /// The fragment value the worker made for the last request.
-    pub fragment: Option<AttrValue>,
+    /// The link made for the last request (`PageState::share_link`: the payload and the view).
+    pub link: Option<AttrValue>,
 }
 
 #[component]
@@ -30,11 +30,7 @@ pub fn SharePanel(props: &SharePanelProps) -> Html {
         let request = props.request.clone();
         use_effect_with(*redact, move |r| request.emit(*r));
     }
-    let link = props.fragment.as_ref().filter(|f| !f.is_empty()).map(|f| {
-        let base = gloo_utils::window().location().href().unwrap_or_default();
-        let base = base.split('#').next().unwrap_or_default().to_string();
-        format!("{base}#r={f}")
-    });
+    let link = props.link.clone();
     let Redaction { addresses: a, args: b, hostname: c } = *redact;
     html! {
         <section class="card share-panel" id="share-panel" aria-label="Share this report">

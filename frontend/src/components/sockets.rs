@@ -24,18 +24,22 @@ pub struct SocketsViewProps {
     pub total: u64,
     pub page: Rc<RowPage>,
     pub request_rows: Callback<RowQuery>,
+    /// The filter (page state: `crate::state::Filters::sockets`); its `seq` changes with it.
+    pub query: RowQuery,
+    /// A filter field changed (the page's reducer makes it a new query).
+    pub on_filter: Callback<RowQuery>,
 }
 
 #[component]
 pub fn SocketsView(props: &SocketsViewProps) -> Html {
-    let query = use_state(|| RowQuery { seq: 1, limit: 120, ..Default::default() });
+    let query = &props.query;
     let first = use_state(|| 0u64);
     let scroller = use_node_ref();
 
     // Ask for the first page whenever the filters change (and on mount).
     {
         let request_rows = props.request_rows.clone();
-        use_effect_with((*query).clone(), move |q| request_rows.emit(q.clone()));
+        use_effect_with(query.clone(), move |q| request_rows.emit(q.clone()));
     }
 
     let page = &props.page;
@@ -60,7 +64,7 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
                 && idx >= page.offset
                 && idx + visible <= page.offset + page.rows.len() as u64;
             if !have {
-                let mut q = (*query).clone();
+                let mut q = query.clone();
                 q.offset = idx.saturating_sub(OVERSCAN);
                 q.limit = (visible + 2 * OVERSCAN) as u32;
                 request_rows.emit(q);
@@ -70,19 +74,18 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
 
     let set = |f: fn(&mut RowQuery, String)| {
         let query = query.clone();
+        let on_filter = props.on_filter.clone();
         let scroller = scroller.clone();
         let first = first.clone();
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
-            let mut q = (*query).clone();
+            let mut q = query.clone();
             f(&mut q, v.trim().to_string());
-            q.seq += 1;
-            q.offset = 0;
             if let Some(el) = scroller.cast::<web_sys::Element>() {
                 el.set_scroll_top(0);
             }
             first.set(0);
-            query.set(q);
+            on_filter.emit(q);
         })
     };
     let on_proto = set(|q, v| q.proto = v);
@@ -113,9 +116,9 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
                         { for STATES.iter().map(|s| html!{ <option value={*s} selected={query.state == *s}>{ if s.is_empty() { "any" } else { s } }</option> }) }
                     </select>
                 </label>
-                <label>{"Address "}<input id="f-addr" type="search" placeholder="10.0.0.5" onchange={on_addr} /></label>
-                <label>{"Port "}<input id="f-port" type="number" min="0" max="65535" class="narrow" onchange={on_port} /></label>
-                <label>{"PID "}<input id="f-pid" type="number" min="0" class="narrow" onchange={on_pid} /></label>
+                <label>{"Address "}<input id="f-addr" type="search" placeholder="10.0.0.5" value={query.addr.clone()} onchange={on_addr} /></label>
+                <label>{"Port "}<input id="f-port" type="number" min="0" max="65535" class="narrow" value={query.port.map(|p| p.to_string())} onchange={on_port} /></label>
+                <label>{"PID "}<input id="f-pid" type="number" min="0" class="narrow" value={query.pid.map(|p| p.to_string())} onchange={on_pid} /></label>
             </form>
             <p class="muted" id="sockets-count" aria-live="polite">
                 {format!("{} of {} rows match", format::thousands(total), format::thousands(props.total))}

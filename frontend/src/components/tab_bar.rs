@@ -1,38 +1,7 @@
 //! The tab strip; arrow keys move between tabs.
 use yew::prelude::*;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Overview,
-    Listeners,
-    TimeWait,
-    Sockets,
-    Files,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Overview, Tab::Listeners, Tab::TimeWait, Tab::Sockets, Tab::Files];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Tab::Overview => "Overview",
-            Tab::Listeners => "Listeners",
-            Tab::TimeWait => "TIME_WAIT",
-            Tab::Sockets => "Sockets",
-            Tab::Files => "Files",
-        }
-    }
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Tab::Overview => "overview",
-            Tab::Listeners => "listeners",
-            Tab::TimeWait => "time-wait",
-            Tab::Sockets => "sockets",
-            Tab::Files => "files",
-        }
-    }
-}
+use crate::state::Tab;
 
 #[derive(Properties, PartialEq)]
 pub struct TabBarProps {

@@ -9,20 +9,24 @@ use super::namespaces::{NamespaceList, NamespacePicker};
 use super::overview::OverviewView;
 use super::share_panel::SharePanel;
 use super::sockets::SocketsView;
-use super::tab_bar::{Tab, TabBar};
+use super::tab_bar::TabBar;
 use super::time_wait::TimeWaitView;
 use crate::protocol::{RowPage, RowQuery};
-use crate::state::Loaded;
+use crate::state::{Action, Filters, Loaded, Tab};
 
 #[derive(Properties, PartialEq)]
 pub struct ViewerProps {
     pub loaded: Rc<Loaded>,
+    /// The selected view and the views' filters (page state).
+    pub view: Tab,
+    pub filters: Filters,
     pub page: Rc<RowPage>,
+    pub dispatch: Callback<Action>,
     pub request_rows: Callback<RowQuery>,
     /// Ask the worker for a share link, redacted as chosen.
     pub request_share: Callback<procsnap_core::share::Redaction>,
-    /// The last share-link fragment the worker made.
-    pub shared: Option<AttrValue>,
+    /// The last share link made (`PageState::share_link`).
+    pub share_link: Option<AttrValue>,
     /// Ask the worker to switch network namespace (`None`: the collector's own).
     #[prop_or_default]
     pub request_netns: Callback<Option<u64>>,
@@ -30,16 +34,13 @@ pub struct ViewerProps {
 
 #[component]
 pub fn Viewer(props: &ViewerProps) -> Html {
-    let tab = use_state(|| Tab::Overview);
+    let tab = props.view;
     let sharing = use_state(|| false);
     let toggle_share = {
         let sharing = sharing.clone();
         Callback::from(move |_| sharing.set(!*sharing))
     };
-    let on_select = {
-        let tab = tab.clone();
-        Callback::from(move |t| tab.set(t))
-    };
+    let on_select = props.dispatch.reform(Action::Select);
     let loaded = &props.loaded;
     let close = {
         Callback::from(|_| {
@@ -48,17 +49,24 @@ pub fn Viewer(props: &ViewerProps) -> Html {
             let _ = location.reload();
         })
     };
-    let view = match *tab {
+    let f = &props.filters;
+    let view = match tab {
         Tab::Overview => html! { <>
             <OverviewView loaded={loaded.clone()} />
             <NamespaceList namespaces={loaded.report.namespaces.clone()} note={loaded.report.namespace_note.clone()} />
         </> },
-        Tab::Listeners => html! { <ListenersView loaded={loaded.clone()} /> },
+        Tab::Listeners => html! {
+            <ListenersView loaded={loaded.clone()} filter={f.listeners.clone()}
+                on_filter={props.dispatch.reform(Action::FilterListeners)} />
+        },
         Tab::TimeWait => html! { <TimeWaitView loaded={loaded.clone()} /> },
         Tab::Sockets => html! {
-            <SocketsView total={loaded.opened.rows} page={props.page.clone()} request_rows={props.request_rows.clone()} />
+            <SocketsView total={loaded.opened.rows} page={props.page.clone()} request_rows={props.request_rows.clone()}
+                query={f.sockets.clone()} on_filter={props.dispatch.reform(Action::FilterSockets)} />
         },
-        Tab::Files => html! { <FilesView loaded={loaded.clone()} /> },
+        Tab::Files => html! {
+            <FilesView loaded={loaded.clone()} filter={f.files.clone()} on_filter={props.dispatch.reform(Action::FilterFiles)} />
+        },
     };
     html! {
         <section class="viewer" data-loaded="true">
@@ -77,9 +85,9 @@ pub fn Viewer(props: &ViewerProps) -> Html {
                     if info.redactions.is_empty() { String::new() } else { format!("; redacted: {}", info.redactions.join(", ")) })}</p>
             }
             if *sharing {
-                <SharePanel request={props.request_share.clone()} fragment={props.shared.clone()} />
+                <SharePanel request={props.request_share.clone()} link={props.share_link.clone()} />
             }
-            <TabBar current={*tab} {on_select} />
+            <TabBar current={tab} {on_select} />
             <div id={format!("panel-{}", tab.id())} class="tab-panel" role="tabpanel"
                 aria-labelledby={format!("tab-{}", tab.id())} tabindex="0">
                 {view}

@@ -417,7 +417,7 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
         }),
     };
 
-    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let gz = crate::gzip::GzEncoder::new(Vec::new(), flate2::Compression::fast()).expect("writing to memory");
     let mut tar = tar::Builder::new(gz);
     let add_file = |tar: &mut tar::Builder<_>, path: &str, data: &[u8]| {
         let mut h = tar::Header::new_gnu();

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-20}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(decode inet_table unix_table sockstat fdlink manifest share_link)
+  targets=(decode snapshot inet_table unix_table sockstat fdlink manifest share_link)
 fi
 
 if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then

@@ -152,7 +152,7 @@ for f in net/tcp net/tcp6 net/udp net/udp6 net/udplite net/udplite6 net/raw net/
     fi
 done
 # Host files of core/src/layout.rs (HOST_FILES): the OS (netstat flavour) and SELinux state.
-for f in etc/os-release sys/fs/selinux/enforce; do
+for f in etc/os-release etc/redhat-release sys/fs/selinux/enforce; do
     [ -r "/$f" ] || continue
     mkdir -p "$STAGE/${f%/*}"
     if cat "/$f" >"$STAGE/$f" 2>/dev/null; then

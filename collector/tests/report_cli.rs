@@ -39,7 +39,7 @@ fn three_formats_of_one_snapshot() {
 
     let netstat = stdout(&procsnap(&["report", f, "--format", "netstat"]));
     assert!(netstat.starts_with("Active Internet connections (only servers)\n"));
-    // The example is the seed's CentOS 6 host: its os-release picks the centos6 flavour.
+    // The example is the seed's CentOS 6 host: its redhat-release picks the centos6 flavour.
     assert!(netstat.contains(
         "tcp        0      0 :::81                       :::*                        LISTEN      3200/httpd          \n"
     ));

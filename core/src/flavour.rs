@@ -32,7 +32,8 @@ pub enum Flavour {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetstatChoice {
     pub flavour: Flavour,
-    /// `option` (asked for), `os-release` (from the snapshot's `etc/os-release`), or `default`.
+    /// `option` (asked for), `os-release` (from the snapshot's `etc/os-release`), `redhat-release`
+    /// (from `etc/redhat-release`, where os-release is missing), or `default`.
     pub source: String,
     /// One sentence: why this flavour.
     pub reason: String,
@@ -135,15 +136,19 @@ impl Flavour {
         }
     }
 
+    /// The flavour the captured host's release files imply, and why: `/etc/os-release` when the
+    /// snapshot has it, else `/etc/redhat-release` (CentOS 6 and RHEL 6 ship only that one).
+    pub fn from_release_files(os_release: Option<&[u8]>, redhat_release: Option<&[u8]>) -> NetstatChoice {
+        match (os_release, redhat_release) {
+            (None, Some(line)) => Flavour::from_redhat_release(line),
+            (os_release, _) => Flavour::from_os_release(os_release),
+        }
+    }
+
     /// The flavour `/etc/os-release` implies, and why.
     pub fn from_os_release(data: Option<&[u8]>) -> NetstatChoice {
-        let default = |reason: String| NetstatChoice {
-            flavour: Flavour::NetTools210,
-            source: "default".into(),
-            reason,
-        };
         let Some(data) = data else {
-            return default("the snapshot has no etc/os-release, so net-tools 2.10 is assumed".into());
+            return default_choice("the snapshot has no etc/os-release, so net-tools 2.10 is assumed".into());
         };
         let text = String::from_utf8_lossy(data);
         let field = |key: &str| {
@@ -156,12 +161,9 @@ impl Flavour {
         let version = field("VERSION_ID").unwrap_or_default();
         let major = version.split('.').next().unwrap_or("");
         let rhel_like = matches!(id.as_str(), "rhel" | "centos" | "rocky" | "almalinux" | "ol");
-        let flavour = match (id.as_str(), major) {
-            ("alpine", _) => Some(Flavour::Busybox),
-            (_, "6") if rhel_like => Some(Flavour::Centos6),
-            (_, "7") if rhel_like => Some(Flavour::Centos7),
-            (_, "8") if rhel_like => Some(Flavour::Rhel8),
-            (_, "9") if rhel_like => Some(Flavour::Rhel9),
+        let flavour = match id.as_str() {
+            "alpine" => Some(Flavour::Busybox),
+            _ if rhel_like => Flavour::for_rhel_major(major),
             _ => None,
         };
         match flavour {
@@ -174,9 +176,50 @@ impl Flavour {
                     f.name()
                 ),
             },
-            None => default(format!(
+            None => default_choice(format!(
                 "etc/os-release says ID={id} VERSION_ID={version}, which maps to no other flavour: net-tools 2.10"
             )),
+        }
+    }
+
+    /// The flavour a `/etc/redhat-release` line implies ("CentOS release 6.10 (Final)",
+    /// "Red Hat Enterprise Linux Server release 6.9 (Santiago)", "CentOS Linux release
+    /// 7.9.2009 (Core)"): the distribution names the family, the number after "release" the
+    /// major version.
+    pub fn from_redhat_release(data: &[u8]) -> NetstatChoice {
+        let text = String::from_utf8_lossy(data);
+        let line = text.lines().next().unwrap_or("").trim();
+        let lower = line.to_ascii_lowercase();
+        let family = ["centos", "red hat", "rocky", "almalinux", "oracle linux", "scientific linux"]
+            .iter()
+            .any(|name| lower.starts_with(name));
+        let major = lower
+            .split_once(" release ")
+            .map(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next().unwrap_or(""))
+            .unwrap_or("");
+        match Flavour::for_rhel_major(major).filter(|_| family) {
+            Some(f) => NetstatChoice {
+                flavour: f,
+                source: "redhat-release".into(),
+                reason: format!(
+                    "the snapshot has no etc/os-release; etc/redhat-release says {line:?}: {} ({})",
+                    f.describe(),
+                    f.name()
+                ),
+            },
+            None => default_choice(format!(
+                "the snapshot has no etc/os-release; etc/redhat-release says {line:?}, which maps to no other flavour: net-tools 2.10"
+            )),
+        }
+    }
+
+    fn for_rhel_major(major: &str) -> Option<Flavour> {
+        match major {
+            "6" => Some(Flavour::Centos6),
+            "7" => Some(Flavour::Centos7),
+            "8" => Some(Flavour::Rhel8),
+            "9" => Some(Flavour::Rhel9),
+            _ => None,
         }
     }
 
@@ -188,6 +231,10 @@ impl Flavour {
             reason: format!("asked for {} ({})", self.describe(), self.name()),
         }
     }
+}
+
+fn default_choice(reason: String) -> NetstatChoice {
+    NetstatChoice { flavour: Flavour::NetTools210, source: "default".into(), reason }
 }
 
 impl std::fmt::Display for Flavour {
@@ -230,6 +277,21 @@ mod tests {
         assert_eq!(pick("ID=fedora\nVERSION_ID=39\n"), Flavour::NetTools210);
         // ID_LIKE must not be read as ID.
         assert_eq!(pick("ID_LIKE=\"rhel fedora\"\nID=\"amzn\"\nVERSION_ID=\"2\"\n"), Flavour::NetTools210);
+        let rh = |s: &str| Flavour::from_release_files(None, Some(s.as_bytes()));
+        assert_eq!(rh("CentOS release 6.10 (Final)\n").flavour, Flavour::Centos6);
+        assert_eq!(rh("CentOS release 6.10 (Final)\n").source, "redhat-release");
+        assert_eq!(rh("Red Hat Enterprise Linux Server release 6.9 (Santiago)\n").flavour, Flavour::Centos6);
+        assert_eq!(rh("CentOS Linux release 7.9.2009 (Core)\n").flavour, Flavour::Centos7);
+        assert_eq!(rh("Rocky Linux release 8.9 (Green Obsidian)\n").flavour, Flavour::Rhel8);
+        assert_eq!(rh("Fedora release 39 (Thirty Nine)\n").flavour, Flavour::NetTools210);
+        assert_eq!(rh("CentOS release 5.11 (Final)\n").flavour, Flavour::NetTools210);
+        assert_eq!(rh("").flavour, Flavour::NetTools210);
+        // os-release wins where both exist (CentOS 7 ships both).
+        let both = Flavour::from_release_files(
+            Some(b"ID=\"centos\"\nVERSION_ID=\"7\"\n"),
+            Some(b"CentOS release 6.10 (Final)"),
+        );
+        assert_eq!((both.flavour, both.source.as_str()), (Flavour::Centos7, "os-release"));
         let none = Flavour::from_os_release(None);
         assert_eq!((none.flavour, none.source.as_str()), (Flavour::NetTools210, "default"));
     }

@@ -249,13 +249,17 @@ pub struct HostFile {
 pub enum HostFileKind {
     /// `/etc/os-release`: `ID` and `VERSION_ID` pick the netstat flavour.
     OsRelease,
+    /// `/etc/redhat-release`: the release line of Red Hat-family systems, read for the flavour
+    /// where os-release is missing (CentOS 6 and RHEL 6 ship no os-release).
+    RedhatRelease,
     /// `/sys/fs/selinux/enforce`: present only where SELinux is enabled (selinuxfs mounted);
     /// netstat built with SELinux then reads every socket holder's context.
     SelinuxEnforce,
 }
 
-pub const HOST_FILES: [HostFile; 2] = [
+pub const HOST_FILES: [HostFile; 3] = [
     HostFile { path: "etc/os-release", what: HostFileKind::OsRelease },
+    HostFile { path: "etc/redhat-release", what: HostFileKind::RedhatRelease },
     HostFile { path: "sys/fs/selinux/enforce", what: HostFileKind::SelinuxEnforce },
 ];
 

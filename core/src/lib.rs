@@ -33,6 +33,7 @@ pub mod flavour;
 pub mod format;
 pub mod gzip;
 pub mod raw_text;
+pub mod sort;
 pub mod types;
 // layout
 pub mod layout;

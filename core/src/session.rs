@@ -85,15 +85,13 @@ impl Session {
     }
 
     /// Rebuild the report for another netstat flavour (the viewer's picker; `None`: the one
-    /// `etc/os-release` implies). A share link's report keeps its flavour: it has no rows to
+    /// release files imply). A share link's report keeps its flavour: it has no rows to
     /// rebuild from, and `false` says so.
     pub fn set_netstat(&mut self, flavour: Option<crate::flavour::Flavour>) -> bool {
         let Some(mut snapshot) = self.snapshot.take() else { return false };
         snapshot.netstat = match flavour {
             Some(f) => f.chosen(),
-            None => crate::flavour::Flavour::from_os_release(
-                snapshot.host_files.get(&crate::layout::HostFileKind::OsRelease).map(Vec::as_slice),
-            ),
+            None => crate::snapshot::implied_netstat(&snapshot.host_files),
         };
         let hashes_checked = self.report.files.clone();
         let diagnostics = self.report.diagnostics.clone();

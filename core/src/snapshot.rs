@@ -393,9 +393,7 @@ impl Snapshot {
         let owners = Owners::build(&processes);
         let netstat = match options.netstat {
             Some(f) => f.chosen(),
-            None => {
-                Flavour::from_os_release(host_files.get(&layout::HostFileKind::OsRelease).map(Vec::as_slice))
-            }
+            None => implied_netstat(&host_files),
         };
         Ok(Snapshot {
             container,
@@ -507,4 +505,14 @@ fn classify<'a>(
         (Place::NetNs { .. }, EntryKind::Symlink(_)) => FileRole::Namespace,
         _ => FileRole::Other,
     }
+}
+
+/// The netstat flavour the captured host's release files imply (os-release, else
+/// redhat-release), and why.
+pub fn implied_netstat(host_files: &BTreeMap<layout::HostFileKind, Vec<u8>>) -> NetstatChoice {
+    let file = |k| host_files.get(&k).map(Vec::as_slice);
+    Flavour::from_release_files(
+        file(layout::HostFileKind::OsRelease),
+        file(layout::HostFileKind::RedhatRelease),
+    )
 }

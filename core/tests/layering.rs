@@ -10,6 +10,7 @@ use std::path::Path;
 const LAYERS: &[(&str, u32)] = &[
     ("types", 0),
     ("raw_text", 0),
+    ("sort", 0),
     ("error", 0),
     ("digest", 0),
     ("gzip", 0),

@@ -283,6 +283,13 @@ fn the_default_follows_os_release() {
     assert_eq!((n.flavour, n.source.as_str()), (Flavour::Rhel8, "os-release"));
     assert!(n.reason.contains("ID=rocky VERSION_ID=8.9"), "{}", n.reason);
     assert!(String::from_utf8_lossy(&s.netstat()).contains("Active Bluetooth connections"));
+    // CentOS 6 has no os-release: its redhat-release line picks the flavour.
+    let mut e = rule_cases();
+    e.push(Entry::file("etc/redhat-release", b"CentOS release 6.10 (Final)\n".to_vec()));
+    let s = support::decode_entries(e, &DecodeOptions::default()).unwrap();
+    let n = &s.report().netstat;
+    assert_eq!((n.flavour, n.source.as_str()), (Flavour::Centos6, "redhat-release"));
+    assert!(n.reason.contains("CentOS release 6.10 (Final)"), "{}", n.reason);
     // The option wins over os-release; without either, net-tools 2.10.
     let mut e = rule_cases();
     e.push(Entry::file("etc/os-release", b"ID=alpine\nVERSION_ID=3.19.1\n".to_vec()));

@@ -16,6 +16,7 @@ use crate::proc::inet::{TCP_LISTEN, TCP_TIME_WAIT};
 use crate::proc::inet_rows::{InetTable, PackedRow};
 use crate::proc::sysctl::{self, Sysctl};
 use crate::snapshot::Snapshot;
+use crate::sort::count_runs;
 use crate::types::ByteOrder;
 
 /// Linux keeps a socket in TIME_WAIT for TCP_TIMEWAIT_LEN, 60 s, whatever the sysctls say.
@@ -23,6 +24,8 @@ pub const TIME_WAIT_SECONDS: u32 = 60;
 /// The kernel's default ephemeral range, assumed when the snapshot has no sysctl.
 pub const DEFAULT_PORT_RANGE: (u16, u16) = (32768, 60999);
 const TOP: usize = 20;
+/// TIME_WAIT rows kept as a list before the per-port arrays are made (see `Accumulator::few`).
+const DENSE_AFTER: usize = 1024;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeWait {
@@ -89,7 +92,11 @@ pub struct Accumulator {
     hz: u32,
     count: u64,
     tcp_rows: u64,
-    // Ports index arrays directly: cheaper than hashing a million times.
+    /// The first TIME_WAIT rows as (local port, remote port, ticks left). Most tables have few
+    /// or none, and two 65,536-slot arrays cost more to zero and to scan than a short list;
+    /// past [`DENSE_AFTER`] rows they move into the arrays below.
+    few: Vec<(u16, u16, u32)>,
+    // Ports index arrays directly: cheaper than hashing a million times. Empty until dense.
     by_port: Vec<u32>,
     by_rport: Vec<u32>,
     // Remote IPv4 addresses are appended and counted once at the end (radix sort + runs):
@@ -123,11 +130,12 @@ impl Accumulator {
             hz: s.params.user_hz.max(1),
             count: 0,
             tcp_rows: 0,
-            by_port: vec![0; 65536],
-            by_rport: vec![0; 65536],
+            few: Vec::new(),
+            by_port: Vec::new(),
+            by_rport: Vec::new(),
             remote_v4: Vec::new(),
             by_raddr6: FxHashMap::default(),
-            ticks: vec![0; (TIME_WAIT_SECONDS * s.params.user_hz.max(1)).min(1 << 20) as usize],
+            ticks: Vec::new(),
             more_ticks: Vec::new(),
             outgoing: Vec::new(),
         }
@@ -140,16 +148,17 @@ impl Accumulator {
         let tw = p.state == TCP_TIME_WAIT;
         if tw {
             self.count += 1;
-            self.by_port[p.local_port as usize] += 1;
-            self.by_rport[p.remote_port as usize] += 1;
+            if self.by_port.is_empty() {
+                self.few.push((p.local_port, p.remote_port, p.timer_ticks));
+                if self.few.len() == DENSE_AFTER {
+                    self.make_dense();
+                }
+            } else {
+                self.count_dense(p.local_port, p.remote_port, p.timer_ticks);
+            }
             match t.remote_canonical(p, order) {
                 Ok(v4) => self.remote_v4.push(v4),
                 Err(v6) => *self.by_raddr6.entry(v6.to_bits()).or_default() += 1,
-            }
-            // Ticks are counted as they are (no division per row); seconds come in `finish`.
-            match self.ticks.get_mut(p.timer_ticks as usize) {
-                Some(n) => *n += 1,
-                None => self.more_ticks.push(p.timer_ticks),
             }
         }
         let (lo, hi) = self.port_range;
@@ -163,6 +172,43 @@ impl Accumulator {
                 time_wait: tw,
             });
         }
+    }
+
+    fn make_dense(&mut self) {
+        self.by_port = vec![0; 65536];
+        self.by_rport = vec![0; 65536];
+        self.ticks = vec![0; (TIME_WAIT_SECONDS * self.hz).min(1 << 20) as usize];
+        for (port, rport, ticks) in std::mem::take(&mut self.few) {
+            self.count_dense(port, rport, ticks);
+        }
+    }
+
+    #[inline]
+    fn count_dense(&mut self, port: u16, rport: u16, ticks: u32) {
+        self.by_port[port as usize] += 1;
+        self.by_rport[rport as usize] += 1;
+        // Ticks are counted as they are (no division per row); seconds come in `finish`.
+        match self.ticks.get_mut(ticks as usize) {
+            Some(n) => *n += 1,
+            None => self.more_ticks.push(ticks),
+        }
+    }
+
+    /// TIME_WAIT rows per local (or remote) port, ascending by port, ports without any left out.
+    fn port_counts(&self, remote: bool) -> Vec<(u16, u64)> {
+        if !self.by_port.is_empty() {
+            return nonzero_ports(if remote { &self.by_rport } else { &self.by_port }).collect();
+        }
+        let mut ports: Vec<u16> = self.few.iter().map(|&(l, r, _)| if remote { r } else { l }).collect();
+        ports.sort_unstable();
+        let mut runs: Vec<(u16, u64)> = Vec::new();
+        for port in ports {
+            match runs.last_mut() {
+                Some((last, n)) if *last == port => *n += 1,
+                _ => runs.push((port, 1)),
+            }
+        }
+        runs
     }
 
     pub fn finish(self, s: &Snapshot, listeners: &[Listener]) -> TimeWait {
@@ -188,7 +234,7 @@ impl Accumulator {
         // says nothing (the port-pressure table breaks them down by destination instead).
         let mut groups: Vec<PortGroup> = Vec::new();
         let mut client = 0u64;
-        for (port, n) in nonzero_ports(&self.by_port) {
+        for (port, n) in self.port_counts(false) {
             match listening.get(&port) {
                 Some(owner) => {
                     groups.push(PortGroup { port, count: n, side: Side::Server, listener: owner.clone() })
@@ -226,6 +272,7 @@ impl Accumulator {
         });
         pressure.truncate(10);
 
+        let by_remote_port = TopN::top(self.port_counts(true), TOP);
         let mut remote_v4 = self.remote_v4;
         let remote_addrs: Vec<(IpAddr, u64)> = count_runs(&mut remote_v4)
             .into_iter()
@@ -234,7 +281,8 @@ impl Accumulator {
             .collect();
         let mut remaining = vec![0u64; TIME_WAIT_SECONDS as usize + 1];
         let ticks = self.ticks.iter().enumerate().map(|(t, &n)| (t as u32, n as u64));
-        for (t, n) in ticks.chain(self.more_ticks.iter().map(|&t| (t, 1))).filter(|&(_, n)| n > 0) {
+        let one_by_one = self.more_ticks.iter().chain(self.few.iter().map(|(_, _, t)| t));
+        for (t, n) in ticks.chain(one_by_one.map(|&t| (t, 1))).filter(|&(_, n)| n > 0) {
             remaining[(t / self.hz).min(TIME_WAIT_SECONDS) as usize] += n;
         }
         let recent: u64 = remaining[50..].iter().sum();
@@ -245,7 +293,7 @@ impl Accumulator {
             by_local_port,
             other_local_ports,
             by_remote_addr: TopN::top(remote_addrs, TOP),
-            by_remote_port: TopN::top(nonzero_ports(&self.by_rport).collect(), TOP),
+            by_remote_port,
             remaining_seconds: remaining,
             close_rate_per_sec: self.count as f64 / TIME_WAIT_SECONDS as f64,
             recent_close_rate_per_sec: recent as f64 / 10.0,
@@ -261,53 +309,32 @@ fn nonzero_ports(counts: &[u32]) -> impl Iterator<Item = (u16, u64)> + '_ {
     counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(p, n)| (p as u16, *n as u64))
 }
 
-/// Sort `v` (LSD radix sort on three 11-bit digits: linear, unlike comparison sorts, and with
-/// 2,048 buckets per pass the scattered writes stay in cache, unlike 65,536) and return each
-/// distinct value with how often it occurs.
-fn count_runs(v: &mut Vec<u32>) -> Vec<(u32, u64)> {
-    const BITS: u32 = 11;
-    const MASK: u32 = (1 << BITS) - 1;
-    let mut tmp = vec![0u32; v.len()];
-    // All three histograms in one read of the input.
-    let mut counts = vec![[0usize; 1 << BITS]; 3];
-    for &x in v.iter() {
-        for (d, c) in counts.iter_mut().enumerate() {
-            c[((x >> (d as u32 * BITS)) & MASK) as usize] += 1;
-        }
-    }
-    for (d, offsets) in counts.iter_mut().enumerate() {
-        let shift = d as u32 * BITS;
-        let mut sum = 0;
-        for o in offsets.iter_mut() {
-            let n = *o;
-            *o = sum;
-            sum += n;
-        }
-        for &x in v.iter() {
-            let b = ((x >> shift) & MASK) as usize;
-            tmp[offsets[b]] = x;
-            offsets[b] += 1;
-        }
-        std::mem::swap(v, &mut tmp);
-    }
-    let mut runs: Vec<(u32, u64)> = Vec::new();
-    for &x in v.iter() {
-        match runs.last_mut() {
-            Some((last, n)) if *last == x => *n += 1,
-            _ => runs.push((x, 1)),
-        }
-    }
-    runs
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The short list that holds the first TIME_WAIT rows gives the same figures as the
+    /// per-port arrays, below, at and above the point where one turns into the other.
     #[test]
-    fn count_runs_counts_each_value() {
-        let mut v = vec![7, 0x1_0000, 7, 3, 0xFFFF_FFFF, 7, 0x1_0000];
-        assert_eq!(count_runs(&mut v), vec![(3, 1), (7, 3), (0x1_0000, 2), (0xFFFF_FFFF, 1)]);
-        assert!(count_runs(&mut Vec::new()).is_empty());
+    fn few_rows_and_dense_arrays_agree() {
+        for rows in [0, 40, DENSE_AFTER - 1, DENSE_AFTER + 2, 3 * DENSE_AFTER] {
+            let table = crate::synth::tcp_table(rows + 2, 0.9, rows as u64 + 7);
+            let s = crate::snapshot::decode(&table, &Default::default(), &mut |_| true).unwrap();
+            let run = |dense: bool| {
+                let mut acc = Accumulator::new(&s);
+                if dense {
+                    acc.make_dense();
+                }
+                for t in s.inet.tables() {
+                    for p in t.chunks().flatten() {
+                        acc.add(t, p, s.inet.byte_order());
+                    }
+                }
+                acc.finish(&s, &[])
+            };
+            let (few, dense) = (run(false), run(true));
+            assert_eq!(few, dense, "{rows} rows");
+            assert!(rows < 40 || few.count > 30, "{rows} rows: {} in TIME_WAIT", few.count);
+        }
     }
 }

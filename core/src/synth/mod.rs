@@ -12,10 +12,12 @@ use rustc_hash::FxHashSet;
 use crate::layout::{FORMAT_VERSION, MANIFEST_PATH};
 use crate::manifest::{CaptureTimes, FileRecord, HostFacts, Manifest, WalkStats};
 
+pub mod kernel_text;
+
+pub use kernel_text::TCP_HEADER;
+
 /// The kernel pads every line of /proc/net/tcp (header too) to 149 characters.
 const TCP_LINE: usize = 149;
-pub const TCP_HEADER: &str =
-    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
 
 #[derive(Debug, Clone)]
 pub struct SeedStory {
@@ -356,9 +358,9 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
         ("proc/sys/net/ipv4/ip_local_port_range".into(), b"32768\t61000\n".to_vec(), 0),
         ("proc/sys/net/ipv4/tcp_timestamps".into(), b"1\n".to_vec(), 0),
         ("proc/sys/net/core/somaxconn".into(), b"128\n".to_vec(), 0),
-        // CentOS 6 ships no os-release (only /etc/redhat-release): the example carries one so
-        // that it picks the centos6 flavour the way any captured host picks its own.
-        ("etc/os-release".into(), b"NAME=\"CentOS\"\nID=\"centos\"\nVERSION_ID=\"6\"\n".to_vec(), 0),
+        // CentOS 6 ships no os-release, only /etc/redhat-release, which picks the centos6
+        // flavour as it does for a real capture of such a host.
+        ("etc/redhat-release".into(), b"CentOS release 6.10 (Final)\n".to_vec(), 0),
     ];
     // Kernel time to generate the text: about 1 µs per 150-byte row on a busy old server.
     for f in files.iter_mut() {

@@ -1,12 +1,13 @@
 #!/bin/sh
 # procsnap-collect.sh — the fallback collector for hosts where the procsnap binary may not run.
 #
-#   sh procsnap-collect.sh [-o FILE | -o -]
+#   sh procsnap-collect.sh [-o FILE | -o -] [--netns all|self]
 #
 # Writes a procsnap snapshot (format v1: a gzip tar whose paths mirror /proc, see
 # docs/collector.md) that `procsnap report` and the viewer read. It needs a POSIX shell plus
 # cat, readlink, tar and gzip (busybox's applets are enough: no `tar -T`); mkdir, ln, rm and
-# mv for the staging tree; uname and date when present. What it cannot know (read counts,
+# mv for the staging tree; uname and date when present; nsenter (util-linux or busybox) to read
+# the sysctls of other network namespaces, when present. What it cannot know (read counts,
 # timings, SHA-256, USER_HZ, page size) is left out of the manifest, as the format allows.
 # Tested under busybox sh with only busybox applets on PATH, under dash and under bash.
 #
@@ -21,12 +22,16 @@ umask 077
 
 TOOL="procsnap-collect.sh 1"
 OUT=
+NETNS=all
 while [ $# -gt 0 ]; do
     case $1 in
     -o) [ $# -ge 2 ] || { echo "procsnap-collect.sh: -o needs a file name or -" >&2; exit 2; }
         OUT=$2; shift 2 ;;
-    -h | --help) echo "usage: sh procsnap-collect.sh [-o FILE | -o -]  (see docs/collector.md)"; exit 0 ;;
-    *) echo "procsnap-collect.sh: unknown argument $1 (usage: [-o FILE | -o -])" >&2; exit 2 ;;
+    --netns)
+        case ${2-} in all | self) NETNS=$2 ;; *) echo "procsnap-collect.sh: --netns takes all or self" >&2; exit 2 ;; esac
+        shift 2 ;;
+    -h | --help) echo "usage: sh procsnap-collect.sh [-o FILE | -o -] [--netns all|self]  (see docs/collector.md)"; exit 0 ;;
+    *) echo "procsnap-collect.sh: unknown argument $1 (usage: [-o FILE | -o -] [--netns all|self])" >&2; exit 2 ;;
     esac
 done
 
@@ -94,6 +99,16 @@ if [ -n "$TMP" ] && ! (: >"$TMP") 2>/dev/null; then
 fi
 LIST=$STAGE/.list
 : >"$LIST"
+# "INODE PID" for every process whose network namespace could be read, in walk order.
+NSMAP=$STAGE/.netns
+: >"$NSMAP"
+OWN=$(readlink /proc/self/ns/net 2>/dev/null)
+OWN=${OWN#net:\[}
+OWN=${OWN%\]}
+ns_inode() { # the namespace inode of /proc/PID ($1), or nothing
+    _t=$(readlink "$1/ns/net" 2>/dev/null) || return 0
+    case $_t in net:\[*\]) _t=${_t#net:\[}; printf '%s' "${_t%\]}" ;; esac
+}
 
 # Files and pids by ascending number: a glob per digit count, each sorted (C locale).
 PATTERNS="[0-9] [0-9][0-9] [0-9][0-9][0-9] [0-9][0-9][0-9][0-9] [0-9][0-9][0-9][0-9][0-9]
@@ -108,6 +123,11 @@ for pp in $PATTERNS; do
         if [ ! -r "$pdir/fd" ] || [ ! -x "$pdir/fd" ]; then
             if [ -d "$pdir" ]; then UNREADABLE=$((UNREADABLE + 1)); else VANISHED=$((VANISHED + 1)); fi
             continue
+        fi
+        ino=
+        if [ -n "$OWN" ] && [ "$NETNS" = all ]; then
+            ino=$(ns_inode "$pdir")
+            [ -n "$ino" ] && echo "$ino $pid" >>"$NSMAP"
         fi
         n=0
         for fp in $PATTERNS; do
@@ -125,6 +145,10 @@ for pp in $PATTERNS; do
         done
         [ $n = 0 ] && continue
         LINKS=$((LINKS + n))
+        if [ -n "$ino" ]; then
+            mkdir -p "$STAGE/proc/$pid/ns"
+            ln -s "net:[$ino]" "$STAGE/proc/$pid/ns/net" && echo "proc/$pid/ns/net" >>"$LIST"
+        fi
         gone=0
         # The per-process files of core/src/layout.rs (ProcessFile::ALL).
         for x in cmdline comm status cgroup; do
@@ -161,6 +185,71 @@ for f in etc/os-release etc/redhat-release sys/fs/selinux/enforce; do
         rm -f "$STAGE/$f"
     fi
 done
+# Every other network namespace: its tables through the first member still in it, and (with
+# nsenter) its sysctls as seen inside it. NSREC collects the manifest's records.
+NSREC=
+NSSEEN=0 NSVANISHED=0
+count_in() { # processes seen in namespace $1
+    _c=0
+    while read -r _i _p; do [ "$_i" = "$1" ] && _c=$((_c + 1)); done <"$NSMAP"
+    printf '%s' $_c
+}
+if [ -n "$OWN" ] && [ "$NETNS" = self ]; then
+    NSSEEN=1
+    NSREC="    { \"inode\": $OWN, \"host\": true }"
+elif [ -n "$OWN" ]; then
+    NSSEEN=1
+    NSREC="    { \"inode\": $OWN, \"host\": true, \"processes\": $(count_in "$OWN") }"
+    DONE=" $OWN "
+    while read -r ino _; do
+        case $DONE in *" $ino "*) continue ;; esac
+        DONE="$DONE$ino "
+        NSSEEN=$((NSSEEN + 1))
+        member=
+        while read -r i2 p2; do
+            [ "$i2" = "$ino" ] || continue
+            # Still in that namespace (not exited, pid not reused)?
+            [ "$(ns_inode "/proc/$p2")" = "$ino" ] || continue
+            got=0
+            mkdir -p "$STAGE/proc/$p2/net"
+            for f in tcp tcp6 udp udp6 udplite udplite6 raw raw6 unix sockstat sockstat6 snmp netstat; do
+                [ -r "/proc/$p2/net/$f" ] || continue
+                if cat "/proc/$p2/net/$f" >"$STAGE/proc/$p2/net/$f" 2>/dev/null; then
+                    echo "proc/$p2/net/$f" >>"$LIST"
+                    got=$((got + 1))
+                else
+                    rm -f "$STAGE/proc/$p2/net/$f"
+                fi
+            done
+            [ $got = 0 ] && continue
+            member=$p2
+            if [ ! -h "$STAGE/proc/$p2/ns/net" ]; then
+                mkdir -p "$STAGE/proc/$p2/ns"
+                ln -s "net:[$ino]" "$STAGE/proc/$p2/ns/net" && echo "proc/$p2/ns/net" >>"$LIST"
+            fi
+            if command -v nsenter >/dev/null 2>&1; then
+                mkdir -p "$STAGE/proc/$p2/sys/net/ipv4" "$STAGE/proc/$p2/sys/net/core"
+                for f in sys/net/ipv4/tcp_fin_timeout sys/net/ipv4/tcp_tw_reuse sys/net/ipv4/tcp_max_tw_buckets \
+                    sys/net/ipv4/ip_local_port_range sys/net/ipv4/tcp_timestamps sys/net/core/somaxconn; do
+                    if nsenter --net="/proc/$p2/ns/net" cat "/proc/$f" >"$STAGE/proc/$p2/$f" 2>/dev/null; then
+                        echo "proc/$p2/$f" >>"$LIST"
+                    else
+                        rm -f "$STAGE/proc/$p2/$f"
+                    fi
+                done
+            fi
+            break
+        done <"$NSMAP"
+        if [ -n "$member" ]; then
+            NSREC="$NSREC,
+    { \"inode\": $ino, \"host\": false, \"pid\": $member, \"processes\": $(count_in "$ino") }"
+        else
+            NSVANISHED=$((NSVANISHED + 1))
+            NSREC="$NSREC,
+    { \"inode\": $ino, \"host\": false, \"processes\": $(count_in "$ino"), \"vanished\": true }"
+        fi
+    done <"$NSMAP"
+fi
 END=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 {
@@ -175,7 +264,10 @@ END=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     printf '\n  },\n  "capture": {\n    "start": "%s",\n    "end": "%s"\n  },\n' "$START" "$END"
     printf '  "walk": {\n    "pids_seen": %s,\n    "pids_unreadable": %s,\n    "pids_vanished": %s,\n' \
         "$SEEN" "$UNREADABLE" "$VANISHED"
-    printf '    "fds_read": %s,\n    "socket_links": %s\n  }\n}\n' "$FDS" "$LINKS"
+    printf '    "fds_read": %s,\n    "socket_links": %s,\n' "$FDS" "$LINKS"
+    printf '    "netns_seen": %s,\n    "netns_vanished": %s\n  },\n' "$NSSEEN" "$NSVANISHED"
+    [ -n "$NSREC" ] && printf '  "namespaces": [\n%s\n  ],\n' "$NSREC"
+    printf '  "netns_scope": "%s"\n}\n' "$NETNS"
 } >"$STAGE/procsnap.json"
 echo procsnap.json >>"$LIST"
 
@@ -202,7 +294,10 @@ else
     TMP=
 fi
 rm -rf "$STAGE"
+if [ "$NETNS" = all ] && [ "$EUID_" != 0 ]; then
+    echo "procsnap-collect.sh: note: not root: only the network namespaces of this user's processes were captured (normally just its own)" >&2
+fi
 if [ "$EUID_" != 0 ] && [ "$UNREADABLE" -gt 0 ]; then
     echo "procsnap-collect.sh: warning: not root: $UNREADABLE of $SEEN processes could not be read; their sockets will show no owner" >&2
 fi
-echo "procsnap-collect.sh: wrote $( [ "$OUT" = - ] && echo stdout || echo "$OUT") ($LINKS socket links from $SEEN processes)" >&2
+echo "procsnap-collect.sh: wrote $( [ "$OUT" = - ] && echo stdout || echo "$OUT") ($LINKS socket links from $SEEN processes, $NSSEEN network namespaces, $NSVANISHED vanished)" >&2

@@ -12,7 +12,8 @@
 # std alone is ~370 KiB static, and the capture code ~250 KiB. Both are unstable cargo/rustc
 # features, enabled on the stable toolchain with RUSTC_BOOTSTRAP=1 rather than by
 # depending on a nightly (docs/decisions.md). Needs rust-src and both musl targets
-# (scripts/setup.sh). `--only x86_64-collect` builds just that one.
+# (scripts/setup.sh). The capture-only binary is built --no-default-features: without the
+# `export` feature, so Parquet is not even compiled for it. `--only x86_64-collect` builds just that one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,7 @@ mkdir -p "$OUT"
 tiny() { # ARCH
   local target=$1-unknown-linux-musl
   RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
-    cargo ${TOOLCHAIN:+"+$TOOLCHAIN"} build -q --profile release-tiny --target "$target" -p procsnap --bin procsnap-collect \
+    cargo ${TOOLCHAIN:+"+$TOOLCHAIN"} build -q --profile release-tiny --target "$target" -p procsnap --bin procsnap-collect --no-default-features \
     -Zbuild-std=std,panic_abort --target-dir target/release-tiny
   cp "target/release-tiny/$target/release-tiny/procsnap-collect" "$OUT/procsnap-collect-$1"
 }

@@ -28,6 +28,8 @@ command -v qemu-aarch64-static >/dev/null || missing+=(qemu-user-static)
 command -v strace >/dev/null || missing+=(strace)
 # The cost model is checked against the real netstat under strace, on a pty (`script`).
 command -v script >/dev/null || missing+=(bsdutils)
+# DuckDB's venv below (Debian's python3 makes venvs only with python3-venv's ensurepip).
+/usr/bin/python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && apt-get install -y -qq "${missing[@]}"
@@ -35,4 +37,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: missing ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
     exit 1
   fi
+fi
+
+# DuckDB from PyPI, for the fleet test (collector/tests/fleet_duckdb.rs runs docs/fleet.md's
+# queries over exported snapshots). A venv of Debian's own python3 (pip refuses to install
+# into it system-wide: PEP 668), inside target/ so a clean checkout starts fresh; pinned.
+duckdb_version=2.0.1
+venv="$(cd "$(dirname "$0")/.." && pwd)/target/duckdb-venv"
+if ! "$venv/bin/python" -c "import duckdb, sys; sys.exit(duckdb.__version__ != '$duckdb_version')" 2>/dev/null; then
+  /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "duckdb==$duckdb_version"
 fi

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-web.sh
 echo "== viewer: clippy (wasm32) and unit tests (native: engine paging/filters, errors, share links)"
 cargo clippy -q -p procsnap-viewer --target wasm32-unknown-unknown --all-targets -- -D warnings
-cargo test -q -p procsnap-viewer --lib
+cargo test -q -p procsnap-viewer --lib --test layering
 echo "== viewer: release build"
 bash scripts/build-web.sh
 mkdir -p tests-output

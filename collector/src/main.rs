@@ -1,9 +1,10 @@
 //! `procsnap`: the command-line front. It only dispatches to `collect` (capture /proc into a
-//! snapshot) and `report` (decode a snapshot with `procsnap-core` and print it).
+//! snapshot), `report` (decode a snapshot with `procsnap-core` and print it), `diff` (two
+//! snapshots compared) and `export` (socket rows for DuckDB and other engines).
 
 use std::process::ExitCode;
 
-use procsnap_cli::{collect, exit, report};
+use procsnap_cli::{collect, diff, exit, report};
 
 const USAGE: &str = "\
 procsnap — capture and explain the socket state that `netstat -nlp` reads
@@ -11,9 +12,11 @@ procsnap — capture and explain the socket state that `netstat -nlp` reads
 USAGE:
     procsnap collect [-o FILE | -o -]
     procsnap report SNAPSHOT [--format text|json|netstat|link]
+    procsnap diff OLD NEW [--format text|json] [--netns INODE]
+    procsnap export SNAPSHOT... --format parquet|ndjson|csv -o FILE [--table sockets|listeners]
     procsnap help | --help | --version
 
-Run `procsnap collect --help` or `procsnap report --help` for details.
+Run `procsnap COMMAND --help` for details.
 ";
 
 fn main() -> ExitCode {
@@ -26,6 +29,9 @@ fn main() -> ExitCode {
     let code = match cmd.to_str() {
         Some("collect") => collect::main("procsnap collect", rest),
         Some("report") => report::main(rest),
+        Some("diff") => diff::main(rest),
+        #[cfg(feature = "export")]
+        Some("export") => procsnap_cli::export::main(rest),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             exit::OK
@@ -36,7 +42,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "procsnap: unknown command {:?}; expected `collect` or `report` (see `procsnap --help`)",
+                "procsnap: unknown command {:?}; expected `collect`, `report`, `diff` or `export` (see `procsnap --help`)",
                 cmd
             );
             exit::USAGE

@@ -37,6 +37,7 @@ enum Opt {
     ByteOrder,
     Table,
     MaxBytes,
+    Netns,
     Help,
 }
 
@@ -64,7 +65,8 @@ const FLAGS: &[Flag<Opt>] = &[
         long: "redact",
         value: Some("LIST"),
         help: "for links: any of addresses,args,hostname (or all): pseudonymise
-               addresses consistently, drop command-line arguments, drop the hostname",
+               addresses consistently, drop command-line arguments, drop the hostname
+               (and replace container ids and pod UIDs with container-1, pod-1, …)",
     },
     Flag {
         kind: Opt::BaseUrl,
@@ -96,6 +98,16 @@ const FLAGS: &[Flag<Opt>] = &[
         long: "max-bytes",
         value: Some("N"),
         help: "refuse archives that unpack to more than N bytes (default 1.5 GiB)",
+    },
+    Flag {
+        kind: Opt::Netns,
+        short: None,
+        long: "netns",
+        value: Some("INODE"),
+        help: "report on network namespace INODE (the number in net:[INODE], as the
+               namespace table lists it) in every format: --format netstat then prints
+               what `nsenter --net=/proc/PID/ns/net netstat -nlp` printed for it
+               (default: the collector's own namespace)",
     },
     Flag { kind: Opt::Help, short: Some('h'), long: "help", value: None, help: "this help" },
 ];
@@ -136,6 +148,7 @@ struct Args {
     options: DecodeOptions,
     base_url: String,
     redaction: Redaction,
+    netns: Option<u64>,
 }
 
 fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
@@ -145,6 +158,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
     let mut options = DecodeOptions::default();
     let mut base_url = String::new();
     let mut redaction = Redaction::default();
+    let mut netns = None;
     while let Some(arg) = p.next().map_err(|e| e.to_string())? {
         let Some(opt) = cli::find(FLAGS, &arg) else {
             match arg {
@@ -183,6 +197,14 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
                     format!("unknown table {name:?}; use a /proc/net file name such as raw or udplite")
                 })?);
             }
+            Opt::Netns => {
+                let text = v.to_string_lossy();
+                // `net:[4026531840]` as copied from a link target works too.
+                let digits = text.trim().trim_start_matches("net:[").trim_end_matches(']');
+                netns = Some(digits.parse::<u64>().map_err(|_| {
+                    format!("--netns takes a namespace inode (the number in net:[INODE]), not {text:?}")
+                })?);
+            }
             Opt::MaxBytes => {
                 options.limits.max_total_bytes =
                     v.to_str().and_then(|s| s.parse().ok()).ok_or("--max-bytes takes a number of bytes")?;
@@ -190,7 +212,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
         }
     }
     let snapshot = snapshot.ok_or("missing SNAPSHOT (a .tar.gz, .tar, directory, table file or -)")?;
-    Ok(Some(Args { snapshot, format, options, base_url, redaction }))
+    Ok(Some(Args { snapshot, format, options, base_url, redaction, netns }))
 }
 
 pub fn main(args: Vec<OsString>) -> u8 {
@@ -206,26 +228,32 @@ fn run(args: Vec<OsString>) -> Result<(), Error> {
         }
         Err(e) => return Err(Error::usage(format!("{e} (see `procsnap report --help`)"))),
     };
+    let mut session = open(&args.snapshot, &args.options)?;
     let name = args.snapshot.display().to_string();
-    // A share link (`…#r=1.…`) carries a report, not a snapshot: print it the same way.
-    if !args.snapshot.exists() && procsnap_core::session::looks_like_link(&name) {
-        let session = Session::open_link(&name).map_err(|e| Error::format(e.to_string()))?;
-        return print_report(&session, &args);
+    session.set_netns(args.netns).map_err(|e| Error::usage(format!("{name}: {e}")))?;
+    print_report(&session, &args)
+}
+
+/// Open a snapshot the way `report` does (a file, a directory, `-` for standard input, or a
+/// share link), streaming: memory holds the rows kept and the small files, never the input.
+pub fn open(path: &Path, options: &DecodeOptions) -> Result<Session, Error> {
+    let name = path.display().to_string();
+    // A share link (`…#r=1.…`) carries a report, not a snapshot.
+    if !path.exists() && procsnap_core::session::looks_like_link(&name) {
+        return Session::open_link(&name).map_err(|e| Error::format(e.to_string()));
     }
     let cannot_read = |e: io::Error| Error::input(format!("cannot read {name}: {e}"));
-    // Every input streams: memory holds the rows kept and the small files, never the input.
-    let opened = if args.snapshot.as_os_str() == "-" {
-        Session::open_reader(&mut io::stdin().lock(), 0, &args.options, &mut |_| true)
-    } else if args.snapshot.is_dir() {
-        let builder = read_directory(&args.snapshot, &args.options).map_err(cannot_read)?;
-        Session::open_built(builder, &args.options)
+    let opened = if path.as_os_str() == "-" {
+        Session::open_reader(&mut io::stdin().lock(), 0, options, &mut |_| true)
+    } else if path.is_dir() {
+        let builder = read_directory(path, options).map_err(cannot_read)?;
+        Session::open_built(builder, options)
     } else {
-        let mut file = std::fs::File::open(&args.snapshot).map_err(cannot_read)?;
+        let mut file = std::fs::File::open(path).map_err(cannot_read)?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        Session::open_reader(&mut file, size, &args.options, &mut |_| true)
+        Session::open_reader(&mut file, size, options, &mut |_| true)
     };
-    let session = opened.map_err(|e| Error::format(format!("{name}: {e}")))?;
-    print_report(&session, &args)
+    opened.map_err(|e| Error::format(format!("{name}: {e}")))
 }
 
 fn print_report(session: &Session, args: &Args) -> Result<(), Error> {
@@ -250,6 +278,12 @@ fn print_report(session: &Session, args: &Args) -> Result<(), Error> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::output(format!("cannot write the output: {e}"))),
     }
+}
+
+/// The namespace inode `DIR/ns/net` links to (`net:[INODE]`), if it is such a link.
+fn netns_of(dir: &Path) -> Option<u64> {
+    let t = std::fs::read_link(dir.join("ns/net")).ok()?;
+    layout::netns_inode(t.as_os_str().as_encoded_bytes())
 }
 
 /// Read a snapshot directory: one holding `proc/` (extracted from an archive), or a /proc-like
@@ -290,32 +324,73 @@ fn read_directory(dir: &Path, options: &DecodeOptions) -> io::Result<snapshot::B
             }
         }
     }
+    // The collector's own namespace: the manifest's, else (a live /proc) the reader's.
+    let own = std::fs::read(dir.join(layout::MANIFEST_PATH))
+        .ok()
+        .and_then(|m| serde_json::from_slice::<procsnap_core::manifest::Manifest>(&m).ok())
+        .and_then(|m| m.namespaces.iter().find(|n| n.host).map(|n| n.inode))
+        .or_else(|| netns_of(&proc_root.join("self")));
+    let mut captured: Vec<u64> = own.into_iter().collect();
     let mut pids: Vec<u32> =
         std::fs::read_dir(&proc_root)?.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
     pids.sort_unstable();
     for pid in pids {
         let base = proc_root.join(pid.to_string());
-        // A process may exit while we read it, or be unreadable: skip it.
-        let Ok(fd_dir) = std::fs::read_dir(base.join("fd")) else { continue };
-        let mut fds: Vec<(u32, Vec<u8>)> = fd_dir
-            .filter_map(|e| {
-                let e = e.ok()?;
-                let fd: u32 = e.file_name().to_str()?.parse().ok()?;
-                let target = std::fs::read_link(e.path()).ok()?;
-                let target = target.into_os_string().into_encoded_bytes();
-                layout::is_socket_link(&target).then_some((fd, target))
+        let netns = netns_of(&base);
+        let link = |entries: &mut snapshot::Builder| {
+            if let Some(i) = netns {
+                entries
+                    .entry(Entry::symlink(layout::netns_link_path(pid), format!("net:[{i}]").into_bytes()));
+            }
+        };
+        let mut linked = false;
+        // A fd directory may be missing (an extracted member that holds no socket), or the
+        // process may exit while we read it, or be unreadable: then it has no socket links.
+        let mut fds: Vec<(u32, Vec<u8>)> = std::fs::read_dir(base.join("fd"))
+            .map(|d| {
+                d.filter_map(|e| {
+                    let e = e.ok()?;
+                    let fd: u32 = e.file_name().to_str()?.parse().ok()?;
+                    let target = std::fs::read_link(e.path()).ok()?;
+                    let target = target.into_os_string().into_encoded_bytes();
+                    layout::is_socket_link(&target).then_some((fd, target))
+                })
+                .collect()
             })
-            .collect();
-        if fds.is_empty() {
+            .unwrap_or_default();
+        if !fds.is_empty() {
+            fds.sort_unstable();
+            for (fd, target) in fds {
+                entries.entry(Entry::symlink(layout::fd_link_path(pid, fd), target));
+            }
+            link(&mut entries);
+            linked = true;
+            for file in ProcessFile::ALL {
+                if let Ok(data) = std::fs::read(base.join(file.file_name())) {
+                    entries.entry(Entry::file(layout::process_file_path(pid, file), data));
+                }
+            }
+        }
+        // The first member of every other namespace: its tables (and, in an extracted
+        // snapshot, the sysctls the collector read inside it).
+        let Some(inode) = netns.filter(|i| !captured.contains(i)) else { continue };
+        if !base.join("net").is_dir() {
             continue;
         }
-        fds.sort_unstable();
-        for (fd, target) in fds {
-            entries.entry(Entry::symlink(layout::fd_link_path(pid, fd), target));
+        captured.push(inode);
+        if !linked {
+            link(&mut entries);
         }
-        for file in ProcessFile::ALL {
-            if let Ok(data) = std::fs::read(base.join(file.file_name())) {
-                entries.entry(Entry::file(layout::process_file_path(pid, file), data));
+        for f in &layout::NET_FILES {
+            if let Ok(mut file) = std::fs::File::open(base.join("net").join(f.name)) {
+                let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+                entries.file(&layout::net_file_path(Some(pid), f.name), size, &mut file)?;
+            }
+        }
+        for k in &layout::SYSCTLS {
+            let path = layout::ns_sysctl_path(pid, k);
+            if let Ok(data) = std::fs::read(proc_root.join(path.strip_prefix("proc/").unwrap_or(&path))) {
+                entries.entry(Entry::file(path, data));
             }
         }
     }

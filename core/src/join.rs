@@ -90,6 +90,7 @@ mod tests {
             comm: None,
             uid: None,
             fds: fds.iter().map(|(fd, t)| (*fd, RawText::from(*t))).collect(),
+            ..Default::default()
         }
     }
 

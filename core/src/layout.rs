@@ -325,6 +325,14 @@ pub fn net_file_path(ns_pid: Option<u32>, name: &str) -> String {
     }
 }
 
+/// Archive path of a sysctl as seen from inside the network namespace of member process `pid`
+/// (`proc/PID/sys/net/ipv4/ip_local_port_range`). `/proc` has no such path: `/proc/sys/net`
+/// shows the reader's namespace, so the collector reads it from a thread moved into the
+/// namespace and stores it under the member, beside `proc/PID/net/`.
+pub fn ns_sysctl_path(pid: u32, sysctl: &SysctlFile) -> String {
+    format!("proc/{pid}/{}", sysctl.path.strip_prefix("proc/").unwrap_or(sysctl.path))
+}
+
 /// The namespace inode a `net:[INODE]` link target names.
 pub fn netns_inode(target: &[u8]) -> Option<u64> {
     let digits = target.strip_prefix(b"net:[")?.strip_suffix(b"]")?;
@@ -345,6 +353,11 @@ pub enum Place {
         file: &'static NetFile,
     },
     Sysctl(&'static SysctlFile),
+    /// A sysctl of the network namespace of member process `pid` ([`ns_sysctl_path`]).
+    NsSysctl {
+        pid: u32,
+        file: &'static SysctlFile,
+    },
     Host(&'static HostFile),
     /// `proc/PID/fd`, the directory.
     FdDir {
@@ -373,7 +386,7 @@ impl Place {
             Place::Manifest => FileRole::Manifest,
             Place::Net { file: NetFile { table: Some(k), .. }, .. } if k.has_rows() => FileRole::Table,
             Place::Net { .. } => FileRole::Counters,
-            Place::Sysctl(_) => FileRole::Sysctl,
+            Place::Sysctl(_) | Place::NsSysctl { .. } => FileRole::Sysctl,
             Place::Host(_) => FileRole::Host,
             Place::FdLink { .. } => FileRole::FdLink,
             Place::FdDir { .. } | Place::Process { .. } => FileRole::Process,
@@ -432,6 +445,13 @@ pub fn classify(path: &str) -> Place {
             net_file(name).map_or(Place::Unknown, |file| Place::Net { ns_pid: Some(pid), file })
         }
         ("ns", Some("net"), None) => Place::NetNs { pid },
+        ("sys", Some(_), _) => {
+            let below = &rest[rest.find('/').map_or(0, |i| i + 1)..];
+            SYSCTLS
+                .iter()
+                .find(|s| s.path.strip_prefix("proc/") == Some(below))
+                .map_or(Place::Unknown, |file| Place::NsSysctl { pid, file })
+        }
         (name, None, None) => {
             ProcessFile::from_file_name(name).map_or(Place::Unknown, |file| Place::Process { pid, file })
         }
@@ -491,6 +511,7 @@ mod tests {
         }
         for s in &SYSCTLS {
             assert_eq!(classify(s.path), Place::Sysctl(s));
+            assert_eq!(classify(&ns_sysctl_path(9, s)), Place::NsSysctl { pid: 9, file: s });
         }
         for h in &HOST_FILES {
             assert_eq!(classify(h.path), Place::Host(h));
@@ -502,7 +523,14 @@ mod tests {
         assert_eq!(classify("proc/7/fd"), Place::FdDir { pid: 7 });
         assert_eq!(classify(&netns_link_path(7)), Place::NetNs { pid: 7 });
         assert_eq!(classify(MANIFEST_PATH), Place::Manifest);
-        for unknown in ["proc/net/sctp", "proc/x/cmdline", "proc/7/environ", "etc/passwd", "proc/7/fd/x"] {
+        for unknown in [
+            "proc/7/sys/net/ipv4/tcp_ecn",
+            "proc/net/sctp",
+            "proc/x/cmdline",
+            "proc/7/environ",
+            "etc/passwd",
+            "proc/7/fd/x",
+        ] {
             assert_eq!(classify(unknown), Place::Unknown, "{unknown}");
         }
         assert_eq!(classify_lenient("snap/proc/net/tcp").role(), FileRole::Table);

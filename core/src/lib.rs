@@ -11,7 +11,7 @@
 //! input     archive          │ proc                    gzip/tar/bare → entries │ one parser per file
 //! model     snapshot, join, files                      assembly, socket owners, integrity
 //! analysis  analysis::*                                one per question
-//! report    report                                     what every caller shows
+//! report    report, diff                               what every caller shows; two reports compared
 //! output    render, share, query                       text/JSON/netstat, links, row pages
 //! session   session                                    the API the CLI, the worker and tests call
 //! ```
@@ -48,6 +48,7 @@ pub mod join;
 pub mod snapshot;
 // analysis and report
 pub mod analysis;
+pub mod diff;
 pub mod report;
 // output
 pub mod query;

@@ -22,6 +22,33 @@ pub struct Manifest {
     /// One record per captured regular file (tables, sysctls, cmdline, comm, status).
     pub files: Vec<FileRecord>,
     pub walk: Option<WalkStats>,
+    /// The network namespaces the capture saw, the collector's own first (added within format
+    /// 1: older snapshots have none, and readers then know only the collector's own).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<NetnsRecord>,
+    /// Which namespaces were asked for: `all` (the default) or `self` (`--netns self`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub netns_scope: Option<String>,
+}
+
+/// One network namespace of the capture.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NetnsRecord {
+    /// The number in `net:[INODE]`, the target of `/proc/PID/ns/net`.
+    pub inode: u64,
+    /// The collector's own namespace: its tables are `proc/net/*`.
+    pub host: bool,
+    /// The member process whose `proc/PID/net/*` holds this namespace's tables (`None` for the
+    /// collector's own, and for a namespace whose every member exited before its tables were read).
+    pub pid: Option<u32>,
+    /// Processes seen in it during the walk.
+    pub processes: u64,
+    /// Socket rows of its tables (Internet and unix), as captured.
+    pub rows: Option<u64>,
+    /// Every member exited before its tables could be read: listed, with no tables.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub vanished: bool,
 }
 
 /// Facts about the captured host that the parsers need as parameters.
@@ -80,6 +107,10 @@ pub struct WalkStats {
     pub fds_read: u64,
     pub socket_links: u64,
     pub micros: Option<u64>,
+    /// Network namespaces seen (the collector's own included; 0 in older snapshots).
+    pub netns_seen: u64,
+    /// Namespaces whose every member exited before their tables were read.
+    pub netns_vanished: u64,
 }
 
 impl Manifest {

@@ -105,31 +105,89 @@ pub fn page(s: &Snapshot, matched: &[u32], q: &RowQuery) -> RowPage {
 
 /// Row `i` ([`matching`]'s numbering).
 pub fn row(s: &Snapshot, i: usize) -> Option<SocketRow> {
-    if let Some(r) = s.inet.get(i) {
-        let (pid, program) = owner(s, r.inode);
-        return Some(SocketRow {
-            proto: r.table.file_name().to_string(),
-            local: endpoint(r.local_addr, r.local_port),
-            remote: endpoint(r.remote_addr, r.remote_port),
-            state: r.state_name().to_string(),
+    let r = match s.inet.get(i) {
+        Some(r) => inet_record(s, &r),
+        None => unix_record(s, s.unix.get(i - s.inet.len())?),
+    };
+    Some(SocketRow::from(&r))
+}
+
+/// One socket with every field an export carries; the Sockets table's [`SocketRow`] is made
+/// from it. Borrowed and unformatted, so a million of them cost no allocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SocketRecord<'a> {
+    /// The table's file name (`tcp`, `udp6`, `unix`…).
+    pub proto: &'static str,
+    /// netstat's state name (`TIME_WAIT`); unix: `LISTEN` or `UNCONNECTED` where netstat
+    /// prints another word or none (see [`SocketRow`]).
+    pub state: &'static str,
+    /// Internet rows: the addresses and ports; unix rows: `path` instead.
+    pub local: Option<(IpAddr, u16)>,
+    pub remote: Option<(IpAddr, u16)>,
+    pub path: Option<&'a [u8]>,
+    pub inode: u64,
+    /// The row's uid column (unix rows have none).
+    pub uid: Option<u32>,
+    /// netstat's owner: the first holder whose command line could be read, and its program.
+    pub pid: Option<u32>,
+    pub program: Option<&'a [u8]>,
+    /// Time left on the row's timer (TIME_WAIT, retransmit, keepalive…), in clock ticks of the
+    /// host's USER_HZ; `None` when no timer runs.
+    pub timer_ticks: Option<u32>,
+}
+
+impl From<&SocketRecord<'_>> for SocketRow {
+    fn from(r: &SocketRecord<'_>) -> SocketRow {
+        let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let ep = |e: Option<(IpAddr, u16)>| e.map(|(ip, port)| endpoint(ip, port));
+        SocketRow {
+            proto: r.proto.to_string(),
+            local: ep(r.local).unwrap_or_else(|| text(r.path)),
+            remote: ep(r.remote).unwrap_or_default(),
+            state: r.state.to_string(),
             inode: r.inode,
-            uid: r.uid,
-            pid,
-            program,
-        });
+            uid: r.uid.unwrap_or(0),
+            pid: r.pid,
+            program: text(r.program),
+        }
     }
-    let u = s.unix.get(i - s.inet.len())?;
-    let (pid, program) = owner(s, u.inode);
-    Some(SocketRow {
-        proto: "unix".into(),
-        local: u.path.lossy().into_owned(),
-        remote: String::new(),
-        state: unix_state(u).into(),
+}
+
+/// Every socket of the snapshot, Internet rows first (tables in netstat's order), then unix.
+pub fn records(s: &Snapshot) -> impl Iterator<Item = SocketRecord<'_>> + '_ {
+    s.inet.iter().map(move |r| inet_record(s, &r)).chain(s.unix.iter().map(move |u| unix_record(s, u)))
+}
+
+fn inet_record<'a>(s: &'a Snapshot, r: &InetSocket) -> SocketRecord<'a> {
+    let owner = s.owners.netstat_owner(r.inode);
+    SocketRecord {
+        proto: r.table.file_name(),
+        state: r.state_name(),
+        local: Some((r.local_addr, r.local_port)),
+        remote: Some((r.remote_addr, r.remote_port)),
+        path: None,
+        inode: r.inode,
+        uid: Some(r.uid),
+        pid: owner.map(|o| o.0),
+        program: owner.map(|o| o.1),
+        timer_ticks: (r.timer != 0).then_some(r.timer_ticks),
+    }
+}
+
+fn unix_record<'a>(s: &'a Snapshot, u: &'a UnixSocket) -> SocketRecord<'a> {
+    let owner = s.owners.netstat_owner(u.inode);
+    SocketRecord {
+        proto: "unix",
+        state: unix_state(u),
+        local: None,
+        remote: None,
+        path: Some(u.path.as_bytes()),
         inode: u.inode,
-        uid: 0,
-        pid,
-        program,
-    })
+        uid: None,
+        pid: owner.map(|o| o.0),
+        program: owner.map(|o| o.1),
+        timer_ticks: None,
+    }
 }
 
 /// netstat's state word, with the two the table needs a word for where netstat prints
@@ -141,13 +199,6 @@ fn unix_state(u: &UnixSocket) -> &'static str {
     match u.state_name() {
         "" => "UNCONNECTED",
         name => name,
-    }
-}
-
-fn owner(s: &Snapshot, inode: u64) -> (Option<u32>, String) {
-    match s.owners.netstat_owner(inode) {
-        Some((pid, program)) => (Some(pid), String::from_utf8_lossy(program).into_owned()),
-        None => (None, String::new()),
     }
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::cost::RowPosition;
 use crate::analysis::listeners::Listener as ListenerRow;
+use crate::analysis::namespaces::NamespaceSummary;
 use crate::analysis::{
     cost::Cost,
     listeners::{Listener, UnixListener},
@@ -50,6 +51,13 @@ pub struct Report {
     /// and why it was chosen. (Default, for links made before flavours: net-tools 2.10.)
     #[serde(default)]
     pub netstat: NetstatChoice,
+    /// Every network namespace of the snapshot, the collector's own first; the rest of the
+    /// report describes the one marked `selected`.
+    #[serde(default)]
+    pub namespaces: Vec<NamespaceSummary>,
+    /// Why the namespace list may be incomplete (not root, `--netns self`, vanished ones).
+    #[serde(default)]
+    pub namespace_note: Option<String>,
 }
 
 /// Marks a report opened from a share link, and summarises what the link left out.
@@ -201,7 +209,49 @@ pub fn build(s: &Snapshot) -> Report {
         diagnostics: Diagnostics { total, items: diagnostics },
         shared: None,
         netstat: s.netstat.clone(),
+        namespaces: Vec::new(),
+        namespace_note: crate::analysis::namespaces::note(s),
     }
+}
+
+/// [`build`] with every namespace's summary: `s`'s selected namespace is the report's, the
+/// others are analysed one by one (each namespace's rows are passed once).
+pub fn build_all(s: &mut Snapshot) -> Report {
+    use crate::analysis::namespaces as ns;
+    let mut report = build(s);
+    let selected = s.selected;
+    let mut summaries = Vec::with_capacity(s.namespaces.len());
+    // The processes of each namespace, as pids (the borrow must not outlive the swaps below).
+    let members: Vec<Vec<u32>> =
+        ns::members(s).into_iter().map(|m| m.into_iter().map(|p| p.pid).collect()).collect();
+    for (i, pids) in members.iter().enumerate() {
+        let r;
+        let analysed = if i == selected {
+            Some(&report)
+        } else if s.namespaces[i].vanished {
+            // No tables: nothing to analyse (and a hostile list of thousands costs nothing).
+            None
+        } else {
+            s.select_netns(i);
+            r = build(s);
+            Some(&r)
+        };
+        let procs: Vec<&crate::proc::process::Process> =
+            pids.iter().filter_map(|p| s.processes.get(p)).collect();
+        summaries.push(match analysed {
+            Some(r) => {
+                let shown = (r.listeners.len() + r.unix_listeners.len()) as u64;
+                ns::summary(s, i, &procs, &r.volume, &r.time_wait, shown)
+            }
+            None => ns::without_tables(s, i, &procs),
+        });
+    }
+    s.select_netns(selected);
+    for (i, n) in summaries.iter_mut().enumerate() {
+        n.selected = i == selected;
+    }
+    report.namespaces = summaries;
+    report
 }
 
 /// A big-endian capture read as little-endian shows loopback listeners as `1.0.0.127` (and

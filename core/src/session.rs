@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{self, Container, Entry};
+use crate::diff::{Diff, Sources};
 use crate::error::{Error, ErrorKind};
 use crate::query::{self, RowPage, RowQuery};
 use crate::report::{self, Report};
@@ -78,8 +79,8 @@ impl Session {
         Session::open(&bytes, options, &mut |_| true).expect("the built-in example decodes")
     }
 
-    fn from_snapshot(snapshot: Snapshot) -> Session {
-        let mut report = report::build(&snapshot);
+    fn from_snapshot(mut snapshot: Snapshot) -> Session {
+        let mut report = report::build_all(&mut snapshot);
         render::netstat::name_stalls(&mut report);
         Session { snapshot: Some(snapshot), report, filtered: None }
     }
@@ -100,6 +101,61 @@ impl Session {
         self.report.files = hashes_checked;
         self.report.diagnostics = diagnostics;
         true
+    }
+
+    /// Make network namespace `net:[inode]` the one the report describes (`None`: the
+    /// collector's own), in every format; the per-namespace list stays whole. A share link's
+    /// report has no rows to rebuild from: only its own namespace can be chosen.
+    pub fn set_netns(&mut self, inode: Option<u64>) -> Result<(), String> {
+        let known = || {
+            let list: Vec<String> =
+                self.report.namespaces.iter().filter_map(|n| n.inode).map(|i| i.to_string()).collect();
+            if list.is_empty() {
+                "none are listed".to_string()
+            } else {
+                format!("it holds {}", list.join(", "))
+            }
+        };
+        let Some(snapshot) = &self.snapshot else {
+            let current = self.report.namespaces.iter().find(|n| n.selected).and_then(|n| n.inode);
+            return match inode {
+                None => Ok(()),
+                Some(i) if Some(i) == current => Ok(()),
+                Some(i) => Err(format!(
+                    "network namespace {i}: a share link carries one namespace's report and the others' summaries only"
+                )),
+            };
+        };
+        let index = match inode {
+            None => 0,
+            Some(i) => snapshot
+                .netns_index(i)
+                .ok_or_else(|| format!("no network namespace {i} in this snapshot; {}", known()))?,
+        };
+        if snapshot.namespaces[index].vanished {
+            return Err(format!(
+                "network namespace {}: its processes exited before its tables were captured",
+                inode.unwrap_or(0)
+            ));
+        }
+        if index == snapshot.selected {
+            return Ok(());
+        }
+        let Some(mut snapshot) = self.snapshot.take() else { return Ok(()) };
+        snapshot.select_netns(index);
+        let hashes_checked = self.report.files.clone();
+        let diagnostics = self.report.diagnostics.clone();
+        let summaries = std::mem::take(&mut self.report.namespaces);
+        let mut report = report::build(&snapshot);
+        render::netstat::name_stalls(&mut report);
+        report.files = hashes_checked;
+        report.diagnostics = diagnostics;
+        report.namespaces = summaries;
+        for (i, n) in report.namespaces.iter_mut().enumerate() {
+            n.selected = i == index;
+        }
+        *self = Session { snapshot: Some(snapshot), report, filtered: None };
+        Ok(())
     }
 
     pub fn report(&self) -> &Report {
@@ -170,6 +226,34 @@ impl Session {
     pub fn json(&self) -> String {
         render::json(&self.report)
     }
+
+    /// Every socket row, typed, for an export (none for a share link).
+    pub fn records(&self) -> impl Iterator<Item = query::SocketRecord<'_>> + '_ {
+        self.snapshot.iter().flat_map(query::records)
+    }
+
+    /// The network namespace inode of the rows [`Session::records`] yields: the collector's own,
+    /// when the snapshot records it (snapshots of format 1 so far do not).
+    pub fn netns(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// What changed from `old` to `new` (either may be a share link's report: a diff needs no
+/// rows). `netns` picks one network namespace; `sources` names the two inputs.
+pub fn diff(old: &Session, new: &Session, sources: Sources<'_>, netns: Option<u64>) -> Result<Diff, String> {
+    if let Some(ns) = netns {
+        // Until snapshots carry namespaces, the only one is the collector's own, whose inode
+        // is not recorded: no inode can be selected.
+        for (name, s) in [(sources.old, old), (sources.new, new)] {
+            if s.netns() != Some(ns) {
+                return Err(format!(
+                    "{name} has no network namespace {ns} (it records only the collector's own namespace)"
+                ));
+            }
+        }
+    }
+    Ok(crate::diff::diff(&old.report, &new.report, sources, netns))
 }
 
 /// Why an input could not be opened, in words a person can act on.

@@ -22,6 +22,9 @@ use crate::proc::{self};
 use crate::raw_text::RawText;
 use crate::types::{ByteOrder, Diagnostic, HostParams, Progress, ProgressFn};
 
+/// Network namespaces a snapshot may hold (the collector's own included).
+pub const MAX_NAMESPACES: usize = 4096;
+
 /// Files up to this size keep their bytes for the viewer's raw-text view.
 const SMALL_FILE: usize = 64 * 1024;
 
@@ -74,6 +77,40 @@ pub struct Snapshot {
     /// The netstat flavour the report reproduces, and why.
     pub netstat: NetstatChoice,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every network namespace the snapshot holds tables for, the collector's own first. The
+    /// tables above (`inet`, `unix`, `tables`, `sockstat`, `sysctls`) are those of
+    /// `namespaces[selected]`; [`Snapshot::select_netns`] switches them.
+    pub namespaces: Vec<Namespace>,
+    pub selected: usize,
+}
+
+/// The socket tables and sysctls of one network namespace.
+#[derive(Debug, Clone, Default)]
+pub struct NetTables {
+    pub inet: InetRows,
+    pub unix: Vec<UnixSocket>,
+    pub unix_has_inode: bool,
+    pub tables: Vec<TableFile>,
+    pub sockstat: Sockstat,
+    pub sysctls: Vec<Sysctl>,
+}
+
+/// One network namespace of the snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct Namespace {
+    /// The number in `net:[INODE]`; `None` when the snapshot does not say (older snapshots,
+    /// bare tables: the collector's own namespace only).
+    pub inode: Option<u64>,
+    /// The collector's own namespace (tables at `proc/net/`).
+    pub host: bool,
+    /// The member process whose `proc/PID/net/` holds the tables (`None` for the host's).
+    pub member: Option<u32>,
+    /// Processes the capture saw in it (from the manifest).
+    pub processes: Option<u64>,
+    /// Listed by the manifest, but every member exited before its tables were read.
+    pub vanished: bool,
+    /// This namespace's tables while another one is selected (`None` while it is selected).
+    stored: Option<NetTables>,
 }
 
 /// Decode a snapshot: a `.tar.gz`, a `.tar`, or a bare copy of one /proc/net table, calling
@@ -175,8 +212,8 @@ struct TableSink {
 
 impl StreamSink for TableSink {
     fn wants(&mut self, path: &str, _size: u64) -> bool {
-        // Only the collector's own namespace is parsed today (see layout::Place::Net).
-        let Place::Net { ns_pid: None, file } = layout::classify_lenient(path) else { return false };
+        // Every namespace's tables: the collector's own at proc/net/, the others at proc/PID/net/.
+        let Place::Net { file, .. } = layout::classify_lenient(path) else { return false };
         match file.table {
             Some(kind) if kind.has_rows() => {
                 self.current = Some(TableStream::new(kind));
@@ -237,8 +274,9 @@ impl Snapshot {
             .collect();
 
         let mut streamed = streamed.into_iter();
-        let mut table_data: BTreeMap<TableKind, TableSource<'_>> = BTreeMap::new();
-        let mut sysctl_data: BTreeMap<&str, &[u8]> = BTreeMap::new();
+        let mut table_data: TableData<'_> = BTreeMap::new();
+        let mut sysctl_data: SysctlData<'_> = BTreeMap::new();
+        let mut netns_links: BTreeMap<u32, u64> = BTreeMap::new();
         let mut host_files = BTreeMap::new();
         let mut processes: BTreeMap<u32, Process> = BTreeMap::new();
         let mut files = Vec::with_capacity(entries.len());
@@ -248,9 +286,9 @@ impl Snapshot {
                 let Some(parsed) = streamed.next() else { continue };
                 // A table that turns out not to be at proc/net/ once a top directory was
                 // stripped is listed as an unknown file, as it would have been unstreamed.
-                let kind = match layout::classify(&entry.path) {
-                    Place::Net { ns_pid: None, file } => file.table.filter(|&k| k == parsed.kind),
-                    _ => None,
+                let (ns_pid, kind) = match layout::classify(&entry.path) {
+                    Place::Net { ns_pid, file } => (ns_pid, file.table.filter(|&k| k == parsed.kind)),
+                    _ => (None, None),
                 };
                 files.push(FileInfo {
                     path: entry.path.clone(),
@@ -262,11 +300,18 @@ impl Snapshot {
                     content: None,
                 });
                 if let Some(kind) = kind {
-                    table_data.insert(kind, TableSource::Parsed(parsed));
+                    table_data.insert((ns_pid, kind), TableSource::Parsed(parsed));
                 }
                 continue;
             }
-            let role = classify(entry, &mut table_data, &mut sysctl_data, &mut host_files, &mut processes);
+            let role = classify(
+                entry,
+                &mut table_data,
+                &mut sysctl_data,
+                &mut host_files,
+                &mut processes,
+                &mut netns_links,
+            );
             let (kind, content) = match &entry.kind {
                 EntryKind::File(d) => (FileKind::File, Some(d)),
                 EntryKind::Symlink(_) => (FileKind::Symlink, None),
@@ -293,102 +338,95 @@ impl Snapshot {
         }
         diagnostics.extend(files::mismatches(&files));
 
-        let mut inet_tables = Vec::new();
-        let mut unix = Vec::new();
-        let mut unix_has_inode = true;
-        let mut sockstat = Sockstat::new();
-        let mut tables = Vec::new();
-        let page = params.page_size as usize;
-        let mut rows_before = 0u64;
-        for (kind, source) in table_data {
-            let parsed = match source {
-                TableSource::Text(data) if matches!(kind, TableKind::Sockstat | TableKind::Sockstat6) => {
-                    let path = format!("proc/net/{}", kind.file_name());
-                    proc::sockstat::parse(data, &path, &mut sockstat, &mut diagnostics);
-                    let stats = proc::lex::scan(data, page, |_, _| {});
-                    tables.push(TableFile {
-                        kind,
-                        bytes: data.len() as u64,
-                        lines: stats.lines,
-                        page_reads: stats.page_reads,
-                    });
-                    continue;
-                }
-                TableSource::Text(data) => {
-                    // Chunk by chunk, reporting rows: a bare table may be the whole input.
-                    proc::stream::parse_whole(kind, data, |rows| {
-                        progress(Progress { bytes_done: 0, bytes_total: 0, rows: rows_before + rows as u64 })
-                    })
-                    .ok_or(Error::Cancelled)?
-                }
-                TableSource::Parsed(p) => p,
-            };
-            let stats = parsed.stats(page);
-            tables.push(TableFile {
-                kind,
-                bytes: parsed.bytes,
-                lines: stats.lines,
-                page_reads: stats.page_reads,
+        // The namespaces: the manifest's list first (it knows inodes and vanished ones), then any
+        // other namespace whose tables are present (a snapshot without the list).
+        let mut namespaces: Vec<Namespace> = Vec::new();
+        let records = manifest.as_ref().map(|m| m.namespaces.as_slice()).unwrap_or_default();
+        match records.iter().find(|r| r.host) {
+            Some(r) => namespaces.push(Namespace {
+                inode: Some(r.inode),
+                host: true,
+                processes: Some(r.processes),
+                ..Default::default()
+            }),
+            None => namespaces.push(Namespace { host: true, ..Default::default() }),
+        }
+        for r in records.iter().filter(|r| !r.host) {
+            namespaces.push(Namespace {
+                inode: Some(r.inode),
+                host: false,
+                member: r.pid,
+                processes: Some(r.processes),
+                vanished: r.vanished,
+                stored: None,
             });
-            rows_before += parsed.row_count() as u64;
-            diagnostics.extend(parsed.diagnostics);
-            match parsed.rows {
-                // Non-atomic reads (see InetTable::remove_duplicates): each socket once.
-                TableRows::Inet(mut t) => {
-                    let dups = t.remove_duplicates();
-                    if let Some(message) = dups.message() {
-                        let path = format!("proc/net/{}", kind.file_name());
-                        diagnostics.push(Diagnostic::new(&path, dups.first_line, &message));
-                    }
-                    inet_tables.push(t)
-                }
-                TableRows::Unix { mut rows, has_inode } => {
-                    let mut seen = rustc_hash::FxHashSet::default();
-                    let before = rows.len();
-                    let mut first_line = 0;
-                    // Listening rows are kept, as netstat prints every one it reads.
-                    let mut kept_shown = 0u64;
-                    rows.retain(|u| {
-                        let first = u.inode == 0 || !has_inode || seen.insert(u.inode);
-                        if !first && first_line == 0 {
-                            first_line = u.line;
-                        }
-                        if !first && u.is_listening() {
-                            kept_shown += 1;
-                            return true;
-                        }
-                        first
-                    });
-                    let dups = crate::proc::inet_rows::Duplicates {
-                        same_inode: (before - rows.len()) as u64 + kept_shown,
-                        same_time_wait: 0,
-                        kept_shown,
-                        first_line,
-                    };
-                    if let Some(message) = dups.message() {
-                        diagnostics.push(Diagnostic::new("proc/net/unix", first_line, &message));
-                    }
-                    unix = rows;
-                    unix_has_inode = has_inode;
-                }
-            }
-            if !progress(Progress { bytes_done: 0, bytes_total: 0, rows: rows_before }) {
-                return Err(Error::Cancelled);
+        }
+        let mut members: Vec<u32> = table_data.keys().filter_map(|(p, _)| *p).collect();
+        members.dedup();
+        for pid in members {
+            if !namespaces.iter().any(|n| n.member == Some(pid)) {
+                namespaces.push(Namespace {
+                    inode: netns_links.get(&pid).copied(),
+                    member: Some(pid),
+                    ..Default::default()
+                });
             }
         }
-        let inet = InetRows::new(inet_tables, params.byte_order);
+        // Without a manifest (a live /proc read as a directory) the collector's own inode is
+        // unknown: it is the one socket holders link to that no other namespace's member names.
+        if namespaces[0].inode.is_none() && !netns_links.is_empty() {
+            let others: Vec<u64> = namespaces.iter().filter_map(|n| n.inode).collect();
+            let mut counts: BTreeMap<u64, usize> = BTreeMap::new();
+            for ino in netns_links.values().filter(|i| !others.contains(i)) {
+                *counts.entry(*ino).or_default() += 1;
+            }
+            namespaces[0].inode = counts.into_iter().max_by_key(|&(_, n)| n).map(|(i, _)| i);
+        }
+        // A hostile manifest could list millions: each namespace is analysed on its own, so the
+        // list is bounded (a Kubernetes node runs at most a few hundred pods).
+        if namespaces.len() > MAX_NAMESPACES {
+            diagnostics.push(Diagnostic::new(
+                MANIFEST_PATH,
+                0,
+                &format!(
+                    "{} network namespaces listed; only the first {MAX_NAMESPACES} are kept",
+                    namespaces.len()
+                ),
+            ));
+            namespaces.truncate(MAX_NAMESPACES);
+        }
+        // A member listed but with no tables (a copy that lost them) counts as vanished.
+        for n in namespaces.iter_mut().filter(|n| !n.host) {
+            if !n.vanished && !n.member.is_some_and(|m| table_data.keys().any(|(p, _)| *p == Some(m))) {
+                n.vanished = true;
+            }
+        }
 
-        let sysctls = layout::SYSCTLS
-            .iter()
-            .filter_map(|k| {
-                let data = sysctl_data.get(k.path)?;
-                Some(Sysctl {
-                    name: k.name.to_string(),
-                    value: proc::sysctl::value(data),
-                    meaning: k.meaning.to_string(),
-                })
-            })
-            .collect();
+        let mut rows_before = 0u64;
+        let mut all_tables = Vec::with_capacity(namespaces.len());
+        for n in &namespaces {
+            let ns_pid = if n.host { None } else { n.member };
+            let mine: BTreeMap<TableKind, TableSource<'_>> = {
+                let keys: Vec<_> = table_data
+                    .keys()
+                    .filter(|(p, _)| *p == ns_pid && (n.host || p.is_some()))
+                    .copied()
+                    .collect();
+                keys.into_iter().filter_map(|k| Some((k.1, table_data.remove(&k)?))).collect()
+            };
+            let sysctls = sysctl_data.get(&ns_pid);
+            let t = net_tables(ns_pid, mine, sysctls, &params, &mut rows_before, &mut diagnostics, progress)?;
+            all_tables.push(t);
+        }
+        let mut all_tables = all_tables.into_iter();
+        let NetTables { inet, unix, unix_has_inode, tables, sockstat, sysctls } =
+            all_tables.next().unwrap_or_default();
+        for (n, t) in namespaces.iter_mut().skip(1).zip(all_tables) {
+            n.stored = Some(t);
+        }
+        for (pid, p) in processes.iter_mut() {
+            p.netns = netns_links.get(pid).copied();
+        }
 
         let owners = Owners::build(&processes);
         let netstat = match options.netstat {
@@ -411,7 +449,39 @@ impl Snapshot {
             host_files,
             netstat,
             diagnostics,
+            namespaces,
+            selected: 0,
         })
+    }
+
+    /// The index in [`Snapshot::namespaces`] of the namespace `net:[inode]`.
+    pub fn netns_index(&self, inode: u64) -> Option<usize> {
+        self.namespaces.iter().position(|n| n.inode == Some(inode))
+    }
+
+    /// Make namespace `index` the one whose tables `inet`, `unix`, `tables`, `sockstat` and
+    /// `sysctls` hold (what every analysis reads). Out of range: nothing changes.
+    pub fn select_netns(&mut self, index: usize) {
+        if index == self.selected || index >= self.namespaces.len() {
+            return;
+        }
+        let current = NetTables {
+            inet: std::mem::take(&mut self.inet),
+            unix: std::mem::take(&mut self.unix),
+            unix_has_inode: self.unix_has_inode,
+            tables: std::mem::take(&mut self.tables),
+            sockstat: std::mem::take(&mut self.sockstat),
+            sysctls: std::mem::take(&mut self.sysctls),
+        };
+        self.namespaces[self.selected].stored = Some(current);
+        let next = self.namespaces[index].stored.take().unwrap_or_default();
+        self.inet = next.inet;
+        self.unix = next.unix;
+        self.unix_has_inode = next.unix_has_inode;
+        self.tables = next.tables;
+        self.sockstat = next.sockstat;
+        self.sysctls = next.sysctls;
+        self.selected = index;
     }
 
     /// The value of a captured sysctl, by name (`net.ipv4.ip_local_port_range`).
@@ -438,6 +508,11 @@ fn parse_manifest(data: &[u8]) -> Result<Manifest, Error> {
     Ok(m)
 }
 
+/// Tables by (namespace member, kind): `None` is the collector's own namespace.
+type TableData<'a> = BTreeMap<(Option<u32>, TableKind), TableSource<'a>>;
+/// Sysctl bytes by namespace member (`None`: the collector's own) and path.
+type SysctlData<'a> = BTreeMap<Option<u32>, BTreeMap<&'a str, &'a [u8]>>;
+
 /// A table's text, or the table already parsed while it was unpacked.
 enum TableSource<'a> {
     Text(&'a [u8]),
@@ -460,25 +535,28 @@ fn host_params(manifest: Option<&Manifest>, options: &DecodeOptions) -> HostPara
 /// Sort an entry into the snapshot's parts and say what it is.
 fn classify<'a>(
     entry: &'a Entry<'_>,
-    tables: &mut BTreeMap<TableKind, TableSource<'a>>,
-    sysctls: &mut BTreeMap<&'a str, &'a [u8]>,
+    tables: &mut TableData<'a>,
+    sysctls: &mut SysctlData<'a>,
     host_files: &mut BTreeMap<layout::HostFileKind, Vec<u8>>,
     processes: &mut BTreeMap<u32, Process>,
+    netns_links: &mut BTreeMap<u32, u64>,
 ) -> FileRole {
     let place = layout::classify(&entry.path);
     match (place, &entry.kind) {
         (Place::Manifest, _) => FileRole::Manifest,
-        // Other namespaces' tables are listed, not parsed yet.
-        (Place::Net { ns_pid: None, file }, EntryKind::File(data)) => match file.table {
+        (Place::Net { ns_pid, file }, EntryKind::File(data)) => match file.table {
             Some(kind) => {
-                tables.insert(kind, TableSource::Text(data));
+                tables.insert((ns_pid, kind), TableSource::Text(data));
                 place.role()
             }
             None => FileRole::Counters,
         },
-        (Place::Net { ns_pid: Some(_), .. }, EntryKind::File(_)) => place.role(),
         (Place::Sysctl(k), EntryKind::File(data)) => {
-            sysctls.insert(k.path, data);
+            sysctls.entry(None).or_default().insert(k.path, data);
+            FileRole::Sysctl
+        }
+        (Place::NsSysctl { pid, file }, EntryKind::File(data)) => {
+            sysctls.entry(Some(pid)).or_default().insert(file.path, data);
             FileRole::Sysctl
         }
         (Place::Host(h), EntryKind::File(data)) => {
@@ -497,14 +575,138 @@ fn classify<'a>(
                 layout::ProcessFile::Cmdline => p.cmdline = Some(RawText(data.to_vec())),
                 layout::ProcessFile::Comm => p.comm = Some(proc::process::comm(data)),
                 layout::ProcessFile::Status => p.uid = proc::process::status_uid(data),
-                // Container identity: kept for the namespace analysis, listed for now.
-                layout::ProcessFile::Cgroup => {}
+                layout::ProcessFile::Cgroup => p.container = proc::cgroup::container(data),
             }
             FileRole::Process
         }
-        (Place::NetNs { .. }, EntryKind::Symlink(_)) => FileRole::Namespace,
+        (Place::NetNs { pid }, EntryKind::Symlink(target)) => {
+            if let Some(inode) = layout::netns_inode(target) {
+                netns_links.insert(pid, inode);
+            }
+            FileRole::Namespace
+        }
         _ => FileRole::Other,
     }
+}
+
+/// Parse one namespace's tables (`ns_pid`: its member, `None` for the collector's own) and
+/// resolve its sysctls.
+fn net_tables(
+    ns_pid: Option<u32>,
+    table_data: BTreeMap<TableKind, TableSource<'_>>,
+    sysctl_data: Option<&BTreeMap<&str, &[u8]>>,
+    params: &HostParams,
+    rows_before: &mut u64,
+    diagnostics: &mut Vec<Diagnostic>,
+    progress: &mut ProgressFn<'_>,
+) -> Result<NetTables, Error> {
+    let mut inet_tables = Vec::new();
+    let mut unix = Vec::new();
+    let mut unix_has_inode = true;
+    let mut sockstat = Sockstat::new();
+    let mut tables = Vec::new();
+    let page = params.page_size as usize;
+    for (kind, source) in table_data {
+        let path = layout::net_file_path(ns_pid, kind.file_name());
+        let parsed = match source {
+            TableSource::Text(data) if matches!(kind, TableKind::Sockstat | TableKind::Sockstat6) => {
+                proc::sockstat::parse(data, &path, &mut sockstat, diagnostics);
+                let stats = proc::lex::scan(data, page, |_, _| {});
+                tables.push(TableFile {
+                    kind,
+                    bytes: data.len() as u64,
+                    lines: stats.lines,
+                    page_reads: stats.page_reads,
+                });
+                continue;
+            }
+            TableSource::Text(data) => {
+                // Chunk by chunk, reporting rows: a bare table may be the whole input.
+                let before = *rows_before;
+                proc::stream::parse_whole(kind, data, |rows| {
+                    progress(Progress { bytes_done: 0, bytes_total: 0, rows: before + rows as u64 })
+                })
+                .ok_or(Error::Cancelled)?
+            }
+            TableSource::Parsed(p) => p,
+        };
+        let stats = parsed.stats(page);
+        tables.push(TableFile {
+            kind,
+            bytes: parsed.bytes,
+            lines: stats.lines,
+            page_reads: stats.page_reads,
+        });
+        *rows_before += parsed.row_count() as u64;
+        diagnostics.extend(parsed.diagnostics.into_iter().map(|mut d| {
+            // The stream names the collector's own path; another namespace's is under its member.
+            if ns_pid.is_some() && d.file == layout::net_file_path(None, kind.file_name()) {
+                d.file = path.clone();
+            }
+            d
+        }));
+        match parsed.rows {
+            // Non-atomic reads (see InetTable::remove_duplicates): each socket once.
+            TableRows::Inet(mut t) => {
+                let dups = t.remove_duplicates();
+                if let Some(message) = dups.message() {
+                    diagnostics.push(Diagnostic::new(&path, dups.first_line, &message));
+                }
+                inet_tables.push(t)
+            }
+            TableRows::Unix { mut rows, has_inode } => {
+                let mut seen = rustc_hash::FxHashSet::default();
+                let before = rows.len();
+                let mut first_line = 0;
+                // Listening rows are kept, as netstat prints every one it reads.
+                let mut kept_shown = 0u64;
+                rows.retain(|u| {
+                    let first = u.inode == 0 || !has_inode || seen.insert(u.inode);
+                    if !first && first_line == 0 {
+                        first_line = u.line;
+                    }
+                    if !first && u.is_listening() {
+                        kept_shown += 1;
+                        return true;
+                    }
+                    first
+                });
+                let dups = crate::proc::inet_rows::Duplicates {
+                    same_inode: (before - rows.len()) as u64 + kept_shown,
+                    same_time_wait: 0,
+                    kept_shown,
+                    first_line,
+                };
+                if let Some(message) = dups.message() {
+                    diagnostics.push(Diagnostic::new(&path, first_line, &message));
+                }
+                unix = rows;
+                unix_has_inode = has_inode;
+            }
+        }
+        if !progress(Progress { bytes_done: 0, bytes_total: 0, rows: *rows_before }) {
+            return Err(Error::Cancelled);
+        }
+    }
+    let sysctls = layout::SYSCTLS
+        .iter()
+        .filter_map(|k| {
+            let data = sysctl_data?.get(k.path)?;
+            Some(Sysctl {
+                name: k.name.to_string(),
+                value: proc::sysctl::value(data),
+                meaning: k.meaning.to_string(),
+            })
+        })
+        .collect();
+    Ok(NetTables {
+        inet: InetRows::new(inet_tables, params.byte_order),
+        unix,
+        unix_has_inode,
+        tables,
+        sockstat,
+        sysctls,
+    })
 }
 
 /// The netstat flavour the captured host's release files imply (os-release, else

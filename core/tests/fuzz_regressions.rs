@@ -163,7 +163,7 @@ fn browser_limits_refuse_what_a_tab_cannot_hold() {
     gz.write_all(&procsnap_core::synth::tcp_table(1000, 0.9, 3)).unwrap();
     let big = gz.finish().unwrap();
     let Err(e) = decode(&big, &browser) else { panic!("not refused") };
-    assert!(matches!(e, Error::TooLargeForBrowser { limit_bytes } if limit_bytes == 512 << 20), "{e:?}");
+    assert!(matches!(e, Error::TooLargeForBrowser { limit_bytes } if limit_bytes == 1024 << 20), "{e:?}");
     assert!(e.to_string().starts_with("too large for the browser: use procsnap report"), "{e}");
     assert_eq!(e.kind(), procsnap_core::ErrorKind::TooLarge);
     assert!(matches!(decode(&big, &DecodeOptions::default()), Err(Error::Truncated { .. })));

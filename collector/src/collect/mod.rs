@@ -40,6 +40,7 @@ const IN_FLIGHT: usize = 16;
 #[derive(Clone, Copy)]
 enum Opt {
     Output,
+    Netns,
     Help,
 }
 
@@ -53,6 +54,15 @@ const FLAGS: &[Flag<Opt>] = &[
                at the end); `-` streams it to stdout.
                Default: ./HOST-YYYYmmddTHHMMSSZ.procsnap.tar.gz",
     },
+    Flag {
+        kind: Opt::Netns,
+        short: None,
+        long: "netns",
+        value: Some("all|self"),
+        help: "all (default): every network namespace visible (containers, pods;
+               needs root), each through one member's /proc/PID/net; self: only
+               the collector's own, as netstat -nlp sees it",
+    },
     Flag { kind: Opt::Help, short: Some('h'), long: "help", value: None, help: "this text" },
 ];
 
@@ -62,7 +72,7 @@ fn help(cmd: &str) -> String {
         "{cmd} — capture the socket state netstat reads into a snapshot
 
 USAGE:
-    {cmd} [-o FILE | -o -]
+    {cmd} [-o FILE | -o -] [--netns all|self]
 
 OPTIONS:
 {}
@@ -79,15 +89,23 @@ pub fn main(cmd: &str, args: Vec<OsString>) -> u8 {
     crate::error::status(cmd, run(cmd, args))
 }
 
-fn parse_args(cmd: &str, args: Vec<OsString>) -> Result<Option<Output>, Error> {
+fn parse_args(cmd: &str, args: Vec<OsString>) -> Result<Option<(Output, bool)>, Error> {
     let usage = |e: lexopt::Error| Error::usage(format!("{e} (see `{cmd} --help`)"));
     let mut out = None;
+    let mut all_netns = true;
     let mut p = lexopt::Parser::from_args(args);
     while let Some(arg) = p.next().map_err(usage)? {
         match cli::find(FLAGS, &arg) {
             Some(Opt::Output) => {
                 let v = p.value().map_err(usage)?;
                 out = Some(if v == "-" { Output::Stdout } else { Output::File(v.into()) });
+            }
+            Some(Opt::Netns) => {
+                all_netns = match p.value().map_err(usage)?.to_str() {
+                    Some("all") => true,
+                    Some("self") => false,
+                    _ => return Err(Error::usage(format!("--netns takes all or self (see `{cmd} --help`)"))),
+                };
             }
             Some(Opt::Help) => {
                 print!("{}", help(cmd));
@@ -96,11 +114,11 @@ fn parse_args(cmd: &str, args: Vec<OsString>) -> Result<Option<Output>, Error> {
             None => return Err(usage(arg.unexpected())),
         }
     }
-    Ok(Some(out.unwrap_or(Output::File(PathBuf::new()))))
+    Ok(Some((out.unwrap_or(Output::File(PathBuf::new())), all_netns)))
 }
 
 fn run(cmd: &str, args: Vec<OsString>) -> Result<(), Error> {
-    let Some(output) = parse_args(cmd, args)? else { return Ok(()) };
+    let Some((output, all_netns)) = parse_args(cmd, args)? else { return Ok(()) };
     let started = Instant::now();
     let start = Utc::now();
     let host = host::facts();
@@ -114,7 +132,7 @@ fn run(cmd: &str, args: Vec<OsString>) -> Result<(), Error> {
     let dest = sink.name();
     let file = sink.file.try_clone().map_err(|e| Error::output(format!("cannot write {dest}: {e}")))?;
     let to_stdout = sink.target.is_none();
-    let o = capture(file, &dest, to_stdout, start, started, host, &interrupts.stop)?;
+    let o = capture(file, &dest, to_stdout, start, started, host, all_netns, &interrupts.stop)?;
     sink.commit(&o.file)?;
     drop(interrupts);
 
@@ -126,6 +144,26 @@ fn run(cmd: &str, args: Vec<OsString>) -> Result<(), Error> {
         human(o.written),
         started.elapsed().as_millis()
     );
+    let others = o.namespaces.iter().filter(|n| !n.host).count();
+    if others > 0 {
+        let vanished = o.namespaces.iter().filter(|n| n.vanished).count();
+        eprintln!(
+            "procsnap: {others} other network namespaces (containers, pods): {} rows, {} TIME_WAIT{}",
+            o.ns_rows,
+            o.ns_time_wait,
+            if vanished > 0 {
+                format!("; {vanished} vanished (their processes exited before their tables were read)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    if all_netns && o.uid != Some(0) {
+        eprintln!(
+            "procsnap: note: not root: only the network namespaces of this user's processes were \
+             captured (normally just its own); run as root on the node to see every container's"
+        );
+    }
     if let Some(h) = &o.hidepid {
         eprintln!(
             "procsnap: note: /proc is mounted with hidepid={h}: only {} processes were visible to \
@@ -151,8 +189,12 @@ struct Outcome {
     uid: Option<u32>,
     hidepid: Option<String>,
     walk: WalkStats,
+    namespaces: Vec<procsnap_core::manifest::NetnsRecord>,
+    ns_rows: u64,
+    ns_time_wait: u64,
 }
 
+#[allow(clippy::too_many_arguments)] // one call, from `run`: the capture's inputs as they are
 fn capture(
     sink: std::fs::File,
     dest: &str,
@@ -160,6 +202,7 @@ fn capture(
     start: Utc,
     started: Instant,
     host: procsnap_core::manifest::HostFacts,
+    all_netns: bool,
     stop: &AtomicUsize,
 ) -> Result<Outcome, Error> {
     let (tx, rx) = mpsc::sync_channel::<archive::Msg>(IN_FLIGHT);
@@ -170,6 +213,7 @@ fn capture(
         .map_err(|e| Error::output(format!("cannot start the writer thread: {e}")))?;
 
     let mut c = Capturer::new(tx, recycle_rx, stop, started);
+    c.all_netns = all_netns;
     let uid = host.uid;
     let hidepid = host.proc_hidepid.clone();
     let mut walk = WalkStats::default();
@@ -189,12 +233,14 @@ fn capture(
                 },
                 files: Vec::new(),
                 walk: Some(walk.clone()),
+                namespaces: c.namespaces.clone(),
+                netns_scope: Some(if all_netns { "all" } else { "self" }.into()),
             };
             c.tx.send(archive::Msg::Finish(Box::new(manifest))).is_ok()
         }
         Some(_) => false,
     };
-    let Capturer { tx, bytes_read, rows, time_wait, .. } = c;
+    let Capturer { tx, bytes_read, rows, time_wait, namespaces, ns_rows, ns_time_wait, .. } = c;
     // Closing the channel without `Finish` tells the writer to stop.
     drop(tx);
     let written = match writer.join() {
@@ -215,9 +261,19 @@ fn capture(
              `| head`); what it received is not a usable snapshot",
         )),
         (_, Err(e)) => Err(Error::output(format!("cannot write {dest}: {e}"))),
-        (_, Ok(Some((file, written)))) if finished => {
-            Ok(Outcome { file, written, bytes_read, rows, time_wait, uid, hidepid, walk })
-        }
+        (_, Ok(Some((file, written)))) if finished => Ok(Outcome {
+            file,
+            written,
+            bytes_read,
+            rows,
+            time_wait,
+            uid,
+            hidepid,
+            walk,
+            namespaces,
+            ns_rows,
+            ns_time_wait,
+        }),
         _ => Err(Error::output("the writer stopped early")),
     }
 }

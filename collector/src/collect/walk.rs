@@ -18,7 +18,7 @@ use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
 use procsnap_core::layout::{self, ProcessFile};
-use procsnap_core::manifest::WalkStats;
+use procsnap_core::manifest::{NetnsRecord, WalkStats};
 
 use super::archive::Msg;
 use super::count::RowCounter;
@@ -32,6 +32,16 @@ pub const CHUNK: usize = 256 * 1024;
 const READ_MIN: usize = 64 * 1024;
 /// Captures taking longer than this print a progress line, then again at this interval.
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+/// Members of a namespace tried in turn for its tables when earlier ones have exited.
+const MEMBER_CANDIDATES: usize = 8;
+
+/// A network namespace seen in the walk.
+struct Netns {
+    inode: u64,
+    processes: u64,
+    /// The first members in pid order, the candidates for reading its tables.
+    members: Vec<u32>,
+}
 
 /// Why the capture stopped early.
 pub enum Halt {
@@ -54,6 +64,21 @@ pub struct Capturer<'a> {
     pub bytes_read: u64,
     pub rows: u64,
     pub time_wait: u64,
+    /// Capture every network namespace (`false`: `--netns self`, the collector's own only).
+    pub all_netns: bool,
+    /// The collector's own namespace inode.
+    own_netns: Option<u64>,
+    /// Namespaces in order of first sight; index by inode in `netns_index` (B-trees: no hasher
+    /// code in the capture-only binary).
+    netns: Vec<Netns>,
+    netns_index: std::collections::BTreeMap<u64, usize>,
+    /// Pids whose `ns/net` link is in the archive.
+    linked: std::collections::BTreeSet<u32>,
+    /// The namespaces as the manifest lists them, filled by `capture_all`.
+    pub namespaces: Vec<NetnsRecord>,
+    /// Rows and TIME_WAIT of the other namespaces' tables.
+    pub ns_rows: u64,
+    pub ns_time_wait: u64,
 }
 
 /// How reading one file went, when the capture as a whole goes on.
@@ -80,10 +105,22 @@ impl<'a> Capturer<'a> {
             bytes_read: 0,
             rows: 0,
             time_wait: 0,
+            all_netns: true,
+            own_netns: None,
+            netns: Vec::new(),
+            netns_index: Default::default(),
+            linked: Default::default(),
+            namespaces: Vec::new(),
+            ns_rows: 0,
+            ns_time_wait: 0,
         }
     }
 
     pub fn capture_all(&mut self, walk: &mut WalkStats) -> Result<(), Halt> {
+        let mut buf = [0u8; 64];
+        self.own_netns = Dir::open(c"/proc/self")
+            .ok()
+            .and_then(|d| d.readlink(c"ns/net", &mut buf).ok().and_then(layout::netns_inode));
         let t = Instant::now();
         self.walk(walk)?;
         walk.micros = Some(t.elapsed().as_micros() as u64);
@@ -114,6 +151,119 @@ impl<'a> Capturer<'a> {
                 Read1::Failed(e) if e.kind() == ErrorKind::NotFound => {}
                 Read1::Failed(e) => eprintln!("procsnap: warning: skipped {src}: {e}"),
             }
+        }
+        if let Some(own) = self.own_netns {
+            let processes = self.netns_index.get(&own).map_or(0, |&i| self.netns[i].processes);
+            self.namespaces.push(NetnsRecord {
+                inode: own,
+                host: true,
+                pid: None,
+                processes,
+                rows: Some(self.rows),
+                vanished: false,
+            });
+        }
+        if self.all_netns {
+            self.other_namespaces(walk)?;
+        }
+        walk.netns_seen = self.namespaces.len() as u64;
+        Ok(())
+    }
+
+    /// The tables of every namespace other than the collector's own, each through the first of
+    /// its members still alive: `proc/PID/net/*` and the sysctls as seen inside it.
+    fn other_namespaces(&mut self, walk: &mut WalkStats) -> Result<(), Halt> {
+        // Without its own namespace's inode the collector cannot tell which one proc/net is.
+        let Some(own) = self.own_netns else { return Ok(()) };
+        let seen = std::mem::take(&mut self.netns);
+        let mut target = [0u8; 64];
+        let mut name = Num::default();
+        for ns in seen.iter().filter(|n| n.inode != own) {
+            let mut record = NetnsRecord {
+                inode: ns.inode,
+                processes: ns.processes,
+                vanished: true,
+                ..Default::default()
+            };
+            for &pid in &ns.members {
+                self.check()?;
+                // Through a pinned directory, checked to still be in that namespace: a pid
+                // reused since the walk reads nothing, or its own namespace's tables.
+                let Ok(dir) = Dir::open(name.c(pid, c"/proc/")) else { continue };
+                if dir.readlink(c"ns/net", &mut target).ok().and_then(layout::netns_inode) != Some(ns.inode) {
+                    continue;
+                }
+                let Ok(net) = dir.sub(c"net") else { continue };
+                if !self.linked.contains(&pid) {
+                    let t = format!("net:[{}]", ns.inode).into_bytes();
+                    self.send(Msg::Link { path: layout::netns_link_path(pid), target: t })?;
+                    self.linked.insert(pid);
+                }
+                let (mut rows, mut stored) = (0, 0);
+                for f in &layout::NET_FILES {
+                    let dst = layout::net_file_path(Some(pid), f.name);
+                    let src = format!("/{dst}");
+                    let is_table = f.table.is_some_and(|k| k.has_rows());
+                    let mut counter = is_table.then(|| RowCounter::new(f.table.is_some_and(|k| k.is_tcp())));
+                    let cname = CString::new(f.name).unwrap_or_default();
+                    if let Read1::Stored = self.file(|| net.file(&cname), &src, dst, counter.as_mut())? {
+                        stored += 1;
+                        if let Some(c) = counter {
+                            rows += c.rows;
+                            self.ns_time_wait += c.time_wait;
+                        }
+                    }
+                }
+                if stored == 0 {
+                    // Exited between the check and the reads: the next member, if any.
+                    continue;
+                }
+                self.ns_rows += rows;
+                for (path, data) in ns_sysctls(&dir, pid) {
+                    self.small(path, &data)?;
+                }
+                record.pid = Some(pid);
+                record.rows = Some(rows);
+                record.vanished = false;
+                break;
+            }
+            if record.vanished {
+                walk.netns_vanished += 1;
+            }
+            self.namespaces.push(record);
+        }
+        Ok(())
+    }
+
+    /// A file whose bytes are already at hand (read on another thread).
+    fn small(&mut self, path: String, data: &[u8]) -> Result<(), Halt> {
+        self.bytes_read += data.len() as u64;
+        self.send(Msg::Chunk(data.to_vec()))?;
+        self.send(Msg::End { path, reads: 2, micros: 0 })
+    }
+
+    /// Notes the network namespace of `pid` (through its pinned directory); `holder`: it holds
+    /// sockets, so its `ns/net` link goes into the archive.
+    fn note_netns(&mut self, pid: u32, dir: &Dir, holder: bool) -> Result<(), Halt> {
+        let mut buf = [0u8; 64];
+        // Unreadable (another user's process, not root) or exited: not seen in any namespace.
+        let Some(inode) = dir.readlink(c"ns/net", &mut buf).ok().and_then(layout::netns_inode) else {
+            return Ok(());
+        };
+        let i = *self.netns_index.entry(inode).or_insert_with(|| {
+            self.netns.push(Netns { inode, processes: 0, members: Vec::new() });
+            self.netns.len() - 1
+        });
+        let ns = &mut self.netns[i];
+        ns.processes += 1;
+        if ns.members.len() < MEMBER_CANDIDATES {
+            ns.members.push(pid);
+        }
+        // `--netns self` counts the processes of its own namespace and archives no link.
+        if holder && self.all_netns {
+            let target = format!("net:[{inode}]").into_bytes();
+            self.send(Msg::Link { path: layout::netns_link_path(pid), target })?;
+            self.linked.insert(pid);
         }
         Ok(())
     }
@@ -184,6 +334,7 @@ impl<'a> Capturer<'a> {
                 continue;
             }
             if links.is_empty() {
+                self.note_netns(pid, &proc_dir, false)?;
                 continue;
             }
             st.socket_links += links.len() as u64;
@@ -191,6 +342,7 @@ impl<'a> Capturer<'a> {
                 let path = layout::fd_link_path(pid, fd);
                 self.send(Msg::Link { path, target })?;
             }
+            self.note_netns(pid, &proc_dir, true)?;
             let mut vanished = false;
             for f in ProcessFile::ALL {
                 let dst = layout::process_file_path(pid, f);
@@ -315,6 +467,27 @@ impl<'a> Capturer<'a> {
             );
         }
     }
+}
+
+/// The sysctls of the network namespace `dir` (a member's `/proc/PID`) is in, as archive path and
+/// bytes. `/proc/sys/net` shows the namespace of the thread reading it, so a short-lived thread
+/// joins the namespace (`setns`, which needs root) and reads them there; this thread never moves.
+fn ns_sysctls(dir: &Dir, pid: u32) -> Vec<(String, Vec<u8>)> {
+    let Ok(ns) = dir.at(c"ns/net", libc::O_RDONLY) else { return Vec::new() };
+    let reader = std::thread::spawn(move || {
+        // SAFETY: `ns` is an open namespace descriptor; setns moves only this thread.
+        if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for s in &layout::SYSCTLS {
+            if let Ok(data) = fs::read(format!("/{}", s.path)) {
+                out.push((layout::ns_sysctl_path(pid, s), data));
+            }
+        }
+        out
+    });
+    reader.join().unwrap_or_default()
 }
 
 /// A directory descriptor; entries are opened relative to it (`openat`), never by path again.

@@ -756,8 +756,18 @@ pub fn check_snapshot(entries: &[Entry]) -> Manifest {
         assert_eq!(Some(h), r.sha256, "{}", e.path);
         assert!(r.reads.unwrap() >= 1 && r.micros.is_some());
     }
+    // Namespace links (`proc/PID/ns/net` → `net:[INODE]`): one per pid, a namespace the
+    // manifest lists; the fd links below are the socket links.
+    let mut ns_pids = std::collections::BTreeSet::new();
+    for e in entries.iter().filter(|e| e.path.ends_with("/ns/net")) {
+        let t = e.symlink.as_deref().expect("ns/net is a symlink");
+        let inode = procsnap_core::layout::netns_inode(t).unwrap_or_else(|| panic!("{}: {t:?}", e.path));
+        assert!(m.namespaces.iter().any(|n| n.inode == inode), "{} names an unlisted namespace", e.path);
+        let parts: Vec<&str> = e.path.split('/').collect();
+        assert!(ns_pids.insert(parts[1].parse::<u32>().unwrap()), "{} twice", e.path);
+    }
     let mut last_key = (0u32, 0u32);
-    for e in entries.iter().filter(|e| e.symlink.is_some()) {
+    for e in entries.iter().filter(|e| e.symlink.is_some() && !e.path.ends_with("/ns/net")) {
         let t = e.symlink.as_ref().unwrap();
         assert!(t.starts_with(b"socket:[") || t.starts_with(b"[0000]:"), "{}", e.path);
         let parts: Vec<&str> = e.path.split('/').collect();
@@ -767,7 +777,7 @@ pub fn check_snapshot(entries: &[Entry]) -> Manifest {
         last_key = key;
     }
     let walk = m.walk.as_ref().expect("walk stats");
-    let links = entries.iter().filter(|e| e.symlink.is_some()).count() as u64;
+    let links = entries.iter().filter(|e| e.symlink.is_some() && !e.path.ends_with("/ns/net")).count() as u64;
     assert_eq!(walk.socket_links, links);
     assert!(walk.pids_seen >= 1 && walk.fds_read >= walk.socket_links);
     let c = &m.capture;

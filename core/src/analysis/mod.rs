@@ -2,6 +2,7 @@
 
 pub mod cost;
 pub mod listeners;
+pub mod namespaces;
 pub mod timewait;
 pub mod volume;
 

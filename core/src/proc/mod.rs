@@ -3,6 +3,7 @@
 //! does. The socket-row fast paths are hand-written fixed-offset loops (the benchmark shows they
 //! pay); the general row parser and the small files use `nom` combinators ([`lex`]).
 
+pub mod cgroup;
 pub mod fdlink;
 pub mod inet;
 pub mod inet_rows;

@@ -14,6 +14,12 @@ pub struct Process {
     pub uid: Option<u32>,
     /// Socket fds in ascending fd order: (fd, link target).
     pub fds: Vec<(u32, RawText)>,
+    /// The network namespace (`proc/PID/ns/net`), when the snapshot records it.
+    #[serde(default)]
+    pub netns: Option<u64>,
+    /// The container its cgroup names.
+    #[serde(default)]
+    pub container: Option<crate::proc::cgroup::ContainerId>,
 }
 
 /// Arguments of a `cmdline` file (NUL-separated, usually NUL-terminated).

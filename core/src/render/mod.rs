@@ -1,6 +1,7 @@
 //! Renderers: the report as netstat text, as a human summary, as JSON.
 
 pub mod addr;
+pub mod diff;
 pub mod netstat;
 pub mod text;
 
@@ -20,4 +21,14 @@ pub fn text(report: &crate::report::Report) -> String {
 /// The report as pretty JSON (schema: `docs/report-json.md`).
 pub fn json(report: &crate::report::Report) -> String {
     serde_json::to_string_pretty(report).expect("a Report always serialises")
+}
+
+/// `procsnap diff`'s text.
+pub fn diff_text(d: &crate::diff::Diff) -> String {
+    diff::render(d)
+}
+
+/// A diff as pretty JSON (schema: `docs/fleet.md`).
+pub fn diff_json(d: &crate::diff::Diff) -> String {
+    serde_json::to_string_pretty(d).expect("a Diff always serialises")
 }

@@ -33,6 +33,8 @@ pub fn render(r: &Report) -> String {
         _ => {}
     }
 
+    namespaces(&mut o, r);
+
     let v = &r.volume;
     let tw = &r.time_wait;
     let _ = writeln!(o, "\nSockets");
@@ -140,6 +142,58 @@ pub fn render(r: &Report) -> String {
         }
     }
     o
+}
+
+/// Which namespace the report describes, and the per-namespace table (when there is more than
+/// the collector's own, or a note on why there may be).
+fn namespaces(o: &mut String, r: &Report) {
+    let name = |n: &crate::analysis::namespaces::NamespaceSummary| {
+        let inode = n.inode.map_or("net:[?]".to_string(), |i| format!("net:[{i}]"));
+        match (&n.container, n.host) {
+            (_, true) => format!("{inode} (the collector's own)"),
+            (Some(c), _) => format!("{inode} ({})", c.short()),
+            (None, _) => inode,
+        }
+    };
+    if let Some(sel) = r.namespaces.iter().find(|n| n.selected && !n.host) {
+        let _ = writeln!(o, "network namespace {}: everything below is this namespace's", name(sel));
+    }
+    if r.namespaces.len() > 1 {
+        let _ = writeln!(o, "\nNetwork namespaces ({}, by TIME_WAIT)", r.namespaces.len());
+        let _ = writeln!(
+            o,
+            "  {:<12} {:>8} {:>9} {:>9} {:>10}  {:<8} container",
+            "inode", "pids", "sockets", "listen", "TIME_WAIT", "ports"
+        );
+        let mut list: Vec<_> = r.namespaces.iter().collect();
+        list.sort_by_key(|n| (std::cmp::Reverse(n.time_wait), !n.host));
+        for n in list {
+            let inode = n.inode.map_or("?".to_string(), |i| i.to_string());
+            let pressure =
+                n.port_pressure.as_ref().map_or("-".to_string(), |p| format!("{:.0}%", p.used_ratio * 100.0));
+            let who = if n.vanished {
+                "(vanished: its processes exited before its tables were read)".to_string()
+            } else if n.host {
+                "(the collector's own)".to_string()
+            } else {
+                let c: Vec<String> = n.containers.iter().map(|c| c.short()).collect();
+                if c.is_empty() { "-".to_string() } else { c.join(", ") }
+            };
+            let mark = if n.selected { "*" } else { " " };
+            let _ = writeln!(
+                o,
+                " {mark}{inode:<12} {:>8} {:>9} {:>9} {:>10}  {pressure:<8} {who}",
+                n.pids.len(),
+                n.sockets,
+                n.listeners,
+                n.time_wait
+            );
+        }
+        let _ = writeln!(o, "  (* = this report; `procsnap report SNAPSHOT --netns INODE` for another)");
+    }
+    if let Some(note) = &r.namespace_note {
+        let _ = writeln!(o, "namespaces: {note}");
+    }
 }
 
 /// The biggest pauses first, in the words of the seed: after which line netstat stops, and what

@@ -84,7 +84,7 @@ macro_rules! fields {
 fields!(report::Report, v1::Report {
     schema_version, host, listeners, unix_listeners, unix_has_inode, volume, time_wait, cost, files, walk,
     diagnostics, shared
-}; netstat);
+}; netstat, namespaces, namespace_note);
 fields!(report::Host, v1::Host {
     hostname, kernel, arch, byte_order, user_hz, page_size, uid, tool, format_version, capture_start,
     capture_end, capture_duration_us, container
@@ -153,7 +153,8 @@ fields!(cost::WalkCost, v1::WalkCost {
 fields!(files::FileInfo, v1::FileInfo { path, kind, size, role, sha256, manifest_sha256 }; content);
 fields!(
     WalkStats,
-    v1::WalkStats { pids_seen, pids_unreadable, pids_vanished, fds_read, socket_links, micros }
+    v1::WalkStats { pids_seen, pids_unreadable, pids_vanished, fds_read, socket_links, micros };
+    netns_seen, netns_vanished
 );
 fields!(report::Diagnostics, v1::Diagnostics { total, items });
 fields!(Diagnostic, v1::Diagnostic { file, line, message });

@@ -40,6 +40,7 @@ const MAX_DECODED: u64 = 4 << 20;
 pub struct Redaction {
     pub addresses: bool,
     pub args: bool,
+    /// The hostname, and the container ids and pod UIDs of the namespace summaries.
     pub hostname: bool,
 }
 
@@ -152,6 +153,11 @@ fn fragment_value(text: &str) -> Option<&str> {
 
 /// Marks the netstat flavour in a link's (otherwise empty) story.
 const FLAVOUR_KEY: &str = "netstat=";
+/// Marks one namespace summary (base64url postcard) in a link's story, and the namespace note.
+const NETNS_KEY: &str = "netns=";
+const NETNS_NOTE_KEY: &str = "netns-note=";
+/// A link lists at most this many socket-holding pids per namespace.
+const LINK_PIDS: usize = 20;
 
 /// The report as a link will carry it: trimmed and redacted.
 pub fn prepare(report: &Report, redaction: Redaction) -> Report {
@@ -177,6 +183,35 @@ pub fn prepare(report: &Report, redaction: Redaction) -> Report {
     // The story is rebuilt on opening; its place carries what payload version 1 has no field
     // for: the netstat flavour (older viewers rebuild the story and never read it).
     r.cost.story = vec![format!("{FLAVOUR_KEY}{}", r.netstat.flavour)];
+    // Namespace summaries ride in the story too, one JSON line each (payload version 1 has no
+    // field for them; older viewers drop the lines with the rest of the story).
+    if redaction.hostname {
+        // Container ids and pod UIDs name workloads the way a hostname names the host: replaced
+        // by per-link ordinals, so namespaces stay told apart.
+        let mut seen: Vec<(String, String)> = Vec::new();
+        let mut alias = |kind: &str, real: &str| -> String {
+            let key = (kind.to_string(), real.to_string());
+            if !seen.contains(&key) {
+                seen.push(key.clone());
+            }
+            // Numbered within its kind: container-1, container-2, pod-1, …
+            let n = seen.iter().filter(|k| k.0 == kind).position(|k| *k == key).unwrap_or(0);
+            format!("{kind}{}", n + 1)
+        };
+        for n in &mut r.namespaces {
+            for c in n.container.iter_mut().chain(n.containers.iter_mut()) {
+                if !c.id.is_empty() {
+                    c.id = alias("container-", &c.id);
+                }
+                if let Some(p) = &mut c.pod_uid {
+                    *p = alias("pod-", p);
+                }
+            }
+        }
+    }
+    for n in &mut r.namespaces {
+        n.pids.truncate(LINK_PIDS);
+    }
     for s in &mut r.time_wait.sysctls {
         s.meaning.clear();
     }
@@ -217,10 +252,22 @@ pub fn prepare(report: &Report, redaction: Redaction) -> Report {
                 c.key = "(redacted)".into();
             }
         }
-        for t in &mut r.time_wait.port_pressure {
+        let namespaces = r.namespaces.iter_mut().filter_map(|n| n.port_pressure.as_mut());
+        for t in r.time_wait.port_pressure.iter_mut().chain(namespaces) {
             t.local_addr = p.ip(t.local_addr);
             t.remote_addr = p.ip(t.remote_addr);
         }
+    }
+    // Postcard, like the payload (its code is in every viewer already, for the worker's
+    // messages; JSON would add its own), base64url so the line stays text. Fields are only ever
+    // appended to `NamespaceSummary`: postcard reads a longer line's prefix.
+    for n in &r.namespaces {
+        if let Ok(b) = postcard::to_allocvec(n) {
+            r.cost.story.push(format!("{NETNS_KEY}{}", URL_SAFE_NO_PAD.encode(b)));
+        }
+    }
+    if let Some(note) = &r.namespace_note {
+        r.cost.story.push(format!("{NETNS_NOTE_KEY}{note}"));
     }
     r
 }
@@ -283,6 +330,11 @@ fn from_payload(payload: v1::Report) -> Report {
 }
 
 /// Put back the text a link leaves out because the viewer can rebuild it.
+/// A namespace summary from its link line (base64url postcard); `None` if it does not decode.
+fn summary_line(text: &str) -> Option<crate::analysis::namespaces::NamespaceSummary> {
+    postcard::from_bytes(&URL_SAFE_NO_PAD.decode(text).ok()?).ok()
+}
+
 fn restore_constants(r: &mut Report) {
     for s in &mut r.time_wait.sysctls {
         if let Some(k) = crate::layout::SYSCTLS.iter().find(|k| k.name == s.name) {
@@ -301,6 +353,10 @@ fn restore_constants(r: &mut Report) {
         source: "link".into(),
         reason: format!("the link was made for {} ({flavour})", flavour.describe()),
     };
+    // Namespace summaries (links before namespaces carry none). A damaged line is dropped: the
+    // zlib checksum already vouches for the payload, so this is only a newer writer's shape.
+    r.namespaces = r.cost.story.iter().filter_map(|l| summary_line(l.strip_prefix(NETNS_KEY)?)).collect();
+    r.namespace_note = r.cost.story.iter().find_map(|l| Some(l.strip_prefix(NETNS_NOTE_KEY)?.to_string()));
     r.cost.flavour = flavour;
     r.cost.read_size = flavour.read_size(r.cost.page_size);
     r.cost.quadratic_reads = r.host.kernel.as_deref().is_some_and(crate::analysis::cost::before_2_6_36);

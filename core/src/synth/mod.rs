@@ -165,8 +165,8 @@ pub fn tcp_table(rows: usize, time_wait_share: f64, seed: u64) -> Vec<u8> {
 
 struct Proc {
     pid: u32,
-    cmdline: &'static [u8],
-    comm: &'static str,
+    cmdline: Vec<u8>,
+    comm: String,
     uid: u32,
     fds: Vec<(u32, u64)>,
 }
@@ -227,6 +227,35 @@ impl Tcp6Table {
 /// database in tcp. Each of sshd's listeners is the last listener of its table, so netstat's two
 /// long pauses come right after them, as the administrator saw.
 pub fn seed_story(o: &SeedStory) -> Vec<u8> {
+    seed_story_as(o, &Variant::default())
+}
+
+/// What makes one host of a fleet differ from the seed story's: its name, when it was
+/// captured, and listeners of its own.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub hostname: String,
+    /// RFC 3339 UTC.
+    pub capture_start: String,
+    /// More TCP listeners on 0.0.0.0: the port and the owner's command line (NUL-separated
+    /// arguments, as /proc/PID/cmdline). Each gets a process of its own.
+    pub extra_listeners: Vec<(u16, Vec<u8>)>,
+}
+
+impl Default for Variant {
+    fn default() -> Self {
+        Variant {
+            hostname: "web81.example".into(),
+            capture_start: "2026-11-27T03:00:00.000Z".into(),
+            extra_listeners: Vec::new(),
+        }
+    }
+}
+
+/// [`seed_story`] as another host, at another time, with more listeners: tests and examples of
+/// many hosts over time (a fleet's snapshots).
+pub fn seed_story_as(o: &SeedStory, v: &Variant) -> Vec<u8> {
+    let (hostname, capture_start) = (v.hostname.as_str(), v.capture_start.as_str());
     let mut rng = Rng(o.seed | 1);
     let server = Ipv4Addr::new(10, 0, 0, 5);
     let db = Ipv4Addr::new(10, 0, 1, 20);
@@ -236,33 +265,45 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
     let (ssh4, ssh6, thttpd, httpd81, master25, chrony4, chrony6) =
         (12960, 12962, 15001, 15100, 13001, 9001, 9002);
     let mut procs = vec![
-        Proc { pid: 1, cmdline: b"/sbin/init\0", comm: "init", uid: 0, fds: vec![(45, 8001), (46, 8002)] },
+        Proc {
+            pid: 1,
+            cmdline: b"/sbin/init\0".to_vec(),
+            comm: "init".into(),
+            uid: 0,
+            fds: vec![(45, 8001), (46, 8002)],
+        },
         Proc {
             pid: 1450,
-            cmdline: b"/usr/libexec/postfix/master\0",
-            comm: "master",
+            cmdline: b"/usr/libexec/postfix/master\0".to_vec(),
+            comm: "master".into(),
             uid: 0,
             fds: vec![(12, master25)],
         },
         Proc {
             pid: 2983,
-            cmdline: b"/usr/sbin/sshd\0",
-            comm: "sshd",
+            cmdline: b"/usr/sbin/sshd\0".to_vec(),
+            comm: "sshd".into(),
             uid: 0,
             fds: vec![(3, ssh4), (4, ssh6)],
         },
         Proc {
             pid: 3278,
-            cmdline: b"/usr/sbin/thttpd\0-p\x005000\0-d\0/var/www\0",
-            comm: "thttpd",
+            cmdline: b"/usr/sbin/thttpd\0-p\x005000\0-d\0/var/www\0".to_vec(),
+            comm: "thttpd".into(),
             uid: 33,
             fds: vec![(3, thttpd)],
         },
-        Proc { pid: 3200, cmdline: b"/usr/sbin/httpd\0", comm: "httpd", uid: 0, fds: vec![(3, httpd81)] },
+        Proc {
+            pid: 3200,
+            cmdline: b"/usr/sbin/httpd\0".to_vec(),
+            comm: "httpd".into(),
+            uid: 0,
+            fds: vec![(3, httpd81)],
+        },
         Proc {
             pid: 812,
-            cmdline: b"/usr/sbin/chronyd\0-F\0-1\0",
-            comm: "chronyd",
+            cmdline: b"/usr/sbin/chronyd\0-F\0-1\0".to_vec(),
+            comm: "chronyd".into(),
             uid: 102,
             fds: vec![(5, chrony4), (6, chrony6)],
         },
@@ -270,8 +311,8 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
     for w in 0..4 {
         procs.push(Proc {
             pid: 3201 + w,
-            cmdline: b"/usr/sbin/httpd\0",
-            comm: "httpd",
+            cmdline: b"/usr/sbin/httpd\0".to_vec(),
+            comm: "httpd".into(),
             uid: 48,
             fds: vec![(3, httpd81)],
         });
@@ -279,8 +320,17 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
     let worker0 = procs.len() - 4;
 
     // tcp: the mail listener, sshd, then the host's own connections to its database.
-    let mut tcp = TcpTable::new(2 + o.client_time_wait);
+    let mut tcp = TcpTable::new(2 + v.extra_listeners.len() + o.client_time_wait);
     tcp.full((Ipv4Addr::LOCALHOST, 25), (any, 0), 0x0A, 0, 0, master25);
+    // Before sshd, whose listener stays the last of the table (the story's first long pause).
+    for (i, (port, cmdline)) in v.extra_listeners.iter().enumerate() {
+        let (pid, inode) = (4000 + i as u32, 30_000 + i as u64);
+        tcp.full((any, *port), (any, 0), 0x0A, 0, 0, inode);
+        let argv0 = cmdline.split(|&b| b == 0).next().unwrap_or_default();
+        let name = argv0.rsplit(|&b| b == b'/').next().unwrap_or_default();
+        let comm = String::from_utf8_lossy(&name[..name.len().min(15)]).into_owned();
+        procs.push(Proc { pid, cmdline: cmdline.clone(), comm, uid: 0, fds: vec![(3, inode)] });
+    }
     tcp.full((any, 22), (any, 0), 0x0A, 0, 0, ssh4);
     // A kernel never shows one TIME_WAIT four-tuple twice: a drawn port already in use moves
     // to the next free one (the random stream is unchanged).
@@ -374,7 +424,7 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
             pid = p.pid,
             u = p.uid
         );
-        files.push((format!("proc/{}/cmdline", p.pid), p.cmdline.to_vec(), 15));
+        files.push((format!("proc/{}/cmdline", p.pid), p.cmdline.clone(), 15));
         files.push((format!("proc/{}/comm", p.pid), format!("{}\n", p.comm).into_bytes(), 10));
         files.push((format!("proc/{}/status", p.pid), status.into_bytes(), 20));
     }
@@ -385,7 +435,7 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
         format_version: FORMAT_VERSION,
         tool: Some(format!("procsnap-core synth {}", env!("CARGO_PKG_VERSION"))),
         host: HostFacts {
-            hostname: Some("web81.example".into()),
+            hostname: Some(hostname.into()),
             kernel: Some("2.6.32-754.el6.x86_64".into()),
             arch: Some("x86_64".into()),
             byte_order: Some("little".into()),
@@ -395,8 +445,9 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
             proc_hidepid: None,
         },
         capture: CaptureTimes {
-            start: Some("2026-11-27T03:00:00.000Z".into()),
-            end: Some("2026-11-27T03:00:00.180Z".into()),
+            start: Some(capture_start.into()),
+            // The default's end as it always was; another start has no end worth inventing.
+            end: (capture_start == "2026-11-27T03:00:00.000Z").then(|| "2026-11-27T03:00:00.180Z".into()),
             duration_us: Some(180_000),
         },
         files: files
@@ -416,7 +467,9 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
             fds_read: 2_412 + socket_links,
             socket_links,
             micros: Some(9_500),
+            ..Default::default()
         }),
+        ..Default::default()
     };
 
     let gz = crate::gzip::GzEncoder::new(Vec::new(), flate2::Compression::fast()).expect("writing to memory");

@@ -1,0 +1,165 @@
+//! Network namespaces in the model and the report: per-namespace tables from `proc/PID/net/`,
+//! selection, the summaries, container identity, and what a share link carries of them.
+//! (Against real namespaces and the real netstat: collector/tests/collect_netns.rs.)
+
+use procsnap_core::manifest::{Manifest, NetnsRecord};
+use procsnap_core::share::{self, Redaction};
+use procsnap_core::{DecodeOptions, Entry, Session};
+
+const OWN: u64 = 4026531840;
+const POD: u64 = 4026532999;
+const GONE: u64 = 4026533111;
+const CID: &str = "4f2d6a1c0b9e8d7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f";
+const POD_UID: &str = "1b4e6a2c-3d5f-4a7b-9c1d-2e3f4a5b6c7d";
+
+fn tcp(rows: &[(&str, u16, &str, u16, &str, u64)]) -> Vec<u8> {
+    let mut t = String::from(procsnap_core::synth::TCP_HEADER);
+    t.push('\n');
+    for (i, (l, lp, r, rp, st, inode)) in rows.iter().enumerate() {
+        t.push_str(&format!(
+            "{i:4}: {l}:{lp:04X} {r}:{rp:04X} {st} 00000000:00000000 00:00000000 00000000     0        0 {inode} 1 0000000000000000 100 0 0 10 0\n"
+        ));
+    }
+    t.into_bytes()
+}
+
+/// A host listening on :22, and a pod (member pid 500, a containerd container) listening on
+/// 127.0.0.1:8080 with 300 TIME_WAIT and its own port range; a third namespace vanished.
+fn snapshot() -> Vec<Entry<'static>> {
+    let lo = "0100007F";
+    let mut pod_rows = vec![(lo, 8080, "00000000", 0, "0A", 7001)];
+    for i in 0..300u16 {
+        pod_rows.push((lo, 8080, "0200007F", 20000 + i, "06", 0));
+    }
+    let manifest = Manifest {
+        format: Some("procsnap".into()),
+        format_version: 1,
+        namespaces: vec![
+            NetnsRecord { inode: OWN, host: true, processes: 90, rows: Some(1), ..Default::default() },
+            NetnsRecord { inode: POD, pid: Some(500), processes: 2, rows: Some(301), ..Default::default() },
+            NetnsRecord { inode: GONE, processes: 1, vanished: true, ..Default::default() },
+        ],
+        netns_scope: Some("all".into()),
+        ..Default::default()
+    };
+    let cgroup = format!(
+        "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod{}.slice/cri-containerd-{CID}.scope\n",
+        POD_UID.replace('-', "_")
+    );
+    vec![
+        Entry::file("procsnap.json", serde_json::to_vec(&manifest).unwrap()),
+        Entry::symlink("proc/100/fd/3", "socket:[5001]"),
+        Entry::symlink("proc/100/ns/net", format!("net:[{OWN}]")),
+        Entry::file("proc/100/cmdline", b"/usr/sbin/sshd\0-D\0".to_vec()),
+        Entry::symlink("proc/500/fd/4", "socket:[7001]"),
+        Entry::symlink("proc/500/ns/net", format!("net:[{POD}]")),
+        Entry::file("proc/500/cmdline", b"/app/server\0--token=secret\0".to_vec()),
+        Entry::file("proc/500/cgroup", cgroup.into_bytes()),
+        Entry::file("proc/net/tcp", tcp(&[("00000000", 22, "00000000", 0, "0A", 5001)])),
+        Entry::file("proc/500/net/tcp", tcp(&pod_rows)),
+        Entry::file("proc/500/sys/net/ipv4/ip_local_port_range", b"20000\t20999\n".to_vec()),
+    ]
+}
+
+#[test]
+fn each_namespace_is_analysed_on_its_own_tables() {
+    let mut s = Session::open_entries(snapshot(), &DecodeOptions::default()).unwrap();
+    let r = s.report();
+    assert_eq!(r.namespaces.len(), 3);
+    let [own, pod, gone] = [&r.namespaces[0], &r.namespaces[1], &r.namespaces[2]];
+    assert_eq!((own.inode, own.host, own.selected, own.time_wait), (Some(OWN), true, true, 0));
+    assert_eq!(own.pids, [100]);
+    assert_eq!(
+        (pod.inode, pod.member_pid, pod.time_wait, pod.listeners, pod.sockets),
+        (Some(POD), Some(500), 300, 1, 301)
+    );
+    assert_eq!(pod.pids, [500]);
+    assert_eq!((pod.port_range, pod.port_range_captured), ((20000, 20999), true));
+    let c = pod.container.as_ref().unwrap();
+    assert_eq!((c.runtime.as_str(), c.id.as_str(), c.pod_uid.as_deref()), ("containerd", CID, Some(POD_UID)));
+    assert!(gone.vanished && gone.sockets == 0);
+    assert!(r.namespace_note.as_deref().unwrap().contains("1 network namespace vanished"));
+    // Without --netns the report is the collector's own namespace's, as netstat -nlp on the host.
+    assert_eq!(r.time_wait.count, 0);
+    let host_netstat = String::from_utf8(s.netstat()).unwrap();
+    assert!(host_netstat.contains("0.0.0.0:22") && !host_netstat.contains("8080"), "{host_netstat}");
+
+    s.set_netns(Some(POD)).unwrap();
+    let pod_netstat = String::from_utf8(s.netstat()).unwrap();
+    assert!(pod_netstat.contains("127.0.0.1:8080") && pod_netstat.contains("500/server"), "{pod_netstat}");
+    assert!(!pod_netstat.contains(":22 "), "{pod_netstat}");
+    let r = s.report();
+    assert_eq!((r.time_wait.count, r.time_wait.port_range), (300, (20000, 20999)));
+    assert!(r.namespaces[1].selected && !r.namespaces[0].selected);
+    assert_eq!(s.row_count(), 301);
+    let text = s.text();
+    assert!(
+        text.contains(&format!("network namespace net:[{POD}] (containerd 4f2d6a1c0b9e (pod {POD_UID}))")),
+        "{text}"
+    );
+
+    let err = s.set_netns(Some(GONE)).unwrap_err();
+    assert!(err.contains("exited before its tables were captured"), "{err}");
+    let err = s.set_netns(Some(42)).unwrap_err();
+    assert!(err.contains("no network namespace 42") && err.contains(&POD.to_string()), "{err}");
+    s.set_netns(None).unwrap();
+    assert_eq!(s.netstat(), host_netstat.into_bytes());
+}
+
+#[test]
+fn a_link_carries_the_summaries_and_hostname_redaction_hides_containers() {
+    let s = Session::open_entries(snapshot(), &DecodeOptions::default()).unwrap();
+    let plain = share::decode(&s.share_link("", Redaction::default())).unwrap();
+    assert_eq!(plain.namespaces, s.report().namespaces);
+    assert_eq!(plain.namespace_note, s.report().namespace_note);
+
+    let link = s.share_link("", Redaction { hostname: true, ..Default::default() });
+    let r = share::decode(&link).unwrap();
+    let c = r.namespaces[1].container.clone().unwrap();
+    assert_eq!(
+        (c.runtime.as_str(), c.id.as_str(), c.pod_uid.as_deref()),
+        ("containerd", "container-1", Some("pod-1"))
+    );
+    assert_eq!(r.namespaces[1].time_wait, 300);
+    let shown = serde_json::to_string(&r).unwrap();
+    assert!(!shown.contains(CID) && !shown.contains(POD_UID) && !shown.contains("1b4e6a2c"));
+    // The story lines that carry the summaries are rebuilt away on opening.
+    assert!(r.cost.story.iter().all(|l| !l.starts_with("netns")));
+    // A link-opened report keeps its own namespace and refuses another.
+    let mut opened = Session::open_link(&link).unwrap();
+    assert!(opened.set_netns(Some(OWN)).is_ok());
+    assert!(opened.set_netns(Some(POD)).is_err());
+}
+
+#[test]
+fn a_link_made_before_namespaces_opens_without_them() {
+    let link =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/link-v1.txt")).unwrap();
+    let r = share::decode(link.trim()).unwrap();
+    assert!(r.namespaces.is_empty() && r.namespace_note.is_none());
+}
+
+#[test]
+fn a_manifest_listing_too_many_namespaces_is_bounded() {
+    let manifest = Manifest {
+        format_version: 1,
+        namespaces: (0..20_000u64)
+            .map(|i| NetnsRecord {
+                inode: OWN + i,
+                host: i == 0,
+                pid: Some(i as u32 + 1),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let entries = vec![
+        Entry::file("procsnap.json", serde_json::to_vec(&manifest).unwrap()),
+        Entry::file("proc/net/tcp", tcp(&[("00000000", 22, "00000000", 0, "0A", 5001)])),
+    ];
+    let s = Session::open_entries(entries, &DecodeOptions::default()).unwrap();
+    let r = s.report();
+    assert_eq!(r.namespaces.len(), procsnap_core::snapshot::MAX_NAMESPACES);
+    assert!(r.namespaces[1..].iter().all(|n| n.vanished));
+    assert!(r.diagnostics.items.iter().any(|d| d.message.contains("20000 network namespaces listed")));
+}

@@ -143,11 +143,13 @@ fn run(args: Vec<OsString>) -> Result<(), Error> {
     };
     // The diff shows no file list: hashes are `procsnap report`'s to check.
     let options = DecodeOptions { skip_hashes: true, ..args.options.clone() };
-    let old = crate::report::open(&args.old, &options)?;
-    let new = crate::report::open(&args.new, &options)?;
+    let mut old = crate::report::open(&args.old, &options)?;
+    let mut new = crate::report::open(&args.new, &options)?;
     let (o, n) = (source_name(&args.old), source_name(&args.new));
-    let d = procsnap_core::session::diff(&old, &new, Sources { old: &o, new: &n }, args.netns)
-        .map_err(Error::usage)?;
+    for (name, s) in [(&o, &mut old), (&n, &mut new)] {
+        s.set_netns(args.netns).map_err(|e| Error::usage(format!("{name}: {e}")))?;
+    }
+    let d = procsnap_core::session::diff(&old, &new, Sources { old: &o, new: &n });
     let mut out =
         if args.json { procsnap_core::render::diff_json(&d) } else { procsnap_core::render::diff_text(&d) };
     if args.json {

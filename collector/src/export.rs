@@ -456,7 +456,7 @@ fn write_all(args: &Args, columns: &'static [(&str, Kind, &str)], out: &mut Outp
     // Hashes are checked by `procsnap report`; an export only reads rows.
     let options = DecodeOptions { skip_hashes: true, ..args.options.clone() };
     for input in &args.inputs {
-        let session = crate::report::open(input, &options)?;
+        let mut session = crate::report::open(input, &options)?;
         let source = crate::diff::source_name(input);
         if args.table == Table::Sockets && session.snapshot().is_none() {
             return Err(Error::format(format!(
@@ -464,18 +464,26 @@ fn write_all(args: &Args, columns: &'static [(&str, Kind, &str)], out: &mut Outp
                 input.display()
             )));
         }
-        let mut batch = Batch::new(columns, Arc::new(Meta::of(&session, &source)));
-        let mut flush = |b: &mut Batch| -> Result<(), Error> {
-            w.batch(b).map_err(cannot_write)?;
-            b.clear();
-            Ok(())
-        };
-        match args.table {
-            Table::Sockets => sockets(&session, &mut batch, &mut flush)?,
-            Table::Listeners => listeners(&session, &mut batch, &mut flush)?,
-        }
-        if batch.len > 0 {
-            flush(&mut batch)?;
+        // Every network namespace's rows, each labelled with its inode: the collector's own
+        // first, then each other one the snapshot captured (a share link: its one namespace).
+        let namespaces = if session.snapshot().is_some() { session.netns_list() } else { vec![None] };
+        for ns in namespaces {
+            if session.snapshot().is_some() {
+                session.set_netns(ns).map_err(|e| Error::format(format!("{}: {e}", input.display())))?;
+            }
+            let mut batch = Batch::new(columns, Arc::new(Meta::of(&session, &source)));
+            let mut flush = |b: &mut Batch| -> Result<(), Error> {
+                w.batch(b).map_err(cannot_write)?;
+                b.clear();
+                Ok(())
+            };
+            match args.table {
+                Table::Sockets => sockets(&session, &mut batch, &mut flush)?,
+                Table::Listeners => listeners(&session, &mut batch, &mut flush)?,
+            }
+            if batch.len > 0 {
+                flush(&mut batch)?;
+            }
         }
         // The snapshot is dropped here, before the next one is read.
     }

@@ -151,8 +151,7 @@ fn bad_usage_and_inputs_are_one_line_errors() {
         (&["diff", a], 2, "missing OLD and NEW"),
         (&["diff", a, a, "--format", "xml"], 2, "unknown format"),
         (&["diff", a, a, "--netns", "x"], 2, "--netns takes an inode number"),
-        // No snapshot records namespaces yet: none can be selected.
-        (&["diff", a, a, "--netns", "4026531840"], 2, "has no network namespace 4026531840"),
+        (&["diff", a, a, "--netns", "4026531840"], 2, "no network namespace 4026531840"),
         (&["diff", a, "/nonexistent/b.tar.gz"], 3, "cannot read /nonexistent/b.tar.gz"),
         (&["diff", "-", "-"], 2, "only one of OLD and NEW can be -"),
     ];
@@ -167,5 +166,75 @@ fn bad_usage_and_inputs_are_one_line_errors() {
     std::fs::write(&not_snapshot, b"\x1f\x8bnot gzip at all").unwrap();
     let o = procsnap(&["diff", a, not_snapshot.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A listener inside another network namespace (`unshare --net`): the diff of that namespace
+/// (`--netns INODE`) names it, the default diff names the namespace that appeared, and the
+/// export labels its rows with the namespace's inode.
+#[test]
+fn another_namespace_is_selected_by_its_inode() {
+    use std::io::{BufRead, BufReader, Write};
+    if Command::new("unshare").args(["--net", "true"]).status().map(|s| !s.success()).unwrap_or(true) {
+        assert!(std::env::var_os("CI").is_none(), "CI: unshare --net must work (root)");
+        eprintln!("skipped: unshare --net is not available");
+        return;
+    }
+    let dir = scratch("netns");
+    let snap = |n: &str| dir.join(format!("{n}.procsnap.tar.gz"));
+    collect(&snap("before"));
+    // In a new namespace: listen on 7001, then (on a line from us) on 7002 instead of 7001.
+    let script = "import socket,sys\n\
+a=socket.socket(); a.bind(('127.0.0.1',7001)); a.listen(); print('a', flush=True)\n\
+sys.stdin.readline()\n\
+b=socket.socket(); b.bind(('127.0.0.1',7002)); b.listen(); a.close(); print('b', flush=True)\n\
+sys.stdin.readline()\n";
+    let mut child = Command::new("unshare")
+        .args(["--net", "/usr/bin/python3", "-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut stdin = child.stdin.take().unwrap();
+    assert_eq!(lines.next().unwrap().unwrap(), "a");
+    let link = std::fs::read_link(format!("/proc/{}/ns/net", child.id())).unwrap();
+    let inode: u64 =
+        link.to_str().unwrap().trim_start_matches("net:[").trim_end_matches(']').parse().unwrap();
+    collect(&snap("one"));
+    writeln!(stdin, "go").unwrap();
+    assert_eq!(lines.next().unwrap().unwrap(), "b");
+    collect(&snap("two"));
+    writeln!(stdin, "go").unwrap();
+    child.wait().unwrap();
+
+    let path = |n: &str| snap(n).to_str().unwrap().to_string();
+    let ns = inode.to_string();
+    let d: Value = serde_json::from_str(&stdout(&procsnap(&[
+        "diff",
+        &path("before"),
+        &path("one"),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert!(
+        d["namespaces_appeared"].as_array().unwrap().contains(&inode.into()),
+        "{}",
+        d["namespaces_appeared"]
+    );
+    let text = stdout(&procsnap(&["diff", &path("one"), &path("two"), "--netns", &ns]));
+    assert!(text.contains("+ appeared tcp 127.0.0.1:7002  pid "), "{text}");
+    assert!(text.contains("- went     tcp 127.0.0.1:7001  pid "), "{text}");
+    assert!(text.contains(&format!("network namespace {inode}")), "{text}");
+    // The namespace is not in the capture made before it existed.
+    let o = procsnap(&["diff", &path("before"), &path("one"), "--netns", &ns]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    // Export: the namespace's rows carry its inode.
+    let nd = String::from_utf8(procsnap(&["export", &path("two"), "--format", "ndjson", "-o", "-"]).stdout)
+        .unwrap();
+    let rows: Vec<Value> = nd.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(rows.iter().any(|r| r["netns"] == inode && r["local_port"] == 7002 && r["state"] == "LISTEN"));
+    assert!(!rows.iter().any(|r| r["netns"] != inode && r["local_port"] == 7002));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -223,7 +223,7 @@ fn read_unworded(
     let rows = counted.rows.clone();
     if head.starts_with(&[0x1f, 0x8b]) {
         let consumed = counted.consumed.clone();
-        let gz = flate2::read::MultiGzDecoder::new(counted);
+        let gz = crate::gzip::MultiGzDecoder::new(counted);
         // /proc text compresses 5–20:1: trust a header's size up to 32× the input for pre-sizing.
         let presize = total_bytes.max(RATIO_FLOOR / 32).saturating_mul(32);
         let entries = read_tar(Box::new(gz), limits, Some(consumed), presize, streaming, &rows)?;
@@ -331,7 +331,7 @@ pub fn hash_files(
     let mut hashes = if bytes.starts_with(&[0x1f, 0x8b]) {
         let counted = CountingInput::new(&mut input, total, progress);
         let consumed = counted.consumed.clone();
-        walk(Box::new(flate2::read::MultiGzDecoder::new(counted)), limits, Some(consumed))?
+        walk(Box::new(crate::gzip::MultiGzDecoder::new(counted)), limits, Some(consumed))?
     } else if is_tar(bytes) {
         walk(Box::new(CountingInput::new(&mut input, total, progress)), limits, None)?
     } else {

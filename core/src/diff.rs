@@ -27,7 +27,8 @@ pub struct Diff {
     /// new capture start − old capture start, in seconds (negative if NEW is older); `None`
     /// when either has no capture time (a bare table).
     pub seconds_between: Option<f64>,
-    /// The network namespace compared (`--netns`); `None`: the collector's own.
+    /// The inode of the network namespace compared (the collector's own unless `--netns`),
+    /// when the snapshot records it.
     #[serde(default)]
     pub netns: Option<u64>,
     pub listeners: ListenerDiff,
@@ -148,7 +149,8 @@ pub struct Sources<'a> {
     pub new: &'a str,
 }
 
-/// The diff of two reports of the same namespace (`netns`, `None` for the collector's own).
+/// The diff of two reports of one namespace (`netns`: its inode, when known). Namespaces that
+/// appeared or went are filled by the session, which knows each snapshot's list.
 pub fn diff(old: &Report, new: &Report, sources: Sources<'_>, netns: Option<u64>) -> Diff {
     let capture = |r: &Report, source: &str| Capture {
         source: source.to_string(),

@@ -246,28 +246,40 @@ impl Session {
         self.snapshot.iter().flat_map(query::records)
     }
 
-    /// The network namespace inode of the rows [`Session::records`] yields: the collector's own,
-    /// when the snapshot records it (snapshots of format 1 so far do not).
+    /// The network namespace inode of the rows [`Session::records`] yields and the report
+    /// describes (see [`Session::set_netns`]), when the snapshot records it.
     pub fn netns(&self) -> Option<u64> {
-        None
+        self.report.namespaces.iter().find(|n| n.selected).and_then(|n| n.inode)
+    }
+
+    /// Every namespace whose rows can be selected: `None` for the collector's own, then the
+    /// others' inodes (vanished ones, which have no tables, left out).
+    pub fn netns_list(&self) -> Vec<Option<u64>> {
+        let mut out = vec![None];
+        out.extend(
+            self.report
+                .namespaces
+                .iter()
+                .filter(|n| !n.host && !n.vanished)
+                .map(|n| n.inode)
+                .filter(Option::is_some),
+        );
+        out
     }
 }
 
 /// What changed from `old` to `new` (either may be a share link's report: a diff needs no
-/// rows). `netns` picks one network namespace; `sources` names the two inputs.
-pub fn diff(old: &Session, new: &Session, sources: Sources<'_>, netns: Option<u64>) -> Result<Diff, String> {
-    if let Some(ns) = netns {
-        // Until snapshots carry namespaces, the only one is the collector's own, whose inode
-        // is not recorded: no inode can be selected.
-        for (name, s) in [(sources.old, old), (sources.new, new)] {
-            if s.netns() != Some(ns) {
-                return Err(format!(
-                    "{name} has no network namespace {ns} (it records only the collector's own namespace)"
-                ));
-            }
-        }
-    }
-    Ok(crate::diff::diff(&old.report, &new.report, sources, netns))
+/// rows), each in the namespace selected with [`Session::set_netns`]; `sources` names the two
+/// inputs.
+pub fn diff(old: &Session, new: &Session, sources: Sources<'_>) -> Diff {
+    let mut d = crate::diff::diff(&old.report, &new.report, sources, old.netns());
+    let inodes = |s: &Session| -> std::collections::BTreeSet<u64> {
+        s.report.namespaces.iter().filter_map(|n| n.inode).collect()
+    };
+    let (a, b) = (inodes(old), inodes(new));
+    d.namespaces_appeared = b.difference(&a).copied().collect();
+    d.namespaces_gone = a.difference(&b).copied().collect();
+    d
 }
 
 /// Why an input could not be opened, in words a person can act on.

@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("sort", 0),
     ("error", 0),
     ("digest", 0),
+    ("gzip", 0),
     ("format", 0),
     ("flavour", 0),
     ("layout", 1),

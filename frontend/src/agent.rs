@@ -62,6 +62,10 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
                 Some(verified) => verified,
                 None => continue,
             },
+            Request::Netns { job, inode } => match session.as_mut() {
+                Some(s) => s.set_netns(job, inode),
+                None => continue,
+            },
         };
         if scope.send(out).await.is_err() {
             break;

@@ -184,6 +184,11 @@ pub fn Page(props: &PageProps) -> Html {
         }
     });
 
+    let request_netns = {
+        let bridge = bridge.clone();
+        let state = state.clone();
+        Callback::from(move |inode: Option<u64>| bridge.send(Request::Netns { job: state.job, inode }))
+    };
     // Keys (see `state::key_action`).
     {
         let state = state.clone();
@@ -282,7 +287,7 @@ pub fn Page(props: &PageProps) -> Html {
             let base = gloo_utils::window().location().href().unwrap_or_default();
             html! {
                 <Viewer loaded={loaded.clone()} view={state.view} filters={state.filters.clone()}
-                    page={state.rows.clone()} dispatch={dispatch.clone()} {request_rows} {request_share}
+                    page={state.rows.clone()} dispatch={dispatch.clone()} {request_rows} {request_share} {request_netns}
                     share_link={state.share_link(&base).map(AttrValue::from)}
                     send={let b = bridge.clone(); Callback::from(move |r| b.send(r))} csv={state.csv.clone()} />
             }

@@ -125,6 +125,17 @@ impl Session {
         })
     }
 
+    /// Switch the report to network namespace `inode` (every view follows: report, netstat
+    /// text, rows). An unknown or vanished one (the picker offers neither) leaves it as it is.
+    pub fn set_netns(&mut self, job: JobId, inode: Option<u64>) -> Response {
+        if self.core.set_netns(inode).is_ok() {
+            let t0 = now();
+            let fresh = opened_for(self.opened.name.clone(), self.opened.input_bytes, &self.core, t0);
+            self.opened = Opened { small_files: std::mem::take(&mut self.opened.small_files), ..fresh };
+        }
+        Response::Opened(Box::new(self.opened(job)))
+    }
+
     /// The fragment value of a share link to this report.
     pub fn share(&self, redaction: Redaction) -> String {
         self.core.share_fragment(redaction)

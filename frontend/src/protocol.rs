@@ -71,6 +71,9 @@ pub enum Request {
     /// report is on screen: the worker handles one message at a time, and hashing would
     /// otherwise hold the report back.
     Verify { job: JobId },
+    /// Make network namespace `inode` (`None`: the collector's own) the one the report
+    /// describes; answered with [`Response::Opened`] for the same job.
+    Netns { job: JobId, inode: Option<u64> },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

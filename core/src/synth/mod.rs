@@ -472,7 +472,7 @@ pub fn seed_story_as(o: &SeedStory, v: &Variant) -> Vec<u8> {
         ..Default::default()
     };
 
-    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let gz = crate::gzip::GzEncoder::new(Vec::new(), flate2::Compression::fast()).expect("writing to memory");
     let mut tar = tar::Builder::new(gz);
     let add_file = |tar: &mut tar::Builder<_>, path: &str, data: &[u8]| {
         let mut h = tar::Header::new_gnu();

@@ -6,6 +6,7 @@ pub mod files;
 pub mod histogram;
 pub mod keys_help;
 pub mod listeners;
+pub mod namespaces;
 pub mod open_panel;
 pub mod overview;
 pub mod progress_panel;

@@ -5,6 +5,7 @@ use yew::prelude::*;
 
 use super::files::FilesView;
 use super::listeners::ListenersView;
+use super::namespaces::{NamespaceList, NamespacePicker};
 use super::overview::OverviewView;
 use super::replay::ReplayView;
 use super::share_panel::SharePanel;
@@ -31,6 +32,9 @@ pub struct ViewerProps {
     pub send: Callback<crate::protocol::Request>,
     /// The last CSV export the worker made.
     pub csv: Option<Rc<crate::state::CsvFile>>,
+    /// Ask the worker to switch network namespace (`None`: the collector's own).
+    #[prop_or_default]
+    pub request_netns: Callback<Option<u64>>,
 }
 
 #[component]
@@ -52,7 +56,10 @@ pub fn Viewer(props: &ViewerProps) -> Html {
     };
     let f = &props.filters;
     let view = match tab {
-        Tab::Overview => html! { <OverviewView loaded={loaded.clone()} /> },
+        Tab::Overview => html! { <>
+            <OverviewView loaded={loaded.clone()} />
+            <NamespaceList namespaces={loaded.report.namespaces.clone()} note={loaded.report.namespace_note.clone()} />
+        </> },
         Tab::Listeners => html! {
             <ListenersView loaded={loaded.clone()} filter={f.listeners.clone()}
                 on_filter={props.dispatch.reform(Action::FilterListeners)} />
@@ -76,6 +83,7 @@ pub fn Viewer(props: &ViewerProps) -> Html {
                 if loaded.report.shared.is_none() {
                     <button id="share-button" class="button small" aria-expanded={sharing.to_string()} onclick={toggle_share}>{"Share…"}</button>
                 }
+                <NamespacePicker namespaces={loaded.report.namespaces.clone()} on_pick={props.request_netns.clone()} />
                 <button class="button small" onclick={close}>{"Open another…"}</button>
             </div>
             if let Some(info) = &loaded.report.shared {

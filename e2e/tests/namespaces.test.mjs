@@ -1,0 +1,98 @@
+// Network namespaces in the viewer, on a real capture: the test makes a namespace itself
+// (`unshare --net`, loopback only: a listener and 800 TIME_WAIT), collects, opens the snapshot,
+// and checks that the picker switches every view to that namespace, figures and netstat text
+// equal to `procsnap report --netns INODE`, and that the overview lists the namespaces.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, OUT, serve, launch, openPage, waitLoaded, number } from '../lib/harness.mjs';
+
+const RELEASE = join(ROOT, 'target', 'release', 'procsnap');
+const PROCSNAP = process.env.PROCSNAP ?? (existsSync(RELEASE) ? RELEASE : join(ROOT, 'target', 'debug', 'procsnap'));
+const TW = join(ROOT, 'scripts', 'tw-sockets.py');
+const SNAP = join(OUT, 'netns.procsnap.tar.gz');
+
+function canRun() {
+  try {
+    if (process.getuid() !== 0 || !existsSync(PROCSNAP) || !existsSync('/usr/bin/python3')) return false;
+    execFileSync('unshare', ['--net', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const skip = !canRun() && 'needs root, unshare --net, /usr/bin/python3 and the procsnap binary';
+
+let server;
+let browser;
+let child;
+let inode;
+
+before(async () => {
+  if (skip) return;
+  child = spawn('unshare', ['--net', 'sh', '-c',
+    `ip link set lo up && exec /usr/bin/python3 ${TW} --count 800 --addrs 2 --port 18401 --seconds 20 --hold 120`],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
+  const made = await new Promise((ok, fail) => {
+    child.stdout.once('data', (d) => ok(String(d).trim()));
+    child.once('exit', (c) => fail(new Error(`tw-sockets.py exited ${c}`)));
+  });
+  assert.equal(made, '800');
+  inode = Number(/net:\[(\d+)\]/.exec(readlinkSync(`/proc/${child.pid}/ns/net`))[1]);
+  mkdirSync(OUT, { recursive: true });
+  execFileSync(PROCSNAP, ['collect', '-o', SNAP], { stdio: 'ignore' });
+  server = await serve(undefined, {});
+  browser = await launch();
+});
+
+after(async () => {
+  child?.kill();
+  await browser?.close();
+  await server?.close();
+});
+
+function report(args) {
+  return execFileSync(PROCSNAP, ['report', SNAP, ...args], { maxBuffer: 1 << 28 }).toString();
+}
+
+test('the namespace picker switches every view; the overview lists the namespaces', { skip }, async () => {
+  const all = JSON.parse(report(['--format', 'json']));
+  const pod = JSON.parse(report(['--format', 'json', '--netns', String(inode)]));
+  const podNetstat = report(['--format', 'netstat', '--netns', String(inode)]);
+  assert.equal(pod.time_wait.count, 800);
+  const p = await openPage(browser, server.origin);
+  try {
+    const { page } = p;
+    await page.goto(server.origin + '/');
+    await page.setInputFiles('#file-input', SNAP);
+    await waitLoaded(page);
+    // The collector's own namespace first, as without namespaces.
+    assert.equal(await number(page, '#fig-sockets'), all.volume.inet_rows + all.volume.unix_rows);
+    const rows = await page.$$eval('#netns-list tbody tr', (trs) => trs.map((tr) => tr.dataset.inode));
+    assert.equal(rows.length, all.namespaces.length, 'one row per namespace');
+    assert.equal(rows[0], String(inode), 'most TIME_WAIT first');
+    const options = await page.$$eval('#netns-picker option', (os) => os.map((o) => o.value));
+    assert.deepEqual(options.sort(), all.namespaces.filter((n) => !n.vanished).map((n) => (n.host ? 'host' : String(n.inode))).sort());
+
+    await page.selectOption('#netns-picker', String(inode));
+    await page.waitForFunction((i) => document.querySelector('#netns-list tr.selected')?.dataset.inode === String(i), inode);
+    assert.equal(await number(page, '#fig-sockets'), pod.volume.inet_rows + pod.volume.unix_rows, 'overview follows');
+    assert.equal(await number(page, '#fig-listeners'), pod.listeners.length);
+    await page.click('#tab-time-wait');
+    assert.equal(await number(page, '#tw-count'), 800, 'TIME_WAIT view follows');
+    await page.click('#tab-listeners');
+    assert.equal((await page.textContent('#netstat-text')).trim(), podNetstat.trim(), 'netstat text of that namespace');
+    await page.click('#tab-sockets');
+    await page.waitForSelector('.vspacer .vrow');
+
+    await page.selectOption('#netns-picker', 'host');
+    await page.click('#tab-overview');
+    await page.waitForFunction((n) => Number(document.querySelector('#fig-sockets')?.dataset.value) === n,
+      all.volume.inet_rows + all.volume.unix_rows);
+    assert.deepEqual(p.errors, [], 'page errors');
+  } finally {
+    await p.context.close();
+  }
+});

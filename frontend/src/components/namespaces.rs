@@ -1,0 +1,101 @@
+//! Network namespaces (containers, pods): the picker every view follows (the worker rebuilds
+//! the report for the namespace picked), and the overview's list of namespaces by TIME_WAIT.
+use procsnap_core::analysis::namespaces::NamespaceSummary;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// `net:[INODE] (docker 0123456789ab)`, `net:[INODE] (host)`.
+fn label(n: &NamespaceSummary) -> String {
+    let inode = n.inode.map_or("net:[?]".to_string(), |i| format!("net:[{i}]"));
+    let who = if n.host {
+        "host".to_string()
+    } else {
+        n.containers.iter().map(|c| c.short()).collect::<Vec<_>>().join(", ")
+    };
+    if who.is_empty() { inode } else { format!("{inode} ({who})") }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct PickerProps {
+    pub namespaces: Vec<NamespaceSummary>,
+    pub on_pick: Callback<Option<u64>>,
+}
+
+/// A `<select>` of the namespaces with tables; hidden when there is only the collector's own.
+#[component]
+pub fn NamespacePicker(props: &PickerProps) -> Html {
+    let shown: Vec<&NamespaceSummary> = props.namespaces.iter().filter(|n| !n.vanished).collect();
+    if shown.len() < 2 {
+        return html! {};
+    }
+    let onchange = {
+        let on_pick = props.on_pick.clone();
+        Callback::from(move |e: Event| {
+            // The select's `value` read through Reflect: no extra web-sys feature for one property.
+            let Some(target) = e.target() else { return };
+            let value = js_sys::Reflect::get(target.unchecked_ref(), &"value".into())
+                .ok()
+                .and_then(|v| v.as_string());
+            // "host" is the collector's own; anything else is an inode.
+            on_pick.emit(value.and_then(|v| v.parse::<u64>().ok()));
+        })
+    };
+    html! {
+        <label class="netns-picker">{"Network namespace "}
+            <select id="netns-picker" {onchange}>
+                { for shown.iter().map(|n| {
+                    let value = if n.host { "host".to_string() } else { n.inode.map_or(String::new(), |i| i.to_string()) };
+                    html! {
+                        <option {value} selected={n.selected}>
+                            {format!("{} — {} TIME_WAIT", label(n), n.time_wait)}
+                        </option>
+                    }
+                }) }
+            </select>
+        </label>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ListProps {
+    pub namespaces: Vec<NamespaceSummary>,
+    pub note: Option<String>,
+}
+
+/// Every namespace, most TIME_WAIT first, with its containers; nothing when there is only one.
+#[component]
+pub fn NamespaceList(props: &ListProps) -> Html {
+    if props.namespaces.len() < 2 && props.note.is_none() {
+        return html! {};
+    }
+    let mut list: Vec<&NamespaceSummary> = props.namespaces.iter().collect();
+    list.sort_by_key(|n| (std::cmp::Reverse(n.time_wait), !n.host));
+    html! {
+        <section class="card" id="netns-list">
+            <h3>{format!("Network namespaces ({})", props.namespaces.len())}</h3>
+            if let Some(note) = &props.note {
+                <p class="notice">{note}</p>
+            }
+            if list.len() > 1 {
+                <table>
+                    <thead><tr>
+                        <th>{"Namespace"}</th><th>{"TIME_WAIT"}</th><th>{"Sockets"}</th>
+                        <th>{"Listeners"}</th><th>{"Busiest port tuple"}</th><th>{"Processes"}</th>
+                    </tr></thead>
+                    <tbody>
+                        { for list.iter().map(|n| html! {
+                            <tr class={classes!(n.selected.then_some("selected"))} data-inode={n.inode.map(|i| i.to_string())}>
+                                <td>{label(n)}{if n.vanished { " — vanished: its processes exited before its tables were read" } else { "" }}</td>
+                                <td class="num">{n.time_wait}</td>
+                                <td class="num">{n.sockets}</td>
+                                <td class="num">{n.listeners}</td>
+                                <td class="num">{n.port_pressure.as_ref().map_or("-".to_string(), |p| format!("{:.1}%", p.used_ratio * 100.0))}</td>
+                                <td>{n.pids.iter().map(u32::to_string).collect::<Vec<_>>().join(" ")}</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
+        </section>
+    }
+}

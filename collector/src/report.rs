@@ -325,11 +325,23 @@ fn read_directory(dir: &Path, options: &DecodeOptions) -> io::Result<snapshot::B
         }
     }
     // The collector's own namespace: the manifest's, else (a live /proc) the reader's.
-    let own = std::fs::read(dir.join(layout::MANIFEST_PATH))
+    let manifest_own = std::fs::read(dir.join(layout::MANIFEST_PATH))
         .ok()
         .and_then(|m| serde_json::from_slice::<procsnap_core::manifest::Manifest>(&m).ok())
-        .and_then(|m| m.namespaces.iter().find(|n| n.host).map(|n| n.inode))
-        .or_else(|| netns_of(&proc_root.join("self")));
+        .and_then(|m| m.namespaces.iter().find(|n| n.host).map(|n| n.inode));
+    // A live /proc: its `net/` is the reading process's namespace, so that process's own link
+    // says which one it is even where no process of it holds a socket.
+    let reader = match manifest_own {
+        Some(_) => None,
+        None => std::fs::read_link(proc_root.join("self"))
+            .ok()
+            .and_then(|t| t.to_str()?.parse::<u32>().ok())
+            .zip(netns_of(&proc_root.join("self"))),
+    };
+    if let Some((pid, inode)) = reader {
+        entries.entry(Entry::symlink(layout::netns_link_path(pid), format!("net:[{inode}]").into_bytes()));
+    }
+    let own = manifest_own.or(reader.map(|(_, inode)| inode));
     let mut captured: Vec<u64> = own.into_iter().collect();
     let mut pids: Vec<u32> =
         std::fs::read_dir(&proc_root)?.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
@@ -338,6 +350,9 @@ fn read_directory(dir: &Path, options: &DecodeOptions) -> io::Result<snapshot::B
         let base = proc_root.join(pid.to_string());
         let netns = netns_of(&base);
         let link = |entries: &mut snapshot::Builder| {
+            if reader.is_some_and(|(p, _)| p == pid) {
+                return; // linked above
+            }
             if let Some(i) = netns {
                 entries
                     .entry(Entry::symlink(layout::netns_link_path(pid), format!("net:[{i}]").into_bytes()));

@@ -36,7 +36,10 @@ for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   log="$(mktemp)"
   # The working corpus (fuzz/corpus, not committed) grows across runs; the seeds are committed.
-  if cargo +nightly fuzz run "$t" "corpus/$t" "seeds/$t" -- \
+  # A structure-aware target (snapshot) has no committed seeds: it starts from nothing.
+  seeds=()
+  [ -d "seeds/$t" ] && seeds=("seeds/$t")
+  if cargo +nightly fuzz run "$t" "corpus/$t" "${seeds[@]}" -- \
       -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 >"$log" 2>&1; then
     echo "fuzz smoke: $t ok ($(grep -Eo '^#[0-9]+' "$log" | tail -1 | tr -d '#') runs in ${seconds} s)"
   else

@@ -174,7 +174,7 @@ fn archive(input: &Input) -> (Vec<u8>, usize) {
     });
 
     let mut tar = tar::Builder::new(Vec::new());
-    let mut add = |tar: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8]| {
+    let add = |tar: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8]| {
         let mut h = tar::Header::new_gnu();
         h.set_size(data.len() as u64);
         h.set_mode(0o444);

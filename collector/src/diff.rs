@@ -133,14 +133,7 @@ pub fn main(args: Vec<OsString>) -> u8 {
 }
 
 fn run(args: Vec<OsString>) -> Result<(), Error> {
-    let args = match parse_args(args) {
-        Ok(Some(a)) => a,
-        Ok(None) => {
-            print!("{}", help());
-            return Ok(());
-        }
-        Err(e) => return Err(Error::usage(format!("{e} (see `procsnap diff --help`)"))),
-    };
+    let Some(args) = error::parsed("diff", parse_args(args), help)? else { return Ok(()) };
     // The diff shows no file list: hashes are `procsnap report`'s to check.
     let options = DecodeOptions { skip_hashes: true, ..args.options.clone() };
     let mut old = crate::report::open(&args.old, &options)?;

@@ -75,6 +75,23 @@ pub fn status(prefix: &str, r: Result<(), Error>) -> u8 {
     }
 }
 
+/// A subcommand's parsed arguments: `Ok(None)` (asked for `--help`) prints `help` and stops;
+/// a parse error becomes a usage error pointing at `procsnap COMMAND --help`.
+pub fn parsed<A>(
+    command: &str,
+    r: Result<Option<A>, String>,
+    help: fn() -> String,
+) -> Result<Option<A>, Error> {
+    match r {
+        Ok(Some(a)) => Ok(Some(a)),
+        Ok(None) => {
+            print!("{}", help());
+            Ok(None)
+        }
+        Err(e) => Err(Error::usage(format!("{e} (see `procsnap {command} --help`)"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

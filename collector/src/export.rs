@@ -420,14 +420,7 @@ pub fn main(args: Vec<OsString>) -> u8 {
 }
 
 fn run(args: Vec<OsString>) -> Result<(), Error> {
-    let args = match parse_args(args) {
-        Ok(Some(a)) => a,
-        Ok(None) => {
-            print!("{}", help());
-            return Ok(());
-        }
-        Err(e) => return Err(Error::usage(format!("{e} (see `procsnap export --help`)"))),
-    };
+    let Some(args) = error::parsed("export", parse_args(args), help)? else { return Ok(()) };
     let mut out = Output::create(&args.output)?;
     let columns = match args.table {
         Table::Sockets => SOCKET_COLUMNS,

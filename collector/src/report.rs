@@ -220,14 +220,7 @@ pub fn main(args: Vec<OsString>) -> u8 {
 }
 
 fn run(args: Vec<OsString>) -> Result<(), Error> {
-    let args = match parse_args(args) {
-        Ok(Some(a)) => a,
-        Ok(None) => {
-            print!("{}", help());
-            return Ok(());
-        }
-        Err(e) => return Err(Error::usage(format!("{e} (see `procsnap report --help`)"))),
-    };
+    let Some(args) = error::parsed("report", parse_args(args), help)? else { return Ok(()) };
     let mut session = open(&args.snapshot, &args.options)?;
     let name = args.snapshot.display().to_string();
     session.set_netns(args.netns).map_err(|e| Error::usage(format!("{name}: {e}")))?;

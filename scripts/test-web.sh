@@ -11,11 +11,14 @@
 # Then a smoke run of the browser benchmark (scripts/bench-browser.sh --smoke): it must complete.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each section names the time since the test command started, so a slow step shows in CI's log.
+export PROCSNAP_TEST_T0="${PROCSNAP_TEST_T0:-$(date +%s)}"
+section() { echo "== $* [$(( $(date +%s) - PROCSNAP_TEST_T0 )) s]"; }
 bash scripts/setup-web.sh
-echo "== viewer: clippy (wasm32) and unit tests (native: engine paging/filters, errors, share links)"
+section "viewer: clippy (wasm32) and unit tests (native: engine paging/filters, errors, share links)"
 cargo clippy -q -p procsnap-viewer --target wasm32-unknown-unknown --all-targets -- -D warnings
 cargo test -q -p procsnap-viewer --lib --test layering
-echo "== viewer: release build"
+section "viewer: release build"
 bash scripts/build-web.sh
 mkdir -p tests-output
 cargo build --release -q -p procsnap
@@ -32,9 +35,10 @@ fi
 export SNAPSHOT
 export BIG_SNAPSHOT="$PWD/tests-output/big-1m.procsnap.tar.gz"
 [ -s "$BIG_SNAPSHOT" ] || target/debug/example-snapshot "$BIG_SNAPSHOT" 1000000
-echo "== viewer: browser tests (Chromium, Firefox ESR, WebKitGTK)"
+section "viewer: browser tests (Chromium, Firefox ESR, WebKitGTK)"
 cd e2e
-xvfb-run -a node --test --test-concurrency=1 tests/
+# A hung browser fails its test after 5 minutes instead of stalling CI.
+xvfb-run -a node --test --test-concurrency=1 --test-timeout=300000 tests/
 cd ..
-echo "== viewer: browser benchmark smoke (20,000 rows, one run; no timing asserted)"
+section "viewer: browser benchmark smoke (20,000 rows, one run; no timing asserted)"
 bash scripts/bench-browser.sh --smoke --no-build --out tests-output/bench/browser-smoke.md

@@ -273,13 +273,38 @@ impl Session {
 /// inputs.
 pub fn diff(old: &Session, new: &Session, sources: Sources<'_>) -> Diff {
     let mut d = crate::diff::diff(&old.report, &new.report, sources, old.netns());
-    let inodes = |s: &Session| -> std::collections::BTreeSet<u64> {
-        s.report.namespaces.iter().filter_map(|n| n.inode).collect()
+    let inodes = |s: &Session| -> Vec<u64> {
+        let mut v: Vec<u64> = s.report.namespaces.iter().filter_map(|n| n.inode).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     };
     let (a, b) = (inodes(old), inodes(new));
-    d.namespaces_appeared = b.difference(&a).copied().collect();
-    d.namespaces_gone = a.difference(&b).copied().collect();
+    d.namespaces_appeared = b.iter().copied().filter(|i| a.binary_search(i).is_err()).collect();
+    d.namespaces_gone = a.iter().copied().filter(|i| b.binary_search(i).is_err()).collect();
     d
+}
+
+/// The viewer's comparison of two open snapshots, whichever was opened first: the earlier
+/// capture is OLD (by capture start; when either lacks one, `a` is OLD), and `b` is compared in
+/// the namespace `a` shows — its own host namespace when `a` shows the host, else the same
+/// inode when `b` has it (else `b`'s host).
+pub fn compare(a: (&Session, &str), b: (&mut Session, &str)) -> Diff {
+    let (a, a_name) = a;
+    let (b, b_name) = b;
+    let shown = a.report.namespaces.iter().find(|n| n.selected);
+    let wanted = shown.filter(|n| !n.host).and_then(|n| n.inode);
+    if b.set_netns(wanted).is_err() {
+        // Not in `b`: its host namespace (always there).
+        let _ = b.set_netns(None);
+    }
+    let at = |s: &Session| s.report.host.capture_start.as_deref().and_then(crate::diff::rfc3339_seconds);
+    let b_first = matches!((at(a), at(b)), (Some(x), Some(y)) if y < x);
+    if b_first {
+        diff(b, a, Sources { old: b_name, new: a_name })
+    } else {
+        diff(a, b, Sources { old: a_name, new: b_name })
+    }
 }
 
 /// Why an input could not be opened, in words a person can act on.

@@ -109,3 +109,30 @@ fn hashes_are_checked_after_the_report() {
     assert!(!checked.is_empty());
     assert!(checked.iter().all(|f| f.sha256 == f.manifest_sha256), "{checked:?}");
 }
+
+#[test]
+fn compare_puts_the_earlier_capture_first_whichever_was_opened_first() {
+    use procsnap_core::session::compare;
+    use procsnap_core::synth::{Variant, seed_story_as};
+    let small = SeedStory { server_time_wait: 300, client_time_wait: 20, established: 5, seed: 7 };
+    let yesterday = seed_story_as(&small, &Variant::default());
+    let later = Variant {
+        capture_start: "2026-11-28T03:00:00.000Z".into(),
+        extra_listeners: vec![(6379, b"redis-server\0*:6379\0".to_vec())],
+        ..Variant::default()
+    };
+    let today = seed_story_as(&SeedStory { server_time_wait: 900, ..small }, &later);
+    let options = DecodeOptions { skip_hashes: true, ..Default::default() };
+    let open = |b: &[u8]| support::decode(b, &options).expect("decodes");
+    // Today's is open, yesterday's is picked to compare with: yesterday's is still OLD.
+    let d = compare((&open(&today), "today.tar.gz"), (&mut open(&yesterday), "yesterday.tar.gz"));
+    assert_eq!((d.old.source.as_str(), d.new.source.as_str()), ("yesterday.tar.gz", "today.tar.gz"));
+    assert_eq!(d.seconds_between, Some(86_400.0));
+    let appeared: Vec<_> = d.listeners.appeared.iter().map(|l| (l.key.proto.as_str(), l.key.port)).collect();
+    assert_eq!(appeared, [("tcp", 6379)]);
+    assert!(d.listeners.gone.is_empty());
+    assert!(d.time_wait.new_count > d.time_wait.old_count);
+    // The other way round, the same diff.
+    let e = compare((&open(&yesterday), "yesterday.tar.gz"), (&mut open(&today), "today.tar.gz"));
+    assert_eq!(e, d);
+}

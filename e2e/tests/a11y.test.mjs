@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ROOT, serve, launch, openPage, waitLoaded } from '../lib/harness.mjs';
 
 const AXE = readFileSync(join(ROOT, 'e2e', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-const VIEWS = ['overview', 'listeners', 'time-wait', 'sockets', 'files', 'replay'];
+const VIEWS = ['overview', 'listeners', 'time-wait', 'sockets', 'files', 'replay', 'compare'];
 
 let server;
 let browser;

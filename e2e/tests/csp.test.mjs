@@ -36,7 +36,7 @@ async function recordViolations(page) {
 async function useTheViewer(page) {
   await page.click('#example-button');
   await waitLoaded(page);
-  for (const id of ['overview', 'listeners', 'time-wait', 'sockets', 'files']) {
+  for (const id of ['overview', 'listeners', 'time-wait', 'sockets', 'files', 'replay', 'compare']) {
     await page.click(`#tab-${id}`);
     await page.waitForSelector(`#panel-${id}`);
     // The Sockets view's rows come from the worker and are placed with style attributes.

@@ -43,7 +43,7 @@ for (const engine of ENGINES) {
       await b.click('#example-button');
       await b.waitFor(loaded);
       assert.ok(await num(b, '#fig-time-wait') > 50_000, 'the example has lots of TIME_WAIT');
-      for (const id of ['overview', 'listeners', 'time-wait', 'sockets', 'files']) {
+      for (const id of ['overview', 'listeners', 'time-wait', 'sockets', 'files', 'replay', 'compare']) {
         await b.click(`#tab-${id}`);
         await b.waitFor(`#panel-${id}`);
         if (id === 'sockets') await b.until(() => document.querySelectorAll('.vspacer .vrow').length > 0);

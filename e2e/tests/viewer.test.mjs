@@ -350,9 +350,9 @@ test('keyboard only: open the example, move between tabs with arrow keys, sort a
     await page.keyboard.press('ArrowRight');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-listeners');
     await page.waitForSelector('#listeners-table');
-    // End goes to the last tab: the netstat replay, the sixth view.
+    // End goes to the last tab: Compare, the seventh view.
     await page.keyboard.press('End');
-    assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-replay');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-compare');
     await page.keyboard.press('Home');
     await page.keyboard.press('ArrowRight');
     await page.waitForSelector('#listeners-table');

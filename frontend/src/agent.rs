@@ -19,7 +19,17 @@ const PROGRESS_EVERY_MS: f64 = 40.0;
 #[reactor]
 pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
     let mut session: Option<Session> = None;
+    // The snapshot the open one is compared with, and the job that asked for it.
+    let mut compared: Option<(JobId, Session)> = None;
     while let Some(req) = scope.next().await {
+        // A new open replaces the snapshot both sides of a comparison refer to.
+        if matches!(
+            req,
+            Request::Open { .. } | Request::OpenBlob { .. } | Request::Example { .. } | Request::Link { .. }
+        ) {
+            compared = None;
+        }
+        let mut then = None;
         let out = match req {
             Request::Open { job, name, bytes } => open_bytes(job, name, bytes, &mut session),
             Request::OpenBlob { job, name, url } => {
@@ -63,11 +73,32 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
                 None => continue,
             },
             Request::Netns { job, inode } => match session.as_mut() {
-                Some(s) => s.set_netns(job, inode),
+                Some(s) => {
+                    let opened = s.set_netns(job, inode);
+                    // The comparison follows the namespace picked.
+                    then = compared.as_mut().map(|(cjob, other)| s.compare(*cjob, other));
+                    opened
+                }
                 None => continue,
             },
+            Request::CompareBlob { job, name, url } => {
+                compared = None;
+                match fetch_in_worker(&url).await {
+                    Some(bytes) => compare_bytes(job, name, bytes, session.as_ref(), &mut compared),
+                    None => Response::CannotFetch { job },
+                }
+            }
+            Request::Compare { job, name, bytes } => {
+                compared = None;
+                compare_bytes(job, name, bytes, session.as_ref(), &mut compared)
+            }
         };
         if scope.send(out).await.is_err() {
+            break;
+        }
+        if let Some(out) = then
+            && scope.send(out).await.is_err()
+        {
             break;
         }
     }
@@ -77,6 +108,30 @@ fn open_bytes(job: JobId, name: String, bytes: Vec<u8>, session: &mut Option<Ses
     *session = None;
     let mut post = progress_poster(job, bytes.len() as u64);
     open_reply(job, engine::open(name, bytes, &mut post), session)
+}
+
+/// Decodes the snapshot to compare with and compares; it is kept, so that the comparison can
+/// follow the namespace picked.
+fn compare_bytes(
+    job: JobId,
+    name: String,
+    bytes: Vec<u8>,
+    session: Option<&Session>,
+    compared: &mut Option<(JobId, Session)>,
+) -> Response {
+    let Some(open) = session else {
+        let error = crate::protocol::OpenError::unreadable(&name, "no snapshot is open to compare with");
+        return Response::Failed { job, error };
+    };
+    let mut post = progress_poster(job, bytes.len() as u64);
+    match engine::open(name, bytes, &mut post) {
+        Ok(mut other) => {
+            let out = open.compare(job, &mut other);
+            *compared = Some((job, other));
+            out
+        }
+        Err(error) => Response::Failed { job, error },
+    }
 }
 
 fn open_reply(

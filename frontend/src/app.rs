@@ -67,11 +67,14 @@ pub fn Page(props: &PageProps) -> Html {
     let handoff = use_memo((), |_| Handoff::default());
     // The bridge, for the bridge's own callback (a file the worker could not fetch is sent again).
     let bridge_slot = use_mut_ref(|| None::<Bridge>);
+    // The second of two dropped files, compared with the first once that one is open.
+    let pending_compare = use_mut_ref(|| None::<(JobId, web_sys::File)>);
 
     let bridge = {
         let state = state.clone();
         let handoff = handoff.clone();
         let bridge_slot = bridge_slot.clone();
+        let pending_compare = pending_compare.clone();
         use_reactor_bridge::<Decoder, _>(move |ev| {
             let ReactorEvent::Output(response) = ev else { return };
             // The CSV becomes a file here (the reducer does not call the browser).
@@ -81,18 +84,29 @@ pub fn Page(props: &PageProps) -> Html {
                 state.dispatch(Action::Csv(std::rc::Rc::new(CsvFile { seq, rows, total, url })));
                 return;
             }
-            if let Some((job, file)) = handoff.answered(&response) {
+            if let Some(held) = handoff.answered(&response) {
                 let state = state.clone();
                 let bridge = bridge_slot.borrow().clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     let Some(bridge) = bridge else { return };
-                    let current = |j: JobId| state.job == j;
-                    if let Err(error) = loader::send_file(job, file, &|r| bridge.send(r), &current).await {
+                    let job = held.job;
+                    let current = |j: JobId| state.job == j || state.compare_job == j;
+                    if let Err(error) = loader::send_file(held, &|r| bridge.send(r), &current).await {
                         state.dispatch(Action::Failed { job, error });
                     }
                 });
             }
+            let second = match &response {
+                Response::Opened(o) => {
+                    let mut p = pending_compare.borrow_mut();
+                    if p.as_ref().is_some_and(|(j, _)| *j == o.job) { p.take() } else { None }
+                }
+                _ => None,
+            };
             state.dispatch(Action::Answer { response, at: js_sys::Date::now() });
+            if let (Some((_, file)), Some(bridge)) = (second, bridge_slot.borrow().clone()) {
+                start_compare(&state, &bridge, &handoff, file);
+            }
         })
     };
     *bridge_slot.borrow_mut() = Some(bridge.clone());
@@ -184,6 +198,10 @@ pub fn Page(props: &PageProps) -> Html {
         }
     });
 
+    let on_compare = {
+        let (state, bridge, handoff) = (state.clone(), bridge.clone(), handoff.clone());
+        Callback::from(move |file: web_sys::File| start_compare(&state, &bridge, &handoff, file))
+    };
     let request_netns = {
         let bridge = bridge.clone();
         let state = state.clone();
@@ -260,13 +278,15 @@ pub fn Page(props: &PageProps) -> Html {
     let ondrop = {
         let state = state.clone();
         let open = open.clone();
+        let pending_compare = pending_compare.clone();
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             state.dispatch(Action::Drag(false));
-            let file = e.data_transfer().and_then(|dt| dt.files()).and_then(|files| files.get(0));
-            if let Some(f) = file {
-                open.emit(Source::File(f));
-            }
+            let Some(files) = e.data_transfer().and_then(|dt| dt.files()) else { return };
+            let Some(first) = files.get(0) else { return };
+            // Two files: the first opens, the second is compared with it once it is open.
+            *pending_compare.borrow_mut() = files.get(1).map(|second| (state.next_job(), second));
+            open.emit(Source::File(first));
         })
     };
 
@@ -288,6 +308,7 @@ pub fn Page(props: &PageProps) -> Html {
             html! {
                 <Viewer loaded={loaded.clone()} view={state.view} filters={state.filters.clone()}
                     page={state.rows.clone()} dispatch={dispatch.clone()} {request_rows} {request_share} {request_netns}
+                    compare={state.compare.clone()} {on_compare}
                     share_link={state.share_link(&base).map(AttrValue::from)}
                     send={let b = bridge.clone(); Callback::from(move |r| b.send(r))} csv={state.csv.clone()} />
             }
@@ -309,6 +330,20 @@ pub fn Page(props: &PageProps) -> Html {
                 <div class="drop-overlay" aria-hidden="true">{"Drop the snapshot to open it"}</div>
             }
         </div>
+    }
+}
+
+/// Sends `file` to the worker to compare with the open snapshot; the Compare view shows it.
+fn start_compare(
+    state: &UseReducerHandle<PageState>,
+    bridge: &Bridge,
+    handoff: &Handoff,
+    file: web_sys::File,
+) {
+    let job = state.next_job();
+    state.dispatch(Action::Compare { job, name: file.name() });
+    if let Err(error) = loader::compare(job, file, handoff, &|r| bridge.send(r)) {
+        state.dispatch(Action::Failed { job, error });
     }
 }
 

@@ -136,6 +136,13 @@ impl Session {
         Response::Opened(Box::new(self.opened(job)))
     }
 
+    /// What changed between this snapshot and `other` (see `procsnap_core::session::compare`).
+    pub fn compare(&self, job: JobId, other: &mut Session) -> Response {
+        let a = (&self.core, self.opened.name.as_str());
+        let diff = procsnap_core::session::compare(a, (&mut other.core, other.opened.name.as_str()));
+        Response::Compared { job, text: procsnap_core::render::diff_text(&diff) }
+    }
+
     /// The fragment value of a share link to this report.
     pub fn share(&self, redaction: Redaction) -> String {
         self.core.share_fragment(redaction)

@@ -33,10 +33,8 @@ pub async fn open(
             if f.size() > MAX_INPUT_BYTES {
                 return Err(too_large(&name, f.size()));
             }
-            let url = gloo_file::ObjectUrl::from(gloo_file::File::from(f.clone()));
-            let href = url.to_string();
-            *handoff.0.borrow_mut() = Some((job, f, url));
-            send(Request::OpenBlob { job, name, url: href });
+            let url = handoff.hold(job, f, false);
+            send(Request::OpenBlob { job, name, url });
         }
         Source::Url(u) => {
             let (name, bytes) = fetch_same_origin(&u).await?;
@@ -48,40 +46,79 @@ pub async fn open(
     Ok(())
 }
 
-/// A file the worker could not fetch ([`Handoff::answered`]): read here and sent as bytes.
-pub async fn send_file(
+/// Sends `file` to the worker as `job`, to compare with the open snapshot (as [`open`] does).
+pub fn compare(
     job: JobId,
     file: web_sys::File,
+    handoff: &Handoff,
+    send: Sender<'_>,
+) -> Result<(), OpenError> {
+    let name = file.name();
+    if file.size() > MAX_INPUT_BYTES {
+        return Err(too_large(&name, file.size()));
+    }
+    let url = handoff.hold(job, file, true);
+    send(Request::CompareBlob { job, name, url });
+    Ok(())
+}
+
+/// A file the worker could not fetch ([`Handoff::answered`]): read here and sent as bytes.
+pub async fn send_file(
+    held: Held,
     send: Sender<'_>,
     current: &dyn Fn(JobId) -> bool,
 ) -> Result<(), OpenError> {
+    let Held { job, file, compare } = held;
     let name = file.name();
     let bytes = read_file(file).await?;
     if current(job) {
-        send(Request::Open { job, name, bytes });
+        send(if compare {
+            Request::Compare { job, name, bytes }
+        } else {
+            Request::Open { job, name, bytes }
+        });
     }
     Ok(())
 }
 
-/// The picked file of the open in progress and its `blob:` URL, kept until the worker answers.
+/// A picked file the worker could not fetch, handed back to be sent as bytes.
+pub struct Held {
+    pub job: JobId,
+    pub file: web_sys::File,
+    /// To compare with the open snapshot, not to open.
+    pub compare: bool,
+}
+
+/// The picked files in flight and their `blob:` URLs, kept until the worker answers: the open
+/// in progress and the one to compare with.
 #[derive(Default)]
-pub struct Handoff(RefCell<Option<(JobId, web_sys::File, gloo_file::ObjectUrl)>>);
+pub struct Handoff(RefCell<Vec<(Held, gloo_file::ObjectUrl)>>);
 
 impl Handoff {
+    /// Keeps `file` for `job` (replacing an older one of the same kind); its `blob:` URL.
+    fn hold(&self, job: JobId, file: web_sys::File, compare: bool) -> String {
+        let url = gloo_file::ObjectUrl::from(gloo_file::File::from(file.clone()));
+        let href = url.to_string();
+        let mut held = self.0.borrow_mut();
+        held.retain(|(h, _)| h.compare != compare);
+        held.push((Held { job, file, compare }, url));
+        href
+    }
+
     /// The worker answered: the file's `blob:` URL is revoked (dropping the `ObjectUrl` does
     /// that), and the file is handed back if the worker could not fetch it.
-    pub fn answered(&self, response: &Response) -> Option<(JobId, web_sys::File)> {
+    pub fn answered(&self, response: &Response) -> Option<Held> {
         let job = match response {
             Response::Opened(o) => o.job,
-            Response::Failed { job, .. } | Response::CannotFetch { job } => *job,
+            Response::Failed { job, .. } | Response::CannotFetch { job } | Response::Compared { job, .. } => {
+                *job
+            }
             _ => return None,
         };
         let mut held = self.0.borrow_mut();
-        if held.as_ref().is_none_or(|(j, _, _)| *j != job) {
-            return None;
-        }
-        let (_, file, _url) = held.take()?;
-        matches!(response, Response::CannotFetch { .. }).then_some((job, file))
+        let i = held.iter().position(|(h, _)| h.job == job)?;
+        let (h, _url) = held.swap_remove(i);
+        matches!(response, Response::CannotFetch { .. }).then_some(h)
     }
 }
 

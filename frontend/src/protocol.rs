@@ -72,8 +72,20 @@ pub enum Request {
     /// otherwise hold the report back.
     Verify { job: JobId },
     /// Make network namespace `inode` (`None`: the collector's own) the one the report
-    /// describes; answered with [`Response::Opened`] for the same job.
+    /// describes; answered with [`Response::Opened`] for the same job (and, when a snapshot is
+    /// being compared with, [`Response::Compared`] again for that namespace).
     Netns { job: JobId, inode: Option<u64> },
+    /// Decode a second snapshot (a picked or dropped file's `blob:` URL, as [`Request::OpenBlob`])
+    /// and compare it with the open one; answered with [`Response::Compared`], `Failed` or
+    /// `CannotFetch` for `job`. The open snapshot stays open.
+    CompareBlob { job: JobId, name: String, url: String },
+    /// The same with the bytes (when the worker cannot fetch the URL).
+    Compare {
+        job: JobId,
+        name: String,
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -97,6 +109,12 @@ pub enum Response {
     /// whose worker has another origin than the page): the page sends the bytes instead.
     CannotFetch {
         job: JobId,
+    },
+    /// What changed between the open snapshot and the one of [`Request::CompareBlob`]:
+    /// `procsnap_core::session::compare` (earlier capture first), as `procsnap diff` prints it.
+    Compared {
+        job: JobId,
+        text: String,
     },
     /// The fragment value for `#r=` (see `procsnap_core::share`).
     Shared {

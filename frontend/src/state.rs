@@ -54,11 +54,13 @@ pub enum Tab {
     Files,
     /// netstat's output along what it reads, with its pauses.
     Replay,
+    /// What changed between the open snapshot and another one.
+    Compare,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] =
-        [Tab::Overview, Tab::Listeners, Tab::TimeWait, Tab::Sockets, Tab::Files, Tab::Replay];
+    pub const ALL: [Tab; 7] =
+        [Tab::Overview, Tab::Listeners, Tab::TimeWait, Tab::Sockets, Tab::Files, Tab::Replay, Tab::Compare];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -68,6 +70,7 @@ impl Tab {
             Tab::Sockets => "Sockets",
             Tab::Files => "Files",
             Tab::Replay => "netstat replay",
+            Tab::Compare => "Compare",
         }
     }
 
@@ -80,6 +83,7 @@ impl Tab {
             Tab::Sockets => "sockets",
             Tab::Files => "files",
             Tab::Replay => "replay",
+            Tab::Compare => "compare",
         }
     }
 
@@ -93,7 +97,7 @@ impl Tab {
             Tab::Listeners => Some("listeners-filter"),
             Tab::Sockets => Some("f-addr"),
             Tab::Files => Some("files-filter"),
-            Tab::Overview | Tab::TimeWait | Tab::Replay => None,
+            Tab::Overview | Tab::TimeWait | Tab::Replay | Tab::Compare => None,
         }
     }
 }
@@ -255,6 +259,20 @@ pub enum Phase {
     Failed(OpenError),
 }
 
+/// The comparison of the open snapshot with another one (the Compare view).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Comparison {
+    #[default]
+    None,
+    Loading {
+        job: JobId,
+        name: String,
+    },
+    /// `procsnap diff`'s text.
+    Ready(AttrValue),
+    Failed(OpenError),
+}
+
 /// The CSV the worker made of the Sockets view's rows, as an object URL (revoked when dropped).
 pub struct CsvFile {
     /// The query's `seq`: the view offers the file for the filter it was made for.
@@ -316,6 +334,9 @@ pub struct PageState {
     pub focus_filter: u32,
     /// The last CSV export of the Sockets rows.
     pub csv: Option<Rc<CsvFile>>,
+    /// The comparison with another snapshot, and its job (answers of older ones are dropped).
+    pub compare: Comparison,
+    pub compare_job: JobId,
 }
 
 impl Default for PageState {
@@ -360,6 +381,12 @@ pub enum Action {
     FocusFilter,
     /// The worker's CSV of the Sockets rows, as an object URL (made by the wiring).
     Csv(Rc<CsvFile>),
+    /// A comparison with the snapshot `name` starts (`job` is [`PageState::next_job`]); the
+    /// Compare view shows it.
+    Compare {
+        job: JobId,
+        name: String,
+    },
 }
 
 impl PageState {
@@ -382,11 +409,14 @@ impl PageState {
             help: false,
             focus_filter: 0,
             csv: None,
+            compare: Comparison::None,
+            compare_job: 0,
         }
     }
 
+    /// A job id newer than every open and comparison so far.
     pub fn next_job(&self) -> JobId {
-        self.job.wrapping_add(1).max(1)
+        self.job.max(self.compare_job).wrapping_add(1).max(1)
     }
 
     /// The route of what is on the page, for the address bar.
@@ -452,6 +482,12 @@ impl PageState {
                 self.filters.sockets.seq = self.filters.sockets.seq.wrapping_add(1);
             }
             Response::Failed { job, error } if job == self.job => self.phase = Phase::Failed(error),
+            Response::Failed { job, error } if job == self.compare_job => {
+                self.compare = Comparison::Failed(error)
+            }
+            Response::Compared { job, text } if job == self.compare_job => {
+                self.compare = Comparison::Ready(text.into())
+            }
             Response::Verified { job, files, diagnostics, text } if job == self.job => {
                 if let Phase::Ready(l) = &self.phase {
                     let mut report = l.report.clone();
@@ -497,13 +533,21 @@ impl Reducible for PageState {
                 s.timing = None;
                 s.help = false;
                 s.csv = None;
+                s.compare = Comparison::None;
             }
             Action::Progress(p) => s.progress = p.progress,
             Action::Answer { response, at } => s.answer(response, at),
             Action::Failed { job, error } => {
                 if job == s.job {
                     s.phase = Phase::Failed(error);
+                } else if job == s.compare_job {
+                    s.compare = Comparison::Failed(error);
                 }
+            }
+            Action::Compare { job, name } => {
+                s.compare_job = job;
+                s.compare = Comparison::Loading { job, name };
+                s.view = Tab::Compare;
             }
             Action::Navigate(route) => {
                 s.view = route.view.unwrap_or_default();
@@ -696,6 +740,48 @@ mod tests {
             (s.view, s.filters.files.as_str(), s.filters.sockets.state.as_str()),
             (Tab::Files, "proc/net", "")
         );
+    }
+
+    #[test]
+    fn a_comparison_follows_its_own_job_and_ends_with_a_new_open() {
+        use procsnap_core::synth::{Variant, seed_story_as};
+        let mut s = opened_example();
+        let open_job = s.job;
+        let job = s.next_job();
+        s = reduce(s, Action::Compare { job, name: "yesterday.tar.gz".into() });
+        assert_eq!((s.view, s.job), (Tab::Compare, open_job), "the open snapshot stays the open one");
+        assert!(matches!(s.compare, Comparison::Loading { .. }));
+        assert!(s.next_job() > job);
+        // The worker's own comparison, answered to the reducer.
+        let open = |b: Vec<u8>, n: &str| crate::engine::open(n.into(), b, &mut |_| {}).unwrap();
+        let small = SeedStory { server_time_wait: 50, client_time_wait: 5, established: 2, seed: 3 };
+        let a = open(seed_story(&small), "a.tar.gz");
+        let later = Variant { capture_start: "2026-11-27T04:00:00.000Z".into(), ..Variant::default() };
+        let mut b = open(seed_story_as(&small, &later), "b.tar.gz");
+        let answer = a.compare(job, &mut b);
+        let stale = match &answer {
+            Response::Compared { text, .. } => Response::Compared { job: job - 1, text: text.clone() },
+            other => panic!("{other:?}"),
+        };
+        s = reduce(s, Action::Answer { response: stale, at: 0.0 });
+        assert!(matches!(s.compare, Comparison::Loading { .. }), "an older comparison's answer is dropped");
+        s = reduce(s, Action::Answer { response: answer, at: 0.0 });
+        let Comparison::Ready(text) = &s.compare else { panic!("{:?}", s.compare) };
+        assert!(
+            text.contains("  old: a.tar.gz (web81.example, captured 2026-11-27T03:00:00.000Z)\n"),
+            "{text}"
+        );
+        assert!(text.contains("1.0 h between the captures"), "{text}");
+        // A failure of the comparison is the comparison's, not the page's.
+        let job = s.next_job();
+        s = reduce(s, Action::Compare { job, name: "x".into() });
+        s = reduce(s, Action::Failed { job, error: OpenError::unreadable("x", "gone") });
+        assert!(matches!(s.compare, Comparison::Failed(_)));
+        assert!(s.loaded().is_some());
+        // Opening another snapshot ends the comparison.
+        let job = s.next_job();
+        s = reduce(s, Action::Open { job, source: Source::Example, at: 0.0 });
+        assert_eq!(s.compare, Comparison::None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Function components, one per file.
 pub mod bar_chart;
+pub mod compare;
 pub mod copy_button;
 pub mod error_panel;
 pub mod files;

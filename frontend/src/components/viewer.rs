@@ -3,6 +3,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::compare::{CompareButton, CompareView};
 use super::files::FilesView;
 use super::listeners::ListenersView;
 use super::namespaces::{NamespaceList, NamespacePicker};
@@ -13,7 +14,7 @@ use super::sockets::SocketsView;
 use super::tab_bar::TabBar;
 use super::time_wait::TimeWaitView;
 use crate::protocol::{RowPage, RowQuery};
-use crate::state::{Action, Filters, Loaded, Tab};
+use crate::state::{Action, Comparison, Filters, Loaded, Tab};
 
 #[derive(Properties, PartialEq)]
 pub struct ViewerProps {
@@ -35,6 +36,12 @@ pub struct ViewerProps {
     /// Ask the worker to switch network namespace (`None`: the collector's own).
     #[prop_or_default]
     pub request_netns: Callback<Option<u64>>,
+    /// The comparison with another snapshot (the Compare view).
+    #[prop_or_default]
+    pub compare: Comparison,
+    /// A snapshot was picked to compare with this one.
+    #[prop_or_default]
+    pub on_compare: Callback<web_sys::File>,
 }
 
 #[component]
@@ -71,6 +78,9 @@ pub fn Viewer(props: &ViewerProps) -> Html {
                 send={props.send.clone()} csv={props.csv.clone()} />
         },
         Tab::Replay => html! { <ReplayView loaded={loaded.clone()} send={props.send.clone()} /> },
+        Tab::Compare => {
+            html! { <CompareView compare={props.compare.clone()} on_pick={props.on_compare.clone()} /> }
+        }
         Tab::Files => html! {
             <FilesView loaded={loaded.clone()} filter={f.files.clone()} on_filter={props.dispatch.reform(Action::FilterFiles)} />
         },
@@ -83,6 +93,7 @@ pub fn Viewer(props: &ViewerProps) -> Html {
                 if loaded.report.shared.is_none() {
                     <button id="share-button" class="button small" aria-expanded={sharing.to_string()} onclick={toggle_share}>{"Share…"}</button>
                 }
+                <CompareButton on_pick={props.on_compare.clone()} id="compare-input" />
                 <NamespacePicker namespaces={loaded.report.namespaces.clone()} on_pick={props.request_netns.clone()} />
                 <button class="button small" onclick={close}>{"Open another…"}</button>
             </div>

@@ -1,0 +1,82 @@
+//! The Compare view: what changed between the open snapshot and another one — listeners that
+//! appeared, went or changed owner, TIME_WAIT and its breakdowns old vs new, namespaces,
+//! sysctls, the time between the captures — as `procsnap diff` prints it: the worker runs the
+//! same core code and renderer, and the page only marks up its lines (a structured view of the
+//! diff cost 40 KB of the download budget; docs/decisions.md).
+use yew::prelude::*;
+
+use crate::state::Comparison;
+
+#[derive(Properties, PartialEq)]
+pub struct CompareProps {
+    pub compare: Comparison,
+    /// A snapshot was picked to compare with the open one.
+    pub on_pick: Callback<web_sys::File>,
+}
+
+#[component]
+pub fn CompareView(props: &CompareProps) -> Html {
+    let body = match &props.compare {
+        Comparison::None => html! {
+            <p class="muted">{"Pick another snapshot of this host, earlier or later: which listeners appeared, went or changed owner, and how TIME_WAIT moved. The earlier capture is OLD. Dropping two files on the start page compares them too."}</p>
+        },
+        Comparison::Loading { name, .. } => html! {
+            <p role="status" id="compare-status">{format!("Decoding {name} and comparing…")}</p>
+        },
+        Comparison::Failed(e) => html! {
+            <div class="notice bad" role="alert" id="compare-error">
+                <strong>{&e.title}</strong><p>{&e.detail}</p><p>{&e.hint}</p>
+            </div>
+        },
+        Comparison::Ready(text) => html! {
+            <pre id="compare-text" class="diff">{ for text.lines().map(line) }</pre>
+        },
+    };
+    html! {
+        <section class="card" aria-labelledby="compare-title">
+            <h2 id="compare-title">{"Compare with another snapshot"}</h2>
+            <CompareButton on_pick={props.on_pick.clone()} id="compare-input-view" />
+            {body}
+        </section>
+    }
+}
+
+/// One line of the diff, marked by what it says: `+ appeared`, `- went`, `~ changed`.
+fn line(l: &str) -> Html {
+    let class = match l.trim_start().as_bytes().first() {
+        Some(b'+') => "added",
+        Some(b'-') => "removed",
+        Some(b'~') => "changed",
+        _ if !l.starts_with(' ') => "heading",
+        _ => "",
+    };
+    html! { <span class={class}>{l}{"\n"}</span> }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CompareButtonProps {
+    pub on_pick: Callback<web_sys::File>,
+    pub id: AttrValue,
+}
+
+/// "Compare with…": a file picker styled as a button.
+#[component]
+pub fn CompareButton(props: &CompareButtonProps) -> Html {
+    let onchange = {
+        let on_pick = props.on_pick.clone();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Some(f) = input.files().and_then(|l| l.get(0)) {
+                on_pick.emit(f);
+            }
+            input.set_value("");
+        })
+    };
+    html! {
+        <>
+            <label class="button small" for={props.id.clone()}>{"Compare with…"}</label>
+            <input id={props.id.clone()} class="file-input" type="file"
+                accept=".gz,.tgz,.tar,application/gzip,application/x-tar,text/plain" {onchange} />
+        </>
+    }
+}

@@ -70,7 +70,7 @@ async function firefox() {
     value: (sel) => page.$eval(sel, (el) => el.value),
     pick: async (sel, path) => (await page.waitForSelector(sel)).uploadFile(path),
     requests: async () => [...log, ...(await page.evaluate(() => [location.href, ...performance.getEntriesByType('resource').map((e) => e.name)]))],
-    close: () => browser.close(),
+    close: () => withTimeout(browser.close(), 15_000, 'closing Firefox').catch(() => browser.process()?.kill('SIGKILL')),
   };
   await api.newPage();
   return api;
@@ -84,23 +84,51 @@ async function freePort() {
   return port;
 }
 
+/** `p`, or a failure naming `what` after `ms` (a browser that never answers must not stall CI). */
+function withTimeout(p, ms, what) {
+  let timer;
+  const late = new Promise((_, fail) => { timer = setTimeout(() => fail(new Error(`${what}: no answer in ${ms} ms`)), ms); });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 async function webkit() {
   const { Builder, By, until } = await import('selenium-webdriver');
-  const port = await freePort();
-  const driverProc = spawn(WEBKIT_DRIVER, [`--port=${port}`], { stdio: 'ignore' });
-  const server = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(server + '/status')).ok) break; } catch { /* not up yet */ }
-    await sleep(100);
-  }
+  let driverProc;
+  let server;
+  // A driver of its own; a fresh one when a session does not start (the old one is killed).
+  const spawnDriver = async () => {
+    driverProc?.kill('SIGKILL');
+    const port = await freePort();
+    driverProc = spawn(WEBKIT_DRIVER, [`--port=${port}`], { stdio: 'ignore' });
+    server = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      try { if ((await fetch(server + '/status')).ok) break; } catch { /* not up yet */ }
+      await sleep(100);
+    }
+  };
+  await spawnDriver();
   let driver;
-  const start = async () => {
-    driver = await new Builder().usingServer(server).withCapabilities({
+  const build = async () => {
+    const d = await new Builder().usingServer(server).withCapabilities({
       browserName: 'MiniBrowser',
       'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
     }).build();
-    await driver.manage().window().setRect({ width: 1366, height: 900 }).catch(() => {});
+    await d.manage().window().setRect({ width: 1366, height: 900 }).catch(() => {});
+    return d;
   };
+  // Bounded: three tries of 60 s, each after a fresh driver.
+  const start = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        driver = await withTimeout(build(), 60_000, 'a WebKit session');
+        return;
+      } catch (e) {
+        if (attempt === 3) throw e;
+        await spawnDriver();
+      }
+    }
+  };
+  const quit = () => withTimeout(driver.quit(), 15_000, 'closing WebKit').catch(() => {});
   await start();
   const el = async (sel, timeout = 60_000) => driver.wait(until.elementLocated(By.css(sel)), timeout);
   // Selenium runs a function's source: wrap it as a call with the given arguments.
@@ -110,7 +138,7 @@ async function webkit() {
     errors: [],
     async newPage() {
       // One session per page: a fresh page without the previous one's worker or blob: URLs.
-      await driver.quit();
+      await quit();
       await start();
     },
     goto: (url) => driver.get(url),
@@ -124,7 +152,7 @@ async function webkit() {
     value: async (sel) => run((s) => document.querySelector(s).value, [sel]),
     pick: async (sel, path) => (await el(sel)).sendKeys(path),
     requests: async () => run(() => [location.href, ...performance.getEntriesByType('resource').map((e) => e.name)], []),
-    close: async () => { await driver.quit().catch(() => {}); driverProc.kill(); },
+    close: async () => { await quit(); driverProc.kill('SIGKILL'); },
   };
   return api;
 }

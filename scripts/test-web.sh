@@ -21,9 +21,14 @@ cargo test -q -p procsnap-viewer --lib --test layering
 section "viewer: release build"
 bash scripts/build-web.sh
 mkdir -p tests-output
-cargo build --release -q -p procsnap
+# The CLI the tests compare with: scripts/test.sh passes the release binary scripts/release.sh
+# has just built (a second opt-level-3 build with Parquet would cost CI minutes); else build it.
+if [ -z "${PROCSNAP:-}" ]; then
+  cargo build --release -q -p procsnap
+  PROCSNAP="$PWD/target/release/procsnap"
+fi
+export PROCSNAP
 cargo build -q -p procsnap-viewer --bin example-snapshot
-export PROCSNAP="$PWD/target/release/procsnap"
 if [ -z "${SNAPSHOT:-}" ]; then
   SNAPSHOT="$PWD/tests-output/this-host.procsnap.tar.gz"
   if ! "$PROCSNAP" collect -o "$SNAPSHOT" 2>/dev/null; then

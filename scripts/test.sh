@@ -41,5 +41,5 @@ PROCSNAP_BENCH_ROWS=20000 cargo bench -p procsnap-core --bench parse_tcp -- --wa
 section "viewer: clippy (wasm32), build and browser tests"
 bash scripts/setup-web.sh
 cargo clippy -p procsnap-viewer --target wasm32-unknown-unknown --all-targets -- -D warnings
-bash scripts/test-web.sh
+PROCSNAP="$PWD/dist-release/procsnap-x86_64" bash scripts/test-web.sh
 section "all checks passed"

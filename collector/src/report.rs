@@ -107,7 +107,8 @@ const FLAGS: &[Flag<Opt>] = &[
         help: "report on network namespace INODE (the number in net:[INODE], as the
                namespace table lists it) in every format: --format netstat then prints
                what `nsenter --net=/proc/PID/ns/net netstat -nlp` printed for it
-               (default: the collector's own namespace)",
+               (default: the collector's own namespace); `all`: every namespace at once,
+               each listener with its namespace, counts added up",
     },
     Flag { kind: Opt::Help, short: Some('h'), long: "help", value: None, help: "this help" },
 ];
@@ -149,6 +150,8 @@ struct Args {
     base_url: String,
     redaction: Redaction,
     netns: Option<u64>,
+    /// `--netns all`.
+    netns_all: bool,
 }
 
 fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
@@ -159,6 +162,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
     let mut base_url = String::new();
     let mut redaction = Redaction::default();
     let mut netns = None;
+    let mut netns_all = false;
     while let Some(arg) = p.next().map_err(|e| e.to_string())? {
         let Some(opt) = cli::find(FLAGS, &arg) else {
             match arg {
@@ -201,9 +205,16 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
                 let text = v.to_string_lossy();
                 // `net:[4026531840]` as copied from a link target works too.
                 let digits = text.trim().trim_start_matches("net:[").trim_end_matches(']');
-                netns = Some(digits.parse::<u64>().map_err(|_| {
-                    format!("--netns takes a namespace inode (the number in net:[INODE]), not {text:?}")
-                })?);
+                netns_all = digits == "all";
+                netns = if netns_all {
+                    None
+                } else {
+                    Some(digits.parse::<u64>().map_err(|_| {
+                        format!(
+                            "--netns takes a namespace inode (the number in net:[INODE]) or all, not {text:?}"
+                        )
+                    })?)
+                };
             }
             Opt::MaxBytes => {
                 options.limits.max_total_bytes =
@@ -212,7 +223,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Args>, String> {
         }
     }
     let snapshot = snapshot.ok_or("missing SNAPSHOT (a .tar.gz, .tar, directory, table file or -)")?;
-    Ok(Some(Args { snapshot, format, options, base_url, redaction, netns }))
+    Ok(Some(Args { snapshot, format, options, base_url, redaction, netns, netns_all }))
 }
 
 pub fn main(args: Vec<OsString>) -> u8 {
@@ -223,7 +234,8 @@ fn run(args: Vec<OsString>) -> Result<(), Error> {
     let Some(args) = error::parsed("report", parse_args(args), help)? else { return Ok(()) };
     let mut session = open(&args.snapshot, &args.options)?;
     let name = args.snapshot.display().to_string();
-    session.set_netns(args.netns).map_err(|e| Error::usage(format!("{name}: {e}")))?;
+    let chosen = if args.netns_all { session.set_netns_all() } else { session.set_netns(args.netns) };
+    chosen.map_err(|e| Error::usage(format!("{name}: {e}")))?;
     print_report(&session, &args)
 }
 

@@ -266,6 +266,25 @@ fn every_namespace_reports_as_nsenter_netstat_prints_it() {
             assert!(text.contains(&format!("{} sockets", b.time_wait)), "{text}");
             let text = report_ok(&form, &[]);
             assert!(text.contains("Network namespaces (") && text.contains(&a.inode.to_string()), "{text}");
+            // --netns all: every namespace at once, each listener labelled, the counts added up.
+            let jall = json(&form, &["--netns", "all"]);
+            let summaries = j["namespaces"].as_array().unwrap();
+            let tw_sum: u64 = summaries.iter().map(|n| n["time_wait"].as_u64().unwrap()).sum();
+            assert_eq!(jall["time_wait"]["count"].as_u64(), Some(tw_sum), "{what}: all");
+            let listeners = jall["listeners"].as_array().unwrap();
+            for ns in [&a, &b] {
+                assert!(
+                    listeners.iter().any(|l| l["netns"].as_u64() == Some(ns.inode)
+                        && l["local_port"].as_u64() == Some(u64::from(ns.listen_port))),
+                    "{what}: net:[{}]'s listener in --netns all",
+                    ns.inode
+                );
+            }
+            let all_netstat = report_ok(&form, &["--format", "netstat", "--netns", "all"]);
+            for ns in [&a, &b] {
+                let want = format!("127.0.0.1:{} ", ns.listen_port);
+                assert!(all_netstat.contains(&want), "{what}: {want} in\n{all_netstat}");
+            }
             // A share link carries the summaries.
             let link = report_ok(&form, &["--format", "link", "--redact", "all"]);
             let jl = json(Path::new(link.trim()), &[]);

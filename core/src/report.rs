@@ -177,14 +177,31 @@ pub fn build(s: &Snapshot) -> Report {
     let order = s.inet.byte_order();
     // Each shown row's index in its table, for the stalls (where in the file netstat prints it).
     let mut positions = Vec::new();
+    // Each shown row's namespace: its table's (every namespace at once), else the selected one's.
+    let selected_netns = if s.all { None } else { s.namespaces.get(s.selected).and_then(|n| n.inode) };
+    let mut shown_netns = Vec::new();
+    // Tables of one kind from several namespaces (all at once) count as one file, read in turn.
+    let mut at = RowPosition::default();
+    let mut kind = None;
     for t in s.inet.tables() {
-        let mut at = RowPosition::default();
+        if kind != Some(t.kind()) {
+            at = RowPosition::default();
+            kind = Some(t.kind());
+        }
         for chunk in t.chunks() {
             rows_pass(t, chunk, order, &mut counts, &mut tw, &mut shown, &mut positions, &mut at);
         }
+        shown_netns.resize(shown.len(), t.netns.or(selected_netns));
     }
     debug_assert!(shown.iter().all(crate::analysis::listeners::netstat_shows));
-    let listeners: Vec<_> = shown.iter().map(|r| crate::analysis::listeners::inet_listener(s, r)).collect();
+    let listeners: Vec<_> = shown
+        .iter()
+        .zip(shown_netns)
+        .map(|(r, netns)| crate::analysis::listeners::Listener {
+            netns,
+            ..crate::analysis::listeners::inet_listener(s, r)
+        })
+        .collect();
     let unix_listeners = crate::analysis::listeners::unix(s);
     let volume = crate::analysis::volume::build(s, &counts);
     let time_wait = tw.finish(s, &listeners);

@@ -138,11 +138,39 @@ impl Session {
                 inode.unwrap_or(0)
             ));
         }
-        if index == snapshot.selected {
+        if index == snapshot.selected && !snapshot.all {
             return Ok(());
         }
-        let Some(mut snapshot) = self.snapshot.take() else { return Ok(()) };
-        snapshot.select_netns(index);
+        self.rebuild(|s| s.select_netns(index), |i| i == index);
+        Ok(())
+    }
+
+    /// Make the report describe every network namespace at once (the viewer's "all"): every
+    /// namespace's listeners, each with its `netns`, its rows, TIME_WAIT and cost added up
+    /// (see `Snapshot::select_all`); the per-namespace list stays whole, every entry selected.
+    /// A snapshot of one namespace stays as it is; a share link's report cannot.
+    pub fn set_netns_all(&mut self) -> Result<(), String> {
+        let Some(snapshot) = &self.snapshot else {
+            return Err("a share link carries one namespace's report and the others' summaries only".into());
+        };
+        if snapshot.all || snapshot.namespaces.len() < 2 {
+            return Ok(());
+        }
+        let vanished: Vec<bool> = snapshot.namespaces.iter().map(|n| n.vanished).collect();
+        self.rebuild(Snapshot::select_all, |i| !vanished[i]);
+        Ok(())
+    }
+
+    /// Every namespace is in the report at once ([`Session::set_netns_all`]).
+    pub fn netns_all(&self) -> bool {
+        self.snapshot.as_ref().is_some_and(|s| s.all)
+    }
+
+    /// The report again after `select` changed the snapshot's tables; the namespace summaries,
+    /// checked hashes and diagnostics are kept, `selected(i)` marks the summaries shown.
+    fn rebuild(&mut self, select: impl FnOnce(&mut Snapshot), selected: impl Fn(usize) -> bool) {
+        let Some(mut snapshot) = self.snapshot.take() else { return };
+        select(&mut snapshot);
         let hashes_checked = self.report.files.clone();
         let diagnostics = self.report.diagnostics.clone();
         let summaries = std::mem::take(&mut self.report.namespaces);
@@ -152,10 +180,9 @@ impl Session {
         report.diagnostics = diagnostics;
         report.namespaces = summaries;
         for (i, n) in report.namespaces.iter_mut().enumerate() {
-            n.selected = i == index;
+            n.selected = selected(i);
         }
         *self = Session { snapshot: Some(snapshot), report, filtered: None };
-        Ok(())
     }
 
     pub fn report(&self) -> &Report {
@@ -249,6 +276,9 @@ impl Session {
     /// The network namespace inode of the rows [`Session::records`] yields and the report
     /// describes (see [`Session::set_netns`]), when the snapshot records it.
     pub fn netns(&self) -> Option<u64> {
+        if self.netns_all() {
+            return None;
+        }
         self.report.namespaces.iter().find(|n| n.selected).and_then(|n| n.inode)
     }
 
@@ -287,14 +317,16 @@ pub fn diff(old: &Session, new: &Session, sources: Sources<'_>) -> Diff {
 
 /// The viewer's comparison of two open snapshots, whichever was opened first: the earlier
 /// capture is OLD (by capture start; when either lacks one, `a` is OLD), and `b` is compared in
-/// the namespace `a` shows — its own host namespace when `a` shows the host, else the same
-/// inode when `b` has it (else `b`'s host).
+/// the namespace `a` shows — its own host namespace when `a` shows the host, every namespace
+/// when `a` shows all, else the same inode when `b` has it (else `b`'s host).
 pub fn compare(a: (&Session, &str), b: (&mut Session, &str)) -> Diff {
     let (a, a_name) = a;
     let (b, b_name) = b;
     let shown = a.report.namespaces.iter().find(|n| n.selected);
     let wanted = shown.filter(|n| !n.host).and_then(|n| n.inode);
-    if b.set_netns(wanted).is_err() {
+    if a.netns_all() {
+        let _ = b.set_netns_all();
+    } else if b.set_netns(wanted).is_err() {
         // Not in `b`: its host namespace (always there).
         let _ = b.set_netns(None);
     }

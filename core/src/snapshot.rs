@@ -82,6 +82,9 @@ pub struct Snapshot {
     /// `namespaces[selected]`; [`Snapshot::select_netns`] switches them.
     pub namespaces: Vec<Namespace>,
     pub selected: usize,
+    /// The tables above are every namespace's at once ([`Snapshot::select_all`]); `selected`
+    /// is the namespace whose tables are stored with it, the collector's own.
+    pub all: bool,
 }
 
 /// The socket tables and sysctls of one network namespace.
@@ -451,6 +454,7 @@ impl Snapshot {
             diagnostics,
             namespaces,
             selected: 0,
+            all: false,
         })
     }
 
@@ -462,26 +466,91 @@ impl Snapshot {
     /// Make namespace `index` the one whose tables `inet`, `unix`, `tables`, `sockstat` and
     /// `sysctls` hold (what every analysis reads). Out of range: nothing changes.
     pub fn select_netns(&mut self, index: usize) {
-        if index == self.selected || index >= self.namespaces.len() {
+        if index >= self.namespaces.len() || (index == self.selected && !self.all) {
             return;
         }
-        let current = NetTables {
+        if self.all {
+            // The merged tables are copies: drop them, the namespace's own are stored.
+            self.all = false;
+            let next = self.namespaces[index].stored.take().unwrap_or_default();
+            self.set_tables(next);
+            self.selected = index;
+            return;
+        }
+        let current = self.take_tables();
+        self.namespaces[self.selected].stored = Some(current);
+        let next = self.namespaces[index].stored.take().unwrap_or_default();
+        self.set_tables(next);
+        self.selected = index;
+    }
+
+    /// Make the tables every namespace's at once: each namespace's rows (copied; its own stay
+    /// stored), its table files and its sockstat counters added up, and the collector's own
+    /// namespace's sysctls and system-wide `sockets:` line. Listeners and rows then carry their
+    /// namespace ([`InetTable::netns`]). Nothing changes for a snapshot of one namespace.
+    pub fn select_all(&mut self) {
+        if self.all || self.namespaces.len() < 2 {
+            return;
+        }
+        self.select_netns(0);
+        let current = self.take_tables();
+        let order = current.inet.byte_order();
+        self.namespaces[0].stored = Some(current);
+        let mut merged = NetTables::default();
+        let mut parts = Vec::new();
+        for n in self.namespaces.iter().filter(|n| !n.vanished) {
+            let Some(t) = &n.stored else { continue };
+            parts.push((n.inode, t.inet.clone()));
+            merged.unix.extend(t.unix.iter().cloned());
+            merged.unix_has_inode |= t.unix_has_inode;
+            // One file per kind, as netstat reading every namespace's in turn would see them.
+            for f in &t.tables {
+                match merged.tables.iter_mut().find(|m| m.kind == f.kind) {
+                    Some(m) => {
+                        m.bytes += f.bytes;
+                        m.lines += f.lines.saturating_sub(1);
+                        m.page_reads += f.page_reads;
+                    }
+                    None => merged.tables.push(f.clone()),
+                }
+            }
+            for (section, counters) in &t.sockstat {
+                // `sockets: used` counts the whole system in every namespace: the host's alone.
+                if section == "sockets" && !n.host {
+                    continue;
+                }
+                let sum = merged.sockstat.entry(section.clone()).or_default();
+                for (k, v) in counters {
+                    *sum.entry(k.clone()).or_default() += v;
+                }
+            }
+            if n.host {
+                merged.sysctls = t.sysctls.clone();
+            }
+        }
+        merged.inet = InetRows::merged(parts, order);
+        self.set_tables(merged);
+        self.all = true;
+    }
+
+    fn take_tables(&mut self) -> NetTables {
+        NetTables {
             inet: std::mem::take(&mut self.inet),
             unix: std::mem::take(&mut self.unix),
             unix_has_inode: self.unix_has_inode,
             tables: std::mem::take(&mut self.tables),
             sockstat: std::mem::take(&mut self.sockstat),
             sysctls: std::mem::take(&mut self.sysctls),
-        };
-        self.namespaces[self.selected].stored = Some(current);
-        let next = self.namespaces[index].stored.take().unwrap_or_default();
-        self.inet = next.inet;
-        self.unix = next.unix;
-        self.unix_has_inode = next.unix_has_inode;
-        self.tables = next.tables;
-        self.sockstat = next.sockstat;
-        self.sysctls = next.sysctls;
-        self.selected = index;
+        }
+    }
+
+    fn set_tables(&mut self, t: NetTables) {
+        self.inet = t.inet;
+        self.unix = t.unix;
+        self.unix_has_inode = t.unix_has_inode;
+        self.tables = t.tables;
+        self.sockstat = t.sockstat;
+        self.sysctls = t.sysctls;
     }
 
     /// The value of a captured sysctl, by name (`net.ipv4.ip_local_port_range`).

@@ -163,3 +163,41 @@ fn a_manifest_listing_too_many_namespaces_is_bounded() {
     assert!(r.namespaces[1..].iter().all(|n| n.vanished));
     assert!(r.diagnostics.items.iter().any(|d| d.message.contains("20000 network namespaces listed")));
 }
+
+#[test]
+fn all_namespaces_at_once_add_up_and_label_each_listener() {
+    let mut s = Session::open_entries(snapshot(), &DecodeOptions::default()).unwrap();
+    let host_netstat = s.netstat();
+    s.set_netns_all().unwrap();
+    assert!(s.netns_all());
+    assert_eq!(s.netns(), None, "no one namespace");
+    let r = s.report();
+    let listeners: Vec<_> = r.listeners.iter().map(|l| (l.local_port, l.netns)).collect();
+    assert_eq!(listeners, [(22, Some(OWN)), (8080, Some(POD))], "every namespace's, in table order");
+    assert_eq!(r.time_wait.count, 300);
+    assert_eq!(r.volume.inet_rows, 302);
+    assert_eq!(s.row_count(), 302);
+    assert_eq!(
+        r.time_wait.port_range,
+        (32768, 60999),
+        "the collector's own sysctls (none captured: the default)"
+    );
+    let selected: Vec<bool> = r.namespaces.iter().map(|n| n.selected).collect();
+    assert_eq!(selected, [true, true, false], "every namespace with tables is in the report");
+    let netstat = String::from_utf8(s.netstat()).unwrap();
+    let at = |needle: &str| netstat.find(needle).unwrap_or_else(|| panic!("{needle} in {netstat}"));
+    assert!(at("0.0.0.0:22") < at("127.0.0.1:8080") && netstat.contains("500/server"), "{netstat}");
+    assert!(s.text().contains("every network namespace (2 with tables)"), "{}", s.text());
+    // One namespace again: exactly what it was.
+    s.set_netns(Some(POD)).unwrap();
+    assert_eq!((s.report().time_wait.count, s.row_count()), (300, 301));
+    s.set_netns(None).unwrap();
+    assert_eq!(s.netstat(), host_netstat);
+    assert!(s.report().listeners.iter().all(|l| l.netns == Some(OWN)));
+    // A share link of the "all" report carries its listeners, but cannot switch.
+    s.set_netns_all().unwrap();
+    let link = s.share_link("https://v/", Redaction::default());
+    let mut shared = Session::open_link(&link).unwrap();
+    assert_eq!(shared.report().listeners.len(), 2);
+    assert!(shared.set_netns_all().is_err());
+}

@@ -41,7 +41,8 @@ before(async () => {
     "${PROCSNAP}" collect --netns self -o "${OLD}"
     sleep 1.1
     /usr/bin/python3 "${TW}" --count 300 --addrs 2 --port 18402 --seconds 20 --hold 60 > "${OUT}/compare-tw.out" &
-    for i in $(seq 200); do [ -s "${OUT}/compare-tw.out" ] && break; sleep 0.1; done
+    for i in $(seq 600); do [ -s "${OUT}/compare-tw.out" ] && break; sleep 0.1; done
+    [ -s "${OUT}/compare-tw.out" ] || { echo "compare test: the listener did not start" >&2; exit 1; }
     "${PROCSNAP}" collect --netns self -o "${NEW}"
     kill $! 2>/dev/null || true`], { stdio: ['ignore', 'ignore', 'inherit'] });
   diff = JSON.parse(execFileSync(PROCSNAP, ['diff', OLD, NEW, '--format', 'json']).toString());

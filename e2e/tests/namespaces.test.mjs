@@ -1,7 +1,8 @@
 // Network namespaces in the viewer, on a real capture: the test makes a namespace itself
 // (`unshare --net`, loopback only: a listener and 800 TIME_WAIT), collects, opens the snapshot,
 // and checks that the picker switches every view to that namespace, figures and netstat text
-// equal to `procsnap report --netns INODE`, and that the overview lists the namespaces.
+// equal to `procsnap report --netns INODE` (and to `--netns all` for "All"), and that the
+// overview lists the namespaces.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -74,7 +75,7 @@ test('the namespace picker switches every view; the overview lists the namespace
     assert.equal(rows.length, all.namespaces.length, 'one row per namespace');
     assert.equal(rows[0], String(inode), 'most TIME_WAIT first');
     const options = await page.$$eval('#netns-picker option', (os) => os.map((o) => o.value));
-    assert.deepEqual(options.sort(), all.namespaces.filter((n) => !n.vanished).map((n) => (n.host ? 'host' : String(n.inode))).sort());
+    assert.deepEqual(options.sort(), ['all', ...all.namespaces.filter((n) => !n.vanished).map((n) => (n.host ? 'host' : String(n.inode)))].sort());
 
     await page.selectOption('#netns-picker', String(inode));
     await page.waitForFunction((i) => document.querySelector('#netns-list tr.selected')?.dataset.inode === String(i), inode);
@@ -86,6 +87,24 @@ test('the namespace picker switches every view; the overview lists the namespace
     assert.equal((await page.textContent('#netstat-text')).trim(), podNetstat.trim(), 'netstat text of that namespace');
     await page.click('#tab-sockets');
     await page.waitForSelector('.vspacer .vrow');
+
+    // "All": every namespace at once, as `procsnap report --netns all`.
+    const every = JSON.parse(report(['--format', 'json', '--netns', 'all']));
+    const everyNetstat = report(['--format', 'netstat', '--netns', 'all']);
+    assert.equal(every.time_wait.count, all.namespaces.reduce((sum, n) => sum + n.time_wait, 0));
+    await page.selectOption('#netns-picker', 'all');
+    await page.click('#tab-overview');
+    await page.waitForFunction((n) => Number(document.querySelector('#fig-sockets')?.dataset.value) === n,
+      every.volume.inet_rows + every.volume.unix_rows);
+    assert.equal(await number(page, '#fig-listeners'), every.listeners.length);
+    await page.click('#tab-time-wait');
+    assert.equal(await number(page, '#tw-count'), every.time_wait.count, 'TIME_WAIT of every namespace');
+    await page.click('#tab-listeners');
+    assert.equal((await page.textContent('#netstat-text')).trim(), everyNetstat.trim(), 'netstat text of every namespace');
+    const labelled = await page.$$eval('#listeners-table tbody tr', (trs) => trs.map((tr) => `${tr.dataset.key} ${tr.querySelector('td.netns')?.textContent}`));
+    const expected = every.listeners.map((l) => `${l.proto} ${l.local_addr}:${l.local_port} ${l.inode} net:[${l.netns}]`);
+    assert.deepEqual(labelled.sort(), expected.sort(), 'each listener with its namespace');
+    assert.ok(expected.some((k) => k.includes(':18401 ') && k.endsWith(`net:[${inode}]`)), 'the pod listener, labelled');
 
     await page.selectOption('#netns-picker', 'host');
     await page.click('#tab-overview');

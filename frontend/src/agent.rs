@@ -72,9 +72,9 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
                 Some(verified) => verified,
                 None => continue,
             },
-            Request::Netns { job, inode } => match session.as_mut() {
+            Request::Netns { job, choice } => match session.as_mut() {
                 Some(s) => {
-                    let opened = s.set_netns(job, inode);
+                    let opened = s.set_netns(job, choice);
                     // The comparison follows the namespace picked.
                     then = compared.as_mut().map(|(cjob, other)| s.compare(*cjob, other));
                     opened

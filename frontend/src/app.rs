@@ -205,7 +205,7 @@ pub fn Page(props: &PageProps) -> Html {
     let request_netns = {
         let bridge = bridge.clone();
         let state = state.clone();
-        Callback::from(move |inode: Option<u64>| bridge.send(Request::Netns { job: state.job, inode }))
+        Callback::from(move |choice| bridge.send(Request::Netns { job: state.job, choice }))
     };
     // Keys (see `state::key_action`).
     {

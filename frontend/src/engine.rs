@@ -127,8 +127,14 @@ impl Session {
 
     /// Switch the report to network namespace `inode` (every view follows: report, netstat
     /// text, rows). An unknown or vanished one (the picker offers neither) leaves it as it is.
-    pub fn set_netns(&mut self, job: JobId, inode: Option<u64>) -> Response {
-        if self.core.set_netns(inode).is_ok() {
+    pub fn set_netns(&mut self, job: JobId, choice: crate::protocol::NetnsChoice) -> Response {
+        use crate::protocol::NetnsChoice;
+        let chosen = match choice {
+            NetnsChoice::Own => self.core.set_netns(None),
+            NetnsChoice::Inode(i) => self.core.set_netns(Some(i)),
+            NetnsChoice::All => self.core.set_netns_all(),
+        };
+        if chosen.is_ok() {
             let t0 = now();
             let fresh = opened_for(self.opened.name.clone(), self.opened.input_bytes, &self.core, t0);
             self.opened = Opened { small_files: std::mem::take(&mut self.opened.small_files), ..fresh };

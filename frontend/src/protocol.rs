@@ -34,6 +34,17 @@ pub use procsnap_core::query::{RowPage, RowQuery, SocketRow};
 pub use procsnap_core::session::OpenError;
 use procsnap_core::share::Redaction;
 
+/// Which network namespace the report describes (the namespace picker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NetnsChoice {
+    /// The collector's own.
+    Own,
+    /// `net:[INODE]`.
+    Inode(u64),
+    /// Every namespace at once (`procsnap report --netns all`).
+    All,
+}
+
 /// Name of the `BroadcastChannel` carrying [`ProgressMsg`] from the worker to the page.
 pub const PROGRESS_CHANNEL: &str = "procsnap-progress";
 
@@ -71,10 +82,9 @@ pub enum Request {
     /// report is on screen: the worker handles one message at a time, and hashing would
     /// otherwise hold the report back.
     Verify { job: JobId },
-    /// Make network namespace `inode` (`None`: the collector's own) the one the report
-    /// describes; answered with [`Response::Opened`] for the same job (and, when a snapshot is
-    /// being compared with, [`Response::Compared`] again for that namespace).
-    Netns { job: JobId, inode: Option<u64> },
+    /// Make the report describe `choice`; answered with [`Response::Opened`] for the same job
+    /// (and, when a snapshot is being compared with, [`Response::Compared`] again for it).
+    Netns { job: JobId, choice: NetnsChoice },
     /// Decode a second snapshot (a picked or dropped file's `blob:` URL, as [`Request::OpenBlob`])
     /// and compare it with the open one; answered with [`Response::Compared`], `Failed` or
     /// `CannotFetch` for `job`. The open snapshot stays open.

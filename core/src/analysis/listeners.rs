@@ -32,6 +32,10 @@ pub struct Listener {
     /// netstat's `PID/Program name` text (`-` when unknown).
     pub netstat_program: RawText,
     pub holders: Vec<HolderInfo>,
+    /// The network namespace (`net:[INODE]`) whose table holds the socket, when the snapshot
+    /// records it: with every namespace shown at once, (proto, address, port) is no longer unique.
+    #[serde(default)]
+    pub netns: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +117,7 @@ pub fn inet_listener(s: &Snapshot, r: &InetSocket) -> Listener {
         inode: r.inode,
         netstat_program: RawText(netstat_field(s, r.inode)),
         holders: holders(s, r.inode),
+        netns: None,
     }
 }
 

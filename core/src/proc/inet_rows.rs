@@ -132,11 +132,14 @@ pub struct InetTable {
     len: usize,
     /// IPv6 addresses as four printed words each.
     v6: Vec<[u32; 4]>,
+    /// The network namespace whose table this is, when known (set for the view of every
+    /// namespace at once, `Snapshot::select_all`, and for a selected namespace's report).
+    pub netns: Option<u64>,
 }
 
 impl InetTable {
     pub fn new(kind: TableKind) -> InetTable {
-        InetTable { kind, chunks: Vec::new(), len: 0, v6: Vec::new() }
+        InetTable { kind, chunks: Vec::new(), len: 0, v6: Vec::new(), netns: None }
     }
 
     pub fn kind(&self) -> TableKind {
@@ -233,7 +236,8 @@ impl InetTable {
         // Rare: rebuild the chunks without the duplicates (the v6 side table keeps its entries).
         let old = std::mem::take(&mut self.chunks);
         let mut drop = drop.into_iter().peekable();
-        let mut kept = InetTable { kind: self.kind, chunks: Vec::new(), len: 0, v6: Vec::new() };
+        let mut kept =
+            InetTable { kind: self.kind, chunks: Vec::new(), len: 0, v6: Vec::new(), netns: self.netns };
         for (i, p) in old.into_iter().flatten().enumerate() {
             if drop.peek() == Some(&i) {
                 drop.next();
@@ -395,6 +399,16 @@ impl InetRows {
 
     pub fn tables(&self) -> &[InetTable] {
         &self.tables
+    }
+
+    /// Every namespace's rows as one set: `parts`' tables in netstat's table order (tcp of each
+    /// namespace in turn, then tcp6, …), each table labelled with its namespace.
+    pub fn merged(parts: impl IntoIterator<Item = (Option<u64>, InetRows)>, order: ByteOrder) -> InetRows {
+        let mut tables = Vec::new();
+        for (netns, rows) in parts {
+            tables.extend(rows.tables.into_iter().map(|t| InetTable { netns, ..t }));
+        }
+        InetRows::new(tables, order)
     }
 
     /// Row `i` in the order of [`InetRows::iter`].

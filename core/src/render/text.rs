@@ -155,7 +155,13 @@ fn namespaces(o: &mut String, r: &Report) {
             (None, _) => inode,
         }
     };
-    if let Some(sel) = r.namespaces.iter().find(|n| n.selected && !n.host) {
+    let shown = r.namespaces.iter().filter(|n| n.selected).count();
+    if shown > 1 {
+        let _ = writeln!(
+            o,
+            "every network namespace ({shown} with tables): everything below adds them up, listeners in table order"
+        );
+    } else if let Some(sel) = r.namespaces.iter().find(|n| n.selected && !n.host) {
         let _ = writeln!(o, "network namespace {}: everything below is this namespace's", name(sel));
     }
     if r.namespaces.len() > 1 {

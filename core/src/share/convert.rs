@@ -105,7 +105,8 @@ fields!(
         inode,
         netstat_program,
         holders
-    }
+    };
+    netns
 );
 fields!(
     listeners::UnixListener,

@@ -77,6 +77,8 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
             }
         })
         .collect();
+    // Every namespace at once: (proto, address, port) is no longer unique, so say whose.
+    let all_namespaces = r.namespaces.iter().filter(|n| n.selected).count() > 1;
     let (col, desc) = *sort;
     rows.sort_by(|a, b| {
         let o = match col {
@@ -118,6 +120,7 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
                                 let arrow = if col == c { if desc { " ▼" } else { " ▲" } } else { "" };
                                 html! { <th aria-sort={aria}><button {onclick}>{label}{arrow}</button></th> }
                             }) }
+                            if all_namespaces { <th>{"Namespace"}</th> }
                             <th>{"Holders and command lines"}</th>
                         </tr></thead>
                         <tbody>
@@ -129,6 +132,9 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
                                     <td class="num" title="accept backlog in use">{l.recv_q}</td>
                                     <td class="num">{l.uid}</td>
                                     <td class="mono">{l.netstat_program.lossy().into_owned()}</td>
+                                    if all_namespaces {
+                                        <td class="mono netns">{l.netns.map_or("?".to_string(), |i| format!("net:[{i}]"))}</td>
+                                    }
                                     <td class="cmd">
                                         if l.holders.is_empty() { <span class="muted">{"no owner in the snapshot"}</span> }
                                         { for l.holders.iter().map(|h| html!{

@@ -4,6 +4,8 @@ use procsnap_core::analysis::namespaces::NamespaceSummary;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::protocol::NetnsChoice;
+
 /// `net:[INODE] (docker 0123456789ab)`, `net:[INODE] (host)`.
 fn label(n: &NamespaceSummary) -> String {
     let inode = n.inode.map_or("net:[?]".to_string(), |i| format!("net:[{i}]"));
@@ -18,7 +20,7 @@ fn label(n: &NamespaceSummary) -> String {
 #[derive(Properties, PartialEq)]
 pub struct PickerProps {
     pub namespaces: Vec<NamespaceSummary>,
-    pub on_pick: Callback<Option<u64>>,
+    pub on_pick: Callback<NetnsChoice>,
 }
 
 /// A `<select>` of the namespaces with tables; hidden when there is only the collector's own.
@@ -36,17 +38,25 @@ pub fn NamespacePicker(props: &PickerProps) -> Html {
             let value = js_sys::Reflect::get(target.unchecked_ref(), &"value".into())
                 .ok()
                 .and_then(|v| v.as_string());
-            // "host" is the collector's own; anything else is an inode.
-            on_pick.emit(value.and_then(|v| v.parse::<u64>().ok()));
+            // "host" is the collector's own, "all" every namespace; anything else is an inode.
+            on_pick.emit(match value.as_deref() {
+                Some("all") => NetnsChoice::All,
+                Some(v) => v.parse().map_or(NetnsChoice::Own, NetnsChoice::Inode),
+                None => NetnsChoice::Own,
+            });
         })
     };
+    // Every namespace is in the report (see `Session::set_netns_all`).
+    let all = shown.iter().filter(|n| n.selected).count() > 1;
+    let total: u64 = shown.iter().map(|n| n.time_wait).sum();
     html! {
         <label class="netns-picker">{"Network namespace "}
             <select id="netns-picker" {onchange}>
+                <option value="all" selected={all}>{format!("All {} namespaces — {total} TIME_WAIT", shown.len())}</option>
                 { for shown.iter().map(|n| {
                     let value = if n.host { "host".to_string() } else { n.inode.map_or(String::new(), |i| i.to_string()) };
                     html! {
-                        <option {value} selected={n.selected}>
+                        <option {value} selected={n.selected && !all}>
                             {format!("{} — {} TIME_WAIT", label(n), n.time_wait)}
                         </option>
                     }

@@ -35,7 +35,7 @@ pub struct ViewerProps {
     pub csv: Option<Rc<crate::state::CsvFile>>,
     /// Ask the worker to switch network namespace (`None`: the collector's own).
     #[prop_or_default]
-    pub request_netns: Callback<Option<u64>>,
+    pub request_netns: Callback<crate::protocol::NetnsChoice>,
     /// The comparison with another snapshot (the Compare view).
     #[prop_or_default]
     pub compare: Comparison,

@@ -42,8 +42,9 @@ export BIG_SNAPSHOT="$PWD/tests-output/big-1m.procsnap.tar.gz"
 [ -s "$BIG_SNAPSHOT" ] || target/debug/example-snapshot "$BIG_SNAPSHOT" 1000000
 section "viewer: browser tests (Chromium, Firefox ESR, WebKitGTK)"
 cd e2e
-# A hung browser fails its test after 5 minutes instead of stalling CI.
-xvfb-run -a node --test --test-concurrency=1 --test-timeout=300000 tests/
+# A hung browser fails its test after 5 minutes instead of stalling CI, and the whole run (about
+# 6 minutes here) is stopped after 30 (a browser or driver process that never exits).
+timeout --kill-after=30 1800 xvfb-run -a node --test --test-concurrency=1 --test-timeout=300000 tests/
 cd ..
 section "viewer: browser benchmark smoke (20,000 rows, one run; no timing asserted)"
 bash scripts/bench-browser.sh --smoke --no-build --out tests-output/bench/browser-smoke.md

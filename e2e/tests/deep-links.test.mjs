@@ -40,6 +40,8 @@ async function withPage(fn) {
 const selected = (page) => page.getAttribute('[role=tab][aria-selected=true]', 'id');
 const count = (page) => page.textContent('#sockets-count');
 const hash = (page) => page.evaluate(() => location.hash);
+// The address changes by replaceState, which no animation frame waits for: poll it on a timer
+// (rAF polling once missed a change here until its 30 s timeout).
 
 test('the view and the filters are in the address and survive a reload', async () => {
   await withPage(async ({ page }) => {
@@ -53,7 +55,7 @@ test('the view and the filters are in the address and survive a reload', async (
     await page.fill('#f-port', '3306');
     await page.press('#f-port', 'Enter');
     await page.waitForFunction(() => /^[1-9][\d,]* of /.test(document.querySelector('#sockets-count')?.textContent ?? ''));
-    await page.waitForFunction(() => location.hash.includes('port=3306'));
+    await page.waitForFunction(() => location.hash.includes('port=3306'), null, { polling: 100 });
     const filtered = await count(page);
     assert.equal(await hash(page), '#example&view=sockets&proto=tcp&state=TIME_WAIT&port=3306');
     await page.reload();
@@ -66,11 +68,19 @@ test('the view and the filters are in the address and survive a reload', async (
     const rows = await page.$$eval('.vspacer .vrow', (r) => r.map((x) => x.textContent));
     assert.ok(rows.length > 0 && rows.every((r) => r.startsWith('tcp') && r.includes(':3306') && r.includes('TIME_WAIT')),
       `rows match the filter: ${rows.slice(0, 3).join(' | ')}`);
+    // The sort too: timer, descending (two clicks), survives a reload.
+    await page.click('button.sort[data-sort="Timer"]');
+    await page.click('button.sort[data-sort="Timer"]');
+    await page.waitForFunction(() => location.hash.includes('sort=timer&desc=1'), null, { polling: 100 });
+    await page.reload();
+    await waitLoaded(page);
+    await page.waitForSelector('[role="columnheader"][aria-sort="descending"] button[data-sort="Timer"]');
+    assert.match(await hash(page), /&sort=timer&desc=1$/);
 
     // The Listeners filter too; back/forward or an edited address moves the page, no reopen.
     await page.click('#tab-listeners');
     await page.fill('#listeners-filter', 'sshd');
-    await page.waitForFunction(() => location.hash.includes('listeners=sshd'));
+    await page.waitForFunction(() => location.hash.includes('listeners=sshd'), null, { polling: 100 });
     const sshd = await page.$$eval('#listeners-table tbody tr', (r) => r.length);
     assert.equal(sshd, 2, 'sshd listens on :22 twice');
     await page.reload();
@@ -159,7 +169,7 @@ test('keys: ? lists them, 1… switch views, / focuses the filter, typing in a f
     assert.equal(await page.inputValue('#f-addr'), '127.0.0.1', 'digits and dots went into the field');
     assert.equal(await selected(page), 'tab-sockets');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => location.hash.includes('addr=127.0.0.1'));
+    await page.waitForFunction(() => location.hash.includes('addr=127.0.0.1'), null, { polling: 100 });
     // Out of the field, `/` on a view without a filter goes to the Listeners filter.
     await page.click('#tab-overview');
     await page.keyboard.press('/');

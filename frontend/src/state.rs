@@ -14,6 +14,7 @@ use std::rc::Rc;
 use yew::{AttrValue, Reducible};
 
 use crate::protocol::{JobId, OpenError, Opened, ProgressMsg, Response, RowPage, RowQuery};
+use procsnap_core::query::SortKey;
 use procsnap_core::{Progress, Report};
 
 /// Where the bytes of a snapshot come from.
@@ -156,6 +157,10 @@ impl Route {
                 "addr" => s.addr = value,
                 "port" => s.port = value.parse().ok(),
                 "pid" => s.pid = value.parse().ok(),
+                "sort" => {
+                    s.sort = SORT_KEYS.iter().find(|(_, id)| *id == value).map_or(SortKey::File, |(k, _)| *k)
+                }
+                "desc" => s.descending = value == "1",
                 _ => {}
             }
         }
@@ -179,6 +184,9 @@ impl Route {
         let s = &f.sockets;
         let port = s.port.map(|p| p.to_string()).unwrap_or_default();
         let pid = s.pid.map(|p| p.to_string()).unwrap_or_default();
+        let sort =
+            SORT_KEYS.iter().find(|(k, _)| *k == s.sort && *k != SortKey::File).map_or("", |(_, id)| id);
+        let desc = if s.descending { "1" } else { "" };
         for (key, value) in [
             ("listeners", &f.listeners),
             ("files", &f.files),
@@ -187,6 +195,8 @@ impl Route {
             ("addr", &s.addr),
             ("port", &port),
             ("pid", &pid),
+            ("sort", &sort.to_string()),
+            ("desc", &desc.to_string()),
         ] {
             if !value.is_empty() {
                 parts.push(format!("{key}={}", encode(value)));
@@ -195,6 +205,21 @@ impl Route {
         if parts.is_empty() { String::new() } else { format!("#{}", parts.join("&")) }
     }
 }
+
+/// The Sockets view's sort columns as `#sort=` names them (file order is the default: unnamed).
+const SORT_KEYS: [(SortKey, &str); 11] = [
+    (SortKey::File, "file"),
+    (SortKey::Proto, "proto"),
+    (SortKey::Local, "local"),
+    (SortKey::Remote, "remote"),
+    (SortKey::State, "state"),
+    (SortKey::RecvQ, "recv-q"),
+    (SortKey::SendQ, "send-q"),
+    (SortKey::Timer, "timer"),
+    (SortKey::Inode, "inode"),
+    (SortKey::Uid, "uid"),
+    (SortKey::Program, "program"),
+];
 
 /// Percent-encodes what would end a value or the fragment; keeps paths and addresses readable.
 fn encode(s: &str) -> String {
@@ -640,6 +665,12 @@ mod tests {
             "#url=snapshots/web%2081.tar.gz&view=sockets&state=TIME_WAIT&addr=10.0.0.5&port=443"
         );
         assert_eq!(Route::parse(&r.to_hash()), r);
+        // The Sockets sort, in both directions; file order (the default) says nothing.
+        let sorted = Route::parse("#example&view=sockets&sort=timer&desc=1");
+        assert_eq!((sorted.filters.sockets.sort, sorted.filters.sockets.descending), (SortKey::Timer, true));
+        assert_eq!(sorted.to_hash(), "#example&view=sockets&sort=timer&desc=1");
+        assert_eq!(Route::parse("#sort=file").to_hash(), "");
+        assert_eq!(Route::parse("#sort=nope").filters.sockets.sort, SortKey::File);
 
         let odd = Route {
             view: Some(Tab::Listeners),

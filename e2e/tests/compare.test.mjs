@@ -1,7 +1,7 @@
 // The Compare view on two real captures, checked against `procsnap diff --format json`: in a
-// network namespace of its own (loopback only), the test captures, opens a listener that leaves
-// 300 TIME_WAIT sockets, and captures again. The view shows what the CLI prints (the listener
-// that appeared, TIME_WAIT 0 → 300), with the earlier capture as OLD whichever was opened first,
+// network namespace of its own (loopback only), the test captures with one listener up, closes
+// it, opens another that leaves 300 TIME_WAIT sockets, and captures again. The view shows what the
+// CLI prints (the listener that went, the one that appeared, TIME_WAIT 0 → 300), with the earlier capture as OLD whichever was opened first,
 // both from "Compare with…" on an open snapshot and from dropping the two files at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,7 +38,12 @@ before(async () => {
   // Bounded: the listener exits by itself after --hold; the wait for it is 200 × 0.1 s at most.
   execFileSync('unshare', ['--net', 'sh', '-c', `set -e
     ip link set lo up
+    /usr/bin/python3 -c "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', 18403)); s.listen(); print('up', flush=True); time.sleep(60)" > "${OUT}/compare-old.out" &
+    old=$!
+    for i in $(seq 600); do [ -s "${OUT}/compare-old.out" ] && break; sleep 0.1; done
+    [ -s "${OUT}/compare-old.out" ] || { echo "compare test: the old listener did not start" >&2; exit 1; }
     "${PROCSNAP}" collect --netns self -o "${OLD}"
+    kill $old; wait $old 2>/dev/null || true
     sleep 1.1
     /usr/bin/python3 "${TW}" --count 300 --addrs 2 --port 18402 --seconds 20 --hold 60 > "${OUT}/compare-tw.out" &
     for i in $(seq 600); do [ -s "${OUT}/compare-tw.out" ] && break; sleep 0.1; done
@@ -62,10 +67,13 @@ async function checkAgainstCli(page) {
   assert.equal(await page.textContent('#compare-text'), text, 'the view is the CLI\'s diff');
   const added = await page.$$eval('#compare-text .added', (ls) => ls.map((l) => l.textContent));
   assert.ok(added.some((l) => /appeared tcp 127\.0\.0\.1:18402 .*python3/.test(l)), added.join(''));
+  const removed = await page.$$eval('#compare-text .removed', (ls) => ls.map((l) => l.textContent));
+  assert.ok(removed.some((l) => /went +tcp 127\.0\.0\.1:18403 .*python3/.test(l)), removed.join(''));
 }
 
-test('the CLI sees the listener that appeared and the TIME_WAIT it left', { skip }, () => {
+test('the CLI sees the listener that appeared, the one that went and the TIME_WAIT left', { skip }, () => {
   assert.ok(diff.listeners.appeared.some((a) => a.key.proto === 'tcp' && a.key.port === 18402), JSON.stringify(diff.listeners));
+  assert.ok(diff.listeners.gone.some((g) => g.key.proto === 'tcp' && g.key.port === 18403), JSON.stringify(diff.listeners));
   assert.equal(diff.time_wait.old_count, 0);
   assert.equal(diff.time_wait.new_count, 300);
   assert.ok(diff.seconds_between > 1, `${diff.seconds_between}`);

@@ -1,8 +1,9 @@
 // The Compare view on two real captures, checked against `procsnap diff --format json`: in a
 // network namespace of its own (loopback only), the test captures with one listener up, closes
-// it, opens another that leaves 300 TIME_WAIT sockets, and captures again. The view shows what the
-// CLI prints (the listener that went, the one that appeared, TIME_WAIT 0 → 300), with the earlier capture as OLD whichever was opened first,
-// both from "Compare with…" on an open snapshot and from dropping the two files at once.
+// it, opens another that leaves 300 TIME_WAIT sockets, and captures again. The view shows what
+// the CLI prints (the listener that went, the one that appeared, TIME_WAIT 0 → 300), with the
+// earlier capture as OLD whichever was opened first, both from "Compare with…" on an open
+// snapshot and from dropping the two files at once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

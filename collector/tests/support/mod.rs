@@ -867,6 +867,11 @@ pub fn matches_live_all(tag: &str, captures: &[Capture<'_>]) {
         skip("netstat not installed");
         return;
     }
+    // One comparison at a time in this test process: the tests of one binary run in parallel
+    // threads, and each one's own listeners opening and closing would change the others' live
+    // netstat between their two runs (CI once saw five unstable attempts in a row).
+    static LIVE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = LIVE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = Scratch::new(tag);
     let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let tcp6 = std::net::TcpListener::bind("[::1]:0").ok();

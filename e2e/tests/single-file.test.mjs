@@ -101,6 +101,18 @@ test('a picked snapshot: listeners and TIME_WAIT match `procsnap report --format
   });
 });
 
+test('Compare with… works from file:// too (the worker cannot fetch the blob: URL; the page sends the bytes)', { skip: needsCli }, async () => {
+  const text = execFileSync(PROCSNAP, ['diff', SNAPSHOT, SNAPSHOT]).toString();
+  await withPage(async (page) => {
+    await page.goto(URL_);
+    await page.setInputFiles('#file-input', SNAPSHOT);
+    await waitLoaded(page);
+    await page.setInputFiles('#compare-input', SNAPSHOT);
+    await page.waitForSelector('#compare-text', { timeout: 60_000 });
+    assert.equal(await page.textContent('#compare-text'), text);
+  });
+});
+
 test('a dropped file that is not a snapshot shows the error', async () => {
   await withPage(async (page) => {
     await page.goto(URL_);

@@ -6,6 +6,8 @@ import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST = join(ROOT, 'dist');
@@ -141,4 +143,19 @@ export async function dropNotASnapshot(page) {
   });
   await page.dispatchEvent('.page', 'dragover', { dataTransfer: dt });
   await page.dispatchEvent('.page', 'drop', { dataTransfer: dt });
+}
+
+/** The CLI for tests that capture: `PROCSNAP`, else the release build, else the debug one. */
+export const PROCSNAP_CAPTURE = process.env.PROCSNAP
+  ?? (existsSync(join(ROOT, 'target', 'release', 'procsnap')) ? join(ROOT, 'target', 'release', 'procsnap') : join(ROOT, 'target', 'debug', 'procsnap'));
+
+/** Why a test that makes its own network namespace cannot run here, or `false` when it can. */
+export function netnsSkip() {
+  try {
+    if (process.getuid() !== 0 || !existsSync(PROCSNAP_CAPTURE) || !existsSync('/usr/bin/python3')) throw new Error();
+    execFileSync('unshare', ['--net', 'true']);
+    return false;
+  } catch {
+    return 'needs root, unshare --net, /usr/bin/python3 and the procsnap binary';
+  }
 }

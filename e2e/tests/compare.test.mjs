@@ -7,26 +7,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ROOT, OUT, serve, launch, openPage, waitLoaded } from '../lib/harness.mjs';
+import { ROOT, OUT, serve, launch, openPage, waitLoaded, PROCSNAP_CAPTURE, netnsSkip } from '../lib/harness.mjs';
 
-const RELEASE = join(ROOT, 'target', 'release', 'procsnap');
-const PROCSNAP = process.env.PROCSNAP ?? (existsSync(RELEASE) ? RELEASE : join(ROOT, 'target', 'debug', 'procsnap'));
+const PROCSNAP = PROCSNAP_CAPTURE;
 const TW = join(ROOT, 'scripts', 'tw-sockets.py');
 const OLD = join(OUT, 'compare-old.procsnap.tar.gz');
 const NEW = join(OUT, 'compare-new.procsnap.tar.gz');
 
-function canRun() {
-  try {
-    if (process.getuid() !== 0 || !existsSync(PROCSNAP) || !existsSync('/usr/bin/python3')) return false;
-    execFileSync('unshare', ['--net', 'true']);
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = !canRun() && 'needs root, unshare --net, /usr/bin/python3 and the procsnap binary';
+const skip = netnsSkip();
 
 let server;
 let browser;

@@ -237,12 +237,10 @@ fn listeners(old: &Report, new: &Report) -> ListenerDiff {
 
 /// The same owners, in any order (netstat's order follows inodes, which a restart changes).
 fn same_owners(a: &[Owner], b: &[Owner]) -> bool {
-    // Unstable sorts: equal owners are equal, and each stable-sort instantiation costs the
-    // viewer's download about 3 KB.
     let mut a = a.to_vec();
     let mut b = b.to_vec();
-    a.sort_unstable();
-    b.sort_unstable();
+    crate::sort::sort(&mut a);
+    crate::sort::sort(&mut b);
     a == b
 }
 
@@ -304,8 +302,7 @@ fn changes(old: Listed, new: Listed) -> Vec<Change> {
         .map(|k| Change { key: k.to_string(), old: count(&old, k), new: count(&new, k) })
         .collect();
     // Largest moves first, then the larger group, then the key: a stable order to read and test.
-    // Unstable: the key breaks every tie.
-    out.sort_unstable_by(|a, b| {
+    crate::sort::sort_by(&mut out, |a, b| {
         let moved = |c: &Change| c.new.value().abs_diff(c.old.value());
         moved(b)
             .cmp(&moved(a))

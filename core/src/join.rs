@@ -33,7 +33,7 @@ impl Owners {
         for p in processes.values() {
             let mut fds: Vec<_> =
                 p.fds.iter().filter_map(|(fd, t)| Some((*fd, fdlink::socket_inode(t.as_bytes())?))).collect();
-            fds.sort_unstable();
+            crate::sort::sort(&mut fds);
             for (fd, inode) in fds {
                 owners.by_inode.entry(inode).or_default().push(Holder { pid: p.pid, fd });
                 // First seen wins, and only a process whose cmdline netstat could read counts.

@@ -220,36 +220,12 @@ pub fn sort(s: &Snapshot, rows: &mut [u32], by: SortKey, descending: bool) {
         return;
     }
     let keys: Vec<Key<'_>> = rows.iter().map(|&i| key(s, i as usize, by)).collect();
-    let order = merge_sort(keys.len(), &|a, b| {
+    let order = crate::sort::order(keys.len(), &|a, b| {
         let o = keys[a].cmp(&keys[b]);
         if descending { o.reverse() } else { o }
     });
     let sorted: Vec<u32> = order.iter().map(|&k| rows[k as usize]).collect();
     rows.copy_from_slice(&sorted);
-}
-
-/// Positions `0..n` in a stable order by `cmp` (equal elements keep their order). A plain
-/// bottom-up merge sort: the standard library's sorts are compiled anew for every comparison
-/// and are many times larger, which the viewer's download pays for.
-fn merge_sort(n: usize, cmp: &dyn Fn(usize, usize) -> std::cmp::Ordering) -> Vec<u32> {
-    let mut a: Vec<u32> = (0..n as u32).collect();
-    let mut b = a.clone();
-    let mut width = 1;
-    while width < n {
-        for lo in (0..n).step_by(2 * width) {
-            let (mid, hi) = ((lo + width).min(n), (lo + 2 * width).min(n));
-            let (mut i, mut j) = (lo, mid);
-            for slot in &mut b[lo..hi] {
-                // Take from the left run unless the right one is strictly smaller: stable.
-                let left = j >= hi || (i < mid && cmp(a[j] as usize, a[i] as usize).is_ge());
-                *slot = if left { a[i] } else { a[j] };
-                if left { i += 1 } else { j += 1 }
-            }
-        }
-        std::mem::swap(&mut a, &mut b);
-        width *= 2;
-    }
-    a
 }
 
 /// The page of `matched` (from [`select`]) that `q` asks for.
@@ -458,24 +434,4 @@ fn inet_matches(s: &Snapshot, r: &InetSocket, q: &RowQuery) -> bool {
         && (q.addr.is_empty()
             || r.local_addr.to_string().contains(&q.addr)
             || r.remote_addr.to_string().contains(&q.addr))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn merge_sort_is_a_stable_sort() {
-        let mut x = 12345u64;
-        for n in 0..70 {
-            let v: Vec<u8> = (0..n)
-                .map(|_| {
-                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    (x >> 60) as u8
-                })
-                .collect();
-            let got = super::merge_sort(n, &|a, b| v[a].cmp(&v[b]));
-            let mut want: Vec<u32> = (0..n as u32).collect();
-            want.sort_by_key(|&i| v[i as usize]);
-            assert_eq!(got, want, "{v:?}");
-        }
-    }
 }

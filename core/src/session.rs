@@ -305,7 +305,7 @@ pub fn diff(old: &Session, new: &Session, sources: Sources<'_>) -> Diff {
     let mut d = crate::diff::diff(&old.report, &new.report, sources, old.netns());
     let inodes = |s: &Session| -> Vec<u64> {
         let mut v: Vec<u64> = s.report.namespaces.iter().filter_map(|n| n.inode).collect();
-        v.sort_unstable();
+        crate::sort::sort(&mut v);
         v.dedup();
         v
     };

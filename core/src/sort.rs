@@ -1,4 +1,12 @@
-//! Sorting many `u32` keys fast: TIME_WAIT rows by remote address, table rows by key hash.
+//! Sorting for the whole crate (and the viewer).
+//!
+//! Many `u32` keys fast: TIME_WAIT rows by remote address, table rows by key hash
+//! ([`radix_sort`]). Everything else — lists of listeners, ports, namespaces, diff entries —
+//! goes through one compiled sort, [`order`]: the standard library's sorts are compiled anew for
+//! every element type and comparison (3–8 KB of wasm each, ~20 of them were 76 KB of the
+//! viewer's code), and none of these lists is long enough for that to pay off.
+
+use std::cmp::Ordering;
 
 /// Sort `v` (LSD radix sort on three 11-bit digits: linear, unlike comparison sorts, and with
 /// 2,048 buckets per pass the scattered writes stay in cache, unlike 65,536).
@@ -43,9 +51,138 @@ pub fn count_runs(v: &mut Vec<u32>) -> Vec<(u32, u64)> {
     runs
 }
 
+/// Positions `0..n` in a stable order by `cmp` (equal elements keep their order): a plain
+/// bottom-up merge sort over indices, compiled once whatever is sorted.
+pub fn order(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<u32> {
+    let mut a: Vec<u32> = (0..n as u32).collect();
+    let mut b = a.clone();
+    let mut width = 1;
+    while width < n {
+        for lo in (0..n).step_by(2 * width) {
+            let (mid, hi) = ((lo + width).min(n), (lo + 2 * width).min(n));
+            let (mut i, mut j) = (lo, mid);
+            for slot in &mut b[lo..hi] {
+                // Take from the left run unless the right one is strictly smaller: stable.
+                let left = j >= hi || (i < mid && cmp(a[j] as usize, a[i] as usize).is_ge());
+                *slot = if left { a[i] } else { a[j] };
+                if left { i += 1 } else { j += 1 }
+            }
+        }
+        std::mem::swap(&mut a, &mut b);
+        width *= 2;
+    }
+    a
+}
+
+/// Sorts `v` stably by `cmp` (like `slice::sort_by`), through [`order`].
+pub fn sort_by<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
+    if v.len() < 2 {
+        return;
+    }
+    let positions = order(v.len(), &|a, b| cmp(&v[a], &v[b]));
+    let mut old: Vec<Option<T>> = std::mem::take(v).into_iter().map(Some).collect();
+    // `positions` is a permutation, so every slot is taken exactly once.
+    v.extend(positions.iter().filter_map(|&i| old[i as usize].take()));
+}
+
+/// Sorts `v` stably by the key `f` gives (like `slice::sort_by_key`).
+pub fn sort_by_key<T, K: Ord>(v: &mut Vec<T>, f: impl Fn(&T) -> K) {
+    sort_by(v, |a, b| f(a).cmp(&f(b)));
+}
+
+/// Sorts `v` ascending (like `slice::sort`).
+pub fn sort<T: Ord>(v: &mut Vec<T>) {
+    sort_by(v, T::cmp);
+}
+
+/// Keeps the `n` first elements of `v` in `cmp`'s order, sorted (like `select_nth_unstable_by`,
+/// `truncate` and a sort, for small `n`): one pass keeping the best `n` positions.
+pub fn keep_first<T>(v: &mut Vec<T>, n: usize, cmp: impl Fn(&T, &T) -> Ordering) {
+    let best = first_positions(v.len(), n, &|a, b| cmp(&v[a], &v[b]));
+    let mut old: Vec<Option<T>> = std::mem::take(v).into_iter().map(Some).collect();
+    v.extend(best.iter().filter_map(|&i| old[i as usize].take()));
+}
+
+/// The positions of the `n` smallest of `0..len` by `cmp`, in order (stable: among equals the
+/// earlier position first). Insertion into a list of at most `n`: most elements lose their one
+/// comparison with the current last.
+fn first_positions(len: usize, n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<u32> {
+    let mut best: Vec<u32> = Vec::with_capacity(n.min(len) + 1);
+    if n == 0 {
+        return best;
+    }
+    for i in 0..len {
+        if best.len() == n && cmp(i, *best.last().expect("n > 0") as usize).is_ge() {
+            continue;
+        }
+        // After every kept element that is not greater: stable.
+        let at = best.partition_point(|&b| cmp(b as usize, i).is_le());
+        best.insert(at, i as u32);
+        best.truncate(n);
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pseudo_random(n: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed;
+        (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (x >> 60) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn order_is_a_stable_sort() {
+        for n in 0..70 {
+            let v = pseudo_random(n, 12345 + n as u64);
+            let got = order(n, &|a, b| v[a].cmp(&v[b]));
+            let mut want: Vec<u32> = (0..n as u32).collect();
+            want.sort_by_key(|&i| v[i as usize]);
+            assert_eq!(got, want, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn sort_by_matches_the_standard_stable_sort() {
+        for n in 0..70 {
+            // Pairs whose second half shows whether equal keys kept their order.
+            let v: Vec<(u8, usize)> = pseudo_random(n, 99 + n as u64).into_iter().zip(0..).collect();
+            let mut got = v.clone();
+            sort_by(&mut got, |a, b| b.0.cmp(&a.0));
+            let mut want = v.clone();
+            want.sort_by_key(|p| std::cmp::Reverse(p.0));
+            assert_eq!(got, want);
+            let mut got = v.clone();
+            sort_by_key(&mut got, |p| p.0);
+            let mut want = v.clone();
+            want.sort_by_key(|p| p.0);
+            assert_eq!(got, want);
+        }
+        let mut words = vec!["b".to_string(), "a".into(), "c".into(), "a".into()];
+        sort(&mut words);
+        assert_eq!(words, ["a", "a", "b", "c"]);
+    }
+
+    #[test]
+    fn keep_first_is_sort_then_truncate() {
+        for n in 0..70 {
+            let v: Vec<(u8, usize)> = pseudo_random(n, 7 + n as u64).into_iter().zip(0..).collect();
+            for keep in [0, 1, 3, 10, 100] {
+                let mut got = v.clone();
+                keep_first(&mut got, keep, |a, b| b.0.cmp(&a.0));
+                let mut want = v.clone();
+                want.sort_by_key(|p| std::cmp::Reverse(p.0));
+                want.truncate(keep);
+                assert_eq!(got, want, "n {n} keep {keep}");
+            }
+        }
+    }
 
     #[test]
     fn count_runs_counts_each_value() {

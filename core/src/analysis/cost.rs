@@ -453,10 +453,11 @@ fn stalls(
     }
     // What is read after the last line (the unix table's tail) delays the exit, not a line.
     if out.len() > MAX_STALLS {
-        let mut by_size: Vec<usize> = (0..out.len()).collect();
-        by_size.sort_by(|&a, &b| out[b].bytes.cmp(&out[a].bytes).then(a.cmp(&b)));
-        let mut keep: Vec<usize> = by_size.into_iter().take(MAX_STALLS).collect();
-        keep.sort_unstable();
+        let mut keep: Vec<usize> = (0..out.len()).collect();
+        crate::sort::keep_first(&mut keep, MAX_STALLS, |&a, &b| {
+            out[b].bytes.cmp(&out[a].bytes).then(a.cmp(&b))
+        });
+        crate::sort::sort(&mut keep);
         out = keep.into_iter().map(|i| out[i].clone()).collect();
     }
     (out, shown)

@@ -31,13 +31,7 @@ impl TopN {
         let distinct = counts.len() as u64;
         let total: u64 = counts.iter().map(|(_, c)| c).sum();
         let order = |a: &(K, u64), b: &(K, u64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0));
-        if counts.len() > n && n > 0 {
-            counts.select_nth_unstable_by(n - 1, order);
-            counts.truncate(n);
-        } else if n == 0 {
-            counts.clear();
-        }
-        counts.sort_by(order);
+        crate::sort::keep_first(&mut counts, n, order);
         let listed: u64 = counts.iter().map(|(_, c)| c).sum();
         TopN {
             items: counts.into_iter().map(|(k, count)| Counted { key: k.to_string(), count }).collect(),

@@ -200,7 +200,7 @@ impl Accumulator {
             return nonzero_ports(if remote { &self.by_rport } else { &self.by_port }).collect();
         }
         let mut ports: Vec<u16> = self.few.iter().map(|&(l, r, _)| if remote { r } else { l }).collect();
-        ports.sort_unstable();
+        crate::sort::sort(&mut ports);
         let mut runs: Vec<(u16, u64)> = Vec::new();
         for port in ports {
             match runs.last_mut() {
@@ -245,9 +245,9 @@ impl Accumulator {
         if client > 0 {
             groups.push(PortGroup { port: 0, count: client, side: Side::Client, listener: None });
         }
-        groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.port.cmp(&b.port)));
-        let other_local_ports = groups.iter().skip(TOP).map(|g| g.count).sum();
-        groups.truncate(TOP);
+        let all_local: u64 = groups.iter().map(|g| g.count).sum();
+        crate::sort::keep_first(&mut groups, TOP, |a, b| b.count.cmp(&a.count).then(a.port.cmp(&b.port)));
+        let other_local_ports = all_local - groups.iter().map(|g| g.count).sum::<u64>();
         let by_local_port = groups;
 
         let mut pressure: Vec<PortPressure> = tuples
@@ -261,7 +261,7 @@ impl Accumulator {
                 used_ratio: n as f64 / range_size as f64,
             })
             .collect();
-        pressure.sort_by(|a, b| {
+        crate::sort::keep_first(&mut pressure, 10, |a, b| {
             b.sockets.cmp(&a.sockets).then_with(|| {
                 (a.local_addr, a.remote_addr, a.remote_port).cmp(&(
                     b.local_addr,
@@ -270,7 +270,6 @@ impl Accumulator {
                 ))
             })
         });
-        pressure.truncate(10);
 
         let by_remote_port = TopN::top(self.port_counts(true), TOP);
         let mut remote_v4 = self.remote_v4;

@@ -82,7 +82,7 @@ pub fn build(s: &Snapshot, counts: &StateCounts) -> Volume {
                 .filter(|(_, n)| **n > 0)
                 .map(|(k, &v)| (state_name(table, k as u8).to_string(), v))
                 .collect();
-            st.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            crate::sort::sort_by(&mut st, |a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             TableCount { table, rows: counts.table(table).iter().sum(), states: st }
         })
         .collect();

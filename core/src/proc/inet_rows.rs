@@ -358,7 +358,7 @@ impl InetRows {
     /// `tables` in any order; they are put in netstat's.
     pub fn new(mut tables: Vec<InetTable>, order: ByteOrder) -> InetRows {
         tables.retain(|t| !t.is_empty());
-        tables.sort_by_key(|t| t.kind);
+        crate::sort::sort_by_key(&mut tables, |t| t.kind);
         let len = tables.iter().map(|t| t.len).sum();
         InetRows { tables, order, len }
     }

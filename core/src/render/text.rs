@@ -172,7 +172,7 @@ fn namespaces(o: &mut String, r: &Report) {
             "inode", "pids", "sockets", "listen", "TIME_WAIT", "ports"
         );
         let mut list: Vec<_> = r.namespaces.iter().collect();
-        list.sort_by_key(|n| (std::cmp::Reverse(n.time_wait), !n.host));
+        crate::sort::sort_by_key(&mut list, |n| (std::cmp::Reverse(n.time_wait), !n.host));
         for n in list {
             let inode = n.inode.map_or("?".to_string(), |i| i.to_string());
             let pressure =
@@ -207,7 +207,7 @@ fn namespaces(o: &mut String, r: &Report) {
 pub fn stall_story(r: &Report) -> Vec<String> {
     let c = &r.cost;
     let mut big: Vec<_> = c.stalls.iter().filter(|s| s.rows > 0).collect();
-    big.sort_by_key(|s| std::cmp::Reverse(s.bytes));
+    crate::sort::sort_by_key(&mut big, |s| std::cmp::Reverse(s.bytes));
     let mut out = Vec::new();
     for s in big.iter().take(2) {
         let after = match &s.after {

@@ -416,7 +416,7 @@ pub fn seed_story_as(o: &SeedStory, v: &Variant) -> Vec<u8> {
     for f in files.iter_mut() {
         f.2 = 20 + f.1.len() as u64 / 150;
     }
-    procs.sort_by_key(|p| p.pid);
+    crate::sort::sort_by_key(&mut procs, |p| p.pid);
     for p in &procs {
         let status = format!(
             "Name:\t{}\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t{pid}\nPid:\t{pid}\nUid:\t{u}\t{u}\t{u}\t{u}\n",
@@ -533,7 +533,7 @@ mod tests {
         assert_eq!(http.holders.len(), 5);
         // The two biggest pauses follow sshd's two listeners (the last of tcp and of tcp6).
         let mut stalls = r.cost.stalls.clone();
-        stalls.sort_by_key(|s| std::cmp::Reverse(s.bytes));
+        crate::sort::sort_by_key(&mut stalls, |s| std::cmp::Reverse(s.bytes));
         let lines: Vec<_> = stalls.iter().take(2).map(|s| s.after_line).collect();
         assert_eq!(lines, [Some(7), Some(4)], "{stalls:?}");
         assert_eq!(stalls[0].time_wait_rows, 900);

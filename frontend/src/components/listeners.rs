@@ -80,7 +80,7 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
     // Every namespace at once: (proto, address, port) is no longer unique, so say whose.
     let all_namespaces = r.namespaces.iter().filter(|n| n.selected).count() > 1;
     let (col, desc) = *sort;
-    rows.sort_by(|a, b| {
+    procsnap_core::sort::sort_by(&mut rows, |a, b| {
         let o = match col {
             Col::Proto => a.proto.cmp(&b.proto),
             Col::Address => a.local_addr.cmp(&b.local_addr),

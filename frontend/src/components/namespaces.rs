@@ -79,7 +79,7 @@ pub fn NamespaceList(props: &ListProps) -> Html {
         return html! {};
     }
     let mut list: Vec<&NamespaceSummary> = props.namespaces.iter().collect();
-    list.sort_by_key(|n| (std::cmp::Reverse(n.time_wait), !n.host));
+    procsnap_core::sort::sort_by_key(&mut list, |n| (std::cmp::Reverse(n.time_wait), !n.host));
     html! {
         <section class="card" id="netns-list">
             <h3>{format!("Network namespaces ({})", props.namespaces.len())}</h3>

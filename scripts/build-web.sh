@@ -35,12 +35,13 @@ for f in dist/*.wasm dist/*.js; do
 done
 # The design's budget is 300 KB (issue 15, not met yet: 331 KB after core's own gzip framing,
 # 360 KB with the namespaces (issue 11), 370 KB with the Sockets sorting/CSV and replay views,
-# 388 KB with the Compare view (issue 12), 390 KB with the "all namespaces" choice (issue 11);
+# 388 KB with the Compare view (issue 12), 390 KB with the "all namespaces" choice (issue 11),
+# 366 KB with one compiled sort for every list (core::sort);
 # docs/viewer.md, "Download size"). Until it is, CI fails above a ceiling set just over today's
 # size, so the download cannot grow unnoticed; lower it as the size comes down, to 300000 at
 # the end.
 budget=300000
-ceiling=391000
+ceiling=367000
 printf '  %-28s %9s        %8d gz (%d KB; budget %d KB, ceiling %d KB)\n' "wasm + JS" "" "$total" $((total / 1000)) $((budget / 1000)) $((ceiling / 1000))
 # The same build as one file for file:// (offline forensics): dist/procsnap-viewer.html.
 bash scripts/build-single-file.sh

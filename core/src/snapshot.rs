@@ -270,11 +270,14 @@ impl Snapshot {
             _ => None,
         };
         let params = host_params(manifest.as_ref(), options);
-        let recorded: BTreeMap<&str, &str> = manifest
-            .iter()
-            .flat_map(|m| m.files.iter())
-            .filter_map(|f| Some((f.path.as_str(), f.sha256.as_deref()?)))
-            .collect();
+        // Maps here are filled by `insert`, not `collect`: a `BTreeMap` built from an iterator
+        // sorts it first, and every such sort is compiled into the viewer anew (~4 KB each).
+        let mut recorded: BTreeMap<&str, &str> = BTreeMap::new();
+        for f in manifest.iter().flat_map(|m| m.files.iter()) {
+            if let Some(sha) = f.sha256.as_deref() {
+                recorded.insert(f.path.as_str(), sha);
+            }
+        }
 
         let mut streamed = streamed.into_iter();
         let mut table_data: TableData<'_> = BTreeMap::new();
@@ -409,14 +412,14 @@ impl Snapshot {
         let mut all_tables = Vec::with_capacity(namespaces.len());
         for n in &namespaces {
             let ns_pid = if n.host { None } else { n.member };
-            let mine: BTreeMap<TableKind, TableSource<'_>> = {
-                let keys: Vec<_> = table_data
-                    .keys()
-                    .filter(|(p, _)| *p == ns_pid && (n.host || p.is_some()))
-                    .copied()
-                    .collect();
-                keys.into_iter().filter_map(|k| Some((k.1, table_data.remove(&k)?))).collect()
-            };
+            let mut mine: BTreeMap<TableKind, TableSource<'_>> = BTreeMap::new();
+            let keys: Vec<_> =
+                table_data.keys().filter(|(p, _)| *p == ns_pid && (n.host || p.is_some())).copied().collect();
+            for k in keys {
+                if let Some(t) = table_data.remove(&k) {
+                    mine.insert(k.1, t);
+                }
+            }
             let sysctls = sysctl_data.get(&ns_pid);
             let t = net_tables(ns_pid, mine, sysctls, &params, &mut rows_before, &mut diagnostics, progress)?;
             all_tables.push(t);

@@ -133,6 +133,7 @@ fn rows_pass(
 ) {
     let kind = t.kind();
     let tcp = kind.is_tcp();
+    counts.add_rows(kind, chunk.len());
     for p in chunk {
         counts.add(kind, p.state);
         if tcp {

@@ -18,7 +18,8 @@ const RADIX_FROM: usize = 512;
 /// sorted in place ([`RADIX_FROM`]).
 pub fn radix_sort(v: &mut Vec<u32>) {
     if v.len() < RADIX_FROM {
-        v.sort_unstable();
+        // The crate's one compiled sort, not `sort_unstable` (another instantiation in wasm).
+        sort(v);
         return;
     }
     const BITS: u32 = 11;

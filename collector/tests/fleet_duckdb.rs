@@ -236,7 +236,11 @@ fn doc_queries_agree_with_each_report() {
         })
         .collect();
     assert_eq!(exhausted, expected);
-    let names: BTreeSet<&str> = exhausted.iter().map(|e| e.0.as_str()).collect();
+    // Of the synthetic fleet, exactly the two hosts built to exhaust a tuple. The live captures
+    // are this machine as it is: a test run just before (collect_churn's loopback connections,
+    // TIME_WAIT for 60 s) can exhaust a tuple there too, and then both sides list it (above).
+    let names: BTreeSet<&str> =
+        exhausted.iter().map(|e| e.0.as_str()).filter(|n| !n.starts_with("live-")).collect();
     assert_eq!(names, BTreeSet::from(["web2-20261128.procsnap.tar.gz", "web9-20261128.procsnap.tar.gz"]));
 
     // Who listens on 6379: the reports' listeners on that port, with their programs.

@@ -114,6 +114,27 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
     let on_port = set(|q, v| q.port = v.parse().ok());
     let on_pid = set(|q, v| q.pid = v.parse().ok());
 
+    // What is typed in the text fields, before it is committed (on change): Yew sets an input's
+    // value from every render, and a render while typing (rows arriving) would otherwise put
+    // the last committed value back and lose the keys typed so far.
+    let typed_addr = use_state(|| query.addr.clone());
+    let typed_port = use_state(|| query.port.map(|p| p.to_string()).unwrap_or_default());
+    let typed_pid = use_state(|| query.pid.map(|p| p.to_string()).unwrap_or_default());
+    {
+        let (a, p, i) = (typed_addr.clone(), typed_port.clone(), typed_pid.clone());
+        use_effect_with((query.addr.clone(), query.port, query.pid), move |(addr, port, pid)| {
+            a.set(addr.clone());
+            p.set(port.map(|p| p.to_string()).unwrap_or_default());
+            i.set(pid.map(|p| p.to_string()).unwrap_or_default());
+        });
+    }
+    let typing = |field: &UseStateHandle<String>| {
+        let field = field.clone();
+        Callback::from(move |e: InputEvent| {
+            field.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value())
+        })
+    };
+
     // A heading's button: ascending, then descending, then back to file order.
     let sort_by = |key: SortKey| {
         let query = query.clone();
@@ -178,9 +199,9 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
                         { for STATES.iter().map(|s| html!{ <option value={*s} selected={query.state == *s}>{*s}</option> }) }
                     </select>
                 </label>
-                <label>{"Address "}<input id="f-addr" type="search" placeholder="10.0.0.5" value={query.addr.clone()} onchange={on_addr} /></label>
-                <label>{"Port "}<input id="f-port" type="number" min="0" max="65535" class="narrow" value={query.port.map(|p| p.to_string())} onchange={on_port} /></label>
-                <label>{"PID "}<input id="f-pid" type="number" min="0" class="narrow" value={query.pid.map(|p| p.to_string())} onchange={on_pid} /></label>
+                <label>{"Address "}<input id="f-addr" type="search" placeholder="10.0.0.5" value={(*typed_addr).clone()} oninput={typing(&typed_addr)} onchange={on_addr} /></label>
+                <label>{"Port "}<input id="f-port" type="number" min="0" max="65535" class="narrow" value={(*typed_port).clone()} oninput={typing(&typed_port)} onchange={on_port} /></label>
+                <label>{"PID "}<input id="f-pid" type="number" min="0" class="narrow" value={(*typed_pid).clone()} oninput={typing(&typed_pid)} onchange={on_pid} /></label>
             </form>
             <div class="sockets-bar">
                 <p class="muted" id="sockets-count" aria-live="polite">

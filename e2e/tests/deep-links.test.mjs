@@ -163,6 +163,8 @@ test('keys: ? lists them, 1… switch views, / focuses the filter, typing in a f
     await page.waitForSelector('#panel-listeners');
     await page.keyboard.press('4');
     await page.waitForSelector('#panel-sockets');
+    // The rows first: the table must be tall enough to scroll below.
+    await page.waitForFunction(() => /^[1-9][\d,]* of /.test(document.querySelector('#sockets-count')?.textContent ?? ''), null, { polling: 100 });
     await page.keyboard.press('/');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'f-addr');
     await page.keyboard.type('127.0');

@@ -9,6 +9,7 @@
 # Extra libFuzzer flags after the seconds: bash scripts/fuzz-run.sh decode 600 -seed=1
 # The CI smoke check (scripts/fuzz-smoke.sh) stays on the ASan build.
 set -euo pipefail
+nice_level="${FUZZ_NICE:-10}"  # 19 to leave the cores to other work on a shared machine
 cd "$(dirname "$0")/../fuzz"
 
 target="${1:?usage: fuzz-run.sh TARGET [SECONDS] [libFuzzer flags...]}"
@@ -28,7 +29,7 @@ log="artifacts/$target/run-$(date -u +%Y%m%dT%H%M%SZ).log"
 time_cmd=()
 [ -x /usr/bin/time ] && time_cmd=(/usr/bin/time -v)
 status=0
-"${time_cmd[@]}" nice -n 10 "$fast" "corpus/$target" "${seeds[@]}" -max_total_time="$seconds" \
+"${time_cmd[@]}" nice -n "$nice_level" "$fast" "corpus/$target" "${seeds[@]}" -max_total_time="$seconds" \
   -rss_limit_mb=2048 -timeout=10 -artifact_prefix="artifacts/$target/" "$@" >"$log" 2>&1 || status=$?
 grep -E '^#[0-9]+.*(DONE|pulse|NEW)' "$log" | tail -1 || true
 grep -E 'User time|System time|Elapsed' "$log" || true
@@ -38,7 +39,7 @@ if [ "$status" -ne 0 ]; then
   exit 1
 fi
 # The corpus once through ASan (-runs=0: execute every input, mutate nothing).
-if ! nice -n 10 "$asan" -runs=0 -rss_limit_mb=2048 -timeout=10 -artifact_prefix="artifacts/$target/" \
+if ! nice -n "$nice_level" "$asan" -runs=0 -rss_limit_mb=2048 -timeout=10 -artifact_prefix="artifacts/$target/" \
     "corpus/$target" >>"$log" 2>&1; then
   echo "fuzz-run: $target corpus replay under ASan FAILED; log: fuzz/$log"
   tail -40 "$log"

@@ -332,7 +332,7 @@ fn read_directory(dir: &Path, options: &DecodeOptions) -> io::Result<snapshot::B
     // The collector's own namespace: the manifest's, else (a live /proc) the reader's.
     let manifest_own = std::fs::read(dir.join(layout::MANIFEST_PATH))
         .ok()
-        .and_then(|m| serde_json::from_slice::<procsnap_core::manifest::Manifest>(&m).ok())
+        .and_then(|m| procsnap_core::manifest::Manifest::from_json(&m).ok())
         .and_then(|m| m.namespaces.iter().find(|n| n.host).map(|n| n.inode));
     // A live /proc: its `net/` is the reading process's namespace, so that process's own link
     // says which one it is even where no process of it holds a socket.

@@ -36,6 +36,7 @@ pub mod raw_text;
 pub mod sort;
 pub mod types;
 // layout
+pub mod json;
 pub mod layout;
 pub mod manifest;
 // input

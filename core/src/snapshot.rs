@@ -569,8 +569,7 @@ impl Snapshot {
 }
 
 fn parse_manifest(data: &[u8]) -> Result<Manifest, Error> {
-    let m: Manifest =
-        serde_json::from_slice(data).map_err(|e| Error::BadManifest { detail: e.to_string() })?;
+    let m = Manifest::from_json(data).map_err(|detail| Error::BadManifest { detail })?;
     if m.format_version > FORMAT_VERSION {
         return Err(Error::NewerFormat { found: m.format_version, supported: FORMAT_VERSION });
     }

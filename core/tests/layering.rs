@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("error", 0),
     ("digest", 0),
     ("gzip", 0),
+    ("json", 0),
     ("format", 0),
     ("flavour", 0),
     ("layout", 1),

@@ -3,6 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use procsnap_core::manifest::Manifest;
 use procsnap_core::{DecodeOptions, Error};
 
 const TCP: &[u8] = b"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1234 1 0000000000000000 100 0 0 10 0\n";
@@ -20,6 +21,13 @@ fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 fuzz_target!(|data: &[u8]| {
+    // core's own manifest reader against serde_json (the collector's writer): whatever it
+    // accepts, serde_json reads the same. (It may refuse a little more: invalid UTF-8 inside an
+    // ignored member, `-0`.)
+    if let Ok(ours) = Manifest::from_json(data) {
+        let theirs = serde_json::from_slice::<Manifest>(data);
+        assert_eq!(theirs.as_ref().ok(), Some(&ours), "serde_json: {theirs:?}");
+    }
     let tar = tar_of(&[("procsnap.json", data), ("proc/net/tcp", TCP)]);
     match procsnap_core::Session::open(&tar, &DecodeOptions::default(), &mut |_| true) {
         Ok(s) => {

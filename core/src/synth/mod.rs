@@ -496,7 +496,7 @@ pub fn seed_story_as(o: &SeedStory, v: &Variant) -> Vec<u8> {
                 .expect("writing to memory");
         }
     }
-    let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
+    let json = manifest.to_json_pretty().into_bytes();
     add_file(&mut tar, MANIFEST_PATH, &json);
     let gz = tar.into_inner().expect("writing to memory");
     let mut gz_out = gz.finish().expect("writing to memory");

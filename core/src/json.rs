@@ -28,7 +28,7 @@ const MAX_DEPTH: usize = 128;
 /// Parses one JSON document (surrounding whitespace allowed).
 pub fn parse(bytes: &[u8]) -> Result<Value, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))?;
-    let mut p = Parser { s: text.as_bytes(), pos: 0 };
+    let mut p = Parser { text, s: text.as_bytes(), pos: 0 };
     p.skip_ws();
     let v = p.value(0)?;
     p.skip_ws();
@@ -39,6 +39,9 @@ pub fn parse(bytes: &[u8]) -> Result<Value, String> {
 }
 
 struct Parser<'a> {
+    /// The document; every position the parser slices at follows an ASCII byte (or is 0), so it
+    /// is a char boundary.
+    text: &'a str,
     s: &'a [u8],
     pos: usize,
 }
@@ -89,59 +92,60 @@ impl Parser<'_> {
             Some(b'"') => self.string().map(Value::String),
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(b'[') => {
-                if depth >= MAX_DEPTH {
-                    return Err(self.error("recursion limit exceeded"));
-                }
-                self.pos += 1;
                 let mut items = Vec::new();
-                self.skip_ws();
-                if self.eat(b']') {
-                    return Ok(Value::Array(items));
-                }
-                loop {
-                    self.skip_ws();
-                    items.push(self.value(depth + 1)?);
-                    self.skip_ws();
-                    if self.eat(b']') {
-                        return Ok(Value::Array(items));
-                    }
-                    if !self.eat(b',') {
-                        return Err(self.error("expected `,` or `]`"));
-                    }
-                }
+                self.sequence(depth, b']', |p| {
+                    items.push(p.value(depth + 1)?);
+                    Ok(())
+                })?;
+                Ok(Value::Array(items))
             }
             Some(b'{') => {
-                if depth >= MAX_DEPTH {
-                    return Err(self.error("recursion limit exceeded"));
-                }
-                self.pos += 1;
                 let mut members = Vec::new();
-                self.skip_ws();
-                if self.eat(b'}') {
-                    return Ok(Value::Object(members));
-                }
-                loop {
-                    self.skip_ws();
-                    if self.peek() != Some(b'"') {
-                        return Err(self.error("key must be a string"));
+                self.sequence(depth, b'}', |p| {
+                    if p.peek() != Some(b'"') {
+                        return Err(p.error("key must be a string"));
                     }
-                    let key = self.string()?;
-                    self.skip_ws();
-                    if !self.eat(b':') {
-                        return Err(self.error("expected `:`"));
+                    let key = p.string()?;
+                    p.skip_ws();
+                    if !p.eat(b':') {
+                        return Err(p.error("expected `:`"));
                     }
-                    self.skip_ws();
-                    members.push((key, self.value(depth + 1)?));
-                    self.skip_ws();
-                    if self.eat(b'}') {
-                        return Ok(Value::Object(members));
-                    }
-                    if !self.eat(b',') {
-                        return Err(self.error("expected `,` or `}`"));
-                    }
-                }
+                    p.skip_ws();
+                    members.push((key, p.value(depth + 1)?));
+                    Ok(())
+                })?;
+                Ok(Value::Object(members))
             }
             Some(_) => Err(self.error("expected value")),
+        }
+    }
+
+    /// An array's or object's elements, each read by `element` (whitespace around it skipped),
+    /// from the opening bracket at `pos` to `close`.
+    fn sequence(
+        &mut self,
+        depth: usize,
+        close: u8,
+        mut element: impl FnMut(&mut Self) -> Result<(), String>,
+    ) -> Result<(), String> {
+        if depth >= MAX_DEPTH {
+            return Err(self.error("recursion limit exceeded"));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        if self.eat(close) {
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            element(self)?;
+            self.skip_ws();
+            if self.eat(close) {
+                return Ok(());
+            }
+            if !self.eat(b',') {
+                return Err(self.error(&format!("expected `,` or `{}`", close as char)));
+            }
         }
     }
 
@@ -175,8 +179,7 @@ impl Parser<'_> {
                 return Err(self.error("invalid number"));
             }
         }
-        // The bytes are ASCII digits and signs: always UTF-8.
-        Ok(Value::Number(String::from_utf8_lossy(&self.s[start..self.pos]).into_owned()))
+        Ok(Value::Number(self.text[start..self.pos].to_string()))
     }
 
     fn hex4(&mut self) -> Result<u32, String> {
@@ -201,8 +204,7 @@ impl Parser<'_> {
             let Some(n) = run else {
                 return Err(self.error("EOF while parsing a string"));
             };
-            // The input was checked to be UTF-8 and the run ends at an ASCII byte.
-            out.push_str(std::str::from_utf8(&self.s[self.pos..self.pos + n]).unwrap_or_default());
+            out.push_str(&self.text[self.pos..self.pos + n]);
             self.pos += n;
             match self.s[self.pos] {
                 b'"' => {

@@ -252,16 +252,16 @@ trait ToJson {
     fn to_json(&self) -> Value;
 }
 
-impl ToJson for u32 {
-    fn to_json(&self) -> Value {
-        Value::Number(self.to_string())
-    }
+macro_rules! to_json_uint {
+    ($($t:ty),*) => {$(
+        impl ToJson for $t {
+            fn to_json(&self) -> Value {
+                Value::Number(self.to_string())
+            }
+        }
+    )*};
 }
-impl ToJson for u64 {
-    fn to_json(&self) -> Value {
-        Value::Number(self.to_string())
-    }
-}
+to_json_uint!(u32, u64);
 impl ToJson for bool {
     fn to_json(&self) -> Value {
         Value::Bool(*self)

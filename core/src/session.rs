@@ -248,6 +248,12 @@ impl Session {
         share::encode(&self.report, redaction)
     }
 
+    /// The share link's payload before compression ([`share::payload`]), for a caller that
+    /// compresses with its own zlib and finishes with [`share::fragment_value_of`].
+    pub fn share_payload(&self, redaction: Redaction) -> Vec<u8> {
+        share::payload(&self.report, redaction)
+    }
+
     /// A whole share link: `base` (the viewer's address, may be empty) + `#r=…`.
     pub fn share_link(&self, base: &str, redaction: Redaction) -> String {
         share::link(base, &self.report, redaction)

@@ -89,6 +89,40 @@ fn strings_of(report: &Report) -> Vec<String> {
     out
 }
 
+/// The viewer compresses `share::payload` with the browser's zlib (`CompressionStream`), not
+/// flate2's best level: any zlib stream of the payload is the same link once decoded.
+#[test]
+fn a_payload_compressed_by_another_zlib_is_the_same_link() {
+    use std::io::Write;
+    let report = example_report();
+    let payload = share::payload(&report, Redaction::ALL);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+    z.write_all(&payload).unwrap();
+    let other = share::fragment_value_of(&z.finish().unwrap());
+    let ours = share::encode(&report, Redaction::ALL);
+    assert!(other.starts_with("1.") && ours.starts_with("1."));
+    let (a, b) = (share::decode(&other).unwrap(), share::decode(&ours).unwrap());
+    assert_eq!(procsnap_core::render::netstat(&a), procsnap_core::render::netstat(&b));
+    assert_eq!(procsnap_core::render::text(&a), procsnap_core::render::text(&b));
+    assert_eq!(a.shared, b.shared);
+    // The viewer's fallback without a compressor: stored blocks, which any zlib inflates.
+    let stored = share::decode(&share::fragment_value_of(&share::zlib_stored(&payload))).unwrap();
+    assert_eq!(procsnap_core::render::text(&stored), procsnap_core::render::text(&b));
+}
+
+#[test]
+fn stored_zlib_is_what_zlib_reads() {
+    use std::io::Read;
+    // Empty, one byte, a block boundary and past it, and enough for Adler-32's modulo.
+    for len in [0usize, 1, 65_535, 65_536, 200_000] {
+        let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8 ^ 0xff).collect();
+        let z = share::zlib_stored(&data);
+        let mut back = Vec::new();
+        flate2::read::ZlibDecoder::new(&z[..]).read_to_end(&mut back).unwrap();
+        assert_eq!(back, data, "{len} bytes");
+    }
+}
+
 #[test]
 fn redaction_removes_addresses_arguments_and_hostname() {
     for report in [example_report(), fifty_listeners()] {

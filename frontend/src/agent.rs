@@ -50,7 +50,7 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
                 open_reply(job, engine::open_link(&text), &mut session)
             }
             Request::Share(redaction) => match &session {
-                Some(s) => Response::Shared { fragment: s.share(redaction) },
+                Some(s) => Response::Shared { fragment: share_fragment(&s.share_payload(redaction)).await },
                 None => Response::Shared { fragment: String::new() },
             },
             Request::Rows(q) => match &mut session {
@@ -173,6 +173,37 @@ fn progress_poster(job: JobId, total: u64) -> impl FnMut(Progress) {
 
 /// In the worker: the bytes at `url` (the page's `blob:` URL of a picked file), or `None` if
 /// this worker cannot fetch it.
+/// The fragment value of a share link: `payload` compressed by the browser's zlib
+/// (`CompressionStream("deflate")`, the format `share::decode` inflates), or, in a browser
+/// without it, as stored blocks (a longer link that opens the same).
+async fn share_fragment(payload: &[u8]) -> String {
+    use procsnap_core::share::{fragment_value_of, zlib_stored};
+    match zlib_in_browser(payload).await {
+        Some(z) => fragment_value_of(&z),
+        None => fragment_value_of(&zlib_stored(payload)),
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The Compression Streams API (web-sys has it only behind `web_sys_unstable_apis`).
+    type CompressionStream;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(format: &str) -> Result<CompressionStream, wasm_bindgen::JsValue>;
+}
+
+async fn zlib_in_browser(data: &[u8]) -> Option<Vec<u8>> {
+    let zlib = CompressionStream::new("deflate").ok()?;
+    // A copy owned by JavaScript: a view into wasm memory is not safe to hand over, since
+    // WebKit reads the body later (after the Vec is freed, or the memory has grown).
+    let input = web_sys::Response::new_with_opt_buffer_source(Some(&js_sys::Uint8Array::from(data))).ok()?;
+    // A CompressionStream is a { readable, writable } pair.
+    let output = input.body()?.pipe_through(zlib.unchecked_ref());
+    let output = web_sys::Response::new_with_opt_readable_stream(Some(&output)).ok()?;
+    let buf = wasm_bindgen_futures::JsFuture::from(output.array_buffer().ok()?).await.ok()?;
+    Some(js_sys::Uint8Array::new(&buf).to_vec())
+}
+
 async fn fetch_in_worker(url: &str) -> Option<Vec<u8>> {
     let scope: web_sys::WorkerGlobalScope = js_sys::global().dyn_into().ok()?;
     let resp = wasm_bindgen_futures::JsFuture::from(scope.fetch_with_str(url)).await.ok()?;

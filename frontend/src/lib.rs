@@ -11,5 +11,6 @@ pub mod components;
 pub mod engine;
 pub mod format;
 pub mod loader;
+pub mod markup;
 pub mod protocol;
 pub mod state;

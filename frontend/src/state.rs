@@ -699,7 +699,11 @@ mod tests {
         s = reduce(
             s,
             Action::Answer {
-                response: Response::Shared { fragment: session.share(procsnap_core::share::Redaction::ALL) },
+                response: Response::Shared {
+                    fragment: procsnap_core::share::fragment_value_of(&procsnap_core::share::zlib_stored(
+                        &session.share_payload(procsnap_core::share::Redaction::ALL),
+                    )),
+                },
                 at: 0.0,
             },
         );

@@ -12,6 +12,7 @@ use layers::Layers;
 const VIEWER: Layers = Layers {
     layers: &[
         ("format", 0),
+        ("markup", 0),
         ("protocol", 0),
         ("state", 1),
         ("engine", 1),

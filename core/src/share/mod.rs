@@ -274,12 +274,53 @@ pub fn prepare(report: &Report, redaction: Redaction) -> Report {
 
 /// Encode a report as the fragment value `1.<data>` (after `#r=`).
 pub fn encode(report: &Report, redaction: Redaction) -> String {
-    let payload = to_payload(prepare(report, redaction));
-    let binary = postcard::to_allocvec(&payload).expect("a payload always serialises");
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    z.write_all(&binary).expect("writing to memory");
-    let compressed = z.finish().expect("writing to memory");
-    format!("{LINK_VERSION}.{}", URL_SAFE_NO_PAD.encode(compressed))
+    z.write_all(&payload(report, redaction)).expect("writing to memory");
+    fragment_value_of(&z.finish().expect("writing to memory"))
+}
+
+/// The first half of [`encode`]: the link's payload before compression (postcard bytes).
+///
+/// With [`fragment_value_of`] this lets a caller compress with its own zlib: the viewer uses the
+/// browser's `CompressionStream`, so its module carries no deflate compressor. Any zlib stream
+/// of these bytes makes a valid link; [`decode`] inflates whatever zlib wrote.
+pub fn payload(report: &Report, redaction: Redaction) -> Vec<u8> {
+    postcard::to_allocvec(&to_payload(prepare(report, redaction))).expect("a payload always serialises")
+}
+
+/// The second half of [`encode`]: the fragment value `1.<data>` of a zlib-compressed [`payload`].
+pub fn fragment_value_of(zlib: &[u8]) -> String {
+    format!("{LINK_VERSION}.{}", URL_SAFE_NO_PAD.encode(zlib))
+}
+
+/// `data` as a zlib stream of stored (uncompressed) deflate blocks: a valid link payload for a
+/// caller without a compressor (the viewer, where the browser has no `CompressionStream`).
+pub fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 65_535 * 5 + 11);
+    out.extend_from_slice(&[0x78, 0x01]);
+    let mut blocks = data.chunks(65_535).peekable();
+    if blocks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(block) = blocks.next() {
+        out.push(u8::from(blocks.peek().is_none()));
+        let len = block.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(block);
+    }
+    // Adler-32 (RFC 1950), big-endian.
+    let (mut a, mut b) = (1u32, 0u32);
+    for chunk in data.chunks(5552) {
+        for &byte in chunk {
+            a += u32::from(byte);
+            b += a;
+        }
+        a %= 65_521;
+        b %= 65_521;
+    }
+    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    out
 }
 
 /// A whole link: `base` (the viewer's address, may be empty) + `#r=` + [`encode`].

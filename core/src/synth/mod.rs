@@ -230,6 +230,13 @@ pub fn seed_story(o: &SeedStory) -> Vec<u8> {
     seed_story_as(o, &Variant::default())
 }
 
+/// [`seed_story`] as a plain `.tar`: what the viewer generates for its built-in example, so
+/// that the browser's module carries no deflate compressor (and skips compressing 15 MB only to
+/// inflate it again).
+pub fn seed_story_tar(o: &SeedStory) -> Vec<u8> {
+    seed_story_tar_as(o, &Variant::default())
+}
+
 /// What makes one host of a fleet differ from the seed story's: its name, when it was
 /// captured, and listeners of its own.
 #[derive(Debug, Clone)]
@@ -255,6 +262,15 @@ impl Default for Variant {
 /// [`seed_story`] as another host, at another time, with more listeners: tests and examples of
 /// many hosts over time (a fleet's snapshots).
 pub fn seed_story_as(o: &SeedStory, v: &Variant) -> Vec<u8> {
+    let tar = seed_story_tar_as(o, v);
+    let mut gz =
+        crate::gzip::GzEncoder::new(Vec::new(), flate2::Compression::fast()).expect("writing to memory");
+    gz.write_all(&tar).expect("writing to memory");
+    gz.finish().expect("writing to memory")
+}
+
+/// [`seed_story_as`] as a plain `.tar`.
+pub fn seed_story_tar_as(o: &SeedStory, v: &Variant) -> Vec<u8> {
     let (hostname, capture_start) = (v.hostname.as_str(), v.capture_start.as_str());
     let mut rng = Rng(o.seed | 1);
     let server = Ipv4Addr::new(10, 0, 0, 5);
@@ -472,8 +488,7 @@ pub fn seed_story_as(o: &SeedStory, v: &Variant) -> Vec<u8> {
         ..Default::default()
     };
 
-    let gz = crate::gzip::GzEncoder::new(Vec::new(), flate2::Compression::fast()).expect("writing to memory");
-    let mut tar = tar::Builder::new(gz);
+    let mut tar = tar::Builder::new(Vec::new());
     let add_file = |tar: &mut tar::Builder<_>, path: &str, data: &[u8]| {
         let mut h = tar::Header::new_gnu();
         h.set_size(data.len() as u64);
@@ -498,15 +513,25 @@ pub fn seed_story_as(o: &SeedStory, v: &Variant) -> Vec<u8> {
     }
     let json = manifest.to_json_pretty().into_bytes();
     add_file(&mut tar, MANIFEST_PATH, &json);
-    let gz = tar.into_inner().expect("writing to memory");
-    let mut gz_out = gz.finish().expect("writing to memory");
-    gz_out.flush().ok();
-    gz_out
+    tar.into_inner().expect("writing to memory")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plain_tar_is_the_same_snapshot() {
+        let o = SeedStory { server_time_wait: 300, client_time_wait: 50, established: 5, seed: 3 };
+        let decode = |b: &[u8]| {
+            let snap = crate::snapshot::decode(b, &Default::default(), &mut |_| true).unwrap();
+            crate::render::text(&crate::report::build(&snap))
+        };
+        let (tar, gz) = (seed_story_tar(&o), seed_story(&o));
+        assert_ne!(tar[..2], [0x1f, 0x8b]);
+        assert_eq!(gz[..2], [0x1f, 0x8b]);
+        assert_eq!(decode(&tar), decode(&gz));
+    }
 
     #[test]
     fn example_decodes_to_the_story() {

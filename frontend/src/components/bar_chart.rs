@@ -1,6 +1,8 @@
 //! A horizontal bar chart drawn as SVG: one labelled bar per item, values at the end.
 use yew::prelude::*;
 
+use crate::markup::Markup;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
     pub label: String,
@@ -41,31 +43,42 @@ pub fn BarChart(props: &BarChartProps) -> Html {
             if props.bars.is_empty() {
                 <p class="muted">{"Nothing to show."}</p>
             } else {
-                <svg viewBox={format!("0 0 {WIDTH} {h}")} role="img" aria-label={props.title.clone()}
-                    preserveAspectRatio="xMinYMin meet" style={format!("max-width:{WIDTH}px")}>
-                    { for props.bars.iter().enumerate().map(|(i, b)| {
-                        let y = i as f64 * ROW_H + 2.0;
-                        let w = if max > 0.0 { ((b.value / max).min(1.0) * span).max(1.0) } else { 0.0 };
-                        let title = if b.note.is_empty() { format!("{}: {}", b.label, props.fmt.emit(b.value)) }
-                            else { format!("{} ({}): {}", b.label, b.note, props.fmt.emit(b.value)) };
-                        html! {
-                            <g class={classes!("bar", b.accent.then_some("accent"))}>
-                                <title>{title}</title>
-                                <text class="bar-label" x={(LABEL_W - 6.0).to_string()} y={(y + 15.0).to_string()} text-anchor="end">
-                                    {truncate(&b.label, 28)}
-                                    if !b.note.is_empty() {
-                                        <tspan class="bar-note">{format!(" {}", truncate(&b.note, 12))}</tspan>
-                                    }
-                                </text>
-                                <rect x={LABEL_W.to_string()} y={(y + 3.0).to_string()} width={w.to_string()} height={(ROW_H - 6.0).to_string()} rx="2" />
-                                <text class="bar-value" x={(LABEL_W + w + 6.0).to_string()} y={(y + 15.0).to_string()}>{props.fmt.emit(b.value)}</text>
-                            </g>
-                        }
-                    }) }
-                </svg>
+                { svg(props, max, h, span) }
             }
         </figure>
     }
+}
+
+/// The chart itself, as markup (see `markup`): read-only.
+fn svg(props: &BarChartProps, max: f64, h: f64, span: f64) -> Html {
+    let mut m = Markup::new();
+    m.tag("<svg viewBox=\"0 0 ")
+        .float(WIDTH)
+        .tag(" ")
+        .float(h)
+        .tag("\" role=\"img\" aria-label=\"")
+        .text(&props.title);
+    m.tag("\" preserveAspectRatio=\"xMinYMin meet\" style=\"max-width:").float(WIDTH).tag("px\">");
+    for (i, b) in props.bars.iter().enumerate() {
+        let y = i as f64 * ROW_H + 2.0;
+        let w = if max > 0.0 { ((b.value / max).min(1.0) * span).max(1.0) } else { 0.0 };
+        let value = props.fmt.emit(b.value);
+        m.tag(if b.accent { "<g class=\"bar accent\"><title>" } else { "<g class=\"bar\"><title>" })
+            .text(&b.label);
+        if !b.note.is_empty() {
+            m.tag(" (").text(&b.note).tag(")");
+        }
+        m.tag(": ").text(&value).tag("</title><text class=\"bar-label\" x=\"").float(LABEL_W - 6.0);
+        m.tag("\" y=\"").float(y + 15.0).tag("\" text-anchor=\"end\">").text(&truncate(&b.label, 28));
+        if !b.note.is_empty() {
+            m.tag("<tspan class=\"bar-note\"> ").text(&truncate(&b.note, 12)).tag("</tspan>");
+        }
+        m.tag("</text><rect x=\"").float(LABEL_W).tag("\" y=\"").float(y + 3.0).tag("\" width=\"").float(w);
+        m.tag("\" height=\"").float(ROW_H - 6.0).tag("\" rx=\"2\"></rect><text class=\"bar-value\" x=\"");
+        m.float(LABEL_W + w + 6.0).tag("\" y=\"").float(y + 15.0).tag("\">").text(&value).tag("</text></g>");
+    }
+    m.tag("</svg>");
+    m.html()
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -6,6 +6,7 @@ use procsnap_core::files::{FileInfo, FileKind};
 use yew::prelude::*;
 
 use crate::format::{bytes, thousands};
+use crate::markup::Markup;
 use crate::state::Loaded;
 
 #[derive(Properties, PartialEq)]
@@ -16,21 +17,53 @@ pub struct FilesViewProps {
     pub on_filter: Callback<String>,
 }
 
-fn check(f: &FileInfo, pending: bool) -> Html {
+/// The SHA-256 cell: archive against manifest.
+fn check(m: &mut Markup, f: &FileInfo, pending: bool) {
     match (&f.sha256, &f.manifest_sha256) {
         (Some(a), Some(b)) if a == b => {
-            html! { <span class="ok" title={a.clone()}>{"✓ matches manifest"}</span> }
+            m.tag("<span class=\"ok\" title=\"").text(a).tag("\">✓ matches manifest</span>");
         }
         (Some(a), Some(b)) => {
-            html! { <span class="bad" title={format!("archive {a}\nmanifest {b}")}>{"✗ differs from manifest"}</span> }
+            m.tag("<span class=\"bad\" title=\"archive ").text(a).tag("\nmanifest ").text(b);
+            m.tag("\">✗ differs from manifest</span>");
         }
         (Some(a), None) if f.kind == FileKind::File => {
-            html! { <span class="muted" title={a.clone()}>{"not in manifest"}</span> }
+            m.tag("<span class=\"muted\" title=\"").text(a).tag("\">not in manifest</span>");
         }
-        (None, Some(_)) if pending => html! { <span class="muted">{"checking…"}</span> },
-        (None, Some(_)) => html! { <span class="muted">{"not hashed"}</span> },
-        _ => html! { <span class="muted">{"–"}</span> },
+        (None, Some(_)) if pending => {
+            m.tag("<span class=\"muted\">checking…</span>");
+        }
+        (None, Some(_)) => {
+            m.tag("<span class=\"muted\">not hashed</span>");
+        }
+        _ => {
+            m.tag("<span class=\"muted\">–</span>");
+        }
     }
+}
+
+fn files_table(rows: &[&FileInfo], small: &[(String, String)], pending: bool) -> Html {
+    let mut m = Markup::new();
+    m.tag("<table class=\"data\" id=\"files-table\"><thead><tr><th>Path</th><th>Kind</th><th>Role</th>");
+    m.tag("<th class=\"num\">Size</th><th>SHA-256</th></tr></thead><tbody>");
+    for f in rows.iter().take(2000) {
+        m.tag("<tr><td class=\"mono\">");
+        if small.iter().any(|(p, _)| *p == f.path) {
+            m.tag("<button class=\"linkish\" data-path=\"")
+                .text(&f.path)
+                .tag("\">")
+                .text(&f.path)
+                .tag("</button>");
+        } else {
+            m.text(&f.path);
+        }
+        m.tag("</td>").cell(&format!("{:?}", f.kind).to_ascii_lowercase());
+        m.cell(&format!("{:?}", f.role).to_ascii_lowercase()).num_cell(f.size).tag("<td>");
+        check(&mut m, f, pending);
+        m.tag("</td></tr>");
+    }
+    m.tag("</tbody></table>");
+    m.html()
 }
 
 #[component]
@@ -58,6 +91,20 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
         .filter(|f| needle.is_empty() || f.path.to_ascii_lowercase().contains(&needle))
         .collect();
     let text = shown.as_ref().and_then(|p| small.iter().find(|(path, _)| path == p));
+    // The table is markup (see `markup`): one handler on its wrapper opens the file whose
+    // button was clicked (`data-path`).
+    let show = {
+        let shown = shown.clone();
+        Callback::from(move |e: MouseEvent| {
+            let path = e
+                .target_dyn_into::<web_sys::Element>()
+                .and_then(|t| t.closest("button[data-path]").ok().flatten())
+                .and_then(|b| b.get_attribute("data-path"));
+            if path.is_some() {
+                shown.set(path);
+            }
+        })
+    };
     html! {
         <div class="files">
             <section class="card">
@@ -82,28 +129,8 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
                     <label>{"Filter "}<input id="files-filter" type="search" value={props.filter.clone()} placeholder="proc/net" {oninput} /></label>
                     <span class="muted">{format!("{} shown", rows.len())}</span>
                 </div>
-                <div class="table-wrap" style="max-height:420px;overflow:auto">
-                    <table class="data" id="files-table">
-                        <thead><tr><th>{"Path"}</th><th>{"Kind"}</th><th>{"Role"}</th><th class="num">{"Size"}</th><th>{"SHA-256"}</th></tr></thead>
-                        <tbody>
-                            { for rows.iter().take(2000).map(|f| {
-                                let has_text = small.iter().any(|(p, _)| *p == f.path);
-                                let path = f.path.clone();
-                                let onclick = { let shown = shown.clone(); Callback::from(move |_| shown.set(Some(path.clone()))) };
-                                html! {
-                                    <tr>
-                                        <td class="mono">
-                                            if has_text { <button class="linkish" {onclick}>{&f.path}</button> } else { {&f.path} }
-                                        </td>
-                                        <td>{format!("{:?}", f.kind).to_ascii_lowercase()}</td>
-                                        <td>{format!("{:?}", f.role).to_ascii_lowercase()}</td>
-                                        <td class="num">{thousands(f.size)}</td>
-                                        <td>{check(f, props.loaded.hashes_pending)}</td>
-                                    </tr>
-                                }
-                            }) }
-                        </tbody>
-                    </table>
+                <div class="table-wrap" style="max-height:420px;overflow:auto" onclick={show}>
+                    { files_table(&rows, small, props.loaded.hashes_pending) }
                 </div>
             </section>
             if let Some((path, body)) = text {

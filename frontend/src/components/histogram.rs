@@ -1,7 +1,7 @@
 //! Column chart of the TIME_WAIT remaining-time histogram, drawn as SVG.
 use yew::prelude::*;
 
-use crate::format::thousands;
+use crate::markup::Markup;
 
 #[derive(Properties, PartialEq)]
 pub struct HistogramProps {
@@ -21,27 +21,42 @@ pub fn Histogram(props: &HistogramProps) -> Html {
     let max = props.counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     let cw = (W - LEFT - 4.0) / n;
     let ph = H - BOTTOM - 8.0;
+    // Read-only: markup (see `markup`).
+    let mut m = Markup::new();
+    m.tag("<svg viewBox=\"0 0 ")
+        .float(W)
+        .tag(" ")
+        .float(H)
+        .tag("\" role=\"img\" aria-label=\"")
+        .text(&props.title);
+    m.tag("\" style=\"max-width:")
+        .float(W)
+        .tag("px\"><line class=\"axis\" x1=\"")
+        .float(LEFT)
+        .tag("\" y1=\"");
+    m.float(H - BOTTOM)
+        .tag("\" x2=\"")
+        .float(W)
+        .tag("\" y2=\"")
+        .float(H - BOTTOM)
+        .tag("\"></line><text x=\"");
+    m.float(LEFT - 6.0).tag("\" y=\"14\" text-anchor=\"end\">").num(max as u64).tag("</text><text x=\"");
+    m.float(LEFT - 6.0).tag("\" y=\"").float(H - BOTTOM).tag("\" text-anchor=\"end\">0</text>");
+    for (i, &c) in props.counts.iter().enumerate() {
+        let h = c as f64 / max * ph;
+        m.tag("<g class=\"col\"><title>").int(i as u64).tag("–").int(i as u64 + 1).tag(" s left: ").num(c);
+        m.tag("</title><rect x=\"").float(LEFT + i as f64 * cw + 0.5).tag("\" y=\"").float(H - BOTTOM - h);
+        m.tag("\" width=\"").float((cw - 1.0).max(0.5)).tag("\" height=\"").float(h).tag("\"></rect></g>");
+    }
+    for s in [0u64, 10, 20, 30, 40, 50, 60].into_iter().filter(|&s| (s as f64) < n + 1.0) {
+        m.tag("<text x=\"").float(LEFT + s as f64 * cw).tag("\" y=\"").float(H - 6.0);
+        m.tag("\" text-anchor=\"middle\">").int(s).tag("s</text>");
+    }
+    m.tag("</svg>");
     html! {
         <figure class="chart" id="tw-histogram">
             <figcaption>{&props.title}</figcaption>
-            <svg viewBox={format!("0 0 {W} {H}")} role="img" aria-label={props.title.clone()} style={format!("max-width:{W}px")}>
-                <line class="axis" x1={LEFT.to_string()} y1={(H - BOTTOM).to_string()} x2={W.to_string()} y2={(H - BOTTOM).to_string()} />
-                <text x={(LEFT - 6.0).to_string()} y="14" text-anchor="end">{thousands(max as u64)}</text>
-                <text x={(LEFT - 6.0).to_string()} y={(H - BOTTOM).to_string()} text-anchor="end">{"0"}</text>
-                { for props.counts.iter().enumerate().map(|(i, &c)| {
-                    let h = c as f64 / max * ph;
-                    html! {
-                        <g class="col">
-                            <title>{format!("{i}–{} s left: {}", i + 1, thousands(c))}</title>
-                            <rect x={(LEFT + i as f64 * cw + 0.5).to_string()} y={(H - BOTTOM - h).to_string()}
-                                width={(cw - 1.0).max(0.5).to_string()} height={h.to_string()} />
-                        </g>
-                    }
-                }) }
-                { for [0usize, 10, 20, 30, 40, 50, 60].iter().filter(|&&s| (s as f64) < n + 1.0).map(|&s| html! {
-                    <text x={(LEFT + s as f64 * cw).to_string()} y={(H - 6.0).to_string()} text-anchor="middle">{format!("{s}s")}</text>
-                }) }
-            </svg>
+            { m.html() }
         </figure>
     }
 }

@@ -3,9 +3,11 @@
 use std::rc::Rc;
 
 use procsnap_core::analysis::listeners::{HolderInfo, Listener};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::copy_button::CopyButton;
+use crate::markup::Markup;
 use crate::state::Loaded;
 
 #[derive(Properties, PartialEq)]
@@ -50,6 +52,22 @@ fn cmdline(h: &HolderInfo) -> String {
 #[component]
 pub fn ListenersView(props: &ListenersViewProps) -> Html {
     let sort = use_state(|| (Col::Port, false));
+    // A sort replaces the table's markup, header buttons included: the header button that was
+    // used gets the focus back, so that a keyboard user can press Enter again to reverse.
+    let refocus = use_mut_ref(|| None::<usize>);
+    {
+        let refocus = refocus.clone();
+        use_effect(move || {
+            if let Some(i) = refocus.borrow_mut().take() {
+                let selector = format!("#listeners-table button[data-col=\"{i}\"]");
+                if let Ok(Some(b)) = gloo_utils::document().query_selector(&selector)
+                    && let Ok(b) = b.dyn_into::<web_sys::HtmlElement>()
+                {
+                    let _ = b.focus();
+                }
+            }
+        });
+    }
     let r = &props.loaded.report;
 
     let oninput = {
@@ -94,6 +112,18 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
         if desc { o.reverse() } else { o }
     });
 
+    // The table is markup (see `markup`): one click handler on its wrapper sorts by the column
+    // of the header button clicked.
+    let onclick = {
+        let (sort, refocus) = (sort.clone(), refocus.clone());
+        Callback::from(move |e: MouseEvent| {
+            let Some(i) = clicked_column(&e) else { return };
+            let c = COLS[i].0;
+            *refocus.borrow_mut() = Some(i);
+            let (cur, d) = *sort;
+            sort.set((c, if cur == c { !d } else { false }));
+        })
+    };
     html! {
         <div class="listeners">
             <section class="card">
@@ -108,64 +138,85 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
                     <h2>{format!("Internet listeners ({})", r.listeners.len())}</h2>
                     <label>{"Filter "}<input id="listeners-filter" type="search" value={props.filter.clone()} placeholder="port, address, program, argument" {oninput} /></label>
                 </div>
-                <div class="table-wrap">
-                    <table class="data" id="listeners-table">
-                        <thead><tr>
-                            { for COLS.iter().map(|&(c, label)| {
-                                let onclick = { let sort = sort.clone(); Callback::from(move |_| {
-                                    let (cur, d) = *sort;
-                                    sort.set((c, if cur == c { !d } else { false }));
-                                })};
-                                let aria = if col == c { if desc { "descending" } else { "ascending" } } else { "none" };
-                                let arrow = if col == c { if desc { " ▼" } else { " ▲" } } else { "" };
-                                html! { <th aria-sort={aria}><button {onclick}>{label}{arrow}</button></th> }
-                            }) }
-                            if all_namespaces { <th>{"Namespace"}</th> }
-                            <th>{"Holders and command lines"}</th>
-                        </tr></thead>
-                        <tbody>
-                            { for rows.iter().map(|l| html! {
-                                <tr data-key={listener_key(l)}>
-                                    <td>{l.proto.file_name()}</td>
-                                    <td class="mono">{l.local_addr.to_string()}</td>
-                                    <td class="num">{l.local_port}</td>
-                                    <td class="num" title="accept backlog in use">{l.recv_q}</td>
-                                    <td class="num">{l.uid}</td>
-                                    <td class="mono">{l.netstat_program.lossy().into_owned()}</td>
-                                    if all_namespaces {
-                                        <td class="mono netns">{l.netns.map_or("?".to_string(), |i| format!("net:[{i}]"))}</td>
-                                    }
-                                    <td class="cmd">
-                                        if l.holders.is_empty() { <span class="muted">{"no owner in the snapshot"}</span> }
-                                        { for l.holders.iter().map(|h| html!{
-                                            <div>{format!("{}/{} fd {}", h.pid, h.comm.as_ref().map(|c| c.lossy().into_owned()).unwrap_or_default(), h.fd)}
-                                                {": "}{cmdline(h)}</div>
-                                        }) }
-                                    </td>
-                                </tr>
-                            }) }
-                        </tbody>
-                    </table>
-                </div>
+                <div class="table-wrap" {onclick}>{ listeners_table(&rows, col, desc, all_namespaces) }</div>
                 if rows.is_empty() { <p class="muted">{"No listener matches."}</p> }
             </section>
             if !r.unix_listeners.is_empty() {
                 <section class="card">
                     <h2>{format!("Unix listeners ({})", r.unix_listeners.len())}</h2>
-                    <div class="table-wrap">
-                        <table class="data" id="unix-listeners-table">
-                            <thead><tr><th>{"Path"}</th><th class="num">{"Inode"}</th><th>{"PID/Program"}</th><th>{"Holders"}</th></tr></thead>
-                            <tbody>
-                                { for r.unix_listeners.iter().map(|u| html!{
-                                    <tr><td class="mono">{u.path.lossy().into_owned()}</td><td class="num">{u.inode}</td>
-                                        <td class="mono">{u.netstat_program.lossy().into_owned()}</td>
-                                        <td class="cmd">{ for u.holders.iter().map(|h| html!{ <div>{format!("{} fd {}: {}", h.pid, h.fd, cmdline(h))}</div> }) }</td></tr>
-                                }) }
-                            </tbody>
-                        </table>
-                    </div>
+                    <div class="table-wrap">{ unix_table(&r.unix_listeners) }</div>
                 </section>
             }
         </div>
     }
+}
+
+/// The header button an event came from: its `data-col`, an index into [`COLS`].
+fn clicked_column(e: &MouseEvent) -> Option<usize> {
+    let target = e.target_dyn_into::<web_sys::Element>()?;
+    let button = target.closest("button[data-col]").ok()??;
+    let i: usize = button.get_attribute("data-col")?.parse().ok()?;
+    (i < COLS.len()).then_some(i)
+}
+
+fn listeners_table(rows: &[&Listener], col: Col, desc: bool, all_namespaces: bool) -> Html {
+    let mut m = Markup::new();
+    m.tag("<table class=\"data\" id=\"listeners-table\"><thead><tr>");
+    for (i, &(c, label)) in COLS.iter().enumerate() {
+        m.tag(match (col == c, desc) {
+            (false, _) => "<th aria-sort=\"none\">",
+            (true, false) => "<th aria-sort=\"ascending\">",
+            (true, true) => "<th aria-sort=\"descending\">",
+        });
+        m.tag("<button data-col=\"").int(i as u64).tag("\">").tag(label);
+        m.tag(match (col == c, desc) {
+            (false, _) => "</button></th>",
+            (true, false) => " ▲</button></th>",
+            (true, true) => " ▼</button></th>",
+        });
+    }
+    if all_namespaces {
+        m.tag("<th>Namespace</th>");
+    }
+    m.tag("<th>Holders and command lines</th></tr></thead><tbody>");
+    for l in rows {
+        m.tag("<tr data-key=\"").text(&listener_key(l)).tag("\">").cell(l.proto.file_name());
+        m.tag("<td class=\"mono\">").text(&l.local_addr.to_string()).tag("</td><td class=\"num\">");
+        m.int(u64::from(l.local_port))
+            .tag("</td><td class=\"num\" title=\"accept backlog in use\">")
+            .int(u64::from(l.recv_q));
+        m.tag("</td><td class=\"num\">").int(u64::from(l.uid)).tag("</td><td class=\"mono\">");
+        m.text(&l.netstat_program.lossy()).tag("</td>");
+        if all_namespaces {
+            let netns = l.netns.map_or("?".to_string(), |i| format!("net:[{i}]"));
+            m.tag("<td class=\"mono netns\">").text(&netns).tag("</td>");
+        }
+        m.tag("<td class=\"cmd\">");
+        if l.holders.is_empty() {
+            m.tag("<span class=\"muted\">no owner in the snapshot</span>");
+        }
+        for h in &l.holders {
+            let comm = h.comm.as_ref().map(|c| c.lossy().into_owned()).unwrap_or_default();
+            m.tag("<div>").text(&format!("{}/{comm} fd {}: {}", h.pid, h.fd, cmdline(h))).tag("</div>");
+        }
+        m.tag("</td></tr>");
+    }
+    m.tag("</tbody></table>");
+    m.html()
+}
+
+fn unix_table(listeners: &[procsnap_core::analysis::listeners::UnixListener]) -> Html {
+    let mut m = Markup::new();
+    m.tag("<table class=\"data\" id=\"unix-listeners-table\"><thead><tr><th>Path</th><th class=\"num\">Inode</th>");
+    m.tag("<th>PID/Program</th><th>Holders</th></tr></thead><tbody>");
+    for u in listeners {
+        m.tag("<tr><td class=\"mono\">").text(&u.path.lossy()).tag("</td><td class=\"num\">").int(u.inode);
+        m.tag("</td><td class=\"mono\">").text(&u.netstat_program.lossy()).tag("</td><td class=\"cmd\">");
+        for h in &u.holders {
+            m.tag("<div>").text(&format!("{} fd {}: {}", h.pid, h.fd, cmdline(h))).tag("</div>");
+        }
+        m.tag("</td></tr>");
+    }
+    m.tag("</tbody></table>");
+    m.html()
 }

@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 use super::copy_button::CopyButton;
 use crate::format::{bytes, micros, percent, thousands};
+use crate::markup::Markup;
 use crate::state::Loaded;
 
 #[derive(Properties, PartialEq)]
@@ -16,96 +17,9 @@ pub struct OverviewViewProps {
 #[component]
 pub fn OverviewView(props: &OverviewViewProps) -> Html {
     let r = &props.loaded.report;
-    let tw = &r.time_wait;
-    let c = &r.cost;
-    let sockets = r.volume.inet_rows + r.volume.unix_rows;
-    let figure = |id: &str, value: u64, shown: String, what: String| {
-        html! {
-            <li class="figure" id={id.to_string()} data-value={value.to_string()}>
-                <span class="value">{shown}</span><span class="what">{what}</span>
-            </li>
-        }
-    };
     html! {
         <div class="overview">
-            <ul class="figures">
-                {figure("fig-sockets", sockets, thousands(sockets),
-                    format!("sockets ({} Internet, {} unix)", thousands(r.volume.inet_rows), thousands(r.volume.unix_rows)))}
-                {figure("fig-time-wait", tw.count, thousands(tw.count),
-                    format!("in TIME_WAIT, {} of TCP", percent(tw.share_of_tcp, 1.0)))}
-                {figure("fig-listeners", r.listeners.len() as u64, thousands(r.listeners.len() as u64),
-                    format!("Internet listeners (+{} unix)", r.unix_listeners.len()))}
-                {figure("fig-close-rate", tw.close_rate_per_sec.round() as u64, thousands(tw.close_rate_per_sec.round() as u64),
-                    "connections closed per second".into())}
-                {figure("fig-netstat-bytes", c.bytes_read, bytes(c.bytes_read as f64),
-                    "of /proc/net text netstat -nlp reads".into())}
-                {figure("fig-rows-parsed", c.rows_parsed, thousands(c.rows_parsed),
-                    format!("rows parsed to print {}", thousands(c.rows_shown)))}
-            </ul>
-            <section class="story card">
-                <h2>{"What this snapshot says"}</h2>
-                { for summary(r).into_iter().map(|s| html!{ <p>{s}</p> }) }
-            </section>
-            <section class="story card" id="cost">
-                <h2>{"Why netstat -nlp is slow here"}</h2>
-                { for c.story.iter().map(|s| html!{ <p>{s}</p> }) }
-                <div class="table-wrap">
-                    <table class="data" id="cost-files">
-                        <thead><tr><th>{"File netstat reads"}</th><th class="num">{"Bytes"}</th><th class="num">{"Rows"}</th>
-                            <th class="num">{format!("read() calls ({} B pages)", c.page_size)}</th><th class="num">{"Kernel time on capture"}</th></tr></thead>
-                        <tbody>
-                            { for c.files.iter().map(|f| html!{
-                                <tr><td><code>{&f.path}</code></td><td class="num">{thousands(f.bytes)}</td><td class="num">{thousands(f.rows)}</td>
-                                    <td class="num">{thousands(f.read_calls)}</td>
-                                    <td class="num">{f.capture_micros.map(|m| micros(m as f64)).unwrap_or_else(|| "–".into())}</td></tr>
-                            }) }
-                        </tbody>
-                        <tfoot><tr><th>{"Total"}</th><th class="num">{thousands(c.bytes_read)}</th><th class="num">{thousands(c.rows_parsed)}</th>
-                            <th class="num">{thousands(c.read_calls)}</th>
-                            <th class="num">{c.capture_micros.map(|m| micros(m as f64)).unwrap_or_else(|| "–".into())}</th></tr></tfoot>
-                    </table>
-                </div>
-                <p class="muted">{format!(
-                    "Before reading any of it, netstat -p walks /proc: {} processes, {} directory opens, {} readlink calls, {} cmdline reads and {} SELinux context reads ({}).",
-                    thousands(c.walk.processes), thousands(c.walk.dir_opens), thousands(c.walk.readlinks),
-                    thousands(c.walk.cmdline_reads), thousands(c.walk.selinux_reads),
-                    if c.walk.source == "manifest" { "counted on capture" } else { "lower bounds: only socket holders are in the snapshot" })}</p>
-            </section>
-            <section class="card">
-                <h2>{"Sockets by table and state"}</h2>
-                <div class="table-wrap">
-                    <table class="data" id="volume">
-                        <thead><tr><th>{"Table"}</th><th class="num">{"Rows"}</th><th>{"States"}</th></tr></thead>
-                        <tbody>
-                            { for r.volume.by_table.iter().map(|t| html!{
-                                <tr><td>{t.table.file_name()}</td><td class="num">{thousands(t.rows)}</td>
-                                    <td>{t.states.iter().map(|(s, n)| format!("{s} {}", thousands(*n))).collect::<Vec<_>>().join(" · ")}</td></tr>
-                            }) }
-                        </tbody>
-                    </table>
-                </div>
-                <h3>{"The kernel's own counters (sockstat) beside the rows"}</h3>
-                <div class="table-wrap">
-                    <table class="data" id="counters">
-                        <thead><tr><th>{"Counter"}</th><th class="num">{"Kernel"}</th><th class="num">{"Rows"}</th><th>{"Rows counted"}</th><th></th></tr></thead>
-                        <tbody>
-                            { for r.volume.kernel_vs_rows.iter().map(|k| html!{
-                                <tr><td>{&k.counter}</td><td class="num">{thousands(k.kernel)}</td><td class="num">{thousands(k.rows)}</td>
-                                    <td>{&k.counted}</td>
-                                    <td>{ if k.kernel == k.rows { html!{<span class="ok">{"agree"}</span>} }
-                                          else { html!{<span class="bad">{"differ"}</span>} } }</td></tr>
-                            }) }
-                        </tbody>
-                    </table>
-                </div>
-            </section>
-            if r.diagnostics.total > 0 {
-                <section class="card" id="diagnostics">
-                    <h2>{format!("{} problems in the input", thousands(r.diagnostics.total))}</h2>
-                    <p class="muted">{"Rows or files that could not be read; everything else was decoded."}</p>
-                    <ul>{ for r.diagnostics.items.iter().map(|d| html!{ <li><code>{format!("{}:{}", d.file, d.line)}</code>{" "}{&d.message}</li> }) }</ul>
-                </section>
-            }
+            { body(r) }
             <details class="card">
                 <summary>{"Plain-text summary (as "}<code>{"procsnap report"}</code>{" prints it)"}</summary>
                 <div class="toolbar"><CopyButton text={props.loaded.opened.text.clone()} /></div>
@@ -113,6 +27,146 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
             </details>
         </div>
     }
+}
+
+/// Everything above the plain-text summary: read-only, so written as markup (see `markup`).
+fn body(r: &Report) -> Html {
+    let tw = &r.time_wait;
+    let c = &r.cost;
+    let sockets = r.volume.inet_rows + r.volume.unix_rows;
+    let mut m = Markup::new();
+    let figure = |m: &mut Markup, id: &'static str, value: u64, shown: &str, what: &str| {
+        m.tag("<li class=\"figure\" id=\"").tag(id).tag("\" data-value=\"").int(value);
+        m.tag("\"><span class=\"value\">")
+            .text(shown)
+            .tag("</span><span class=\"what\">")
+            .text(what)
+            .tag("</span></li>");
+    };
+    m.tag("<ul class=\"figures\">");
+    figure(
+        &mut m,
+        "fig-sockets",
+        sockets,
+        &thousands(sockets),
+        &format!(
+            "sockets ({} Internet, {} unix)",
+            thousands(r.volume.inet_rows),
+            thousands(r.volume.unix_rows)
+        ),
+    );
+    figure(
+        &mut m,
+        "fig-time-wait",
+        tw.count,
+        &thousands(tw.count),
+        &format!("in TIME_WAIT, {} of TCP", percent(tw.share_of_tcp, 1.0)),
+    );
+    let listeners = r.listeners.len() as u64;
+    figure(
+        &mut m,
+        "fig-listeners",
+        listeners,
+        &thousands(listeners),
+        &format!("Internet listeners (+{} unix)", r.unix_listeners.len()),
+    );
+    let close_rate = tw.close_rate_per_sec.round() as u64;
+    figure(&mut m, "fig-close-rate", close_rate, &thousands(close_rate), "connections closed per second");
+    figure(
+        &mut m,
+        "fig-netstat-bytes",
+        c.bytes_read,
+        &bytes(c.bytes_read as f64),
+        "of /proc/net text netstat -nlp reads",
+    );
+    figure(
+        &mut m,
+        "fig-rows-parsed",
+        c.rows_parsed,
+        &thousands(c.rows_parsed),
+        &format!("rows parsed to print {}", thousands(c.rows_shown)),
+    );
+    m.tag("</ul><section class=\"story card\"><h2>What this snapshot says</h2>");
+    for s in summary(r) {
+        m.tag("<p>").text(&s).tag("</p>");
+    }
+    m.tag("</section><section class=\"story card\" id=\"cost\"><h2>Why netstat -nlp is slow here</h2>");
+    for s in &c.story {
+        m.tag("<p>").text(s).tag("</p>");
+    }
+    m.tag("<div class=\"table-wrap\"><table class=\"data\" id=\"cost-files\"><thead><tr><th>File netstat reads</th>");
+    m.tag("<th class=\"num\">Bytes</th><th class=\"num\">Rows</th><th class=\"num\">read() calls (")
+        .int(u64::from(c.page_size));
+    m.tag(" B pages)</th><th class=\"num\">Kernel time on capture</th></tr></thead><tbody>");
+    let kernel_time = |m: &mut Markup, us: Option<u64>| {
+        let shown = us.map(|us| micros(us as f64)).unwrap_or_else(|| "–".into());
+        m.tag("<td class=\"num\">").text(&shown).tag("</td>");
+    };
+    for f in &c.files {
+        m.tag("<tr><td><code>")
+            .text(&f.path)
+            .tag("</code></td>")
+            .num_cell(f.bytes)
+            .num_cell(f.rows)
+            .num_cell(f.read_calls);
+        kernel_time(&mut m, f.capture_micros);
+        m.tag("</tr>");
+    }
+    m.tag("</tbody><tfoot><tr><th>Total</th><th class=\"num\">").num(c.bytes_read);
+    m.tag("</th><th class=\"num\">").num(c.rows_parsed).tag("</th><th class=\"num\">").num(c.read_calls);
+    let total_time = c.capture_micros.map(|us| micros(us as f64)).unwrap_or_else(|| "–".into());
+    m.tag("</th><th class=\"num\">")
+        .text(&total_time)
+        .tag("</th></tr></tfoot></table></div><p class=\"muted\">");
+    m.text(&format!(
+        "Before reading any of it, netstat -p walks /proc: {} processes, {} directory opens, {} readlink calls, {} cmdline reads and {} SELinux context reads ({}).",
+        thousands(c.walk.processes),
+        thousands(c.walk.dir_opens),
+        thousands(c.walk.readlinks),
+        thousands(c.walk.cmdline_reads),
+        thousands(c.walk.selinux_reads),
+        if c.walk.source == "manifest" { "counted on capture" } else { "lower bounds: only socket holders are in the snapshot" }
+    ));
+    m.tag(
+        "</p></section><section class=\"card\"><h2>Sockets by table and state</h2><div class=\"table-wrap\">",
+    );
+    m.tag("<table class=\"data\" id=\"volume\"><thead><tr><th>Table</th><th class=\"num\">Rows</th><th>States</th></tr></thead><tbody>");
+    for t in &r.volume.by_table {
+        let states =
+            t.states.iter().map(|(s, n)| format!("{s} {}", thousands(*n))).collect::<Vec<_>>().join(" · ");
+        m.tag("<tr>").cell(t.table.file_name()).num_cell(t.rows).cell(&states).tag("</tr>");
+    }
+    m.tag("</tbody></table></div><h3>The kernel's own counters (sockstat) beside the rows</h3><div class=\"table-wrap\">");
+    m.tag("<table class=\"data\" id=\"counters\"><thead><tr><th>Counter</th><th class=\"num\">Kernel</th>");
+    m.tag("<th class=\"num\">Rows</th><th>Rows counted</th><th></th></tr></thead><tbody>");
+    for k in &r.volume.kernel_vs_rows {
+        m.tag("<tr>").cell(&k.counter).num_cell(k.kernel).num_cell(k.rows).cell(&k.counted);
+        m.tag(if k.kernel == k.rows {
+            "<td><span class=\"ok\">agree</span></td></tr>"
+        } else {
+            "<td><span class=\"bad\">differ</span></td></tr>"
+        });
+    }
+    m.tag("</tbody></table></div></section>");
+    if r.diagnostics.total > 0 {
+        m.tag("<section class=\"card\" id=\"diagnostics\"><h2>")
+            .num(r.diagnostics.total)
+            .tag(" problems in the input</h2>");
+        m.tag(
+            "<p class=\"muted\">Rows or files that could not be read; everything else was decoded.</p><ul>",
+        );
+        for d in &r.diagnostics.items {
+            m.tag("<li><code>")
+                .text(&d.file)
+                .tag(":")
+                .int(d.line as u64)
+                .tag("</code> ")
+                .text(&d.message)
+                .tag("</li>");
+        }
+        m.tag("</ul></section>");
+    }
+    m.html()
 }
 
 /// Plain sentences about the host.

@@ -9,6 +9,7 @@ use procsnap_core::analysis::cost::Stall;
 use yew::prelude::*;
 
 use crate::format::{bytes, micros, thousands};
+use crate::markup::Markup;
 use crate::protocol::Request;
 use crate::state::Loaded;
 
@@ -59,26 +60,28 @@ pub fn ReplayView(props: &ReplayViewProps) -> Html {
     };
     let at = |v: f64| if *by_time { micros(v * 1000.0) } else { bytes(v) };
 
-    let lines: Vec<&str> = props.loaded.opened.netstat.lines().collect();
-    let mut items = Vec::with_capacity(lines.len() + c.stalls.len());
+    // The lines and gaps are read-only: markup (see `markup`).
+    let mut m = Markup::new();
+    m.tag("<ol class=\"replay-lines\" id=\"replay\" aria-label=\"netstat output and its pauses\">");
     let mut pos = 0.0;
     let mut stalls = c.stalls.iter().peekable();
-    for (i, line) in lines.iter().enumerate() {
+    for (i, line) in props.loaded.opened.netstat.lines().enumerate() {
         let n = i as u64 + 1;
         // The gap before line n: the stall after line n−1 (after none: before the first).
         while let Some(s) = stalls.next_if(|s| s.after_line.unwrap_or(0) < n) {
             pos += size(s);
-            items.push(gap(s, px(s), c.read_size_or_page()));
+            gap(&mut m, s, px(s), c.read_size_or_page());
         }
-        items.push(html! {
-            <li class="replay-line" data-line={n.to_string()}>
-                <span class="replay-at">{at(pos)}</span><code>{*line}</code>
-            </li>
-        });
+        m.tag("<li class=\"replay-line\" data-line=\"")
+            .int(n)
+            .tag("\"><span class=\"replay-at\">")
+            .text(&at(pos));
+        m.tag("</span><code>").text(line).tag("</code></li>");
     }
     for s in stalls {
-        items.push(gap(s, px(s), c.read_size_or_page()));
+        gap(&mut m, s, px(s), c.read_size_or_page());
     }
+    m.tag("</ol>");
 
     // The biggest first (an insertion: there are few, and a std sort adds kilobytes).
     let mut pauses: Vec<&Stall> = Vec::new();
@@ -114,27 +117,32 @@ pub fn ReplayView(props: &ReplayViewProps) -> Html {
                     <label><input type="radio" name="axis" checked={!*by_time} onchange={axis(false)} />{" bytes read"}</label>
                     <label><input type="radio" name="axis" checked={*by_time} onchange={axis(true)} />{" estimated time"}</label>
                 </fieldset>
-                <ol class="replay-lines" id="replay" aria-label="netstat output and its pauses">{ for items }</ol>
+                { m.html() }
             </section>
         </div>
     }
 }
 
 /// A gap drawn to scale, carrying core's figures for it; a pause is labelled with what fills it.
-fn gap(s: &Stall, px: f64, read_size: u32) -> Html {
+fn gap(m: &mut Markup, s: &Stall, px: f64, read_size: u32) {
     let pause = is_pause(s);
     let words = figures(s, read_size);
-    html! {
-        <li class={if pause { "replay-gap pause" } else { "replay-gap" }} style={format!("height:{px:.0}px")}
-            data-after-line={s.after_line.map(|n| n.to_string()).unwrap_or_default()}
-            data-bytes={s.bytes.to_string()} data-rows={s.rows.to_string()} data-time-wait={s.time_wait_rows.to_string()}
-            data-reads={s.read_calls.to_string()} data-ms={format!("{:.3}", s.estimated_ms)}
-            title={words.clone()}>
-            if pause {
-                <span class="pause-label">{words}</span>
-            }
-        </li>
+    m.tag(if pause {
+        "<li class=\"replay-gap pause\" style=\"height:"
+    } else {
+        "<li class=\"replay-gap\" style=\"height:"
+    });
+    m.text(&format!("{px:.0}")).tag("px\" data-after-line=\"");
+    if let Some(n) = s.after_line {
+        m.int(n);
     }
+    m.tag("\" data-bytes=\"").int(s.bytes).tag("\" data-rows=\"").int(s.rows).tag("\" data-time-wait=\"");
+    m.int(s.time_wait_rows).tag("\" data-reads=\"").int(s.read_calls).tag("\" data-ms=\"");
+    m.text(&format!("{:.3}", s.estimated_ms)).tag("\" title=\"").text(&words).tag("\">");
+    if pause {
+        m.tag("<span class=\"pause-label\">").text(&words).tag("</span>");
+    }
+    m.tag("</li>");
 }
 
 /// What netstat reads in a gap, in words.

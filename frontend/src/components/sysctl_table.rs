@@ -1,6 +1,8 @@
 //! The sysctls that explain TIME_WAIT, each with one line on what it does.
 use yew::prelude::*;
 
+use crate::markup::Markup;
+
 #[derive(Properties, PartialEq)]
 pub struct SysctlTableProps {
     pub tw_sysctls: Vec<procsnap_core::proc::sysctl::Sysctl>,
@@ -9,15 +11,13 @@ pub struct SysctlTableProps {
 /// The sysctls that explain TIME_WAIT, each with one line on what it does.
 #[component]
 pub fn SysctlTable(props: &SysctlTableProps) -> Html {
-    html! {
-        <>
-            <h2>{"Settings (sysctls)"}</h2>
-            <div class="table-wrap"><table class="data" id="sysctls">
-                <thead><tr><th>{"Name"}</th><th>{"Value"}</th><th>{"What it does"}</th></tr></thead>
-                <tbody>{ for props.tw_sysctls.iter().map(|s| html!{
-                    <tr><td class="mono">{&s.name}</td><td class="mono">{&s.value}</td><td>{&s.meaning}</td></tr>
-                }) }</tbody>
-            </table></div>
-        </>
+    let mut m = Markup::new();
+    m.tag("<h2>Settings (sysctls)</h2><div class=\"table-wrap\"><table class=\"data\" id=\"sysctls\"><thead><tr>");
+    m.tag("<th>Name</th><th>Value</th><th>What it does</th></tr></thead><tbody>");
+    for s in &props.tw_sysctls {
+        m.tag("<tr><td class=\"mono\">").text(&s.name).tag("</td><td class=\"mono\">").text(&s.value);
+        m.tag("</td>").cell(&s.meaning).tag("</tr>");
     }
+    m.tag("</tbody></table></div>");
+    m.html()
 }

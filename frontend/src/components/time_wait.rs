@@ -10,6 +10,7 @@ use super::bar_chart::{Bar, BarChart};
 use super::histogram::Histogram;
 use super::sysctl_table::SysctlTable;
 use crate::format::{percent, thousands};
+use crate::markup::Markup;
 use crate::state::Loaded;
 
 #[derive(Properties, PartialEq)]
@@ -118,17 +119,27 @@ pub fn TimeWaitView(props: &TimeWaitViewProps) -> Html {
                 } else {
                     <BarChart title="Share of the ephemeral range in use per (local, remote, remote port)" bars={pressure} max={100.0}
                         fmt={Callback::from(|v: f64| format!("{v:.1}%"))} />
-                    <div class="table-wrap"><table class="data">
-                        <thead><tr><th>{"Local"}</th><th>{"Remote"}</th><th class="num">{"Sockets"}</th><th class="num">{"TIME_WAIT"}</th><th class="num">{"Range used"}</th></tr></thead>
-                        <tbody>{ for tw.port_pressure.iter().map(|p| html!{
-                            <tr><td class="mono">{p.local_addr.to_string()}</td><td class="mono">{format!("{}:{}", p.remote_addr, p.remote_port)}</td>
-                                <td class="num">{thousands(p.sockets)}</td><td class="num">{thousands(p.time_wait)}</td>
-                                <td class="num">{format!("{:.1}%", p.used_ratio * 100.0)}</td></tr>
-                        }) }</tbody>
-                    </table></div>
+                    { pressure_table(&tw.port_pressure) }
                 }
             </section>
             <section class="card"><SysctlTable tw_sysctls={tw.sysctls.clone()} /></section>
         </div>
     }
+}
+
+/// The ephemeral-port pressure per tuple, as markup (see `markup`): read-only.
+fn pressure_table(tuples: &[procsnap_core::analysis::timewait::PortPressure]) -> Html {
+    let mut m = Markup::new();
+    m.tag("<div class=\"table-wrap\"><table class=\"data\"><thead><tr><th>Local</th><th>Remote</th>");
+    m.tag("<th class=\"num\">Sockets</th><th class=\"num\">TIME_WAIT</th><th class=\"num\">Range used</th></tr></thead><tbody>");
+    for p in tuples {
+        m.tag("<tr><td class=\"mono\">").text(&p.local_addr.to_string()).tag("</td><td class=\"mono\">");
+        m.text(&format!("{}:{}", p.remote_addr, p.remote_port))
+            .tag("</td>")
+            .num_cell(p.sockets)
+            .num_cell(p.time_wait);
+        m.tag("<td class=\"num\">").text(&format!("{:.1}%", p.used_ratio * 100.0)).tag("</td></tr>");
+    }
+    m.tag("</tbody></table></div>");
+    m.html()
 }

@@ -58,6 +58,7 @@ print("|---|---|---|")
 for n in ["cat", "scan", "procfs-core", "procsnap", "procsnap-targz"]:
     print(f"| {n} | {med[n]:.3f} | {rss[n]:.0f} |")
 p = med["procsnap"]
-print(f"\nprocfs-core / procsnap: {med['procfs-core'] / p:.2f}x; procsnap / line scan: {p / med['scan']:.2f}x; "
-      f"procsnap / cat: {p / med['cat']:.2f}x")
+ratio = lambda a, b: f"{a / b:.2f}x" if b > 0 else "n/a (under GNU time's 10 ms resolution)"
+print(f"\nprocfs-core / procsnap: {ratio(med['procfs-core'], p)}; procsnap / line scan: {ratio(p, med['scan'])}; "
+      f"procsnap / cat: {ratio(p, med['cat'])}")
 PY

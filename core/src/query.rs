@@ -268,7 +268,7 @@ pub fn csv(s: &Snapshot, matched: &[u32]) -> Vec<u8> {
             &opt(r.send_q),
             &r.timer,
             // Hundredths: USER_HZ is 100 on every common architecture.
-            &r.timer_s.map(|t| format!("{t:.2}")).unwrap_or_default(),
+            &r.timer_s.map(|t| crate::format::fixed(t, 2)).unwrap_or_default(),
             &r.inode.to_string(),
             &r.uid.to_string(),
             &opt(r.pid),

@@ -11,6 +11,7 @@ use crate::components::{
     error_panel::ErrorPanel, keys_help::KeysHelp, open_panel::OpenPanel, progress_panel::ProgressPanel,
     viewer::Viewer,
 };
+use crate::format::fixed;
 use crate::loader::{self, Handoff};
 use crate::protocol::{JobId, PROGRESS_CHANNEL, Postcard, ProgressMsg, Request, Response, RowQuery};
 use crate::state::{Action, CsvFile, PageState, Phase, Route, Source, key_action};
@@ -141,8 +142,12 @@ pub fn Page(props: &PageProps) -> Html {
     use_effect_with(state.timing, |timing| {
         if let Some(t) = timing {
             web_sys::console::info_1(
-                &format!("procsnap: opened in {:.0} ms (worker decode {:.0} ms)", t.page_ms, t.decode_ms)
-                    .into(),
+                &format!(
+                    "procsnap: opened in {} ms (worker decode {} ms)",
+                    fixed(t.page_ms, 0),
+                    fixed(t.decode_ms, 0)
+                )
+                .into(),
             );
             set_opened_marker(t.page_ms, t.decode_ms);
         }
@@ -377,6 +382,6 @@ fn is_typing(target: Option<web_sys::EventTarget>) -> bool {
 /// Marks the page as opened (for tests and for measuring): `data-opened-ms` on `<body>`.
 fn set_opened_marker(ms: f64, decode_ms: f64) {
     let body = gloo_utils::body();
-    let _ = body.set_attribute("data-opened-ms", &format!("{ms:.0}"));
-    let _ = body.set_attribute("data-decode-ms", &format!("{decode_ms:.0}"));
+    let _ = body.set_attribute("data-opened-ms", &fixed(ms, 0));
+    let _ = body.set_attribute("data-decode-ms", &fixed(decode_ms, 0));
 }

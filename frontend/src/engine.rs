@@ -7,6 +7,7 @@
 use procsnap_core::share::Redaction;
 use procsnap_core::{DecodeOptions, Progress};
 
+use crate::format::fixed;
 use crate::protocol::{JobId, OpenError, Opened, Response, RowPage, RowQuery};
 
 /// Small archive files whose text the Files view shows (the manifest, sysctls, cmdlines…).
@@ -100,8 +101,11 @@ fn now() -> f64 {
 fn log_timing(name: &str, input: usize, t0: f64, t_report: f64) {
     if cfg!(target_arch = "wasm32") {
         web_sys::console::info_1(
-            &format!("procsnap worker: {name} ({input} bytes): decode + report {:.0} ms", t_report - t0)
-                .into(),
+            &format!(
+                "procsnap worker: {name} ({input} bytes): decode + report {} ms",
+                fixed(t_report - t0, 0)
+            )
+            .into(),
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Number formatting for the views: core's, so a figure reads the same in the CLI's text and on
 //! the page. Views hold JavaScript numbers (f64); these take them as they are.
 
-pub use procsnap_core::format::{micros, percent, thousands};
+pub use procsnap_core::format::{fixed, micros, percent, thousands};
 
 /// Bytes in binary units: `1536` → `1.5 KiB`.
 pub fn bytes(n: f64) -> String {

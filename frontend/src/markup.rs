@@ -59,11 +59,10 @@ impl Markup {
         self
     }
 
-    /// A coordinate or measure as Rust prints an `f64` (`12`, `0.5`).
+    /// A coordinate or measure in SVG: one decimal (`12.0`, `0.5`), finer than a pixel.
     #[inline(never)]
     pub fn float(&mut self, x: f64) -> &mut Self {
-        use std::fmt::Write;
-        let _ = write!(self.0, "{x}");
+        self.0.push_str(&crate::format::fixed(x, 1));
         self
     }
 

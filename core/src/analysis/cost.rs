@@ -479,9 +479,9 @@ pub fn story(tw: u64, c: &Cost) -> Vec<String> {
     });
     if tw > 0 {
         out.push(format!(
-            "{} of those rows ({:.0}%) are TIME_WAIT: closed connections no process owns, which netstat must still read and parse before -l throws them away.",
+            "{} of those rows ({}%) are TIME_WAIT: closed connections no process owns, which netstat must still read and parse before -l throws them away.",
             tw,
-            100.0 * tw as f64 / c.rows_parsed.max(1) as f64
+            crate::format::fixed(100.0 * tw as f64 / c.rows_parsed.max(1) as f64, 0)
         ));
     }
     out.push(format!(
@@ -497,8 +497,8 @@ pub fn story(tw: u64, c: &Cost) -> Vec<String> {
     }
     if let Some(us) = c.capture_micros {
         out.push(format!(
-            "On capture the kernel took {:.1} ms just to produce these files; netstat pays that, plus its own parsing, every time it runs.",
-            us as f64 / 1000.0
+            "On capture the kernel took {} ms just to produce these files; netstat pays that, plus its own parsing, every time it runs.",
+            crate::format::fixed(us as f64 / 1000.0, 1)
         ));
     }
     let w = &c.walk;

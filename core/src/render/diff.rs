@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::diff::{Change, Count, Diff, ListenerKey, Owner};
-use crate::format::thousands;
+use crate::format::{fixed, thousands};
 
 pub fn render(d: &Diff) -> String {
     let mut o = String::new();
@@ -64,11 +64,11 @@ pub fn render(d: &Diff) -> String {
     );
     let _ = writeln!(
         o,
-        "  close rate {:.1}/s → {:.1}/s (last 10 s: {:.1}/s → {:.1}/s)",
-        t.old_close_rate_per_sec,
-        t.new_close_rate_per_sec,
-        t.old_recent_close_rate_per_sec,
-        t.new_recent_close_rate_per_sec
+        "  close rate {}/s → {}/s (last 10 s: {}/s → {}/s)",
+        fixed(t.old_close_rate_per_sec, 1),
+        fixed(t.new_close_rate_per_sec, 1),
+        fixed(t.old_recent_close_rate_per_sec, 1),
+        fixed(t.new_recent_close_rate_per_sec, 1)
     );
     breakdown(&mut o, "by local port (a listening port, or client: outgoing connections)", &t.by_local_port);
     breakdown(&mut o, "by remote address", &t.by_remote_addr);
@@ -185,12 +185,12 @@ fn signed(n: i128) -> String {
 
 fn duration(s: f64) -> String {
     if s < 120.0 {
-        format!("{s:.1} s")
+        format!("{} s", fixed(s, 1))
     } else if s < 3600.0 {
-        format!("{:.1} min", s / 60.0)
+        format!("{} min", fixed(s / 60.0, 1))
     } else if s < 172_800.0 {
-        format!("{:.1} h", s / 3600.0)
+        format!("{} h", fixed(s / 3600.0, 1))
     } else {
-        format!("{:.1} days", s / 86_400.0)
+        format!("{} days", fixed(s / 86_400.0, 1))
     }
 }

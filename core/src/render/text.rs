@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::addr::netstat_endpoint;
 use crate::analysis::timewait::Side;
+use crate::format::fixed;
 use crate::report::Report;
 
 pub fn render(r: &Report) -> String {
@@ -79,12 +80,12 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(o, "\nTIME_WAIT");
     let _ = writeln!(
         o,
-        "  {} sockets, {:.1}% of {} TCP rows; about {:.0} connections closed per second (last 10 s: {:.0}/s)",
+        "  {} sockets, {}% of {} TCP rows; about {} connections closed per second (last 10 s: {}/s)",
         tw.count,
-        tw.share_of_tcp * 100.0,
+        fixed(tw.share_of_tcp * 100.0, 1),
         tw.tcp_rows,
-        tw.close_rate_per_sec,
-        tw.recent_close_rate_per_sec
+        fixed(tw.close_rate_per_sec, 0),
+        fixed(tw.recent_close_rate_per_sec, 0)
     );
     for g in tw.by_local_port.iter().take(10) {
         let _ = match (g.side, &g.listener) {
@@ -107,14 +108,14 @@ pub fn render(r: &Report) -> String {
     if let Some(p) = tw.port_pressure.first() {
         let _ = writeln!(
             o,
-            "  busiest outgoing tuple: {} -> {}:{} uses {} of {} ephemeral ports ({:.1}%)",
+            "  busiest outgoing tuple: {} -> {}:{} uses {} of {} ephemeral ports ({}%)",
             p.local_addr,
             p.remote_addr,
             p.remote_port,
             p.sockets,
             // A report from a share link is untrusted: its range may be reversed.
             u32::from(tw.port_range.1).saturating_sub(u32::from(tw.port_range.0)) + 1,
-            p.used_ratio * 100.0
+            fixed(p.used_ratio * 100.0, 1)
         );
     }
     for s in &tw.sysctls {
@@ -175,8 +176,10 @@ fn namespaces(o: &mut String, r: &Report) {
         crate::sort::sort_by_key(&mut list, |n| (std::cmp::Reverse(n.time_wait), !n.host));
         for n in list {
             let inode = n.inode.map_or("?".to_string(), |i| i.to_string());
-            let pressure =
-                n.port_pressure.as_ref().map_or("-".to_string(), |p| format!("{:.0}%", p.used_ratio * 100.0));
+            let pressure = n
+                .port_pressure
+                .as_ref()
+                .map_or("-".to_string(), |p| format!("{}%", fixed(p.used_ratio * 100.0, 0)));
             let who = if n.vanished {
                 "(vanished: its processes exited before its tables were read)".to_string()
             } else if n.host {
@@ -253,5 +256,5 @@ pub fn stall_story(r: &Report) -> Vec<String> {
 }
 
 fn duration(ms: f64) -> String {
-    if ms >= 1000.0 { format!("{:.1} s", ms / 1000.0) } else { format!("{ms:.1} ms") }
+    if ms >= 1000.0 { format!("{} s", fixed(ms / 1000.0, 1)) } else { format!("{} ms", fixed(ms, 1)) }
 }

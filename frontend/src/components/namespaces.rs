@@ -99,7 +99,7 @@ pub fn NamespaceList(props: &ListProps) -> Html {
                                 <td class="num">{n.time_wait}</td>
                                 <td class="num">{n.sockets}</td>
                                 <td class="num">{n.listeners}</td>
-                                <td class="num">{n.port_pressure.as_ref().map_or("-".to_string(), |p| format!("{:.1}%", p.used_ratio * 100.0))}</td>
+                                <td class="num">{n.port_pressure.as_ref().map_or("-".to_string(), |p| format!("{}%", crate::format::fixed(p.used_ratio * 100.0, 1)))}</td>
                                 <td>{n.pids.iter().map(u32::to_string).collect::<Vec<_>>().join(" ")}</td>
                             </tr>
                         }) }

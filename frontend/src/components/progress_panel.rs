@@ -32,7 +32,7 @@ pub fn ProgressPanel(props: &ProgressPanelProps) -> Html {
     html! {
         <section class="progress-panel" aria-live="polite">
             <h2>{"Opening "}{&props.name}</h2>
-            <progress id="decode-progress" max="1" value={frac.to_string()} aria-label="Decoding progress" />
+            <progress id="decode-progress" max="1" value={format::fixed(frac, 3)} aria-label="Decoding progress" />
             <p class="progress-figures">
                 if p.bytes_total > 0 {
                     {format!("{} of {} read", procsnap_core::format::bytes(p.bytes_done), procsnap_core::format::bytes(p.bytes_total))}

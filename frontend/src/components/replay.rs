@@ -8,7 +8,7 @@ use procsnap_core::Flavour;
 use procsnap_core::analysis::cost::Stall;
 use yew::prelude::*;
 
-use crate::format::{bytes, micros, thousands};
+use crate::format::{bytes, fixed, micros, thousands};
 use crate::markup::Markup;
 use crate::protocol::Request;
 use crate::state::Loaded;
@@ -132,13 +132,13 @@ fn gap(m: &mut Markup, s: &Stall, px: f64, read_size: u32) {
     } else {
         "<li class=\"replay-gap\" style=\"height:"
     });
-    m.text(&format!("{px:.0}")).tag("px\" data-after-line=\"");
+    m.text(&fixed(px, 0)).tag("px\" data-after-line=\"");
     if let Some(n) = s.after_line {
         m.int(n);
     }
     m.tag("\" data-bytes=\"").int(s.bytes).tag("\" data-rows=\"").int(s.rows).tag("\" data-time-wait=\"");
     m.int(s.time_wait_rows).tag("\" data-reads=\"").int(s.read_calls).tag("\" data-ms=\"");
-    m.text(&format!("{:.3}", s.estimated_ms)).tag("\" title=\"").text(&words).tag("\">");
+    m.text(&fixed(s.estimated_ms, 3)).tag("\" title=\"").text(&words).tag("\">");
     if pause {
         m.tag("<span class=\"pause-label\">").text(&words).tag("</span>");
     }

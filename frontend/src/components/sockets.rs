@@ -231,11 +231,11 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
                         }
                     }) }
                 </div>
-                <div class="vscroll" role="rowgroup" ref={scroller} {onscroll} tabindex="0" style={format!("height:{VIEW_H}px")}>
-                    <div class="vspacer" role="presentation" style={format!("height:{}px", natural * scale)}>
+                <div class="vscroll" role="rowgroup" ref={scroller} {onscroll} tabindex="0" style={format!("height:{}px", format::fixed(VIEW_H, 0))}>
+                    <div class="vspacer" role="presentation" style={format!("height:{}px", format::fixed(natural * scale, 2))}>
                         { for rows.into_iter().map(|(i, r)| html! {
                             <div class="vrow" role="row" aria-rowindex={(i + 1).to_string()}
-                                style={format!("top:{}px", *first as f64 * ROW_H * scale + (i - *first) as f64 * ROW_H)}>
+                                style={format!("top:{}px", format::fixed(*first as f64 * ROW_H * scale + (i - *first) as f64 * ROW_H, 2))}>
                                 <span role="cell">{&r.proto}</span>
                                 <span role="cell">{&r.local}</span>
                                 <span role="cell">{&r.remote}</span>
@@ -243,7 +243,7 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
                                 <span role="cell">{opt(r.recv_q)}</span>
                                 <span role="cell">{opt(r.send_q)}</span>
                                 <span role="cell" title={r.timer.clone()}>{ match r.timer_s {
-                                    Some(t) => format!("{t:.2} {}", r.timer),
+                                    Some(t) => format!("{} {}", crate::format::fixed(t, 2), r.timer),
                                     None => r.timer.clone(),
                                 } }</span>
                                 <span role="cell">{r.inode}</span>

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use super::bar_chart::{Bar, BarChart};
 use super::histogram::Histogram;
 use super::sysctl_table::SysctlTable;
-use crate::format::{percent, thousands};
+use crate::format::{fixed, percent, thousands};
 use crate::markup::Markup;
 use crate::state::Loaded;
 
@@ -118,7 +118,7 @@ pub fn TimeWaitView(props: &TimeWaitViewProps) -> Html {
                     <p class="muted">{"No outgoing connections use ephemeral ports here."}</p>
                 } else {
                     <BarChart title="Share of the ephemeral range in use per (local, remote, remote port)" bars={pressure} max={100.0}
-                        fmt={Callback::from(|v: f64| format!("{v:.1}%"))} />
+                        fmt={Callback::from(|v: f64| format!("{}%", fixed(v, 1)))} />
                     { pressure_table(&tw.port_pressure) }
                 }
             </section>
@@ -138,7 +138,7 @@ fn pressure_table(tuples: &[procsnap_core::analysis::timewait::PortPressure]) ->
             .tag("</td>")
             .num_cell(p.sockets)
             .num_cell(p.time_wait);
-        m.tag("<td class=\"num\">").text(&format!("{:.1}%", p.used_ratio * 100.0)).tag("</td></tr>");
+        m.tag("<td class=\"num\">").text(&format!("{}%", fixed(p.used_ratio * 100.0, 1))).tag("</td></tr>");
     }
     m.tag("</tbody></table></div>");
     m.html()

@@ -4,6 +4,8 @@ use procsnap_core::analysis::namespaces::NamespaceSummary;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::markup::Markup;
+
 use crate::protocol::NetnsChoice;
 
 /// `net:[INODE] (docker 0123456789ab)`, `net:[INODE] (host)`.
@@ -87,25 +89,34 @@ pub fn NamespaceList(props: &ListProps) -> Html {
                 <p class="notice">{note}</p>
             }
             if list.len() > 1 {
-                <table>
-                    <thead><tr>
-                        <th>{"Namespace"}</th><th>{"TIME_WAIT"}</th><th>{"Sockets"}</th>
-                        <th>{"Listeners"}</th><th>{"Busiest port tuple"}</th><th>{"Processes"}</th>
-                    </tr></thead>
-                    <tbody>
-                        { for list.iter().map(|n| html! {
-                            <tr class={classes!(n.selected.then_some("selected"))} data-inode={n.inode.map(|i| i.to_string())}>
-                                <td>{label(n)}{if n.vanished { " — vanished: its processes exited before its tables were read" } else { "" }}</td>
-                                <td class="num">{n.time_wait}</td>
-                                <td class="num">{n.sockets}</td>
-                                <td class="num">{n.listeners}</td>
-                                <td class="num">{n.port_pressure.as_ref().map_or("-".to_string(), |p| format!("{}%", crate::format::fixed(p.used_ratio * 100.0, 1)))}</td>
-                                <td>{n.pids.iter().map(u32::to_string).collect::<Vec<_>>().join(" ")}</td>
-                            </tr>
-                        }) }
-                    </tbody>
-                </table>
+                { table(&list) }
             }
         </section>
     }
+}
+
+/// The namespaces' table, as markup (see `markup`): read-only.
+fn table(list: &[&NamespaceSummary]) -> Html {
+    let mut m = Markup::new();
+    m.tag("<table><thead><tr><th>Namespace</th><th>TIME_WAIT</th><th>Sockets</th><th>Listeners</th>");
+    m.tag("<th>Busiest port tuple</th><th>Processes</th></tr></thead><tbody>");
+    for n in list {
+        m.tag(if n.selected { "<tr class=\"selected\"" } else { "<tr" });
+        if let Some(i) = n.inode {
+            m.tag(" data-inode=\"").int(i).tag("\"");
+        }
+        m.tag("><td>").text(&label(n));
+        if n.vanished {
+            m.tag(" — vanished: its processes exited before its tables were read");
+        }
+        m.tag("</td><td class=\"num\">").int(n.time_wait).tag("</td><td class=\"num\">").int(n.sockets);
+        m.tag("</td><td class=\"num\">").int(n.listeners).tag("</td><td class=\"num\">");
+        match &n.port_pressure {
+            Some(p) => m.text(&crate::format::fixed(p.used_ratio * 100.0, 1)).tag("%"),
+            None => m.tag("-"),
+        };
+        m.tag("</td>").cell(&n.pids.iter().map(u32::to_string).collect::<Vec<_>>().join(" ")).tag("</tr>");
+    }
+    m.tag("</tbody></table>");
+    m.html()
 }

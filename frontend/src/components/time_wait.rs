@@ -85,19 +85,7 @@ pub fn TimeWaitView(props: &TimeWaitViewProps) -> Html {
         .collect();
     html! {
         <div class="time-wait">
-            <section class="card">
-                <h2 id="tw-count" data-value={tw.count.to_string()}>
-                    {format!("{} sockets in TIME_WAIT — {} of {} TCP rows", thousands(tw.count), percent(tw.share_of_tcp, 1.0), thousands(tw.tcp_rows))}
-                </h2>
-                <p>
-                    {format!("A socket stays in TIME_WAIT for 60 seconds after its connection closes, so this many means about {} closes per second (the last 10 s: {} per second). ",
-                        thousands(tw.close_rate_per_sec.round() as u64), thousands(tw.recent_close_rate_per_sec.round() as u64))}
-                    {format!("{} ({}) are on ports where a process listens: the server closed first. The rest were outgoing connections.",
-                        thousands(server), percent(server as f64, tw.count as f64))}
-                </p>
-                <p class="legend"><span class="swatch" style="background:var(--bar-accent)"></span>{"server side (a listener's port)"}
-                    <span class="swatch" style="background:var(--bar)"></span>{"client side / other"}</p>
-            </section>
+            { summary(tw, server) }
             <div class="grid2">
                 <section class="card"><BarChart id="tw-by-port" title="By local port (and the listener that owns it)" bars={by_port} /></section>
                 <section class="card">
@@ -141,5 +129,27 @@ fn pressure_table(tuples: &[procsnap_core::analysis::timewait::PortPressure]) ->
         m.tag("<td class=\"num\">").text(&format!("{}%", fixed(p.used_ratio * 100.0, 1))).tag("</td></tr>");
     }
     m.tag("</tbody></table></div>");
+    m.html()
+}
+
+/// The section above the charts, as markup (see `markup`): read-only.
+fn summary(tw: &procsnap_core::analysis::timewait::TimeWait, server: u64) -> Html {
+    let mut m = Markup::new();
+    m.tag("<section class=\"card\"><h2 id=\"tw-count\" data-value=\"").int(tw.count).tag("\">");
+    m.text(&format!(
+        "{} sockets in TIME_WAIT — {} of {} TCP rows",
+        thousands(tw.count),
+        percent(tw.share_of_tcp, 1.0),
+        thousands(tw.tcp_rows)
+    ));
+    m.tag("</h2><p>").text(&format!(
+        "A socket stays in TIME_WAIT for 60 seconds after its connection closes, so this many means about {} closes per second (the last 10 s: {} per second). {} ({}) are on ports where a process listens: the server closed first. The rest were outgoing connections.",
+        thousands(tw.close_rate_per_sec.round() as u64),
+        thousands(tw.recent_close_rate_per_sec.round() as u64),
+        thousands(server),
+        percent(server as f64, tw.count as f64)
+    ));
+    m.tag("</p><p class=\"legend\"><span class=\"swatch\" style=\"background:var(--bar-accent)\"></span>server side (a listener's port)");
+    m.tag("<span class=\"swatch\" style=\"background:var(--bar)\"></span>client side / other</p></section>");
     m.html()
 }

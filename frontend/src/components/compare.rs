@@ -65,11 +65,9 @@ pub fn CompareButton(props: &CompareButtonProps) -> Html {
     let onchange = {
         let on_pick = props.on_pick.clone();
         Callback::from(move |e: Event| {
-            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            if let Some(f) = input.files().and_then(|l| l.get(0)) {
+            if let Some(f) = super::take_picked_file(&e) {
                 on_pick.emit(f);
             }
-            input.set_value("");
         })
     };
     html! {

@@ -18,3 +18,13 @@ pub mod sysctl_table;
 pub mod tab_bar;
 pub mod time_wait;
 pub mod viewer;
+
+/// The file a file input's `change` event picked, if any; the input is cleared, so that picking
+/// the same file again fires `change` again.
+pub fn take_picked_file(e: &yew::Event) -> Option<web_sys::File> {
+    use yew::TargetCast;
+    let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+    let file = input.files().and_then(|l| l.get(0));
+    input.set_value("");
+    file
+}

@@ -15,11 +15,9 @@ pub fn OpenPanel(props: &OpenPanelProps) -> Html {
     let onchange = {
         let on_open = props.on_open.clone();
         Callback::from(move |e: Event| {
-            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            if let Some(f) = input.files().and_then(|l| l.get(0)) {
+            if let Some(f) = super::take_picked_file(&e) {
                 on_open.emit(Source::File(f));
             }
-            input.set_value("");
         })
     };
     let example = {

@@ -289,52 +289,28 @@ pub fn hash_files(
     limits: &Limits,
     progress: &mut ProgressFn<'_>,
 ) -> Result<Vec<(String, String)>, Error> {
-    /// Every entry's path, with the SHA-256 of regular files.
-    fn walk(
-        reader: Box<dyn Read + '_>,
-        limits: &Limits,
-        gzip: Option<Rc<Cell<u64>>>,
-    ) -> Result<Vec<(String, Option<String>)>, Error> {
-        let is_gzip = gzip.is_some();
-        let mut archive = tar::Archive::new(LimitedReader::new(reader, limits, gzip));
-        // As in `read_tar`: skips go through `LimitedReader::seek`.
-        let iter = archive.entries_with_seek().map_err(|e| tar_error(e, is_gzip, true))?;
-        let mut out = Vec::new();
-        let mut buf = vec![0u8; STREAM_CHUNK];
-        for (i, item) in iter.enumerate() {
-            let mut entry = item.map_err(|e| tar_error(e, is_gzip, i == 0))?;
-            if out.len() as u64 >= limits.max_entries {
-                return Err(Error::TooManyEntries { limit: limits.max_entries });
-            }
-            let path = normalise_path(&entry.path_bytes());
-            if !matches!(entry.header().entry_type(), tar::EntryType::Regular | tar::EntryType::Continuous) {
-                out.push((path, None));
-                continue;
-            }
-            let mut sha = Hasher::default();
-            loop {
-                match entry.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => sha.update(&buf[..n]),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(tar_error(e, is_gzip, false)),
-                }
-            }
-            out.push((path, Some(sha.finish())));
-        }
-        // As `read_tar`: a missing or wrong gzip trailer means the file was cut or damaged.
-        let mut rest = archive.into_inner();
-        io::copy(&mut rest, &mut io::sink()).map_err(|e| tar_error(e, is_gzip, false))?;
-        Ok(out)
-    }
     let total = bytes.len() as u64;
     let mut input = bytes;
-    let mut hashes = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let counted = CountingInput::new(&mut input, total, progress);
+    hash_files_reader(&mut input, total, limits, progress)
+}
+
+/// [`hash_files`] from a reader (the viewer's worker reads the picked file again, a slice at a
+/// time, instead of keeping it in memory for this). `total_bytes` (0 when unknown) is for
+/// progress.
+pub fn hash_files_reader(
+    input: &mut dyn Read,
+    total_bytes: u64,
+    limits: &Limits,
+    progress: &mut ProgressFn<'_>,
+) -> Result<Vec<(String, String)>, Error> {
+    let head = sniff(input).map_err(|e| tar_error(e, false, false))?;
+    let mut whole = io::Read::chain(&head[..], input);
+    let mut hashes = if head.starts_with(&[0x1f, 0x8b]) {
+        let counted = CountingInput::new(&mut whole, total_bytes, progress);
         let consumed = counted.consumed.clone();
-        walk(Box::new(crate::gzip::MultiGzDecoder::new(counted)), limits, Some(consumed))?
-    } else if is_tar(bytes) {
-        walk(Box::new(CountingInput::new(&mut input, total, progress)), limits, None)?
+        hash_entries(Box::new(crate::gzip::MultiGzDecoder::new(counted)), limits, Some(consumed))?
+    } else if is_tar(&head) {
+        hash_entries(Box::new(CountingInput::new(&mut whole, total_bytes, progress)), limits, None)?
     } else {
         return Ok(Vec::new());
     };
@@ -345,6 +321,45 @@ pub fn hash_files(
         }
     }
     Ok(hashes.into_iter().filter_map(|(p, h)| Some((p, h?))).collect())
+}
+
+/// Every entry's path, with the SHA-256 of regular files.
+fn hash_entries(
+    reader: Box<dyn Read + '_>,
+    limits: &Limits,
+    gzip: Option<Rc<Cell<u64>>>,
+) -> Result<Vec<(String, Option<String>)>, Error> {
+    let is_gzip = gzip.is_some();
+    let mut archive = tar::Archive::new(LimitedReader::new(reader, limits, gzip));
+    // As in `read_tar`: skips go through `LimitedReader::seek`.
+    let iter = archive.entries_with_seek().map_err(|e| tar_error(e, is_gzip, true))?;
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; STREAM_CHUNK];
+    for (i, item) in iter.enumerate() {
+        let mut entry = item.map_err(|e| tar_error(e, is_gzip, i == 0))?;
+        if out.len() as u64 >= limits.max_entries {
+            return Err(Error::TooManyEntries { limit: limits.max_entries });
+        }
+        let path = normalise_path(&entry.path_bytes());
+        if !matches!(entry.header().entry_type(), tar::EntryType::Regular | tar::EntryType::Continuous) {
+            out.push((path, None));
+            continue;
+        }
+        let mut sha = Hasher::default();
+        loop {
+            match entry.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => sha.update(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(tar_error(e, is_gzip, false)),
+            }
+        }
+        out.push((path, Some(sha.finish())));
+    }
+    // As `read_tar`: a missing or wrong gzip trailer means the file was cut or damaged.
+    let mut rest = archive.into_inner();
+    io::copy(&mut rest, &mut io::sink()).map_err(|e| tar_error(e, is_gzip, false))?;
+    Ok(out)
 }
 
 /// `ustar` magic at offset 257 (POSIX and GNU tars both have it).

@@ -212,6 +212,18 @@ impl Session {
         Ok(self.report.check_hashes(&hashes))
     }
 
+    /// [`Session::verify`] reading the input again from `input` (`total_bytes`, 0 when
+    /// unknown, is for progress): the viewer's worker does not keep the file for this.
+    pub fn verify_reader(
+        &mut self,
+        input: &mut dyn std::io::Read,
+        total_bytes: u64,
+        progress: &mut ProgressFn<'_>,
+    ) -> Result<usize, Error> {
+        let hashes = archive::hash_files_reader(input, total_bytes, &Default::default(), progress)?;
+        Ok(self.report.check_hashes(&hashes))
+    }
+
     /// Every socket row there is (0 for a share link).
     pub fn row_count(&self) -> u64 {
         self.snapshot.as_ref().map_or(0, |s| (s.inet.len() + s.unix.len()) as u64)

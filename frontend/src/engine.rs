@@ -19,7 +19,26 @@ pub struct Session {
     core: procsnap_core::Session,
     opened: Opened,
     /// The input, kept until its files are hashed ([`Session::verify`]).
-    unverified: Option<Vec<u8>>,
+    unverified: Option<Box<dyn Input>>,
+}
+
+/// What a snapshot is opened from, read once to decode and once more to check its hashes: bytes
+/// in memory, or (in the worker) the picked file itself, read a slice at a time so that it never
+/// sits whole in wasm memory, which never shrinks (`agent::BlobInput`).
+pub trait Input {
+    /// Its size in bytes (for progress).
+    fn size(&self) -> u64;
+    /// Its bytes from the start.
+    fn reader(&self) -> Box<dyn std::io::Read + '_>;
+}
+
+impl Input for Vec<u8> {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+    fn reader(&self) -> Box<dyn std::io::Read + '_> {
+        Box::new(self.as_slice())
+    }
 }
 
 /// Called with core's progress as the decode goes.
@@ -27,20 +46,22 @@ type ProgressCb<'a> = &'a mut dyn FnMut(Progress);
 
 /// Decodes `bytes` and builds the report. The manifest's hashes are checked afterwards, by
 /// [`Session::verify`], so the report is not kept waiting.
-pub fn open(name: String, bytes: Vec<u8>, progress: ProgressCb) -> Result<Session, OpenError> {
+pub fn open(name: String, input: Box<dyn Input>, progress: ProgressCb) -> Result<Session, OpenError> {
     let t0 = now();
-    progress(Progress { bytes_done: 0, bytes_total: bytes.len() as u64, rows: 0 });
+    let size = input.size();
+    progress(Progress { bytes_done: 0, bytes_total: size, rows: 0 });
     // The tab has less memory than the CLI: refuse what would not fit, with a message.
     let options =
         DecodeOptions { skip_hashes: true, limits: procsnap_core::Limits::browser(), ..Default::default() };
-    let core = procsnap_core::Session::open(&bytes, &options, &mut |p: Progress| {
-        progress(p);
-        true
-    })
-    .map_err(|e| OpenError::snapshot(&name, &e))?;
-    log_timing(&name, bytes.len(), t0, now());
-    let opened = opened_for(name, bytes.len() as u64, &core, t0);
-    let unverified = core.needs_verify().then_some(bytes);
+    let core =
+        procsnap_core::Session::open_reader(&mut input.reader(), size, &options, &mut |p: Progress| {
+            progress(p);
+            true
+        })
+        .map_err(|e| OpenError::snapshot(&name, &e))?;
+    log_timing(&name, size, t0, now());
+    let opened = opened_for(name, size, &core, t0);
+    let unverified = core.needs_verify().then_some(input);
     Ok(Session { core, opened, unverified })
 }
 
@@ -61,7 +82,7 @@ pub fn open_example(progress: ProgressCb) -> Result<Session, OpenError> {
     // A plain tar: compressing it only to inflate it again would cost time and a deflate
     // compressor in the module.
     let bytes = procsnap_core::synth::seed_story_tar(&procsnap_core::synth::SeedStory::default());
-    open("example.procsnap.tar".into(), bytes, progress)
+    open("example.procsnap.tar".into(), Box::new(bytes), progress)
 }
 
 fn opened_for(name: String, input_bytes: u64, core: &procsnap_core::Session, t0: f64) -> Opened {
@@ -98,7 +119,7 @@ fn now() -> f64 {
 }
 
 /// Where the worker's time went, in the worker's console (for measuring, not for users).
-fn log_timing(name: &str, input: usize, t0: f64, t_report: f64) {
+fn log_timing(name: &str, input: u64, t0: f64, t_report: f64) {
     if cfg!(target_arch = "wasm32") {
         web_sys::console::info_1(
             &format!(
@@ -118,8 +139,8 @@ impl Session {
     /// Hash the input's files against the manifest, once: the report's files and diagnostics
     /// updated, or `None` when there is nothing (left) to check.
     pub fn verify(&mut self, job: JobId) -> Option<Response> {
-        let bytes = self.unverified.take()?;
-        self.core.verify(&bytes, &mut |_| true).ok()?;
+        let input = self.unverified.take()?;
+        self.core.verify_reader(&mut input.reader(), input.size(), &mut |_| true).ok()?;
         let text = self.core.text();
         self.opened.text = text.clone();
         let report = self.core.report();
@@ -195,7 +216,7 @@ mod tests {
 
     fn example() -> Session {
         let bytes = seed_story(&SeedStory::default());
-        open("example".into(), bytes, &mut |_| {}).expect("the example decodes")
+        open("example".into(), Box::new(bytes), &mut |_| {}).expect("the example decodes")
     }
 
     #[test]

@@ -645,8 +645,9 @@ mod tests {
         let s = PageState::default();
         let job = s.next_job();
         let s = reduce(s, Action::Open { job, source: Source::Example, at: 1000.0 });
-        let session = crate::engine::open("example".into(), seed_story(&SeedStory::default()), &mut |_| {})
-            .expect("the example decodes");
+        let session =
+            crate::engine::open("example".into(), Box::new(seed_story(&SeedStory::default())), &mut |_| {})
+                .expect("the example decodes");
         reduce(s, Action::Answer { response: Response::Opened(Box::new(session.opened(job))), at: 1250.0 })
     }
 
@@ -695,7 +696,8 @@ mod tests {
         s = reduce(s, Action::FilterListeners("nginx".into()));
         assert_eq!(s.share_link("http://h/v/"), None, "no payload yet");
         let session =
-            crate::engine::open("e".into(), seed_story(&SeedStory::default()), &mut |_| {}).unwrap();
+            crate::engine::open("e".into(), Box::new(seed_story(&SeedStory::default())), &mut |_| {})
+                .unwrap();
         s = reduce(
             s,
             Action::Answer {
@@ -788,7 +790,7 @@ mod tests {
         assert!(matches!(s.compare, Comparison::Loading { .. }));
         assert!(s.next_job() > job);
         // The worker's own comparison, answered to the reducer.
-        let open = |b: Vec<u8>, n: &str| crate::engine::open(n.into(), b, &mut |_| {}).unwrap();
+        let open = |b: Vec<u8>, n: &str| crate::engine::open(n.into(), Box::new(b), &mut |_| {}).unwrap();
         let small = SeedStory { server_time_wait: 50, client_time_wait: 5, established: 2, seed: 3 };
         let a = open(seed_story(&small), "a.tar.gz");
         let later = Variant { capture_start: "2026-11-27T04:00:00.000Z".into(), ..Variant::default() };

@@ -133,7 +133,11 @@ impl Accumulator {
             few: Vec::new(),
             by_port: Vec::new(),
             by_rport: Vec::new(),
-            remote_v4: Vec::new(),
+            // At most one per TCP row, reserved whole: doubling would briefly need 2.5× the memory
+            // (and wasm memory never shrinks). Capacity never written is not resident.
+            remote_v4: Vec::with_capacity(
+                s.inet.tables().iter().filter(|t| t.kind().is_tcp()).map(|t| t.len()).sum(),
+            ),
             by_raddr6: FxHashMap::default(),
             ticks: Vec::new(),
             more_ticks: Vec::new(),

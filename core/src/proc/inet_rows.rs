@@ -3,7 +3,9 @@
 //! A parsed [`InetSocket`] is 80 bytes (two `IpAddr`s); stored here a row is 48. Addresses are
 //! kept as the 32-bit words the kernel printed, so rows can be parsed before the byte order is
 //! known (the manifest is the last entry of a snapshot) and the order is applied on reading.
-//! IPv6 addresses live in a side table. Rows sit in fixed-size chunks: growing never copies what
+//! An IPv6 address whose first 64 bits are zero (IPv4-mapped `::ffff:a.b.c.d`, `::`, `::1`: the
+//! bulk of a dual-stack host's tcp6) is stored in its row, as its last word and which third word
+//! it had; other IPv6 addresses live in a side table. Rows sit in fixed-size chunks: growing never copies what
 //! is already stored (in wasm, a doubling vector would briefly need three times the memory and
 //! could never give it back).
 
@@ -16,8 +18,18 @@ use crate::types::ByteOrder;
 /// Rows per chunk: 3 MiB.
 const CHUNK: usize = 1 << 16;
 
-const LOCAL_V6: u8 = 1;
-const REMOTE_V6: u8 = 2;
+/// How a row stores each address, in 3 bits of [`PackedRow::flags`] (the local address's at
+/// [`LOCAL`], the remote's at [`REMOTE`]): [`V4`], [`SIDE`], or inline IPv6 (`INLINE + k`: words
+/// `[0, 0, THIRD_WORD[k], w]`, w the one stored).
+const LOCAL: u8 = 0;
+const REMOTE: u8 = 3;
+const V4: u8 = 0;
+/// IPv6, its four words at index w of [`InetTable::v6`].
+const SIDE: u8 = 1;
+const INLINE: u8 = 2;
+/// The third words an inline IPv6 address may have, as printed: zero, and `0000ffff` of an
+/// IPv4-mapped address on a little- or a big-endian host.
+const THIRD_WORD: [u32; 3] = [0, 0xffff_0000, 0x0000_ffff];
 
 /// One stored row. The analyses read these fields directly: turning every row of a million back
 /// into an [`InetSocket`] would cost more than the analyses themselves.
@@ -158,17 +170,26 @@ impl InetTable {
     #[inline]
     pub(crate) fn push_raw(&mut self, r: &InetSocket) {
         let mut flags = 0;
-        let mut addr = |a: IpAddr, bit: u8| match a {
+        let mut addr = |a: IpAddr, shift: u8| match a {
             IpAddr::V4(v4) => v4.to_bits(),
             IpAddr::V6(v6) => {
-                flags |= bit;
                 let b = v6.to_bits();
-                self.v6.push([(b >> 96) as u32, (b >> 64) as u32, (b >> 32) as u32, b as u32]);
-                (self.v6.len() - 1) as u32
+                let words = [(b >> 96) as u32, (b >> 64) as u32, (b >> 32) as u32, b as u32];
+                match THIRD_WORD.iter().position(|&t| t == words[2]) {
+                    Some(k) if words[0] == 0 && words[1] == 0 => {
+                        flags |= (INLINE + k as u8) << shift;
+                        words[3]
+                    }
+                    _ => {
+                        flags |= SIDE << shift;
+                        self.v6.push(words);
+                        (self.v6.len() - 1) as u32
+                    }
+                }
             }
         };
-        let local = addr(r.local_addr, LOCAL_V6);
-        let remote = addr(r.remote_addr, REMOTE_V6);
+        let local = addr(r.local_addr, LOCAL);
+        let remote = addr(r.remote_addr, REMOTE);
         let row = PackedRow {
             local,
             remote,
@@ -199,8 +220,9 @@ impl InetTable {
         // then checked exactly, in file order. An exact set over every row cost as much as
         // parsing the table (a cache miss per row into a 30 MB hash table). With a million rows
         // about a hundred hashes collide by chance.
-        let mut hashes: Vec<u32> =
-            self.chunks.iter().flatten().filter_map(|p| Some(key_hash(&self.row_key(p)?))).collect();
+        // Reserved whole (at most one per row): grown by doubling it would briefly need 2.5× its size.
+        let mut hashes: Vec<u32> = Vec::with_capacity(self.len);
+        hashes.extend(self.chunks.iter().flatten().filter_map(|p| Some(key_hash(&self.row_key(p)?))));
         crate::sort::radix_sort(&mut hashes);
         let twice: FxHashSet<u32> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
         drop(hashes);
@@ -261,12 +283,26 @@ impl InetTable {
             return None;
         }
         let ports = (p.local_port as u32) << 16 | p.remote_port as u32;
-        Some(if p.flags & (LOCAL_V6 | REMOTE_V6) == 0 {
+        Some(if p.flags == 0 {
             RowKey::TimeWait4((p.local as u64) << 32 | p.remote as u64, ports)
         } else {
-            let words = |w: u32, bit: u8| if p.flags & bit != 0 { self.v6[w as usize] } else { [0, 0, 0, w] };
-            RowKey::TimeWait6(words(p.local, LOCAL_V6), words(p.remote, REMOTE_V6), ports)
+            RowKey::TimeWait6(
+                self.words(p.local, p.flags >> LOCAL),
+                self.words(p.remote, p.flags >> REMOTE),
+                ports,
+            )
         })
+    }
+
+    /// The four printed words of an address stored as `w` with `how` (its 3 bits of the flags,
+    /// shifted down); an IPv4 address gives `[0, 0, 0, w]`.
+    #[inline]
+    fn words(&self, w: u32, how: u8) -> [u32; 4] {
+        match how & 7 {
+            V4 => [0, 0, 0, w],
+            SIDE => self.v6[w as usize],
+            k => [0, 0, THIRD_WORD[(k - INLINE) as usize], w],
+        }
     }
 
     #[inline]
@@ -291,14 +327,14 @@ impl InetTable {
     /// Whether the remote address is all zeros (netstat's listening rule for udp and raw).
     #[inline]
     pub fn remote_is_unspecified(&self, p: &PackedRow) -> bool {
-        if p.flags & REMOTE_V6 != 0 { self.v6[p.remote as usize] == [0; 4] } else { p.remote == 0 }
+        self.words(p.remote, p.flags >> REMOTE) == [0; 4]
     }
 
     /// The remote IPv4 address as a number (`a.b.c.d` is `a << 24 | …`), if the row has one
     /// (IPv4-mapped IPv6 included); else the IPv6 address.
     #[inline]
     pub fn remote_canonical(&self, p: &PackedRow, order: ByteOrder) -> Result<u32, Ipv6Addr> {
-        if p.flags & REMOTE_V6 == 0 {
+        if (p.flags >> REMOTE) & 7 == V4 {
             return Ok(u32::from_be_bytes(word(p.remote, order)));
         }
         match self.unpack(p, order).remote_addr.to_canonical() {
@@ -309,9 +345,9 @@ impl InetTable {
 
     #[inline]
     pub fn unpack(&self, p: &PackedRow, order: ByteOrder) -> InetSocket {
-        let addr = |w: u32, v6: bool| {
-            if v6 {
-                let words = self.v6[w as usize];
+        let addr = |w: u32, how: u8| {
+            if how & 7 != V4 {
+                let words = self.words(w, how);
                 let mut b = [0u8; 16];
                 for (i, w) in words.into_iter().enumerate() {
                     b[i * 4..i * 4 + 4].copy_from_slice(&word(w, order));
@@ -323,9 +359,9 @@ impl InetTable {
         };
         InetSocket {
             table: self.kind,
-            local_addr: addr(p.local, p.flags & LOCAL_V6 != 0),
+            local_addr: addr(p.local, p.flags >> LOCAL),
             local_port: p.local_port,
-            remote_addr: addr(p.remote, p.flags & REMOTE_V6 != 0),
+            remote_addr: addr(p.remote, p.flags >> REMOTE),
             remote_port: p.remote_port,
             state: p.state,
             tx_queue: p.tx_queue,
@@ -516,6 +552,28 @@ mod tests {
         assert_eq!(lines, vec![2, 3, 4, 5, 9, 10], "first copy kept; inode-0 non-TIME_WAIT rows stay");
         assert_eq!(t.remove_duplicates(), Duplicates::default());
         assert!(d.message().unwrap().starts_with("3 rows read twice"));
+    }
+
+    #[test]
+    fn ipv6_addresses_with_a_zero_first_half_are_stored_in_the_row() {
+        let mut t = InetTable::new(TableKind::Tcp6);
+        let addrs = ["::ffff:10.0.0.1", "::", "::1", "::ffff:0:0", "fe80::1", "0:0:1::", "::2:0:0"];
+        let rows: Vec<_> = addrs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| InetSocket {
+                remote_addr: "::ffff:1.2.3.4".parse().unwrap(),
+                ..row(TableKind::Tcp6, a, a, i as u32)
+            })
+            .collect();
+        for order in [ByteOrder::Little, ByteOrder::Big] {
+            let stored = InetRows::from_sockets(&rows, order);
+            assert_eq!(stored.iter().collect::<Vec<_>>(), rows);
+            // fe80::1, 0:0:1:: and ::2:0:0 (its third word is neither 0 nor 0000ffff).
+            assert_eq!(stored.tables()[0].v6.len(), 3, "{order:?}");
+        }
+        t.push_raw(&rows[0]);
+        assert!(t.v6.is_empty());
     }
 
     #[test]

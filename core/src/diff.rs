@@ -8,8 +8,6 @@
 //! count only when the other list is complete, else it is known to be at most that list's
 //! smallest count ([`Count::AtMost`]).
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::TopN;
@@ -173,23 +171,33 @@ pub fn diff(old: &Report, new: &Report, sources: Sources<'_>, netns: Option<u64>
     }
 }
 
-/// Every listener of a report by key, each socket's owner in netstat's order.
-fn listener_map(r: &Report) -> BTreeMap<ListenerKey, Vec<Owner>> {
-    let mut m: BTreeMap<ListenerKey, Vec<Owner>> = BTreeMap::new();
+/// Every listener of a report by key (sorted, for `sort::lookup`), each socket's owner in
+/// netstat's order.
+fn listener_map(r: &Report) -> Vec<(ListenerKey, Vec<Owner>)> {
+    let mut m: Vec<(ListenerKey, Owner)> = Vec::new();
     for l in &r.listeners {
         let key = ListenerKey {
             proto: l.proto.file_name().to_string(),
             address: l.local_addr.to_string(),
             port: l.local_port,
         };
-        m.entry(key).or_default().push(owner(l.netstat_program.as_bytes(), Some(l.uid), &l.holders));
+        m.push((key, owner(l.netstat_program.as_bytes(), Some(l.uid), &l.holders)));
     }
     for u in r.unix_listeners.iter().filter(|u| !u.path.as_bytes().is_empty()) {
         let key = ListenerKey { proto: "unix".into(), address: u.path.lossy().into_owned(), port: 0 };
         let uid = u.holders.first().and_then(|h| h.uid);
-        m.entry(key).or_default().push(owner(u.netstat_program.as_bytes(), uid, &u.holders));
+        m.push((key, owner(u.netstat_program.as_bytes(), uid, &u.holders)));
     }
-    m
+    // A stable sort keeps each key's owners in the order above.
+    crate::sort::sort_by(&mut m, |a, b| a.0.cmp(&b.0));
+    let mut grouped: Vec<(ListenerKey, Vec<Owner>)> = Vec::new();
+    for (key, owner) in m {
+        match grouped.last_mut() {
+            Some((k, owners)) if *k == key => owners.push(owner),
+            _ => grouped.push((key, vec![owner])),
+        }
+    }
+    grouped
 }
 
 fn owner(
@@ -219,7 +227,7 @@ fn listeners(old: &Report, new: &Report) -> ListenerDiff {
         ..Default::default()
     };
     for (key, owners) in &a {
-        match b.get(key) {
+        match crate::sort::lookup(&b, key) {
             None => d.gone.push(ListenerAt { key: key.clone(), owners: owners.clone() }),
             Some(now) if !same_owners(owners, now) => {
                 d.changed.push(ListenerChange { key: key.clone(), old: owners.clone(), new: now.clone() })
@@ -228,7 +236,7 @@ fn listeners(old: &Report, new: &Report) -> ListenerDiff {
         }
     }
     for (key, owners) in &b {
-        if !a.contains_key(key) {
+        if crate::sort::lookup(&a, key).is_none() {
             d.appeared.push(ListenerAt { key: key.clone(), owners: owners.clone() });
         }
     }
@@ -313,13 +321,20 @@ fn changes(old: Listed, new: Listed) -> Vec<Change> {
 }
 
 fn sysctls(old: &Report, new: &Report) -> Vec<SysctlChange> {
-    // name → (old, new), in name order (inserted one by one: no sort to instantiate).
-    let mut both: BTreeMap<&str, (Option<&str>, Option<&str>)> = BTreeMap::new();
-    for s in &old.time_wait.sysctls {
-        both.entry(&s.name).or_default().0 = Some(&s.value);
-    }
-    for s in &new.time_wait.sysctls {
-        both.entry(&s.name).or_default().1 = Some(&s.value);
+    // name → (old, new), in name order; of a name listed twice, the last value.
+    let mut values: Vec<(&str, (bool, &str))> = Vec::new();
+    values.extend(old.time_wait.sysctls.iter().map(|s| (s.name.as_str(), (false, s.value.as_str()))));
+    values.extend(new.time_wait.sysctls.iter().map(|s| (s.name.as_str(), (true, s.value.as_str()))));
+    crate::sort::sort_by(&mut values, |a, b| a.0.cmp(b.0));
+    type OldNew<'a> = (Option<&'a str>, Option<&'a str>);
+    let mut both: Vec<(&str, OldNew<'_>)> = Vec::new();
+    for (name, (is_new, value)) in values {
+        if both.last().is_none_or(|(n, _)| *n != name) {
+            both.push((name, (None, None)));
+        }
+        if let Some((_, (a, b))) = both.last_mut() {
+            *(if is_new { b } else { a }) = Some(value);
+        }
     }
     both.into_iter()
         .filter(|(_, (a, b))| a != b)

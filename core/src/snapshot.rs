@@ -20,6 +20,7 @@ use crate::proc::sysctl::Sysctl;
 use crate::proc::unix::UnixSocket;
 use crate::proc::{self};
 use crate::raw_text::RawText;
+use crate::sort;
 use crate::types::{ByteOrder, Diagnostic, HostParams, Progress, ProgressFn};
 
 /// Network namespaces a snapshot may hold (the collector's own included).
@@ -270,19 +271,21 @@ impl Snapshot {
             _ => None,
         };
         let params = host_params(manifest.as_ref(), options);
-        // Maps here are filled by `insert`, not `collect`: a `BTreeMap` built from an iterator
-        // sorts it first, and every such sort is compiled into the viewer anew (~4 KB each).
-        let mut recorded: BTreeMap<&str, &str> = BTreeMap::new();
+        // Maps filled once and then read are sorted `Vec`s (`sort::last_wins`, `sort::lookup`):
+        // a `BTreeMap`'s code is compiled into the viewer anew for every key and value type.
+        let mut recorded: Vec<(&str, &str)> = Vec::new();
         for f in manifest.iter().flat_map(|m| m.files.iter()) {
             if let Some(sha) = f.sha256.as_deref() {
-                recorded.insert(f.path.as_str(), sha);
+                recorded.push((f.path.as_str(), sha));
             }
         }
+        let recorded = sort::last_wins(recorded);
+        let recorded_sha = |path: &str| sort::lookup(&recorded, &path).copied();
 
         let mut streamed = streamed.into_iter();
-        let mut table_data: TableData<'_> = BTreeMap::new();
-        let mut sysctl_data: SysctlData<'_> = BTreeMap::new();
-        let mut netns_links: BTreeMap<u32, u64> = BTreeMap::new();
+        let mut table_data: TableData<'_> = Vec::new();
+        let mut sysctl_data: SysctlData<'_> = Vec::new();
+        let mut netns_links: Vec<(u32, u64)> = Vec::new();
         let mut host_files = BTreeMap::new();
         let mut processes: BTreeMap<u32, Process> = BTreeMap::new();
         let mut files = Vec::with_capacity(entries.len());
@@ -301,12 +304,12 @@ impl Snapshot {
                     kind: FileKind::File,
                     size: *bytes,
                     role: if kind.is_some() { FileRole::Table } else { FileRole::Other },
-                    sha256: sha256.clone().filter(|_| recorded.contains_key(entry.path.as_str())),
-                    manifest_sha256: recorded.get(entry.path.as_str()).map(|s| s.to_string()),
+                    sha256: sha256.clone().filter(|_| recorded_sha(&entry.path).is_some()),
+                    manifest_sha256: recorded_sha(&entry.path).map(str::to_string),
                     content: None,
                 });
                 if let Some(kind) = kind {
-                    table_data.insert((ns_pid, kind), TableSource::Parsed(parsed));
+                    table_data.push(((ns_pid, kind), TableSource::Parsed(parsed)));
                 }
                 continue;
             }
@@ -334,11 +337,11 @@ impl Snapshot {
                 size: entry.size(),
                 role,
                 // Hashing is for verification: only worth its time where the manifest has a hash.
-                sha256: match (content, recorded.get(entry.path.as_str())) {
+                sha256: match (content, recorded_sha(&entry.path)) {
                     (Some(d), Some(_)) if !options.skip_hashes => Some(sha256_hex(d)),
                     _ => None,
                 },
-                manifest_sha256: recorded.get(entry.path.as_str()).map(|s| s.to_string()),
+                manifest_sha256: recorded_sha(&entry.path).map(str::to_string),
                 content: content.filter(|d| d.len() <= SMALL_FILE).map(|d| d.to_vec()),
             });
         }
@@ -367,26 +370,35 @@ impl Snapshot {
                 stored: None,
             });
         }
-        let mut members: Vec<u32> = table_data.keys().filter_map(|(p, _)| *p).collect();
+        // Each table taken (set to `None`) by the namespace it belongs to, below.
+        let mut table_data: Vec<_> =
+            sort::last_wins(table_data).into_iter().map(|(key, source)| (key, Some(source))).collect();
+        let sysctl_data = sort::last_wins(sysctl_data);
+        let netns_links = sort::last_wins(netns_links);
+        let netns_of = |pid: u32| sort::lookup(&netns_links, &pid).copied();
+        let mut members: Vec<u32> = table_data.iter().filter_map(|((p, _), _)| *p).collect();
         members.dedup();
         for pid in members {
             if !namespaces.iter().any(|n| n.member == Some(pid)) {
-                namespaces.push(Namespace {
-                    inode: netns_links.get(&pid).copied(),
-                    member: Some(pid),
-                    ..Default::default()
-                });
+                namespaces.push(Namespace { inode: netns_of(pid), member: Some(pid), ..Default::default() });
             }
         }
         // Without a manifest (a live /proc read as a directory) the collector's own inode is
         // unknown: it is the one socket holders link to that no other namespace's member names.
         if namespaces[0].inode.is_none() && !netns_links.is_empty() {
             let others: Vec<u64> = namespaces.iter().filter_map(|n| n.inode).collect();
-            let mut counts: BTreeMap<u64, usize> = BTreeMap::new();
-            for ino in netns_links.values().filter(|i| !others.contains(i)) {
-                *counts.entry(*ino).or_default() += 1;
+            let mut inodes: Vec<u64> =
+                netns_links.iter().map(|&(_, ino)| ino).filter(|i| !others.contains(i)).collect();
+            sort::sort(&mut inodes);
+            // The most linked inode; of equally linked ones the highest (as `max_by_key` over
+            // an ascending map gave).
+            let mut best: Option<(u64, usize)> = None;
+            for run in inodes.chunk_by(|a, b| a == b) {
+                if best.is_none_or(|(_, n)| run.len() >= n) {
+                    best = Some((run[0], run.len()));
+                }
             }
-            namespaces[0].inode = counts.into_iter().max_by_key(|&(_, n)| n).map(|(i, _)| i);
+            namespaces[0].inode = best.map(|(ino, _)| ino);
         }
         // A hostile manifest could list millions: each namespace is analysed on its own, so the
         // list is bounded (a Kubernetes node runs at most a few hundred pods).
@@ -403,7 +415,7 @@ impl Snapshot {
         }
         // A member listed but with no tables (a copy that lost them) counts as vanished.
         for n in namespaces.iter_mut().filter(|n| !n.host) {
-            if !n.vanished && !n.member.is_some_and(|m| table_data.keys().any(|(p, _)| *p == Some(m))) {
+            if !n.vanished && !n.member.is_some_and(|m| table_data.iter().any(|((p, _), _)| *p == Some(m))) {
                 n.vanished = true;
             }
         }
@@ -412,16 +424,19 @@ impl Snapshot {
         let mut all_tables = Vec::with_capacity(namespaces.len());
         for n in &namespaces {
             let ns_pid = if n.host { None } else { n.member };
-            let mut mine: BTreeMap<TableKind, TableSource<'_>> = BTreeMap::new();
-            let keys: Vec<_> =
-                table_data.keys().filter(|(p, _)| *p == ns_pid && (n.host || p.is_some())).copied().collect();
-            for k in keys {
-                if let Some(t) = table_data.remove(&k) {
-                    mine.insert(k.1, t);
-                }
-            }
-            let sysctls = sysctl_data.get(&ns_pid);
-            let t = net_tables(ns_pid, mine, sysctls, &params, &mut rows_before, &mut diagnostics, progress)?;
+            // In kind order, as `table_data` is sorted by (member, kind).
+            let mine: Vec<(TableKind, TableSource<'_>)> = table_data
+                .iter_mut()
+                .filter(|((p, _), _)| *p == ns_pid && (n.host || p.is_some()))
+                .filter_map(|((_, kind), source)| source.take().map(|s| (*kind, s)))
+                .collect();
+            let sysctls: Vec<(&str, &[u8])> = sysctl_data
+                .iter()
+                .filter(|((p, _), _)| *p == ns_pid)
+                .map(|&((_, name), data)| (name, data))
+                .collect();
+            let t =
+                net_tables(ns_pid, mine, &sysctls, &params, &mut rows_before, &mut diagnostics, progress)?;
             all_tables.push(t);
         }
         let mut all_tables = all_tables.into_iter();
@@ -431,7 +446,7 @@ impl Snapshot {
             n.stored = Some(t);
         }
         for (pid, p) in processes.iter_mut() {
-            p.netns = netns_links.get(pid).copied();
+            p.netns = netns_of(*pid);
         }
 
         let owners = Owners::build(&processes);
@@ -579,10 +594,11 @@ fn parse_manifest(data: &[u8]) -> Result<Manifest, Error> {
     Ok(m)
 }
 
-/// Tables by (namespace member, kind): `None` is the collector's own namespace.
-type TableData<'a> = BTreeMap<(Option<u32>, TableKind), TableSource<'a>>;
-/// Sysctl bytes by namespace member (`None`: the collector's own) and path.
-type SysctlData<'a> = BTreeMap<Option<u32>, BTreeMap<&'a str, &'a [u8]>>;
+/// Tables by (namespace member, kind), in archive order (`sort::last_wins` sorts them): `None` is
+/// the collector's own namespace.
+type TableData<'a> = Vec<((Option<u32>, TableKind), TableSource<'a>)>;
+/// Sysctl bytes by (namespace member, path), in archive order; `None`: the collector's own.
+type SysctlData<'a> = Vec<((Option<u32>, &'a str), &'a [u8])>;
 
 /// A table's text, or the table already parsed while it was unpacked.
 enum TableSource<'a> {
@@ -610,24 +626,24 @@ fn classify<'a>(
     sysctls: &mut SysctlData<'a>,
     host_files: &mut BTreeMap<layout::HostFileKind, Vec<u8>>,
     processes: &mut BTreeMap<u32, Process>,
-    netns_links: &mut BTreeMap<u32, u64>,
+    netns_links: &mut Vec<(u32, u64)>,
 ) -> FileRole {
     let place = layout::classify(&entry.path);
     match (place, &entry.kind) {
         (Place::Manifest, _) => FileRole::Manifest,
         (Place::Net { ns_pid, file }, EntryKind::File(data)) => match file.table {
             Some(kind) => {
-                tables.insert((ns_pid, kind), TableSource::Text(data));
+                tables.push(((ns_pid, kind), TableSource::Text(data)));
                 place.role()
             }
             None => FileRole::Counters,
         },
         (Place::Sysctl(k), EntryKind::File(data)) => {
-            sysctls.entry(None).or_default().insert(k.path, data);
+            sysctls.push(((None, k.path), data));
             FileRole::Sysctl
         }
         (Place::NsSysctl { pid, file }, EntryKind::File(data)) => {
-            sysctls.entry(Some(pid)).or_default().insert(file.path, data);
+            sysctls.push(((Some(pid), file.path), data));
             FileRole::Sysctl
         }
         (Place::Host(h), EntryKind::File(data)) => {
@@ -652,7 +668,7 @@ fn classify<'a>(
         }
         (Place::NetNs { pid }, EntryKind::Symlink(target)) => {
             if let Some(inode) = layout::netns_inode(target) {
-                netns_links.insert(pid, inode);
+                netns_links.push((pid, inode));
             }
             FileRole::Namespace
         }
@@ -664,8 +680,8 @@ fn classify<'a>(
 /// resolve its sysctls.
 fn net_tables(
     ns_pid: Option<u32>,
-    table_data: BTreeMap<TableKind, TableSource<'_>>,
-    sysctl_data: Option<&BTreeMap<&str, &[u8]>>,
+    table_data: Vec<(TableKind, TableSource<'_>)>,
+    sysctl_data: &[(&str, &[u8])],
     params: &HostParams,
     rows_before: &mut u64,
     diagnostics: &mut Vec<Diagnostic>,
@@ -762,7 +778,7 @@ fn net_tables(
     let sysctls = layout::SYSCTLS
         .iter()
         .filter_map(|k| {
-            let data = sysctl_data?.get(k.path)?;
+            let data = sort::lookup(sysctl_data, &k.path)?;
             Some(Sysctl {
                 name: k.name.to_string(),
                 value: proc::sysctl::value(data),

@@ -101,6 +101,27 @@ pub fn sort_by_key<T, K: Ord>(v: &mut Vec<T>, f: impl Fn(&T) -> K) {
     sort_by(v, |a, b| f(a).cmp(&f(b)));
 }
 
+/// `pairs` sorted by key, keeping of each key the value pushed last: what filling a `BTreeMap`
+/// by `insert` in this order would hold, as a sorted `Vec` (read it with [`lookup`]). For maps
+/// filled once and then read: one sort through [`order`], instead of a B-tree's code compiled
+/// for every key and value type (~3 KB each in the viewer's wasm).
+pub fn last_wins<K: Ord, V>(mut pairs: Vec<(K, V)>) -> Vec<(K, V)> {
+    sort_by(&mut pairs, |a, b| a.0.cmp(&b.0));
+    let mut out: Vec<(K, V)> = Vec::with_capacity(pairs.len());
+    for p in pairs {
+        match out.last_mut() {
+            Some(last) if last.0 == p.0 => *last = p,
+            _ => out.push(p),
+        }
+    }
+    out
+}
+
+/// The value of `key` in pairs sorted by key ([`last_wins`]).
+pub fn lookup<'a, K: Ord, V>(sorted: &'a [(K, V)], key: &K) -> Option<&'a V> {
+    sorted.binary_search_by(|(k, _)| k.cmp(key)).ok().map(|i| &sorted[i].1)
+}
+
 /// Sorts `v` ascending (like `slice::sort`).
 pub fn sort<T: Ord>(v: &mut Vec<T>) {
     sort_by(v, T::cmp);
@@ -200,6 +221,28 @@ mod tests {
         let mut v = vec![7, 0x1_0000, 7, 3, 0xFFFF_FFFF, 7, 0x1_0000];
         assert_eq!(count_runs(&mut v), vec![(3, 1), (7, 3), (0x1_0000, 2), (0xFFFF_FFFF, 1)]);
         assert!(count_runs(&mut Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn last_wins_is_a_btreemap_filled_by_insert() {
+        let mut seed = 7u64;
+        for len in [0usize, 1, 2, 5, 40, 1000] {
+            let pairs: Vec<(u8, usize)> = (0..len)
+                .map(|i| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    ((seed >> 59) as u8, i)
+                })
+                .collect();
+            let mut map = std::collections::BTreeMap::new();
+            for &(k, v) in &pairs {
+                map.insert(k, v);
+            }
+            let sorted = last_wins(pairs);
+            assert_eq!(sorted, map.iter().map(|(&k, &v)| (k, v)).collect::<Vec<_>>());
+            for k in 0..40u8 {
+                assert_eq!(lookup(&sorted, &k), map.get(&k), "{len} pairs, key {k}");
+            }
+        }
     }
 
     #[test]

@@ -102,18 +102,14 @@ pub fn without_tables(s: &Snapshot, index: usize, members: &[&Process]) -> Names
 /// collector's own namespace's.
 pub fn members(s: &Snapshot) -> Vec<Vec<&Process>> {
     let mut out = vec![Vec::new(); s.namespaces.len()];
-    // Inserted one by one (a later duplicate wins, as with `collect`): a `BTreeMap` built from
-    // an iterator sorts it first, one more sort compiled into the viewer.
-    let mut by_inode = std::collections::BTreeMap::new();
-    for (i, n) in s.namespaces.iter().enumerate() {
-        if let Some(inode) = n.inode {
-            by_inode.insert(inode, i);
-        }
-    }
+    // A later duplicate wins, as with a map; a sorted `Vec` (see `sort::last_wins`).
+    let by_inode = crate::sort::last_wins(
+        s.namespaces.iter().enumerate().filter_map(|(i, n)| Some((n.inode?, i))).collect(),
+    );
     let any_links = s.processes.values().any(|p| p.netns.is_some());
     for p in s.processes.values() {
         let at = match p.netns {
-            Some(ino) => by_inode.get(&ino).copied(),
+            Some(ino) => crate::sort::lookup(&by_inode, &ino).copied(),
             None if !any_links => s.namespaces.iter().position(|n| n.host),
             None => None,
         };

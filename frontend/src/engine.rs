@@ -44,7 +44,7 @@ impl Input for Vec<u8> {
 /// Called with core's progress as the decode goes.
 type ProgressCb<'a> = &'a mut dyn FnMut(Progress);
 
-/// Decodes `bytes` and builds the report. The manifest's hashes are checked afterwards, by
+/// Decodes `input` and builds the report. The manifest's hashes are checked afterwards, by
 /// [`Session::verify`], so the report is not kept waiting.
 pub fn open(name: String, input: Box<dyn Input>, progress: ProgressCb) -> Result<Session, OpenError> {
     let t0 = now();

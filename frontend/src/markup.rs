@@ -87,6 +87,14 @@ impl Markup {
     }
 }
 
+/// The value of `attr` on the element a click inside markup came from (or its nearest ancestor
+/// carrying it): how one handler on a markup table's wrapper tells its buttons apart.
+pub fn clicked_attr(e: &yew::MouseEvent, attr: &str) -> Option<String> {
+    use yew::TargetCast;
+    let target = e.target_dyn_into::<web_sys::Element>()?;
+    target.closest(&format!("[{attr}]")).ok()??.get_attribute(attr)
+}
+
 #[cfg(test)]
 mod tests {
     use super::Markup;

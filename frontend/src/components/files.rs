@@ -96,10 +96,7 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
     let show = {
         let shown = shown.clone();
         Callback::from(move |e: MouseEvent| {
-            let path = e
-                .target_dyn_into::<web_sys::Element>()
-                .and_then(|t| t.closest("button[data-path]").ok().flatten())
-                .and_then(|b| b.get_attribute("data-path"));
+            let path = crate::markup::clicked_attr(&e, "data-path");
             if path.is_some() {
                 shown.set(path);
             }

@@ -153,9 +153,7 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
 
 /// The header button an event came from: its `data-col`, an index into [`COLS`].
 fn clicked_column(e: &MouseEvent) -> Option<usize> {
-    let target = e.target_dyn_into::<web_sys::Element>()?;
-    let button = target.closest("button[data-col]").ok()??;
-    let i: usize = button.get_attribute("data-col")?.parse().ok()?;
+    let i: usize = crate::markup::clicked_attr(e, "data-col")?.parse().ok()?;
     (i < COLS.len()).then_some(i)
 }
 

@@ -262,3 +262,16 @@ test('netstat replay: the example shows its two pauses, after 0.0.0.0:22 and aft
       await page.screenshot({ path: join(OUT, 'replay-net-tools-2.10.png'), fullPage: true });
     });
   });
+
+test('Files: a small file\'s link (in the table written as markup) shows its text', async () => {
+  await withPage(async ({ page }) => {
+    await openSnapshot(page, null);
+    await page.click('#tab-files');
+    // The manifest is shown first; pick another small file by its link.
+    const path = await page.$$eval('#files-table button[data-path]', (bs) =>
+      bs.map((b) => b.dataset.path).find((p) => p !== 'procsnap.json'));
+    assert.ok(path, 'a small file with a link');
+    await page.click(`#files-table button[data-path="${path}"]`);
+    await page.waitForFunction((p) => document.querySelector('#file-text h2 code')?.textContent === p, path);
+  });
+});

@@ -10,13 +10,16 @@
 
 use std::borrow::Cow;
 use std::cell::Cell;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read};
 use std::rc::Rc;
 
 use crate::digest::Hasher;
 use crate::error::Error;
 use crate::layout::{self, TableKind};
 use crate::types::{Progress, ProgressFn};
+
+mod untar;
+pub use untar::{Mode, Untar};
 
 /// Resource limits for decoding untrusted input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +54,7 @@ impl Limits {
     }
 
     /// A size refusal as the place the decode runs should word it.
-    fn refusal(&self, e: Error) -> Error {
+    pub(crate) fn refusal(&self, e: Error) -> Error {
         match e {
             Error::TooLarge { limit_bytes } if self.browser => Error::TooLargeForBrowser { limit_bytes },
             Error::TooManyEntries { .. } if self.browser => {
@@ -221,16 +224,15 @@ fn read_unworded(
     let mut whole = io::Read::chain(&head[..], input);
     let counted = CountingInput::new(&mut whole, total_bytes, progress);
     let rows = counted.rows.clone();
-    if head.starts_with(&[0x1f, 0x8b]) {
+    if head.starts_with(&GZIP_MAGIC) {
         let consumed = counted.consumed.clone();
-        let gz = crate::gzip::MultiGzDecoder::new(counted);
-        // /proc text compresses 5–20:1: trust a header's size up to 32× the input for pre-sizing.
-        let presize = total_bytes.max(RATIO_FLOOR / 32).saturating_mul(32);
-        let entries = read_tar(Box::new(gz), limits, Some(consumed), presize, streaming, &rows)?;
+        let gz = inflate(counted)?;
+        let presize = presize(true, total_bytes);
+        let entries = read_tar(gz, limits, Some(consumed), presize, streaming, &rows)?;
         return Ok((Container::TarGz, entries));
     }
     if is_tar(&head) {
-        let presize = if total_bytes > 0 { total_bytes } else { RATIO_FLOOR };
+        let presize = presize(false, total_bytes);
         let entries = read_tar(Box::new(counted), limits, None, presize, streaming, &rows)?;
         return Ok((Container::Tar, entries));
     }
@@ -246,7 +248,7 @@ fn read_unworded(
         return Err(Error::TooLarge { limit_bytes: limits.max_total_bytes });
     }
     let path = layout::net_file_path(None, kind.file_name());
-    let mut limited = LimitedReader::new(counted, limits, None);
+    let mut limited = LimitedReader::new(counted, limits);
     let size = if total_bytes > 0 { total_bytes } else { u64::MAX };
     let mut streaming = streaming;
     let wanted = streaming.as_mut().is_some_and(|s| s.sink.wants(&path, size));
@@ -263,6 +265,34 @@ fn read_unworded(
         }
     };
     Ok((Container::BareTable, vec![Entry { path, kind }]))
+}
+
+/// The first two bytes of every gzip member.
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// The tar inside a gzip stream.
+#[cfg(feature = "flate")]
+fn inflate<'r>(input: impl Read + 'r) -> Result<Box<dyn Read + 'r>, Error> {
+    Ok(Box::new(crate::gzip::MultiGzDecoder::new(input)))
+}
+
+/// Without an inflate of its own, gzip is for the host to inflate ([`crate::snapshot::TarDecoder`]).
+#[cfg(not(feature = "flate"))]
+fn inflate<'r>(_input: impl Read + 'r) -> Result<Box<dyn Read + 'r>, Error> {
+    Err(Error::NotASnapshot {
+        detail: "gzip data, and this build of procsnap-core has no inflate (feature `flate`)".into(),
+    })
+}
+
+/// The most a tar header's size is trusted for allocating a kept file's buffer, for an input of
+/// `total_bytes` (0 when unknown).
+pub(crate) fn presize(gzip: bool, total_bytes: u64) -> u64 {
+    match (gzip, total_bytes) {
+        // /proc text compresses 5–20:1: trust a header's size up to 32× the input.
+        (true, n) => n.max(RATIO_FLOOR / 32).saturating_mul(32),
+        (false, 0) => RATIO_FLOOR,
+        (false, n) => n,
+    }
 }
 
 /// The first [`SNIFF`] bytes of `input` (fewer at its end).
@@ -305,61 +335,107 @@ pub fn hash_files_reader(
 ) -> Result<Vec<(String, String)>, Error> {
     let head = sniff(input).map_err(|e| tar_error(e, false, false))?;
     let mut whole = io::Read::chain(&head[..], input);
-    let mut hashes = if head.starts_with(&[0x1f, 0x8b]) {
+    let mut hashes = if head.starts_with(&GZIP_MAGIC) {
         let counted = CountingInput::new(&mut whole, total_bytes, progress);
         let consumed = counted.consumed.clone();
-        hash_entries(Box::new(crate::gzip::MultiGzDecoder::new(counted)), limits, Some(consumed))?
+        hash_entries(inflate(counted)?, limits, Some(consumed))?
     } else if is_tar(&head) {
         hash_entries(Box::new(CountingInput::new(&mut whole, total_bytes, progress)), limits, None)?
     } else {
         return Ok(Vec::new());
     };
-    // The same paths as `read` gives: the top-directory rule looks at every entry.
-    if let Some(prefix) = layout::top_dir_to_strip(hashes.iter().map(|(p, _)| p.as_str())) {
-        for (p, _) in hashes.iter_mut() {
-            *p = p.strip_prefix(&prefix).unwrap_or("").to_string();
-        }
-    }
+    strip_top_dir_of_hashes(&mut hashes);
     Ok(hashes.into_iter().filter_map(|(p, h)| Some((p, h?))).collect())
 }
 
 /// Every entry's path, with the SHA-256 of regular files.
 fn hash_entries(
-    reader: Box<dyn Read + '_>,
+    mut reader: Box<dyn Read + '_>,
     limits: &Limits,
     gzip: Option<Rc<Cell<u64>>>,
 ) -> Result<Vec<(String, Option<String>)>, Error> {
-    let is_gzip = gzip.is_some();
-    let mut archive = tar::Archive::new(LimitedReader::new(reader, limits, gzip));
-    // As in `read_tar`: skips go through `LimitedReader::seek`.
-    let iter = archive.entries_with_seek().map_err(|e| tar_error(e, is_gzip, true))?;
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; STREAM_CHUNK];
-    for (i, item) in iter.enumerate() {
-        let mut entry = item.map_err(|e| tar_error(e, is_gzip, i == 0))?;
-        if out.len() as u64 >= limits.max_entries {
-            return Err(Error::TooManyEntries { limit: limits.max_entries });
+    let mut hashes = TarHashes::new(limits, gzip.is_some());
+    pump(&mut reader, gzip.is_some(), &mut |chunk| {
+        if let Some(c) = &gzip {
+            hashes.set_compressed(c.get());
         }
-        let path = normalise_path(&entry.path_bytes());
-        if !matches!(entry.header().entry_type(), tar::EntryType::Regular | tar::EntryType::Continuous) {
-            out.push((path, None));
-            continue;
-        }
-        let mut sha = Hasher::default();
-        loop {
-            match entry.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => sha.update(&buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(tar_error(e, is_gzip, false)),
-            }
-        }
-        out.push((path, Some(sha.finish())));
+        hashes.feed(chunk)
+    })?;
+    Ok(hashes.untar.finish()?.into_iter().map(hashed).collect())
+}
+
+/// A path and, for a regular file, its SHA-256 ([`Mode::HashOnly`]'s entries).
+fn hashed(e: Entry<'_>) -> (String, Option<String>) {
+    match e.kind {
+        EntryKind::Streamed { sha256, .. } => (e.path, sha256),
+        _ => (e.path, None),
     }
-    // As `read_tar`: a missing or wrong gzip trailer means the file was cut or damaged.
-    let mut rest = archive.into_inner();
-    io::copy(&mut rest, &mut io::sink()).map_err(|e| tar_error(e, is_gzip, false))?;
-    Ok(out)
+}
+
+/// [`hash_files`] fed piece by piece: the viewer's worker hands it what the browser's own
+/// inflate (`DecompressionStream`) gives, as it gives it.
+pub struct TarHashes {
+    untar: Untar,
+}
+
+impl TarHashes {
+    /// `gzip`: the tar fed is the inside of a gzip stream ([`TarHashes::set_compressed`]).
+    pub fn new(limits: &Limits, gzip: bool) -> TarHashes {
+        TarHashes { untar: Untar::new(limits, Mode::HashOnly, gzip, 0) }
+    }
+    /// Compressed bytes consumed so far (the gzip-bomb guard).
+    pub fn set_compressed(&mut self, bytes: u64) {
+        self.untar.set_compressed(bytes);
+    }
+    pub fn feed(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.untar.feed(data, &mut NoSink)
+    }
+    /// `(path, lowercase hex)` of every regular file, as [`hash_files`] gives them.
+    pub fn finish(self) -> Result<Vec<(String, String)>, Error> {
+        let mut hashes: Vec<_> = self.untar.finish()?.into_iter().map(hashed).collect();
+        strip_top_dir_of_hashes(&mut hashes);
+        Ok(hashes.into_iter().filter_map(|(p, h)| Some((p, h?))).collect())
+    }
+}
+
+/// The same paths as `read` gives: the top-directory rule looks at every entry.
+fn strip_top_dir_of_hashes(hashes: &mut [(String, Option<String>)]) {
+    if let Some(prefix) = layout::top_dir_to_strip(hashes.iter().map(|(p, _)| p.as_str())) {
+        for (p, _) in hashes.iter_mut() {
+            *p = p.strip_prefix(&prefix).unwrap_or("").to_string();
+        }
+    }
+}
+
+/// Wants nothing: every file is kept whole (or, hashing, only hashed).
+struct NoSink;
+impl StreamSink for NoSink {
+    fn wants(&mut self, _: &str, _: u64) -> bool {
+        false
+    }
+    fn chunk(&mut self, _: &[u8]) {}
+    fn end(&mut self) {}
+    fn rows(&self) -> u64 {
+        0
+    }
+}
+
+/// Reads `reader` to its end in [`STREAM_CHUNK`] pieces, handing each to `feed`. Reading on
+/// after the tar's end checks a gzip trailer: missing or wrong, the file was cut or damaged.
+fn pump(
+    reader: &mut dyn Read,
+    gzip: bool,
+    feed: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut buf = vec![0u8; STREAM_CHUNK];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => feed(&buf[..n])?,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(tar_error(e, gzip, false)),
+        }
+    }
 }
 
 /// `ustar` magic at offset 257 (POSIX and GNU tars both have it).
@@ -396,66 +472,32 @@ fn describe_unknown(bytes: &[u8]) -> String {
 /// allocation instead of doubling, which costs copies and, in wasm, memory growth).
 /// `streaming`: hand large files to a sink on the way (see [`read_reader`]); `rows` counts
 /// the rows it produced so far, for the progress reports.
-/// The reader is a trait object: one copy of the tar code serves gzip and plain input (the
-/// collector binary has a size budget; a virtual call per read of 512 bytes or more is free).
+/// The reader is a trait object: one copy of the pump serves gzip and plain input (the
+/// collector binary has a size budget; a virtual call per 256 KiB read is free).
 fn read_tar(
-    reader: Box<dyn Read + '_>,
+    mut reader: Box<dyn Read + '_>,
     limits: &Limits,
     compressed: Option<Rc<Cell<u64>>>,
     presize: u64,
-    mut streaming: Option<Streaming<'_>>,
+    streaming: Option<Streaming<'_>>,
     rows: &Cell<u64>,
 ) -> Result<Vec<Entry<'static>>, Error> {
     let gzip = compressed.is_some();
-    let mut archive = tar::Archive::new(LimitedReader::new(reader, limits, compressed));
-    // With seek, the tar crate skips the padding after each entry through `LimitedReader::seek`
-    // (reads into a small buffer) instead of zeroing a 32 KiB buffer per entry.
-    let iter = archive.entries_with_seek().map_err(|e| tar_error(e, gzip, true))?;
-    let mut entries = Vec::new();
-    let mut first = true;
-    for item in iter {
-        let mut entry = match item {
-            Ok(e) => e,
-            Err(e) => return Err(tar_error(e, gzip, first)),
-        };
-        first = false;
-        if entries.len() as u64 >= limits.max_entries {
-            return Err(Error::TooManyEntries { limit: limits.max_entries });
+    let mut none = NoSink;
+    let (sink, hash): (&mut dyn StreamSink, bool) = match streaming {
+        Some(s) => (s.sink, s.hash),
+        None => (&mut none, false),
+    };
+    let mut untar = Untar::new(limits, Mode::Read { hash }, gzip, presize);
+    pump(&mut reader, gzip, &mut |chunk| {
+        if let Some(c) = &compressed {
+            untar.set_compressed(c.get());
         }
-        let path = normalise_path(&entry.path_bytes());
-        let kind = match entry.header().entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous => {
-                let size = entry.size();
-                if size > limits.max_total_bytes {
-                    return Err(Error::TooLarge { limit_bytes: limits.max_total_bytes });
-                }
-                if let Some(s) = streaming.as_mut() {
-                    if size > STREAM_ABOVE && s.sink.wants(&path, size) {
-                        let kind =
-                            stream_entry(&mut entry, s, rows).map_err(|e| tar_error(e, gzip, false))?;
-                        entries.push(Entry { path, kind });
-                        continue;
-                    }
-                }
-                // One allocation of the size the header gives, capped by `presize`: a lying header
-                // cannot make us reserve more than the input could plausibly unpack to.
-                let mut data = Vec::with_capacity(size.min(presize).min(limits.max_total_bytes) as usize);
-                entry.read_to_end(&mut data).map_err(|e| tar_error(e, gzip, false))?;
-                EntryKind::File(Cow::Owned(data))
-            }
-            tar::EntryType::Symlink => {
-                let target = entry.link_name_bytes().map(|c| c.into_owned()).unwrap_or_default();
-                EntryKind::Symlink(target)
-            }
-            tar::EntryType::Directory => EntryKind::Dir,
-            _ => EntryKind::Other,
-        };
-        entries.push(Entry { path, kind });
-    }
-    // Read to the end of the stream: a gzip trailer (CRC and length) that is missing or wrong
-    // means the file was cut or damaged even when the tar part is whole.
-    let mut rest = archive.into_inner();
-    io::copy(&mut rest, &mut io::sink()).map_err(|e| tar_error(e, gzip, false))?;
+        untar.feed(chunk, &mut *sink)?;
+        rows.set(sink.rows());
+        Ok(())
+    })?;
+    let mut entries = untar.finish()?;
     strip_common_top_dir(&mut entries);
     Ok(entries)
 }
@@ -529,28 +571,18 @@ impl std::fmt::Display for Marker {
 }
 impl std::error::Error for Marker {}
 
-/// Refuses to yield more than `remaining` bytes, or (gzip) more than `max_ratio` times the
-/// compressed bytes consumed: the gzip-bomb guards.
+/// Refuses to yield more than `remaining` bytes (a bare table's size guard; a tar's is in
+/// [`Untar`]).
 struct LimitedReader<R> {
     inner: R,
     remaining: u64,
     limit: u64,
     hit: bool,
-    compressed: Option<Rc<Cell<u64>>>,
-    max_ratio: u64,
 }
 
 impl<R: Read> LimitedReader<R> {
-    /// `compressed`: for gzip, the compressed bytes consumed so far (for the ratio guard).
-    fn new(inner: R, limits: &Limits, compressed: Option<Rc<Cell<u64>>>) -> Self {
-        LimitedReader {
-            inner,
-            remaining: limits.max_total_bytes,
-            limit: limits.max_total_bytes,
-            hit: false,
-            compressed: compressed.filter(|_| limits.max_ratio > 0),
-            max_ratio: limits.max_ratio,
-        }
+    fn new(inner: R, limits: &Limits) -> Self {
+        LimitedReader { inner, remaining: limits.max_total_bytes, limit: limits.max_total_bytes, hit: false }
     }
 }
 
@@ -568,50 +600,7 @@ impl<R: Read> Read for LimitedReader<R> {
         let want = buf.len().min(self.remaining.min(usize::MAX as u64) as usize);
         let n = self.inner.read(&mut buf[..want])?;
         self.remaining -= n as u64;
-        if let Some(consumed) = &self.compressed {
-            let produced = self.limit - self.remaining;
-            let allowed = consumed.get().saturating_mul(self.max_ratio).max(RATIO_FLOOR);
-            if produced > allowed {
-                self.hit = true;
-                return Err(io::Error::other(Marker(Error::TooLarge { limit_bytes: allowed })));
-            }
-        }
         Ok(n)
-    }
-}
-
-/// Forward skips only (`SeekFrom::Current(n)`, n ≥ 0), by reading: what the tar crate asks when
-/// it passes the padding (or the unread data) of an entry. Without it, the tar crate zeroes a
-/// 32 KiB buffer for every skip, whatever its size: most of the unpacking time of an archive of
-/// small files, and more under the fuzzer's sanitizers. Returns the position from the start.
-impl<R: Read> Seek for LimitedReader<R> {
-    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        let SeekFrom::Current(n) = pos else {
-            return Err(io::Error::new(io::ErrorKind::Unsupported, "only forward skips"));
-        };
-        let mut left =
-            u64::try_from(n).map_err(|_| io::Error::new(io::ErrorKind::Unsupported, "only forward skips"))?;
-        let mut small = [0u8; 512];
-        let mut large = Vec::new();
-        while left > 0 {
-            let buf: &mut [u8] = if left <= small.len() as u64 {
-                &mut small
-            } else {
-                if large.is_empty() {
-                    large = vec![0u8; left.min(STREAM_CHUNK as u64) as usize];
-                }
-                &mut large
-            };
-            let want = left.min(buf.len() as u64) as usize;
-            match self.read(&mut buf[..want]) {
-                // The tar crate's own words for it, so errors read as before.
-                Ok(0) => return Err(io::Error::other("unexpected EOF during skip")),
-                Ok(k) => left -= k as u64,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(self.limit - self.remaining)
     }
 }
 
@@ -658,7 +647,7 @@ impl Read for CountingInput<'_, '_, '_> {
     }
 }
 
-fn normalise_path(raw: &[u8]) -> String {
+pub(crate) fn normalise_path(raw: &[u8]) -> String {
     let s = String::from_utf8_lossy(raw);
     let mut p: &str = &s;
     loop {
@@ -674,7 +663,7 @@ fn normalise_path(raw: &[u8]) -> String {
 }
 
 /// `tar czf s.tgz mydir` puts everything under `mydir/`: look through one such top directory.
-fn strip_common_top_dir(entries: &mut [Entry<'_>]) {
+pub(crate) fn strip_common_top_dir(entries: &mut [Entry<'_>]) {
     if let Some(prefix) = layout::top_dir_to_strip(entries.iter().map(|e| e.path.as_str())) {
         for e in entries.iter_mut() {
             e.path = e.path.strip_prefix(&prefix).unwrap_or("").to_string();

@@ -31,6 +31,7 @@ pub mod digest;
 pub mod error;
 pub mod flavour;
 pub mod format;
+#[cfg(feature = "flate")]
 pub mod gzip;
 pub mod raw_text;
 pub mod sort;

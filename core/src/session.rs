@@ -8,11 +8,11 @@ use crate::archive::{self, Container, Entry};
 use crate::diff::{Diff, Sources};
 use crate::error::{Error, ErrorKind};
 use crate::query::{self, RowPage, RowQuery};
+use crate::render;
 use crate::report::{self, Report};
 use crate::share::{self, LinkError, Redaction};
 use crate::snapshot::{self, DecodeOptions, Snapshot};
 use crate::types::{Progress, ProgressFn};
-use crate::{render, synth};
 
 pub use crate::share::looks_like_link;
 
@@ -69,13 +69,27 @@ impl Session {
     }
 
     /// A share link (`…#r=1.…`, the fragment, or its value): the report it carries, no rows.
+    #[cfg(feature = "flate")]
     pub fn open_link(text: &str) -> Result<Session, LinkError> {
         Ok(Session { snapshot: None, report: share::decode(text)?, filtered: None })
     }
 
+    /// [`Session::open_link`] from the link's payload, inflated by the caller from
+    /// [`share::zlib_of`] (the viewer's worker, with the browser's zlib).
+    pub fn open_link_payload(inflated: &[u8]) -> Result<Session, LinkError> {
+        Ok(Session { snapshot: None, report: share::decode_payload(inflated)?, filtered: None })
+    }
+
+    /// A tar fed piece by piece ([`snapshot::TarDecoder`]): the viewer's worker feeds what the
+    /// browser inflates.
+    pub fn open_tar(decoder: snapshot::TarDecoder, progress: &mut ProgressFn<'_>) -> Result<Session, Error> {
+        Ok(Session::from_snapshot(decoder.finish(progress)?))
+    }
+
     /// The built-in example: the seed story's host, generated and decoded.
+    #[cfg(feature = "flate")]
     pub fn example(options: &DecodeOptions) -> Session {
-        let bytes = synth::seed_story(&synth::SeedStory::default());
+        let bytes = crate::synth::seed_story(&crate::synth::SeedStory::default());
         Session::open(&bytes, options, &mut |_| true).expect("the built-in example decodes")
     }
 
@@ -224,6 +238,12 @@ impl Session {
         Ok(self.report.check_hashes(&hashes))
     }
 
+    /// Record hashes the caller computed of this session's input ([`archive::TarHashes`]) against
+    /// the manifest: the report's files and diagnostics are updated. Returns how many differ.
+    pub fn check_hashes(&mut self, hashes: &[(String, String)]) -> usize {
+        self.report.check_hashes(hashes)
+    }
+
     /// Every socket row there is (0 for a share link).
     pub fn row_count(&self) -> u64 {
         self.snapshot.as_ref().map_or(0, |s| (s.inet.len() + s.unix.len()) as u64)
@@ -256,6 +276,7 @@ impl Session {
     }
 
     /// The value after `#r=` of a share link to this report.
+    #[cfg(feature = "flate")]
     pub fn share_fragment(&self, redaction: Redaction) -> String {
         share::encode(&self.report, redaction)
     }
@@ -267,6 +288,7 @@ impl Session {
     }
 
     /// A whole share link: `base` (the viewer's address, may be empty) + `#r=…`.
+    #[cfg(feature = "flate")]
     pub fn share_link(&self, base: &str, redaction: Redaction) -> String {
         share::link(base, &self.report, redaction)
     }

@@ -144,6 +144,53 @@ pub fn decode_reader(
     Snapshot::assemble(container, entries, sink.done, options, progress)
 }
 
+/// [`decode`] fed piece by piece: a plain tar, or the tar inside a `.tar.gz` that the caller
+/// inflates (the viewer's worker feeds what the browser's `DecompressionStream` gives, as it
+/// gives it). Large tables are parsed as they come, as [`decode_reader`] does.
+pub struct TarDecoder {
+    untar: archive::Untar,
+    sink: TableSink,
+    options: DecodeOptions,
+    container: Container,
+}
+
+impl TarDecoder {
+    /// `gzip`: what is fed was inflated from a gzip stream of `total_bytes` (0 when unknown):
+    /// tell [`TarDecoder::set_compressed`] how much of it is consumed, for the bomb guard.
+    pub fn new(options: &DecodeOptions, gzip: bool, total_bytes: u64) -> TarDecoder {
+        let mode = archive::Mode::Read { hash: !options.skip_hashes };
+        let presize = archive::presize(gzip, total_bytes);
+        TarDecoder {
+            untar: archive::Untar::new(&options.limits, mode, gzip, presize),
+            sink: TableSink::default(),
+            options: options.clone(),
+            container: if gzip { Container::TarGz } else { Container::Tar },
+        }
+    }
+
+    /// Compressed bytes consumed so far.
+    pub fn set_compressed(&mut self, bytes: u64) {
+        self.untar.set_compressed(bytes);
+    }
+
+    /// The next bytes of the tar. After an error, stop feeding.
+    pub fn feed(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.untar.feed(data, &mut self.sink).map_err(|e| self.options.limits.refusal(e))
+    }
+
+    /// Socket rows parsed so far (for progress).
+    pub fn rows(&self) -> u64 {
+        self.sink.rows()
+    }
+
+    /// The input has ended: the snapshot.
+    pub fn finish(self, progress: &mut ProgressFn<'_>) -> Result<Snapshot, Error> {
+        let mut entries = self.untar.finish().map_err(|e| self.options.limits.refusal(e))?;
+        archive::strip_common_top_dir(&mut entries);
+        Snapshot::assemble(self.container, entries, self.sink.done, &self.options, progress)
+    }
+}
+
 /// Assembles a snapshot from files a caller reads one by one (the CLI reading an extracted
 /// directory): small files are handed over whole, large tables are streamed in, so a
 /// directory costs no more memory than an archive.

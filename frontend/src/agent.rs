@@ -8,10 +8,12 @@ use futures::{SinkExt, StreamExt};
 use wasm_bindgen::JsCast;
 use yew_agent::prelude::*;
 
-use procsnap_core::Progress;
+use procsnap_core::{Error, Progress};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::engine::{self, Input, Session};
-use crate::protocol::{JobId, PROGRESS_CHANNEL, ProgressMsg, Request, Response};
+use crate::protocol::{JobId, OpenError, PROGRESS_CHANNEL, ProgressMsg, Request, Response};
 
 /// Minimum time between two progress messages, in milliseconds.
 const PROGRESS_EVERY_MS: f64 = 40.0;
@@ -31,12 +33,15 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
         }
         let mut then = None;
         let out = match req {
-            Request::Open { job, name, bytes } => open_input(job, name, Box::new(bytes), &mut session),
+            Request::Open { job, name, bytes } => {
+                session = None;
+                open_reply(job, open_input(job, name, Box::new(bytes)).await, &mut session)
+            }
             Request::OpenBlob { job, name, url } => {
                 // Free the previous snapshot before the new file is read.
                 session = None;
                 match fetch_in_worker(&url).await {
-                    Some(file) => open_input(job, name, Box::new(file), &mut session),
+                    Some(file) => open_reply(job, open_input(job, name, Box::new(file)).await, &mut session),
                     None => Response::CannotFetch { job },
                 }
             }
@@ -47,7 +52,7 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
             }
             Request::Link { job, text } => {
                 session = None;
-                open_reply(job, engine::open_link(&text), &mut session)
+                open_reply(job, open_link(&text).await, &mut session)
             }
             Request::Share(redaction) => match &session {
                 Some(s) => Response::Shared { fragment: share_fragment(&s.share_payload(redaction)).await },
@@ -68,8 +73,17 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
                 }
                 None => continue,
             },
-            Request::Verify { job } => match session.as_mut().and_then(|s| s.verify(job)) {
-                Some(verified) => verified,
+            Request::Verify { job } => match session.as_mut() {
+                Some(s) => match s.take_unverified_gzip() {
+                    Some(input) => match hash_gzip(input.as_ref()).await {
+                        Some(hashes) => s.record_hashes(job, &hashes),
+                        None => continue,
+                    },
+                    None => match s.verify(job) {
+                        Some(verified) => verified,
+                        None => continue,
+                    },
+                },
                 None => continue,
             },
             Request::Netns { job, choice } => match session.as_mut() {
@@ -84,13 +98,15 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
             Request::CompareBlob { job, name, url } => {
                 compared = None;
                 match fetch_in_worker(&url).await {
-                    Some(file) => compare_input(job, name, Box::new(file), session.as_ref(), &mut compared),
+                    Some(file) => {
+                        compare_input(job, name, Box::new(file), session.as_ref(), &mut compared).await
+                    }
                     None => Response::CannotFetch { job },
                 }
             }
             Request::Compare { job, name, bytes } => {
                 compared = None;
-                compare_input(job, name, Box::new(bytes), session.as_ref(), &mut compared)
+                compare_input(job, name, Box::new(bytes), session.as_ref(), &mut compared).await
             }
         };
         if scope.send(out).await.is_err() {
@@ -104,15 +120,65 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
     }
 }
 
-fn open_input(job: JobId, name: String, input: Box<dyn Input>, session: &mut Option<Session>) -> Response {
-    *session = None;
-    let mut post = progress_poster(job, input.size());
-    open_reply(job, engine::open(name, input, &mut post), session)
+/// Decodes `input`: a gzip snapshot inflated by the browser's zlib as it is parsed ([`inflate`]),
+/// anything else (a plain tar, a bare table) read by core.
+async fn open_input(job: JobId, name: String, input: Box<dyn Input>) -> Result<Session, OpenError> {
+    let size = input.size();
+    let mut post = progress_poster(job, size);
+    if !input.is_gzip() {
+        return engine::open(name, input, &mut post);
+    }
+    let t0 = engine::now();
+    post(Progress { bytes_done: 0, bytes_total: size, rows: 0 });
+    let mut decoder = engine::tar_decoder(size);
+    let fed = inflate_beside(input.as_ref(), &mut |chunk, consumed| {
+        decoder.set_compressed(consumed);
+        decoder.feed(chunk)?;
+        post(Progress { bytes_done: consumed, bytes_total: size, rows: decoder.rows() });
+        Ok(())
+    })
+    .await;
+    fed.map_err(|e| engine::open_failed(&name, &e))?;
+    engine::open_tar(name, input, decoder, t0)
+}
+
+/// The SHA-256 of every file of a gzip snapshot, inflated by the browser's zlib (the deferred
+/// check against the manifest); `None` if it cannot be read again.
+async fn hash_gzip(input: &dyn Input) -> Option<Vec<(String, String)>> {
+    let mut hashes = procsnap_core::archive::TarHashes::new(&procsnap_core::Limits::default(), true);
+    let fed = inflate_beside(input, &mut |chunk, consumed| {
+        hashes.set_compressed(consumed);
+        hashes.feed(chunk)
+    })
+    .await;
+    fed.ok()?;
+    hashes.finish().ok()
+}
+
+/// Opens a share link: core takes the zlib stream out of it, the browser's zlib inflates it.
+async fn open_link(text: &str) -> Result<Session, OpenError> {
+    use procsnap_core::share::{LinkError, MAX_DECODED, zlib_of};
+    let t0 = engine::now();
+    let zlib = zlib_of(text).map_err(|e| OpenError::link(&e))?;
+    let mut payload = Vec::new();
+    let fed = inflate(&zlib, "deflate", &mut |chunk, _| {
+        payload.extend_from_slice(chunk);
+        // One byte past the limit is enough for core to refuse it.
+        if payload.len() as u64 > MAX_DECODED {
+            return Err(Error::TooLarge { limit_bytes: MAX_DECODED });
+        }
+        Ok(())
+    })
+    .await;
+    match fed {
+        Ok(()) | Err(Error::TooLarge { .. }) => engine::open_link_payload(text.len() as u64, &payload, t0),
+        Err(e) => Err(OpenError::link(&LinkError::Damaged { detail: format!("does not decompress: {e}") })),
+    }
 }
 
 /// Decodes the snapshot to compare with and compares; it is kept, so that the comparison can
 /// follow the namespace picked.
-fn compare_input(
+async fn compare_input(
     job: JobId,
     name: String,
     input: Box<dyn Input>,
@@ -123,8 +189,7 @@ fn compare_input(
         let error = crate::protocol::OpenError::unreadable(&name, "no snapshot is open to compare with");
         return Response::Failed { job, error };
     };
-    let mut post = progress_poster(job, input.size());
-    match engine::open(name, input, &mut post) {
+    match open_input(job, name, input).await {
         Ok(mut other) => {
             let out = open.compare(job, &mut other);
             *compared = Some((job, other));
@@ -202,6 +267,256 @@ async fn zlib_in_browser(data: &[u8]) -> Option<Vec<u8>> {
     Some(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The Compression Streams API's inflate: a { readable, writable } pair.
+    type DecompressionStream;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(format: &str) -> Result<DecompressionStream, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn readable(this: &DecompressionStream) -> web_sys::ReadableStream;
+    #[wasm_bindgen(method, getter)]
+    fn writable(this: &DecompressionStream) -> web_sys::WritableStream;
+}
+
+/// Compressed bytes handed to the browser's inflate at a time. The gzip-bomb guard counts the
+/// piece being inflated as consumed, so it refuses at most `INFLATE_PIECE × Limits::max_ratio`
+/// (31 MiB) later than the CLI, and a small bomb at the same `archive::RATIO_FLOOR` (64 MiB);
+/// one piece inflates to at most ~1032 × 64 KiB = 66 MiB.
+const INFLATE_PIECE: usize = 64 << 10;
+
+/// Takes a piece of inflated output and the compressed bytes consumed so far.
+type InflatedFn<'a> = &'a mut dyn FnMut(&[u8], u64) -> Result<(), Error>;
+
+/// Inflates `input` with the browser's zlib (`DecompressionStream(format)`, "gzip" or
+/// "deflate"), handing each piece of output, with the compressed bytes consumed so far, to
+/// `feed` as the browser produces it: native inflate and the parse here take turns, and neither
+/// the compressed nor the inflated bytes are ever held whole. An error from `feed` stops it.
+async fn inflate(input: &dyn Input, format: &str, feed: InflatedFn<'_>) -> Result<(), Error> {
+    let browser = |e: JsValue| Error::Truncated {
+        detail: format!("the {format} stream is damaged: {}", js_message(&e)),
+    };
+    let stream = DecompressionStream::new(format).map_err(|e| Error::NotASnapshot {
+        detail: format!("this browser cannot inflate {format}: {}", js_message(&e)),
+    })?;
+    let writer = stream.writable().get_writer().map_err(browser)?;
+    let reader: web_sys::ReadableStreamDefaultReader = stream.readable().get_reader().unchecked_into();
+    let consumed = std::cell::Cell::new(0u64);
+    let unreadable = std::cell::Cell::new(false);
+    let write_all = async {
+        let mut source = input.reader();
+        let mut piece = vec![0u8; INFLATE_PIECE];
+        let mut written = 0u64;
+        loop {
+            let n = match std::io::Read::read(&mut source, &mut piece) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    unreadable.set(true);
+                    let _ = writer.abort();
+                    return;
+                }
+            };
+            // A copy owned by JavaScript: the browser may read it after wasm memory has grown.
+            let chunk = js_sys::Uint8Array::from(&piece[..n]);
+            // Consumed up to the end of this piece (see INFLATER).
+            written += n as u64;
+            consumed.set(written);
+            // A failed write means the reading side stopped (and says why).
+            if JsFuture::from(writer.write_with_chunk(&chunk)).await.is_err() {
+                return;
+            }
+        }
+        let _ = JsFuture::from(writer.close()).await;
+    };
+    let read_all = async {
+        let mut out = Vec::new();
+        loop {
+            let step = JsFuture::from(reader.read()).await.map_err(browser)?;
+            if js_sys::Reflect::get(&step, &"done".into()).ok().and_then(|d| d.as_bool()) == Some(true) {
+                return Ok(());
+            }
+            let Ok(chunk) = js_sys::Reflect::get(&step, &"value".into()) else { continue };
+            let chunk: js_sys::Uint8Array = chunk.unchecked_into();
+            out.resize(chunk.length() as usize, 0);
+            chunk.copy_to(&mut out);
+            if let Err(e) = feed(&out, consumed.get()) {
+                // Errors the writing side too, so that it stops.
+                let _ = reader.cancel();
+                return Err(e);
+            }
+        }
+    };
+    let ((), read) = futures::future::join(write_all, read_all).await;
+    if unreadable.get() {
+        return Err(Error::Truncated { detail: "the file could not be read".into() });
+    }
+    read
+}
+
+/// The inflater: a worker of the decoding worker that inflates a gzip `Blob` with the browser's
+/// zlib and posts the output, a piece at a time (transferred, not copied), so that inflating (in
+/// it) and parsing (here) run at the same time on two cores. It stays at most [`IN_FLIGHT`]
+/// pieces ahead: the decoding worker acknowledges what it has parsed.
+const INFLATER: &str = r#"let acked = 0, wake = null;
+onmessage = (e) => {
+  if (typeof e.data === 'number') { acked = e.data; if (wake) { const w = wake; wake = null; w(); } return; }
+  run(e.data.blob, e.data.ahead, e.data.piece, e.data.slice);
+};
+async function run(blob, ahead, piece, slice) {
+  const zlib = new DecompressionStream('gzip');
+  // Compressed bytes up to the end of the piece being inflated (which piece an output chunk
+  // came from cannot be told: a browser may inflate a whole piece before it is read).
+  let consumed = 0, sent = 0;
+  const writer = zlib.writable.getWriter();
+  const write = async () => {
+    // Read in large slices (each read is a round trip to the browser's blob storage: see
+    // SLICE), inflated a piece at a time.
+    for (let at = 0; at < blob.size; at += slice) {
+      const bytes = new Uint8Array(await blob.slice(at, at + slice).arrayBuffer());
+      for (let i = 0; i < bytes.length; i += piece) {
+        const part = bytes.subarray(i, i + piece);
+        consumed = at + i + part.length;
+        await writer.write(part);
+      }
+    }
+    await writer.close();
+  };
+  write().catch(() => {});
+  try {
+    const reader = zlib.readable.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const own = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice();
+      postMessage({ chunk: own, consumed }, [own.buffer]);
+      sent++;
+      while (sent - acked > ahead) await new Promise((r) => { wake = r; });
+    }
+    postMessage({ done: true });
+  } catch (err) {
+    postMessage({ error: String((err && err.message) || err) });
+  }
+}"#;
+
+/// Pieces of inflated output (64 KiB each in Chromium) the inflater may post before the decoding
+/// worker has parsed them: a few MiB of memory bound how far it runs ahead.
+const IN_FLIGHT: u32 = 48;
+/// The decoding worker acknowledges every this many pieces.
+const ACK_EVERY: u32 = 8;
+
+/// A gzip input inflated beside the parse ([`INFLATER`]); where a worker cannot start one
+/// (a browser without nested workers), inflated here by [`inflate`].
+async fn inflate_beside(input: &dyn Input, feed: InflatedFn<'_>) -> Result<(), Error> {
+    if let Some((worker, messages)) = start_inflater(input) {
+        let result = parse_inflated(&worker, messages, feed).await;
+        worker.terminate();
+        match result {
+            Err(Stop::NotStarted) => {}
+            Err(Stop::Failed(e)) => return Err(e),
+            Ok(()) => return Ok(()),
+        }
+    }
+    inflate(input, "gzip", feed).await
+}
+
+/// Why [`parse_inflated`] stopped early.
+enum Stop {
+    /// The inflater did not start (its script was refused, say): inflate here instead.
+    NotStarted,
+    Failed(Error),
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Stop {
+        Stop::Failed(e)
+    }
+}
+
+type Messages = futures::channel::mpsc::UnboundedReceiver<JsValue>;
+
+/// The inflater, started on `input`'s bytes, and the channel its messages arrive on.
+fn start_inflater(input: &dyn Input) -> Option<(web_sys::Worker, Messages)> {
+    let blob = input.blob()?;
+    let source = js_sys::Array::of1(&INFLATER.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let script = web_sys::Blob::new_with_str_sequence_and_options(&source, &options).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&script).ok()?;
+    let worker = web_sys::Worker::new(&url).ok();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    let worker = worker?;
+    let (tx, rx) = futures::channel::mpsc::unbounded();
+    let errors = tx.clone();
+    let on_message = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+        move |e: web_sys::MessageEvent| {
+            let _ = tx.unbounded_send(e.data());
+        },
+    );
+    // A script that fails to load (or an error it does not catch): `null` on the channel.
+    let on_error = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+        let _ = errors.unbounded_send(JsValue::NULL);
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    // They live as long as the worker (terminated after the decode): two small closures a decode.
+    on_message.forget();
+    on_error.forget();
+    let start = js_sys::Object::new();
+    js_sys::Reflect::set(&start, &"blob".into(), &blob).ok()?;
+    js_sys::Reflect::set(&start, &"ahead".into(), &IN_FLIGHT.into()).ok()?;
+    js_sys::Reflect::set(&start, &"piece".into(), &(INFLATE_PIECE as u32).into()).ok()?;
+    js_sys::Reflect::set(&start, &"slice".into(), &SLICE.into()).ok()?;
+    worker.post_message(&start).ok()?;
+    Some((worker, rx))
+}
+
+/// Feeds the inflater's pieces to `feed` as they arrive, acknowledging them.
+async fn parse_inflated(
+    worker: &web_sys::Worker,
+    mut messages: Messages,
+    feed: InflatedFn<'_>,
+) -> Result<(), Stop> {
+    let mut out = Vec::new();
+    let mut parsed = 0u32;
+    let field = |m: &JsValue, name: &str| js_sys::Reflect::get(m, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    while let Some(m) = messages.next().await {
+        if m.is_null() {
+            if parsed == 0 {
+                return Err(Stop::NotStarted);
+            }
+            return Err(Error::Truncated { detail: "the inflater failed".into() }.into());
+        }
+        let chunk = field(&m, "chunk");
+        if !chunk.is_undefined() {
+            let chunk: js_sys::Uint8Array = chunk.unchecked_into();
+            out.resize(chunk.length() as usize, 0);
+            chunk.copy_to(&mut out);
+            let consumed = field(&m, "consumed").as_f64().unwrap_or(0.0) as u64;
+            feed(&out, consumed)?;
+            parsed += 1;
+            if parsed.is_multiple_of(ACK_EVERY) {
+                let _ = worker.post_message(&parsed.into());
+            }
+        } else if field(&m, "done").is_truthy() {
+            return Ok(());
+        } else {
+            let detail = field(&m, "error").as_string().unwrap_or_default();
+            return Err(Error::Truncated { detail: format!("the gzip stream is damaged: {detail}") }.into());
+        }
+    }
+    Err(Error::Truncated { detail: "the inflater stopped".into() }.into())
+}
+
+/// The message of a JavaScript error (a `TypeError` from the inflate), or how it prints.
+fn js_message(e: &JsValue) -> String {
+    js_sys::Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
 /// In the worker: the file at `url` (the page's `blob:` URL of a picked file) as a `Blob`, or
 /// `None` if this worker cannot fetch it or read it synchronously.
 async fn fetch_in_worker(url: &str) -> Option<BlobInput> {
@@ -232,6 +547,15 @@ struct BlobInput {
 impl Input for BlobInput {
     fn size(&self) -> u64 {
         self.blob.size() as u64
+    }
+    fn blob(&self) -> Option<web_sys::Blob> {
+        Some(self.blob.clone())
+    }
+    fn is_gzip(&self) -> bool {
+        // Two bytes, not a whole slice.
+        let head =
+            self.blob.slice_with_f64_and_f64(0.0, 2.0).and_then(|s| self.reader.read_as_array_buffer(&s));
+        head.is_ok_and(|b| js_sys::Uint8Array::new(&b).to_vec() == procsnap_core::archive::GZIP_MAGIC)
     }
     fn reader(&self) -> Box<dyn std::io::Read + '_> {
         Box::new(BlobReader { input: self, pos: 0.0, buf: Vec::new(), at: 0 })

@@ -5,6 +5,7 @@
 //! a million objects on the page's heap.
 
 use procsnap_core::share::Redaction;
+use procsnap_core::snapshot::TarDecoder;
 use procsnap_core::{DecodeOptions, Progress};
 
 use crate::format::fixed;
@@ -30,11 +31,28 @@ pub trait Input {
     fn size(&self) -> u64;
     /// Its bytes from the start.
     fn reader(&self) -> Box<dyn std::io::Read + '_>;
+    /// It as a browser `Blob` (the worker's inflater reads it); natively, `None`.
+    fn blob(&self) -> Option<web_sys::Blob> {
+        None
+    }
+    /// Whether it starts as gzip does (then the worker inflates it with the browser's zlib).
+    fn is_gzip(&self) -> bool {
+        let mut head = [0u8; 2];
+        std::io::Read::read_exact(&mut self.reader(), &mut head).is_ok()
+            && head == procsnap_core::archive::GZIP_MAGIC
+    }
 }
 
 impl Input for Vec<u8> {
     fn size(&self) -> u64 {
         self.len() as u64
+    }
+    fn blob(&self) -> Option<web_sys::Blob> {
+        if !cfg!(target_arch = "wasm32") {
+            return None;
+        }
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(self.as_slice()));
+        web_sys::Blob::new_with_u8_array_sequence(&parts).ok()
     }
     fn reader(&self) -> Box<dyn std::io::Read + '_> {
         Box::new(self.as_slice())
@@ -50,31 +68,74 @@ pub fn open(name: String, input: Box<dyn Input>, progress: ProgressCb) -> Result
     let t0 = now();
     let size = input.size();
     progress(Progress { bytes_done: 0, bytes_total: size, rows: 0 });
-    // The tab has less memory than the CLI: refuse what would not fit, with a message.
-    let options =
-        DecodeOptions { skip_hashes: true, limits: procsnap_core::Limits::browser(), ..Default::default() };
     let core =
-        procsnap_core::Session::open_reader(&mut input.reader(), size, &options, &mut |p: Progress| {
+        procsnap_core::Session::open_reader(&mut input.reader(), size, &options(), &mut |p: Progress| {
             progress(p);
             true
         })
         .map_err(|e| OpenError::snapshot(&name, &e))?;
+    Ok(opened_session(name, input, core, t0))
+}
+
+/// The tab has less memory than the CLI: refuse what would not fit, with a message. Hashes are
+/// checked after the report is shown ([`Session::verify`]).
+fn options() -> DecodeOptions {
+    DecodeOptions { skip_hashes: true, limits: procsnap_core::Limits::browser(), ..Default::default() }
+}
+
+/// Where the tar of a gzip snapshot of `size` bytes goes, as the worker inflates it with the
+/// browser's zlib (`agent::inflate`); [`open_tar`] finishes it.
+pub fn tar_decoder(size: u64) -> TarDecoder {
+    TarDecoder::new(&options(), true, size)
+}
+
+/// [`open`] for a gzip snapshot whose tar `decoder` was fed (since `t0`, [`now`]).
+pub fn open_tar(
+    name: String,
+    input: Box<dyn Input>,
+    decoder: TarDecoder,
+    t0: f64,
+) -> Result<Session, OpenError> {
+    let core = procsnap_core::Session::open_tar(decoder, &mut |_| true)
+        .map_err(|e| OpenError::snapshot(&name, &e))?;
+    Ok(opened_session(name, input, core, t0))
+}
+
+/// A failure while the worker inflated `name`.
+pub fn open_failed(name: &str, e: &procsnap_core::Error) -> OpenError {
+    OpenError::snapshot(name, e)
+}
+
+fn opened_session(name: String, input: Box<dyn Input>, core: procsnap_core::Session, t0: f64) -> Session {
+    let size = input.size();
     log_timing(&name, size, t0, now());
     let opened = opened_for(name, size, &core, t0);
     let unverified = core.needs_verify().then_some(input);
-    Ok(Session { core, opened, unverified })
+    Session { core, opened, unverified }
 }
 
 /// Opens a share link (`#r=1.…`, or the whole link): the report it carries, without rows.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn open_link(text: &str) -> Result<Session, OpenError> {
     let t0 = now();
     let core = procsnap_core::Session::open_link(text).map_err(|e| OpenError::link(&e))?;
+    Ok(link_session(core, text.len() as u64, t0))
+}
+
+/// [`open_link`] from the link's payload, which the worker inflated with the browser's zlib
+/// from `share::zlib_of` of a link of `text_len` characters.
+pub fn open_link_payload(text_len: u64, payload: &[u8], t0: f64) -> Result<Session, OpenError> {
+    let core = procsnap_core::Session::open_link_payload(payload).map_err(|e| OpenError::link(&e))?;
+    Ok(link_session(core, text_len, t0))
+}
+
+fn link_session(core: procsnap_core::Session, text_len: u64, t0: f64) -> Session {
     let name = match &core.report().host.hostname {
         Some(h) => format!("shared report of {h}"),
         None => "shared report".into(),
     };
-    let opened = opened_for(name, text.len() as u64, &core, t0);
-    Ok(Session { core, opened, unverified: None })
+    let opened = opened_for(name, text_len, &core, t0);
+    Session { core, opened, unverified: None }
 }
 
 /// Generates the built-in example (the seed story) and decodes it.
@@ -114,7 +175,7 @@ fn opened_for(name: String, input_bytes: u64, core: &procsnap_core::Session, t0:
 }
 
 /// Milliseconds from the browser clock; 0 in native unit tests.
-fn now() -> f64 {
+pub fn now() -> f64 {
     if cfg!(target_arch = "wasm32") { js_sys::Date::now() } else { 0.0 }
 }
 
@@ -141,15 +202,26 @@ impl Session {
     pub fn verify(&mut self, job: JobId) -> Option<Response> {
         let input = self.unverified.take()?;
         self.core.verify_reader(&mut input.reader(), input.size(), &mut |_| true).ok()?;
+        Some(self.verified(job))
+    }
+
+    /// The input still to be checked against the manifest, taken: a gzip snapshot, which the
+    /// worker inflates with the browser's zlib into `archive::TarHashes`, then [`Session::record_hashes`].
+    pub fn take_unverified_gzip(&mut self) -> Option<Box<dyn Input>> {
+        if self.unverified.as_ref()?.is_gzip() { self.unverified.take() } else { None }
+    }
+
+    /// Hashes of the input's files (from [`Session::take_unverified_gzip`]) checked against the manifest.
+    pub fn record_hashes(&mut self, job: JobId, hashes: &[(String, String)]) -> Response {
+        self.core.check_hashes(hashes);
+        self.verified(job)
+    }
+
+    fn verified(&mut self, job: JobId) -> Response {
         let text = self.core.text();
         self.opened.text = text.clone();
         let report = self.core.report();
-        Some(Response::Verified {
-            job,
-            files: report.files.clone(),
-            diagnostics: report.diagnostics.clone(),
-            text,
-        })
+        Response::Verified { job, files: report.files.clone(), diagnostics: report.diagnostics.clone(), text }
     }
 
     /// Switch the report to network namespace `inode` (every view follows: report, netstat

@@ -12,6 +12,7 @@
 //! grow without breaking links already made (a test pins a version-1 link). A new payload
 //! version is needed only to carry more than version 1 holds.
 
+#[cfg(feature = "flate")]
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -33,7 +34,7 @@ pub const FRAGMENT_KEY: &str = "r=";
 /// Top-N lists are cut to this many entries in a link.
 const LINK_TOP: usize = 10;
 /// Decoded links larger than this are refused (a link is a few KiB; this bounds a hostile one).
-const MAX_DECODED: u64 = 4 << 20;
+pub const MAX_DECODED: u64 = 4 << 20;
 
 /// What to remove before encoding.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -273,6 +274,7 @@ pub fn prepare(report: &Report, redaction: Redaction) -> Report {
 }
 
 /// Encode a report as the fragment value `1.<data>` (after `#r=`).
+#[cfg(feature = "flate")]
 pub fn encode(report: &Report, redaction: Redaction) -> String {
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
     z.write_all(&payload(report, redaction)).expect("writing to memory");
@@ -324,13 +326,28 @@ pub fn zlib_stored(data: &[u8]) -> Vec<u8> {
 }
 
 /// A whole link: `base` (the viewer's address, may be empty) + `#r=` + [`encode`].
+#[cfg(feature = "flate")]
 pub fn link(base: &str, report: &Report, redaction: Redaction) -> String {
     let base = base.split('#').next().unwrap_or("");
     format!("{base}#{FRAGMENT_KEY}{}", encode(report, redaction))
 }
 
 /// Decode a link, a fragment (`#r=…` or `r=…`) or a bare `1.<data>` value.
+#[cfg(feature = "flate")]
 pub fn decode(text: &str) -> Result<Report, LinkError> {
+    let compressed = zlib_of(text)?;
+    let mut binary = Vec::new();
+    flate2::read::ZlibDecoder::new(&compressed[..])
+        .take(MAX_DECODED + 1)
+        .read_to_end(&mut binary)
+        .map_err(|e| LinkError::Damaged { detail: format!("does not decompress: {e}") })?;
+    decode_payload(&binary)
+}
+
+/// The zlib stream a link carries (the first half of [`decode`]), for a caller that inflates
+/// it itself (the viewer's worker, with the browser's `DecompressionStream`) and hands the
+/// result to [`decode_payload`].
+pub fn zlib_of(text: &str) -> Result<Vec<u8>, LinkError> {
     let value = fragment_value(text.trim()).ok_or(LinkError::NotALink)?;
     let (version, data) = value.split_once('.').ok_or(LinkError::NotALink)?;
     let version: u32 = version.parse().map_err(|_| LinkError::NotALink)?;
@@ -340,18 +357,18 @@ pub fn decode(text: &str) -> Result<Report, LinkError> {
     if version == 0 {
         return Err(LinkError::NotALink);
     }
+    URL_SAFE_NO_PAD.decode(data).map_err(|e| LinkError::Damaged { detail: format!("not base64url: {e}") })
+}
+
+/// The second half of [`decode`]: the report in an inflated link payload. More than
+/// [`MAX_DECODED`] bytes is refused (an inflating caller may stop one byte past it).
+pub fn decode_payload(binary: &[u8]) -> Result<Report, LinkError> {
     let damaged = |detail: String| LinkError::Damaged { detail };
-    let compressed = URL_SAFE_NO_PAD.decode(data).map_err(|e| damaged(format!("not base64url: {e}")))?;
-    let mut binary = Vec::new();
-    flate2::read::ZlibDecoder::new(&compressed[..])
-        .take(MAX_DECODED + 1)
-        .read_to_end(&mut binary)
-        .map_err(|e| damaged(format!("does not decompress: {e}")))?;
     if binary.len() as u64 > MAX_DECODED {
         return Err(damaged("larger than any report link".into()));
     }
     let payload: v1::Report =
-        postcard::from_bytes(&binary).map_err(|e| damaged(format!("not a report: {e}")))?;
+        postcard::from_bytes(binary).map_err(|e| damaged(format!("not a report: {e}")))?;
     let mut report = from_payload(payload);
     if report.shared.is_none() {
         return Err(damaged("not marked as a shared report".into()));

@@ -4,6 +4,7 @@
 //! example, the benchmarks and tests. Deterministic: the same options give the same bytes.
 
 use std::fmt::Write as _;
+#[cfg(feature = "flate")]
 use std::io::Write as _;
 use std::net::Ipv4Addr;
 
@@ -226,6 +227,7 @@ impl Tcp6Table {
 /// tcp6 as IPv4-mapped addresses), thttpd on :::5000, and the host's own TIME_WAIT towards its
 /// database in tcp. Each of sshd's listeners is the last listener of its table, so netstat's two
 /// long pauses come right after them, as the administrator saw.
+#[cfg(feature = "flate")]
 pub fn seed_story(o: &SeedStory) -> Vec<u8> {
     seed_story_as(o, &Variant::default())
 }
@@ -261,6 +263,7 @@ impl Default for Variant {
 
 /// [`seed_story`] as another host, at another time, with more listeners: tests and examples of
 /// many hosts over time (a fleet's snapshots).
+#[cfg(feature = "flate")]
 pub fn seed_story_as(o: &SeedStory, v: &Variant) -> Vec<u8> {
     let tar = seed_story_tar_as(o, v);
     let mut gz =

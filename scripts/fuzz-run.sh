@@ -25,6 +25,8 @@ asan="target/$triple/release/$target"
 mkdir -p "corpus/$target" "artifacts/$target"
 seeds=()
 [ -d "seeds/$target" ] && seeds=("seeds/$target")
+# `untar` starts from decode's seeds (tar archives; docs/fuzzing.md, "untar").
+[ "$target" = untar ] && [ ! -d seeds/untar ] && seeds=(seeds/decode)
 log="artifacts/$target/run-$(date -u +%Y%m%dT%H%M%SZ).log"
 time_cmd=()
 [ -x /usr/bin/time ] && time_cmd=(/usr/bin/time -v)

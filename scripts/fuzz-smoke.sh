@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-20}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(decode snapshot inet_table unix_table sockstat fdlink manifest share_link)
+  targets=(decode snapshot inet_table unix_table sockstat fdlink manifest share_link untar)
 fi
 
 if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
@@ -39,6 +39,8 @@ for t in "${targets[@]}"; do
   # A structure-aware target (snapshot) has no committed seeds: it starts from nothing.
   seeds=()
   [ -d "seeds/$t" ] && seeds=("seeds/$t")
+  # `untar` starts from decode's seeds (tar archives; docs/fuzzing.md, "untar").
+  [ "$t" = untar ] && [ ! -d seeds/untar ] && seeds=(seeds/decode)
   if cargo +nightly fuzz run "$t" "corpus/$t" "${seeds[@]}" -- \
       -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 >"$log" 2>&1; then
     echo "fuzz smoke: $t ok ($(grep -Eo '^#[0-9]+' "$log" | tail -1 | tr -d '#') runs in ${seconds} s)"

@@ -234,14 +234,19 @@ impl Untar {
             return Err(self.error("archive header checksum mismatch"));
         }
         let mut size = header.entry_size().map_err(|e| self.error(&e.to_string()))?;
-        if size == 0 {
-            if let Some(pax_size) = self.pax.as_deref().and_then(|p| pax_value(p, b"size")) {
-                size = std::str::from_utf8(pax_size).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
-            }
+        let kind = header.entry_type();
+        // As the tar crate: a pax `size` replaces the header's, for the next file's header (not
+        // for the extension headers in between). Readers that disagree on it let an archive
+        // show different files to each.
+        let extension = kind.is_gnu_longname()
+            || kind.is_gnu_longlink()
+            || kind.is_pax_local_extensions()
+            || kind.is_pax_global_extensions();
+        if let Some(pax_size) = self.pax.as_deref().filter(|_| !extension).and_then(pax_size) {
+            size = pax_size;
         }
         let pad =
             size.checked_add(BLOCK - 1).ok_or_else(|| self.error("size overflow"))? / BLOCK * BLOCK - size;
-        let kind = header.entry_type();
         let recognised = header.as_gnu().is_some() || header.as_ustar().is_some();
         let meta = match kind {
             _ if !recognised => None,
@@ -365,6 +370,19 @@ impl Untar {
         }
         header.link_name_bytes().map(Cow::into_owned)
     }
+}
+
+/// The `size` of a pax record as the `tar` crate reads it: `None` once a malformed record
+/// comes first, or when the value is not a number.
+fn pax_size(pax: &[u8]) -> Option<u64> {
+    for record in tar::PaxExtensions::new(pax) {
+        let record = record.ok()?;
+        if record.key() != Ok("size") {
+            continue;
+        }
+        return record.value().ok()?.parse().ok();
+    }
+    None
 }
 
 /// The value of `key` in a pax record, as the `tar` crate finds it (the first well-formed

@@ -206,3 +206,56 @@ fn damage_inside_a_streamed_table_is_a_typed_error() {
         }
     }
 }
+
+/// What the viewer's worker does with a `.tar.gz`: the browser inflates and the tar is pushed
+/// into `snapshot::TarDecoder` in whatever pieces arrive. The session it gives is the one
+/// `Session::open` gives for the same bytes, and its hashes (`archive::TarHashes`) are
+/// `archive::hash_files`'s. A cut tar is refused as truncated.
+#[test]
+fn a_tar_pushed_in_pieces_opens_as_the_archive_does() {
+    use procsnap_core::Session;
+    use procsnap_core::snapshot::TarDecoder;
+    let tar = synth::seed_story_tar(&synth::SeedStory::default());
+    let gz = synth::seed_story(&synth::SeedStory::default());
+    let opened = Session::open(&gz, &DecodeOptions::default(), &mut |_| true).unwrap();
+    let want_hashes = archive::hash_files(&gz, &Default::default(), &mut |_| true).unwrap();
+    for piece in [1 << 16, 7_919, 512] {
+        let mut decoder = TarDecoder::new(&DecodeOptions::default(), true, gz.len() as u64);
+        let mut hashes = archive::TarHashes::new(&Default::default(), true);
+        for (i, chunk) in tar.chunks(piece).enumerate() {
+            // As the worker reports it: compressed bytes consumed so far (here, in proportion).
+            let consumed = (gz.len() * (i + 1) * piece / tar.len()) as u64;
+            decoder.set_compressed(consumed);
+            decoder.feed(chunk).unwrap();
+            hashes.set_compressed(consumed);
+            hashes.feed(chunk).unwrap();
+        }
+        // Rows of the tables streamed so far (the small ones are parsed at the end).
+        assert!(decoder.rows() > 100_000 && decoder.rows() <= opened.row_count());
+        let pushed = Session::open_tar(decoder, &mut |_| true).unwrap();
+        assert_eq!(pushed.row_count(), opened.row_count());
+        assert_eq!(pushed.json(), opened.json(), "pieces of {piece}");
+        assert_eq!(pushed.netstat(), opened.netstat());
+        assert_eq!(hashes.finish().unwrap(), want_hashes);
+    }
+    let mut cut = TarDecoder::new(&DecodeOptions::default(), false, 0);
+    cut.feed(&tar[..tar.len() / 2 + 100]).unwrap();
+    let err = cut.finish(&mut |_| true).unwrap_err();
+    assert!(matches!(err, procsnap_core::Error::Truncated { .. }), "{err:?}");
+}
+
+/// A share link opened the viewer's way (core takes the zlib stream out, the host inflates, core
+/// reads the payload) gives the report `Session::open_link` gives.
+#[test]
+fn a_share_link_opens_from_its_inflated_payload() {
+    use std::io::Read;
+    let session = procsnap_core::Session::example(&DecodeOptions::default());
+    let link = session.share_link("https://viewer.example/", procsnap_core::share::Redaction::ALL);
+    let zlib = procsnap_core::share::zlib_of(&link).unwrap();
+    let mut payload = Vec::new();
+    flate2::read::ZlibDecoder::new(&zlib[..]).read_to_end(&mut payload).unwrap();
+    let via_payload = procsnap_core::Session::open_link_payload(&payload).unwrap();
+    let via_link = procsnap_core::Session::open_link(&link).unwrap();
+    assert_eq!(via_payload.json(), via_link.json());
+    assert!(procsnap_core::Session::open_link_payload(&payload[..payload.len() / 2]).is_err());
+}

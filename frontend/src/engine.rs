@@ -278,7 +278,9 @@ impl Session {
 
 /// What is the worker's own: the hash check is deferred and done once, and the report survives
 /// the page/worker codec. Opening, paging and sharing are core's (`core/tests/session.rs`).
-#[cfg(test)]
+// Native only: the tests make and open .tar.gz snapshots and links with core's own inflate,
+// which the viewer's wasm build leaves out (the browser inflates there).
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use procsnap_core::synth::{SeedStory, seed_story};
 

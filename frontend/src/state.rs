@@ -630,7 +630,9 @@ pub const KEYS: [(&str, &str); 4] = [
     ("Esc", "Close this list"),
 ];
 
-#[cfg(test)]
+// Native only: the tests make and open .tar.gz snapshots and links with core's own inflate,
+// which the viewer's wasm build leaves out (the browser inflates there).
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use procsnap_core::synth::{SeedStory, seed_story};
 

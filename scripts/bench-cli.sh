@@ -2,19 +2,21 @@
 # The CLI as a user runs it, whole process: `procsnap report FILE --format json` on a bare
 # 1,000,000-row /proc/net/tcp (150 MB) and on the same rows in a .tar.gz snapshot, against, in
 # the same interleaved rounds, a procfs-core program on the same file, a plain line scan and
-# `cat` (the floor for any reader). Wall time and peak RSS (GNU time) per round; medians and
-# ratios at the end. No timing is asserted.
+# `cat` (the floor for any reader) and, with -p REV, the `procsnap` of an earlier commit (the
+# previous release: built in a temporary worktree into target/previous). Wall time and peak RSS
+# (GNU time) per round; medians and ratios at the end. No timing is asserted.
 #
-#   bash scripts/bench-cli.sh [-n ROWS] [-r ROUNDS] [-o REPORT.md]
+#   bash scripts/bench-cli.sh [-n ROWS] [-r ROUNDS] [-o REPORT.md] [-p REV]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rows=1000000 rounds=7 out=""
-while getopts "n:r:o:" opt; do
+rows=1000000 rounds=7 out="" prev=""
+while getopts "n:r:o:p:" opt; do
   case "$opt" in
     n) rows=$OPTARG ;;
     r) rounds=$OPTARG ;;
     o) out=$OPTARG ;;
-    *) echo "usage: $0 [-n ROWS] [-r ROUNDS] [-o REPORT.md]" >&2; exit 2 ;;
+    p) prev=$OPTARG ;;
+    *) echo "usage: $0 [-n ROWS] [-r ROUNDS] [-o REPORT.md] [-p REV]" >&2; exit 2 ;;
   esac
 done
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
@@ -25,6 +27,13 @@ bin=target/release/procsnap
 ex=target/release/examples
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+previous=""
+if [ -n "$prev" ]; then
+  git worktree add -q --detach "$work/previous-src" "$prev"
+  cargo build -q --release -p procsnap --manifest-path "$work/previous-src/Cargo.toml" --target-dir target/previous
+  git worktree remove --force "$work/previous-src"
+  previous=target/previous/release/procsnap
+fi
 "$ex/write_tcp_table" "$rows" "$work/tcp"
 mkdir -p "$work/snap/proc/net" && cp "$work/tcp" "$work/snap/proc/net/tcp"
 tar -C "$work/snap" -czf "$work/snap.tar.gz" proc
@@ -42,9 +51,13 @@ for r in $(seq 1 "$rounds"); do
     run procfs-core "$ex/procfs_tcp" "$work/tcp"
     run procsnap "$bin" report "$work/tcp" --format json
     run procsnap-targz "$bin" report "$work/snap.tar.gz" --format json
+    if [ -n "$previous" ]; then
+      run previous "$previous" report "$work/tcp" --format json
+      run previous-targz "$previous" report "$work/snap.tar.gz" --format json
+    fi
   } >>"$work/all"
 done
-/usr/bin/python3 - "$work/all" "$rows" "$rounds" <<'PY' | tee ${out:+"$out"}
+/usr/bin/python3 - "$work/all" "$rows" "$rounds" "$prev" <<'PY' | tee ${out:+"$out"}
 import sys, statistics as st
 rows = {}
 for line in open(sys.argv[1]):
@@ -55,10 +68,15 @@ rss = {n: max(k for _, k in v) / 1024 for n, v in rows.items()}
 print(f"{int(sys.argv[2]):,} rows, {sys.argv[3]} rounds, wall seconds (median) and peak RSS (MiB)")
 print("| program | median s | peak RSS MiB |")
 print("|---|---|---|")
-for n in ["cat", "scan", "procfs-core", "procsnap", "procsnap-targz"]:
-    print(f"| {n} | {med[n]:.3f} | {rss[n]:.0f} |")
+for n in ["cat", "scan", "procfs-core", "procsnap", "procsnap-targz", "previous", "previous-targz"]:
+    if n in med:
+        label = f"{n} ({sys.argv[4]})" if n.startswith("previous") else n
+        print(f"| {label} | {med[n]:.3f} | {rss[n]:.0f} |")
 p = med["procsnap"]
 ratio = lambda a, b: f"{a / b:.2f}x" if b > 0 else "n/a (under GNU time's 10 ms resolution)"
 print(f"\nprocfs-core / procsnap: {ratio(med['procfs-core'], p)}; procsnap / line scan: {ratio(p, med['scan'])}; "
       f"procsnap / cat: {ratio(p, med['cat'])}")
+if "previous" in med:
+    print(f"previous ({sys.argv[4]}) / procsnap: {ratio(med['previous'], p)} (bare table), "
+          f"{ratio(med['previous-targz'], med['procsnap-targz'])} (.tar.gz)")
 PY

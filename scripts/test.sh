@@ -36,6 +36,8 @@ section "fuzz smoke (each cargo-fuzz target 20 s; skipped without nightly/cargo-
 bash scripts/fuzz-smoke.sh
 section "collector benchmark smoke run (2,000 TIME_WAIT, 1 run; no timing asserted)"
 bash scripts/bench-collect.sh -n 2000 -r 1 -b dist-release/procsnap-collect-x86_64 -o "${TMPDIR:-/tmp}/procsnap-bench-collect-smoke.md" | tail -3
+section "CLI whole-process benchmark smoke run (20,000 rows, 1 round; no timing asserted)"
+bash scripts/bench-cli.sh -n 20000 -r 1 | tail -3
 section "benchmark smoke run (small input, no timing asserted)"
 PROCSNAP_BENCH_ROWS=20000 cargo bench -p procsnap-core --bench parse_tcp -- --warm-up-time 0.1 --measurement-time 0.2 >/dev/null
 section "viewer: clippy (wasm32), build and browser tests"

@@ -72,11 +72,12 @@ pub fn module_of(rel: &Path) -> Option<String> {
 }
 
 /// Every `crate::MODULE` named in the code (not in comments), before the file's first
-/// `#[cfg(test)]`: unit tests may reach anything.
+/// `#[cfg(test)]` (or `#[cfg(all(test, …))]`): unit tests may reach anything.
 pub fn crate_uses(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     for (no, line) in text.lines().enumerate() {
-        if line.trim_start().starts_with("#[cfg(test)]") {
+        let line_start = line.trim_start();
+        if line_start.starts_with("#[cfg(test)]") || line_start.starts_with("#[cfg(all(test,") {
             break;
         }
         let code = line.split("//").next().unwrap_or("");

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod error;
 #[cfg(feature = "export")]
 pub mod export;
+pub mod inflate_beside;
 pub mod report;
 
 pub use error::{Error, exit};

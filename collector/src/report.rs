@@ -256,9 +256,22 @@ pub fn open(path: &Path, options: &DecodeOptions) -> Result<Session, Error> {
     } else {
         let mut file = std::fs::File::open(path).map_err(cannot_read)?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        Session::open_reader(&mut file, size, options, &mut |_| true)
+        if starts_as_gzip(&mut file).map_err(cannot_read)? {
+            crate::inflate_beside::open(file, size, options)
+        } else {
+            Session::open_reader(&mut file, size, options, &mut |_| true)
+        }
     };
     opened.map_err(|e| Error::format(format!("{name}: {e}")))
+}
+
+/// Whether `file` starts with gzip's magic (read, then the position put back).
+fn starts_as_gzip(file: &mut std::fs::File) -> io::Result<bool> {
+    use std::io::{Read, Seek};
+    let mut head = [0u8; 2];
+    let n = file.read(&mut head)?;
+    file.rewind()?;
+    Ok(n == 2 && head == procsnap_core::archive::GZIP_MAGIC)
 }
 
 fn print_report(session: &Session, args: &Args) -> Result<(), Error> {

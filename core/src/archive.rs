@@ -529,6 +529,12 @@ fn stream_entry(
     Ok(EntryKind::Streamed { bytes, sha256: sha.map(Hasher::finish) })
 }
 
+/// An error from reading or inflating a gzip stream, as the decode words it (a caller that
+/// inflates on its own thread and feeds [`crate::snapshot::TarDecoder`]).
+pub fn gzip_error(e: io::Error) -> Error {
+    tar_error(e, true, false)
+}
+
 /// Map an I/O error from the tar/gzip layers to a typed error.
 fn tar_error(e: io::Error, gzip: bool, first: bool) -> Error {
     // Our own typed errors travel inside io::Error, possibly wrapped by the tar crate.

@@ -49,7 +49,7 @@ done
 # just over today's size, so the download cannot grow unnoticed; lower it as the size comes
 # down, to 300000 at the end.
 budget=300000
-ceiling=328000
+ceiling=328500
 printf '  %-28s %9s        %8d gz (%d KB; budget %d KB, ceiling %d KB)\n' "wasm + JS" "" "$total" $((total / 1000)) $((budget / 1000)) $((ceiling / 1000))
 # The same build as one file for file:// (offline forensics): dist/procsnap-viewer.html.
 bash scripts/build-single-file.sh

@@ -360,6 +360,7 @@ async fn inflate(input: &dyn Input, format: &str, feed: InflatedFn<'_>) -> Resul
 /// it) and parsing (here) run at the same time on two cores. It stays at most [`IN_FLIGHT`]
 /// pieces ahead: the decoding worker acknowledges what it has parsed.
 const INFLATER: &str = r#"let acked = 0, wake = null;
+postMessage('ready');
 onmessage = (e) => {
   if (typeof e.data === 'number') { acked = e.data; if (wake) { const w = wake; wake = null; w(); } return; }
   run(e.data.blob, e.data.ahead, e.data.piece, e.data.slice);
@@ -409,15 +410,18 @@ const ACK_EVERY: u32 = 8;
 /// A gzip input inflated beside the parse ([`INFLATER`]); where a worker cannot start one
 /// (a browser without nested workers), inflated here by [`inflate`].
 async fn inflate_beside(input: &dyn Input, feed: InflatedFn<'_>) -> Result<(), Error> {
-    if let Some((worker, messages)) = start_inflater(input) {
+    if let Some((worker, messages, url)) = start_inflater(input) {
         let result = parse_inflated(&worker, messages, feed).await;
         worker.terminate();
+        let _ = web_sys::Url::revoke_object_url(&url);
         match result {
             Err(Stop::NotStarted) => {}
             Err(Stop::Failed(e)) => return Err(e),
             Ok(()) => return Ok(()),
         }
     }
+    // Said in the worker's console, for whoever measures (the decode takes longer this way).
+    web_sys::console::info_1(&"procsnap worker: no inflater worker started; inflating in this one".into());
     inflate(input, "gzip", feed).await
 }
 
@@ -436,19 +440,36 @@ impl From<Error> for Stop {
 
 type Messages = futures::channel::mpsc::UnboundedReceiver<JsValue>;
 
-/// The inflater, started on `input`'s bytes, and the channel its messages arrive on.
-fn start_inflater(input: &dyn Input) -> Option<(web_sys::Worker, Messages)> {
+/// How long the inflater has to say it runs (`'ready'`) before the decoding worker inflates on
+/// its own: a browser may neither start a nested worker nor report that it could not.
+const INFLATER_START_MS: i32 = 5_000;
+/// Put on the inflater's channel [`INFLATER_START_MS`] after it was started.
+const START_TIMEOUT: &str = "start timeout";
+
+/// The inflater, started on `input`'s bytes, the channel its messages arrive on, and its script's
+/// `blob:` URL (revoked once the inflater is done: revoked at once, a browser that fetches the
+/// script later would find nothing).
+fn start_inflater(input: &dyn Input) -> Option<(web_sys::Worker, Messages, String)> {
     let blob = input.blob()?;
     let source = js_sys::Array::of1(&INFLATER.into());
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("text/javascript");
     let script = web_sys::Blob::new_with_str_sequence_and_options(&source, &options).ok()?;
     let url = web_sys::Url::create_object_url_with_blob(&script).ok()?;
-    let worker = web_sys::Worker::new(&url).ok();
-    let _ = web_sys::Url::revoke_object_url(&url);
-    let worker = worker?;
+    let Ok(worker) = web_sys::Worker::new(&url) else {
+        let _ = web_sys::Url::revoke_object_url(&url);
+        return None;
+    };
     let (tx, rx) = futures::channel::mpsc::unbounded();
     let errors = tx.clone();
+    let timeout = tx.clone();
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().dyn_into().ok()?;
+    let on_timeout = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = timeout.unbounded_send(START_TIMEOUT.into());
+    });
+    scope
+        .set_timeout_with_callback_and_timeout_and_arguments_0(on_timeout.unchecked_ref(), INFLATER_START_MS)
+        .ok()?;
     let on_message = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
         move |e: web_sys::MessageEvent| {
             let _ = tx.unbounded_send(e.data());
@@ -469,7 +490,7 @@ fn start_inflater(input: &dyn Input) -> Option<(web_sys::Worker, Messages)> {
     js_sys::Reflect::set(&start, &"piece".into(), &(INFLATE_PIECE as u32).into()).ok()?;
     js_sys::Reflect::set(&start, &"slice".into(), &SLICE.into()).ok()?;
     worker.post_message(&start).ok()?;
-    Some((worker, rx))
+    Some((worker, rx, url))
 }
 
 /// Feeds the inflater's pieces to `feed` as they arrive, acknowledging them.
@@ -480,6 +501,7 @@ async fn parse_inflated(
 ) -> Result<(), Stop> {
     let mut out = Vec::new();
     let mut parsed = 0u32;
+    let mut started = false;
     let field = |m: &JsValue, name: &str| js_sys::Reflect::get(m, &name.into()).unwrap_or(JsValue::UNDEFINED);
     while let Some(m) = messages.next().await {
         if m.is_null() {
@@ -487,6 +509,14 @@ async fn parse_inflated(
                 return Err(Stop::NotStarted);
             }
             return Err(Error::Truncated { detail: "the inflater failed".into() }.into());
+        }
+        if let Some(text) = m.as_string() {
+            match text.as_str() {
+                "ready" => started = true,
+                START_TIMEOUT if !started => return Err(Stop::NotStarted),
+                _ => {}
+            }
+            continue;
         }
         let chunk = field(&m, "chunk");
         if !chunk.is_undefined() {

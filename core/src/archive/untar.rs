@@ -264,7 +264,8 @@ impl Untar {
                 return Err(self.error("a long name or pax record is over 1 MiB"));
             }
             self.state = State::Meta { kind: meta, left: size, pad };
-            return self.after_header(sink);
+            self.settle();
+            return Ok(());
         }
         if kind.is_gnu_sparse() {
             return Err(self.error("GNU sparse files are not supported"));
@@ -302,26 +303,25 @@ impl Untar {
         self.clear_meta();
         self.entries.push(Entry { path, kind: entry_kind });
         self.state = State::Skip { left: size + pad };
-        self.after_header(sink)
+        self.settle();
+        Ok(())
     }
 
-    /// A state with nothing left to read moves on at once.
-    fn after_header(&mut self, _sink: &mut dyn StreamSink) -> Result<(), Error> {
+    /// A state with nothing left to read moves on at once (an empty record has no padding).
+    fn settle(&mut self) {
         match &self.state {
             State::Skip { left: 0 } => self.state = State::Header,
-            State::Meta { left: 0, pad, kind } => {
-                let (kind, pad) = (*kind, *pad);
-                self.held.clear();
+            State::Meta { left: 0, kind, .. } => {
+                let empty = Some(Vec::new());
                 match kind {
-                    MetaKind::LongName => self.long_name = Some(Vec::new()),
-                    MetaKind::LongLink => self.long_link = Some(Vec::new()),
-                    MetaKind::Pax => self.pax = Some(Vec::new()),
+                    MetaKind::LongName => self.long_name = empty,
+                    MetaKind::LongLink => self.long_link = empty,
+                    MetaKind::Pax => self.pax = empty,
                 }
-                self.state = if pad == 0 { State::Header } else { State::Skip { left: pad } };
+                self.state = State::Header;
             }
             _ => {}
         }
-        Ok(())
     }
 
     /// The regular file being read has all its bytes.

@@ -653,7 +653,8 @@ impl Read for CountingInput<'_, '_, '_> {
     }
 }
 
-pub(crate) fn normalise_path(raw: &[u8]) -> String {
+/// An archive path as entries carry it: no leading `./` or `/`, no trailing `/`.
+pub fn normalise_path(raw: &[u8]) -> String {
     let s = String::from_utf8_lossy(raw);
     let mut p: &str = &s;
     loop {

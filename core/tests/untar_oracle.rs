@@ -10,104 +10,14 @@ use std::borrow::Cow;
 use std::io::Read;
 
 use procsnap_core::Error;
-use procsnap_core::archive::{Entry, EntryKind, Limits, Mode, RATIO_FLOOR, STREAM_ABOVE, StreamSink, Untar};
+use procsnap_core::archive::{Entry, EntryKind, Limits, Mode, RATIO_FLOOR, STREAM_ABOVE, Untar};
 use sha2::{Digest, Sha256};
 
-// ---- the oracle -------------------------------------------------------------------------------
-
-/// An entry as the tar crate reads it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Seen {
-    File(Vec<u8>),
-    Symlink(Vec<u8>),
-    Dir,
-    Other,
-}
-
-/// `archive::normalise_path` (crate-private): no leading `./` or `/`, no trailing `/`.
-fn normalise(raw: &[u8]) -> String {
-    let s = String::from_utf8_lossy(raw);
-    let mut p: &str = &s;
-    loop {
-        if let Some(rest) = p.strip_prefix("./") {
-            p = rest;
-        } else if let Some(rest) = p.strip_prefix('/') {
-            p = rest;
-        } else {
-            break;
-        }
-    }
-    p.trim_end_matches('/').to_string()
-}
-
-/// Every entry `tar::Archive::entries()` gives, read to its end, or its first error.
-fn oracle(bytes: &[u8]) -> std::io::Result<Vec<(String, Seen)>> {
-    let mut archive = tar::Archive::new(bytes);
-    let mut out = Vec::new();
-    for entry in archive.entries()? {
-        let mut entry = entry?;
-        let path = normalise(&entry.path_bytes());
-        let seen = match entry.header().entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous => {
-                let mut data = Vec::new();
-                entry.read_to_end(&mut data)?;
-                Seen::File(data)
-            }
-            tar::EntryType::Symlink => {
-                Seen::Symlink(entry.link_name_bytes().map(Cow::into_owned).unwrap_or_default())
-            }
-            tar::EntryType::Directory => Seen::Dir,
-            _ => Seen::Other,
-        };
-        out.push((path, seen));
-    }
-    Ok(out)
-}
+#[path = "support/tar_oracle.rs"]
+mod tar_oracle;
+use tar_oracle::{Recorder, Seen, Want, expected, oracle};
 
 // ---- the reader under test ----------------------------------------------------------------------
-
-/// A sink that records what it was asked and every chunk of every stream.
-struct Recorder {
-    want: Want,
-    asked: Vec<(String, u64)>,
-    streams: Vec<Vec<u8>>,
-    chunk_sizes: Vec<usize>,
-    open: bool,
-}
-
-type Want = fn(&str, u64) -> bool;
-
-impl Recorder {
-    fn new(want: Want) -> Recorder {
-        Recorder { want, asked: Vec::new(), streams: Vec::new(), chunk_sizes: Vec::new(), open: false }
-    }
-}
-
-impl StreamSink for Recorder {
-    fn wants(&mut self, path: &str, size: u64) -> bool {
-        assert!(!self.open, "asked about {path} while a stream is open");
-        self.asked.push((path.to_string(), size));
-        let wanted = (self.want)(path, size);
-        if wanted {
-            self.streams.push(Vec::new());
-            self.open = true;
-        }
-        wanted
-    }
-    fn chunk(&mut self, data: &[u8]) {
-        assert!(self.open, "a chunk outside a stream");
-        assert!(!data.is_empty(), "an empty chunk");
-        self.streams.last_mut().unwrap().extend_from_slice(data);
-        self.chunk_sizes.push(data.len());
-    }
-    fn end(&mut self) {
-        assert!(self.open, "end of a stream never begun");
-        self.open = false;
-    }
-    fn rows(&self) -> u64 {
-        0
-    }
-}
 
 fn want_all(_: &str, _: u64) -> bool {
     true
@@ -143,42 +53,6 @@ fn untar(
         u.feed(p, sink)?;
     }
     u.finish()
-}
-
-/// What `Untar` should give: its entries, the streams and the sink's questions (path, size).
-type Expected = (Vec<Entry<'static>>, Vec<Vec<u8>>, Vec<(String, u64)>);
-
-/// What `Untar` should give for what the oracle saw.
-fn expected(seen: &[(String, Seen)], mode: Mode, want: Want) -> Expected {
-    let (mut entries, mut streams, mut asked) = (Vec::new(), Vec::new(), Vec::new());
-    for (path, s) in seen {
-        let kind = match s {
-            Seen::File(data) => {
-                let size = data.len() as u64;
-                let sha = || procsnap_core::digest::sha256_hex(data);
-                match mode {
-                    Mode::HashOnly => EntryKind::Streamed { bytes: size, sha256: Some(sha()) },
-                    Mode::Read { hash } => {
-                        let streamed = size > STREAM_ABOVE && {
-                            asked.push((path.clone(), size));
-                            want(path, size)
-                        };
-                        if streamed {
-                            streams.push(data.clone());
-                            EntryKind::Streamed { bytes: size, sha256: hash.then(sha) }
-                        } else {
-                            EntryKind::File(Cow::Owned(data.clone()))
-                        }
-                    }
-                }
-            }
-            Seen::Symlink(t) => EntryKind::Symlink(t.clone()),
-            Seen::Dir => EntryKind::Dir,
-            Seen::Other => EntryKind::Other,
-        };
-        entries.push(Entry { path: path.clone(), kind });
-    }
-    (entries, streams, asked)
 }
 
 /// One line per entry, short enough for a failure message.

@@ -22,19 +22,18 @@
 //! it otherwise (core/tests/untar_oracle.rs, "pax_size_…").
 #![no_main]
 
-use std::borrow::Cow;
-use std::io::Read;
-
 use libfuzzer_sys::fuzz_target;
+#[path = "../../core/tests/support/tar_oracle.rs"]
+mod tar_oracle;
 use procsnap_core::Error;
-use procsnap_core::archive::{Entry, EntryKind, Limits, Mode, STREAM_ABOVE, StreamSink, Untar};
+use procsnap_core::archive::{Entry, Limits, Mode, Untar};
+use tar_oracle::{Recorder, Want, expected, oracle};
 
 /// Untar's cap on a long name, long link or pax record.
 const MAX_META: u64 = 1 << 20;
 
 const PIECES: [usize; 16] = [usize::MAX, 1, 2, 3, 5, 7, 13, 64, 100, 511, 512, 513, 1000, 1024, 4096, 8191];
 
-type Want = fn(&str, u64) -> bool;
 const CONFIGS: [(Mode, Want); 4] = [
     (Mode::Read { hash: false }, |_, _| false),
     (Mode::Read { hash: false }, |_, _| true),
@@ -46,85 +45,6 @@ const CONFIGS: [(Mode, Want); 4] = [
 const UNLIMITED: Limits =
     Limits { max_total_bytes: u64::MAX, max_entries: u64::MAX, max_ratio: 0, browser: false };
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Seen {
-    File(Vec<u8>),
-    Symlink(Vec<u8>),
-    Dir,
-    Other,
-}
-
-/// As `archive::normalise_path`.
-fn normalise(raw: &[u8]) -> String {
-    let s = String::from_utf8_lossy(raw);
-    let mut p: &str = &s;
-    loop {
-        if let Some(rest) = p.strip_prefix("./") {
-            p = rest;
-        } else if let Some(rest) = p.strip_prefix('/') {
-            p = rest;
-        } else {
-            break;
-        }
-    }
-    p.trim_end_matches('/').to_string()
-}
-
-fn oracle(bytes: &[u8]) -> std::io::Result<Vec<(String, Seen)>> {
-    let mut archive = tar::Archive::new(bytes);
-    let mut out = Vec::new();
-    for entry in archive.entries()? {
-        let mut entry = entry?;
-        let path = normalise(&entry.path_bytes());
-        let seen = match entry.header().entry_type() {
-            tar::EntryType::Regular | tar::EntryType::Continuous => {
-                let mut data = Vec::new();
-                entry.read_to_end(&mut data)?;
-                Seen::File(data)
-            }
-            tar::EntryType::Symlink => {
-                Seen::Symlink(entry.link_name_bytes().map(Cow::into_owned).unwrap_or_default())
-            }
-            tar::EntryType::Directory => Seen::Dir,
-            _ => Seen::Other,
-        };
-        out.push((path, seen));
-    }
-    Ok(out)
-}
-
-struct Recorder {
-    want: Want,
-    asked: Vec<(String, u64)>,
-    streams: Vec<Vec<u8>>,
-    open: bool,
-}
-
-impl StreamSink for Recorder {
-    fn wants(&mut self, path: &str, size: u64) -> bool {
-        assert!(!self.open, "asked while a stream is open");
-        assert!(size > STREAM_ABOVE, "asked about a small file");
-        self.asked.push((path.to_string(), size));
-        let wanted = (self.want)(path, size);
-        if wanted {
-            self.streams.push(Vec::new());
-            self.open = true;
-        }
-        wanted
-    }
-    fn chunk(&mut self, data: &[u8]) {
-        assert!(self.open && !data.is_empty(), "a chunk outside a stream, or empty");
-        self.streams.last_mut().unwrap().extend_from_slice(data);
-    }
-    fn end(&mut self) {
-        assert!(self.open, "end of a stream never begun");
-        self.open = false;
-    }
-    fn rows(&self) -> u64 {
-        0
-    }
-}
-
 fn untar(
     tar: &[u8],
     limits: &Limits,
@@ -132,7 +52,7 @@ fn untar(
     want: Want,
     piece: usize,
 ) -> (Result<Vec<Entry<'static>>, Error>, Recorder) {
-    let mut sink = Recorder { want, asked: Vec::new(), streams: Vec::new(), open: false };
+    let mut sink = Recorder::new(want);
     let mut u = Untar::new(limits, mode, false, tar.len() as u64);
     for p in tar.chunks(piece.clamp(1, tar.len().max(1))) {
         if let Err(e) = u.feed(p, &mut sink) {
@@ -144,40 +64,6 @@ fn untar(
         assert!(!sink.open, "a stream never ended");
     }
     (got, sink)
-}
-
-type Expected = (Vec<Entry<'static>>, Vec<Vec<u8>>, Vec<(String, u64)>);
-
-fn expected(seen: &[(String, Seen)], mode: Mode, want: Want) -> Expected {
-    let (mut entries, mut streams, mut asked) = (Vec::new(), Vec::new(), Vec::new());
-    for (path, s) in seen {
-        let kind = match s {
-            Seen::File(data) => {
-                let size = data.len() as u64;
-                let sha = || procsnap_core::digest::sha256_hex(data);
-                match mode {
-                    Mode::HashOnly => EntryKind::Streamed { bytes: size, sha256: Some(sha()) },
-                    Mode::Read { hash } => {
-                        let streamed = size > STREAM_ABOVE && {
-                            asked.push((path.clone(), size));
-                            want(path, size)
-                        };
-                        if streamed {
-                            streams.push(data.clone());
-                            EntryKind::Streamed { bytes: size, sha256: hash.then(sha) }
-                        } else {
-                            EntryKind::File(Cow::Owned(data.clone()))
-                        }
-                    }
-                }
-            }
-            Seen::Symlink(t) => EntryKind::Symlink(t.clone()),
-            Seen::Dir => EntryKind::Dir,
-            Seen::Other => EntryKind::Other,
-        };
-        entries.push(Entry { path: path.clone(), kind });
-    }
-    (entries, streams, asked)
 }
 
 /// What the headers hold, walked as the tar crate frames them, up to the end marker or the

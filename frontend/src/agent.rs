@@ -138,7 +138,7 @@ async fn open_input(job: JobId, name: String, input: Box<dyn Input>) -> Result<S
         Ok(())
     })
     .await;
-    fed.map_err(|e| engine::open_failed(&name, &e))?;
+    fed.map_err(|e| OpenError::snapshot(&name, &e))?;
     engine::open_tar(name, input, decoder, t0)
 }
 

@@ -101,11 +101,6 @@ pub fn open_tar(
     Ok(opened_session(name, input, core, t0))
 }
 
-/// A failure while the worker inflated `name`.
-pub fn open_failed(name: &str, e: &procsnap_core::Error) -> OpenError {
-    OpenError::snapshot(name, e)
-}
-
 fn opened_session(name: String, input: Box<dyn Input>, core: procsnap_core::Session, t0: f64) -> Session {
     let size = input.size();
     log_timing(&name, size, t0, now());

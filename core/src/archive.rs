@@ -335,25 +335,23 @@ pub fn hash_files_reader(
 ) -> Result<Vec<(String, String)>, Error> {
     let head = sniff(input).map_err(|e| tar_error(e, false, false))?;
     let mut whole = io::Read::chain(&head[..], input);
-    let mut hashes = if head.starts_with(&GZIP_MAGIC) {
+    if head.starts_with(&GZIP_MAGIC) {
         let counted = CountingInput::new(&mut whole, total_bytes, progress);
         let consumed = counted.consumed.clone();
-        hash_entries(inflate(counted)?, limits, Some(consumed))?
+        hash_entries(inflate(counted)?, limits, Some(consumed))
     } else if is_tar(&head) {
-        hash_entries(Box::new(CountingInput::new(&mut whole, total_bytes, progress)), limits, None)?
+        hash_entries(Box::new(CountingInput::new(&mut whole, total_bytes, progress)), limits, None)
     } else {
-        return Ok(Vec::new());
-    };
-    strip_top_dir_of_hashes(&mut hashes);
-    Ok(hashes.into_iter().filter_map(|(p, h)| Some((p, h?))).collect())
+        Ok(Vec::new())
+    }
 }
 
-/// Every entry's path, with the SHA-256 of regular files.
+/// The SHA-256 of every regular file, pumped through [`TarHashes`].
 fn hash_entries(
     mut reader: Box<dyn Read + '_>,
     limits: &Limits,
     gzip: Option<Rc<Cell<u64>>>,
-) -> Result<Vec<(String, Option<String>)>, Error> {
+) -> Result<Vec<(String, String)>, Error> {
     let mut hashes = TarHashes::new(limits, gzip.is_some());
     pump(&mut reader, gzip.is_some(), &mut |chunk| {
         if let Some(c) = &gzip {
@@ -361,7 +359,7 @@ fn hash_entries(
         }
         hashes.feed(chunk)
     })?;
-    Ok(hashes.untar.finish()?.into_iter().map(hashed).collect())
+    hashes.finish()
 }
 
 /// A path and, for a regular file, its SHA-256 ([`Mode::HashOnly`]'s entries).

@@ -11,5 +11,6 @@ pub mod error;
 pub mod export;
 pub mod inflate_beside;
 pub mod report;
+pub mod threads;
 
 pub use error::{Error, exit};

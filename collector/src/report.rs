@@ -243,6 +243,7 @@ fn run(args: Vec<OsString>) -> Result<(), Error> {
 /// share link), streaming: memory holds the rows kept and the small files, never the input.
 pub fn open(path: &Path, options: &DecodeOptions) -> Result<Session, Error> {
     let name = path.display().to_string();
+    let options = &DecodeOptions { fork: crate::threads::fork(), ..options.clone() };
     // A share link (`…#r=1.…`) carries a report, not a snapshot.
     if !path.exists() && procsnap_core::session::looks_like_link(&name) {
         return Session::open_link(&name).map_err(|e| Error::format(e.to_string()));
@@ -259,7 +260,7 @@ pub fn open(path: &Path, options: &DecodeOptions) -> Result<Session, Error> {
         if starts_as_gzip(&mut file).map_err(cannot_read)? {
             crate::inflate_beside::open(file, size, options)
         } else {
-            Session::open_reader(&mut file, size, options, &mut |_| true)
+            Session::open_at(&crate::threads::FileAt(file), size, options, &mut |_| true)
         }
     };
     opened.map_err(|e| Error::format(format!("{name}: {e}")))

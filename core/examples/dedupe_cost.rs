@@ -20,7 +20,7 @@ fn main() {
         let p = t.elapsed().as_secs_f64() * 1e3;
         let TableRows::Inet(mut inet) = parsed.rows else { unreachable!() };
         let t = Instant::now();
-        let d = black_box(inet.remove_duplicates());
+        let d = black_box(inet.remove_duplicates(None));
         let q = t.elapsed().as_secs_f64() * 1e3;
         if round == 0 {
             println!("{rows} rows, {} duplicates found", d.total());

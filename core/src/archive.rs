@@ -207,7 +207,7 @@ fn read_input(
 
 /// Bytes looked at to tell gzip, tar and the bare tables apart (a tar header is 512 bytes; a
 /// table's header line is under 200).
-const SNIFF: usize = 4096;
+pub(crate) const SNIFF: usize = 4096;
 
 fn read_unworded(
     input: &mut dyn Read,
@@ -236,14 +236,7 @@ fn read_unworded(
         let entries = read_tar(Box::new(counted), limits, None, presize, streaming, &rows)?;
         return Ok((Container::Tar, entries));
     }
-    let detected = TableKind::detect(&head);
-    let kind = match table_hint {
-        // The hint names the protocol (udp, udplite and raw share a header); the header's
-        // address width still tells IPv6 (`--table raw` on a copy of raw6 is raw6).
-        Some(k) if detected.is_some_and(TableKind::is_ipv6) => k.ipv6(),
-        Some(k) => k,
-        None => detected.ok_or_else(|| Error::NotASnapshot { detail: describe_unknown(&head) })?,
-    };
+    let kind = bare_table_kind(&head, table_hint)?;
     if total_bytes > limits.max_total_bytes {
         return Err(Error::TooLarge { limit_bytes: limits.max_total_bytes });
     }
@@ -265,6 +258,28 @@ fn read_unworded(
         }
     };
     Ok((Container::BareTable, vec![Entry { path, kind }]))
+}
+
+/// Which table an input starting with `head` is, when it is neither gzip nor tar.
+pub(crate) fn bare_table_kind(head: &[u8], table_hint: Option<TableKind>) -> Result<TableKind, Error> {
+    let detected = TableKind::detect(head);
+    Ok(match table_hint {
+        // The hint names the protocol (udp, udplite and raw share a header); the header's
+        // address width still tells IPv6 (`--table raw` on a copy of raw6 is raw6).
+        Some(k) if detected.is_some_and(TableKind::is_ipv6) => k.ipv6(),
+        Some(k) => k,
+        None => detected.ok_or_else(|| Error::NotASnapshot { detail: describe_unknown(head) })?,
+    })
+}
+
+/// Whether an input starting with `head` is a gzip stream or a tar (else: a bare table).
+pub(crate) fn is_archive(head: &[u8]) -> bool {
+    head.starts_with(&GZIP_MAGIC) || is_tar(head)
+}
+
+/// An error reading a bare table, as the decode words it.
+pub(crate) fn read_error(e: io::Error) -> Error {
+    tar_error(e, false, false)
 }
 
 /// The first two bytes of every gzip member.

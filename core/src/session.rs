@@ -57,6 +57,18 @@ impl Session {
         Ok(Session::from_snapshot(snapshot::decode_reader(input, total_bytes, options, progress)?))
     }
 
+    /// [`Session::open_reader`] for input readable at any offset (a file): a large bare table
+    /// is parsed in two halves at once when [`DecodeOptions::fork`] lends threads
+    /// ([`snapshot::decode_at`]).
+    pub fn open_at(
+        src: &dyn crate::types::ReadAt,
+        size: u64,
+        options: &DecodeOptions,
+        progress: &mut ProgressFn<'_>,
+    ) -> Result<Session, Error> {
+        Ok(Session::from_snapshot(snapshot::decode_at(src, size, options, progress)?))
+    }
+
     /// Files a caller reads one by one (a directory), through a [`snapshot::Builder`].
     pub fn open_built(builder: snapshot::Builder, options: &DecodeOptions) -> Result<Session, Error> {
         Ok(Session::from_snapshot(builder.finish(Container::Directory, options)?))

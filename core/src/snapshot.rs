@@ -21,7 +21,7 @@ use crate::proc::unix::UnixSocket;
 use crate::proc::{self};
 use crate::raw_text::RawText;
 use crate::sort;
-use crate::types::{ByteOrder, Diagnostic, HostParams, Progress, ProgressFn};
+use crate::types::{ByteOrder, Diagnostic, Fork, HostParams, Progress, ProgressFn, ReadAt};
 
 /// Network namespaces a snapshot may hold (the collector's own included).
 pub const MAX_NAMESPACES: usize = 4096;
@@ -41,6 +41,8 @@ pub struct DecodeOptions {
     pub skip_hashes: bool,
     /// The netstat flavour to reproduce; `None`: the one the snapshot's `etc/os-release` implies.
     pub netstat: Option<Flavour>,
+    /// Threads the host lends for parsing large tables (the CLI's two cores); `None`: one thread.
+    pub fork: Option<&'static dyn Fork>,
 }
 
 /// Size and shape of one captured table, for the cost analysis.
@@ -142,6 +144,135 @@ pub fn decode_reader(
     let (container, entries) =
         archive::read_reader(input, total_bytes, &options.limits, options.table_hint, streaming, progress)?;
     Snapshot::assemble(container, entries, sink.done, options, progress)
+}
+
+/// [`decode_reader`] for input the host can read at any offset (a file): with
+/// [`DecodeOptions::fork`] set, a large bare table is parsed in two halves at once, each read by
+/// its own thread. Archives, and anything smaller, are read in order as [`decode_reader`] does.
+/// `progress` is told only of the in-order reads.
+pub fn decode_at(
+    src: &dyn ReadAt,
+    size: u64,
+    options: &DecodeOptions,
+    progress: &mut ProgressFn<'_>,
+) -> Result<Snapshot, Error> {
+    let mut head = vec![0u8; archive::SNIFF];
+    let n = read_full_at(src, 0, &mut head).map_err(archive::read_error)?;
+    head.truncate(n);
+    let split = match options.fork {
+        Some(fork) if size >= SPLIT_FROM && !archive::is_archive(&head) => Some(fork),
+        _ => None,
+    };
+    let Some(fork) = split else {
+        return decode_reader(&mut InOrder { src, at: 0 }, size, options, progress);
+    };
+    let limits = &options.limits;
+    let kind = archive::bare_table_kind(&head, options.table_hint).map_err(|e| limits.refusal(e))?;
+    if size > limits.max_total_bytes {
+        return Err(limits.refusal(Error::TooLarge { limit_bytes: limits.max_total_bytes }));
+    }
+    let parsed =
+        parse_halves(kind, src, size, limits.max_total_bytes, fork).map_err(|e| limits.refusal(e))?;
+    let path = layout::net_file_path(None, kind.file_name());
+    let entries = vec![Entry { path, kind: EntryKind::Streamed { bytes: parsed.bytes, sha256: None } }];
+    Snapshot::assemble(Container::BareTable, entries, vec![parsed], options, progress)
+}
+
+/// Tables from this size on are parsed in halves: below it a second thread saves too little.
+const SPLIT_FROM: u64 = 8 << 20;
+/// Bytes read at a time by each half.
+const SPLIT_PIECE: usize = 1 << 20;
+
+/// A bare table of about `size` bytes parsed in two halves through `fork`: the first from the
+/// start, the second from the first line after the middle (to the end, however long it is by
+/// then), joined in order. At most `limit` bytes in all.
+fn parse_halves(
+    kind: TableKind,
+    src: &dyn ReadAt,
+    size: u64,
+    limit: u64,
+    fork: &dyn Fork,
+) -> Result<ParsedTable, Error> {
+    let mut first = TableStream::new(kind);
+    let mut buf = vec![0u8; SPLIT_PIECE];
+    // The header before the split: the continuation takes its columns (unix: the inode's).
+    let n = read_full_at(src, 0, &mut buf).map_err(archive::read_error)?;
+    first.feed(&buf[..n]);
+    let start = n as u64;
+    // The second half starts after the first newline past the middle.
+    let mut probe = vec![0u8; 64 << 10];
+    let from = start.max(size / 2);
+    let got = read_full_at(src, from, &mut probe).map_err(archive::read_error)?;
+    let Some(mid) = memchr::memchr(b'\n', &probe[..got]).map(|i| from + i as u64 + 1) else {
+        // No line ends near the middle: read the rest in order.
+        feed_range(src, &mut first, start, None, limit, &mut buf)?;
+        return Ok(first.finish());
+    };
+    drop(probe);
+    let mut later = first.continuation();
+    let mut later_buf = vec![0u8; SPLIT_PIECE];
+    let (mut a, mut b) = (Ok(()), Ok(()));
+    fork.both(&mut || a = feed_range(src, &mut first, start, Some(mid), limit, &mut buf), &mut || {
+        b = feed_range(src, &mut later, mid, None, limit, &mut later_buf)
+    });
+    a?;
+    b?;
+    first.join(later);
+    Ok(first.finish())
+}
+
+/// Feed `stream` the bytes from `from` up to `until` (or the end), in `buf`-sized reads.
+fn feed_range(
+    src: &dyn ReadAt,
+    stream: &mut TableStream,
+    mut from: u64,
+    until: Option<u64>,
+    limit: u64,
+    buf: &mut [u8],
+) -> Result<(), Error> {
+    loop {
+        let want = until.map_or(buf.len() as u64, |u| u.saturating_sub(from).min(buf.len() as u64)) as usize;
+        if want == 0 {
+            return Ok(());
+        }
+        let n = read_full_at(src, from, &mut buf[..want]).map_err(archive::read_error)?;
+        if n == 0 {
+            return Ok(());
+        }
+        from += n as u64;
+        if from > limit {
+            return Err(Error::TooLarge { limit_bytes: limit });
+        }
+        stream.feed(&buf[..n]);
+    }
+}
+
+/// Fill `buf` from `offset`, short only at the end.
+fn read_full_at(src: &dyn ReadAt, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match src.read_at(offset + filled as u64, &mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// A [`ReadAt`] read from its start, in order.
+struct InOrder<'a> {
+    src: &'a dyn ReadAt,
+    at: u64,
+}
+
+impl std::io::Read for InOrder<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.src.read_at(self.at, buf)?;
+        self.at += n as u64;
+        Ok(n)
+    }
 }
 
 /// [`decode`] fed piece by piece: a plain tar, or the tar inside a `.tar.gz` that the caller
@@ -482,8 +613,15 @@ impl Snapshot {
                 .filter(|((p, _), _)| *p == ns_pid)
                 .map(|&((_, name), data)| (name, data))
                 .collect();
-            let t =
-                net_tables(ns_pid, mine, &sysctls, &params, &mut rows_before, &mut diagnostics, progress)?;
+            let t = net_tables(
+                ns_pid,
+                mine,
+                &sysctls,
+                (&params, options.fork),
+                &mut rows_before,
+                &mut diagnostics,
+                progress,
+            )?;
             all_tables.push(t);
         }
         let mut all_tables = all_tables.into_iter();
@@ -729,7 +867,7 @@ fn net_tables(
     ns_pid: Option<u32>,
     table_data: Vec<(TableKind, TableSource<'_>)>,
     sysctl_data: &[(&str, &[u8])],
-    params: &HostParams,
+    (params, fork): (&HostParams, Option<&dyn Fork>),
     rows_before: &mut u64,
     diagnostics: &mut Vec<Diagnostic>,
     progress: &mut ProgressFn<'_>,
@@ -782,7 +920,7 @@ fn net_tables(
         match parsed.rows {
             // Non-atomic reads (see InetTable::remove_duplicates): each socket once.
             TableRows::Inet(mut t) => {
-                let dups = t.remove_duplicates();
+                let dups = t.remove_duplicates(fork);
                 if let Some(message) = dups.message() {
                     diagnostics.push(Diagnostic::new(&path, dups.first_line, &message));
                 }

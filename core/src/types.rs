@@ -69,3 +69,45 @@ pub struct Progress {
 
 /// Called with progress; returning `false` cancels the decode with `Error::Cancelled`.
 pub type ProgressFn<'a> = dyn FnMut(Progress) -> bool + 'a;
+
+/// Runs two pieces of work, on two threads where the host has them to lend. Core starts no
+/// thread itself (it also runs in a browser worker, which has none to offer); a host that has
+/// threads passes one of these in [`crate::DecodeOptions::fork`], and a large table is then
+/// parsed in two halves at once.
+pub trait Fork: Sync + std::fmt::Debug {
+    /// Run `first` and `second` (possibly at the same time) and return when both are done.
+    fn both(&self, first: &mut (dyn FnMut() + Send), second: &mut (dyn FnMut() + Send));
+}
+
+/// Run `first` and `second` through `fork`, or one after the other without one.
+pub fn both(fork: Option<&dyn Fork>, first: &mut (dyn FnMut() + Send), second: &mut (dyn FnMut() + Send)) {
+    match fork {
+        Some(f) => f.both(first, second),
+        None => {
+            first();
+            second();
+        }
+    }
+}
+
+/// Input the host can read at any offset (a file on disk), so that two threads can read the
+/// two halves of a large table at once. Core opens nothing itself: the host passes this in.
+pub trait ReadAt: Sync {
+    /// Read up to `buf.len()` bytes at `offset`; 0 at the end.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize>;
+}
+
+impl ReadAt for &[u8] {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        let rest = self.get(offset.min(self.len() as u64) as usize..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        Ok(n)
+    }
+}
+
+impl ReadAt for Vec<u8> {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.as_slice().read_at(offset, buf)
+    }
+}

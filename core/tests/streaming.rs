@@ -259,3 +259,68 @@ fn a_share_link_opens_from_its_inflated_payload() {
     assert_eq!(via_payload.json(), via_link.json());
     assert!(procsnap_core::Session::open_link_payload(&payload[..payload.len() / 2]).is_err());
 }
+
+/// Runs the second piece of work first, then the first, on this thread: a half that leaned on
+/// the other's state, or a join out of order, would show.
+#[derive(Debug)]
+struct SecondFirst;
+static SECOND_FIRST_CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+impl procsnap_core::types::Fork for SecondFirst {
+    fn both(&self, first: &mut (dyn FnMut() + Send), second: &mut (dyn FnMut() + Send)) {
+        SECOND_FIRST_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        second();
+        first();
+    }
+}
+
+/// Two real threads, as the CLI lends them.
+#[derive(Debug)]
+struct TwoThreads;
+impl procsnap_core::types::Fork for TwoThreads {
+    fn both(&self, first: &mut (dyn FnMut() + Send), second: &mut (dyn FnMut() + Send)) {
+        std::thread::scope(|s| {
+            s.spawn(second);
+            first();
+        });
+    }
+}
+
+/// A bare table read at offsets in two halves at once gives the report, rows and diagnostics
+/// of the one-thread read (damaged rows, and duplicates across the halves, included).
+#[test]
+fn a_bare_table_read_in_halves_gives_the_one_thread_report() {
+    let mut table = synth::tcp_table(70_000, 0.9, 11);
+    // A damaged row in each half, and the first rows again near the end (a non-atomic read).
+    let lines: Vec<usize> = memchr::memchr_iter(b'\n', &table).collect();
+    for at in [lines[100], lines[lines.len() * 3 / 4]] {
+        table.splice(at + 1..at + 1, b"  77: damaged\n".iter().copied());
+    }
+    let again: Vec<u8> = table[lines[0] + 1..lines[20] + 1].to_vec();
+    table.extend_from_slice(&again);
+    assert!(table.len() as u64 > 8 << 20, "{} bytes: above the split size", table.len());
+    let one = procsnap_core::Session::open(&table, &DecodeOptions::default(), &mut |_| true).unwrap();
+    for fork in [&SecondFirst as &'static dyn procsnap_core::types::Fork, &TwoThreads] {
+        let options = DecodeOptions { fork: Some(fork), ..Default::default() };
+        let two =
+            procsnap_core::Session::open_at(&table, table.len() as u64, &options, &mut |_| true).unwrap();
+        assert_eq!(two.json(), one.json(), "{fork:?}");
+        let (a, b) = (one.snapshot().unwrap(), two.snapshot().unwrap());
+        assert_eq!(a.inet.iter().collect::<Vec<_>>(), b.inet.iter().collect::<Vec<_>>(), "{fork:?}");
+        assert_eq!(a.diagnostics, b.diagnostics, "{fork:?}");
+        assert!(
+            a.diagnostics.iter().filter(|d| d.message.contains("read twice")).count() == 1,
+            "{:?}",
+            a.diagnostics
+        );
+        // Over the size limit: the same refusal either way.
+        let small = DecodeOptions {
+            limits: procsnap_core::Limits { max_total_bytes: 1 << 20, ..Default::default() },
+            ..options
+        };
+        let err =
+            procsnap_core::Session::open_at(&table, table.len() as u64, &small, &mut |_| true).unwrap_err();
+        assert!(matches!(err, procsnap_core::Error::TooLarge { .. }), "{err:?}");
+    }
+    // The table was split (once), not read in order; the search for duplicates forks twice.
+    assert_eq!(SECOND_FIRST_CALLS.load(std::sync::atomic::Ordering::Relaxed), 1 + 2);
+}

@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::inet::{InetSocket, word};
 use crate::layout::TableKind;
-use crate::types::ByteOrder;
+use crate::types::{ByteOrder, Fork};
 
 /// Rows per chunk: 3 MiB.
 const CHUNK: usize = 1 << 16;
@@ -141,6 +141,9 @@ impl Duplicates {
 pub struct InetTable {
     kind: TableKind,
     chunks: Vec<Vec<PackedRow>>,
+    /// The index of each chunk's first row: chunks fill to [`CHUNK`] rows, but a table joined
+    /// from two halves ([`InetTable::append`]) has a partly filled one in the middle.
+    starts: Vec<usize>,
     len: usize,
     /// IPv6 addresses as four printed words each.
     v6: Vec<[u32; 4]>,
@@ -151,7 +154,7 @@ pub struct InetTable {
 
 impl InetTable {
     pub fn new(kind: TableKind) -> InetTable {
-        InetTable { kind, chunks: Vec::new(), len: 0, v6: Vec::new(), netns: None }
+        InetTable { kind, chunks: Vec::new(), starts: Vec::new(), len: 0, v6: Vec::new(), netns: None }
     }
 
     pub fn kind(&self) -> TableKind {
@@ -213,29 +216,62 @@ impl InetTable {
     /// while the kernel's hash chains change, so a busy host can show one socket in two places.
     /// A duplicate is a later row with the inode of an earlier one (inode ≠ 0), or, for TIME_WAIT
     /// rows (which have no inode), with the same four-tuple. The first is kept.
-    pub fn remove_duplicates(&mut self) -> Duplicates {
+    /// `fork`: threads the host lends, to hash and sort the two halves at once.
+    pub fn remove_duplicates(&mut self, fork: Option<&dyn Fork>) -> Duplicates {
         use rustc_hash::FxHashSet;
         // A 32-bit hash of every row's key, sorted (radix: sequential passes, no cache miss per
         // row); only a hash seen twice can be a repeat, and just the rows with such a hash are
         // then checked exactly, in file order. An exact set over every row cost as much as
         // parsing the table (a cache miss per row into a 30 MB hash table). With a million rows
         // about a hundred hashes collide by chance.
-        // Reserved whole (at most one per row): grown by doubling it would briefly need 2.5× its size.
-        let mut hashes: Vec<u32> = Vec::with_capacity(self.len);
-        hashes.extend(self.chunks.iter().flatten().filter_map(|p| Some(key_hash(&self.row_key(p)?))));
-        crate::sort::radix_sort(&mut hashes);
-        let twice: FxHashSet<u32> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
-        drop(hashes);
+        // The hashes in file order (0: a row without a key), kept so that the last pass need not
+        // hash every row again; the rows hashed in two halves, by chunks.
+        let mut in_order = vec![0u32; self.len];
+        let half = self.chunks.len() / 2;
+        let (early, late) = self.chunks.split_at(half);
+        let (early_hashes, late_hashes) = in_order.split_at_mut(early.iter().map(Vec::len).sum());
+        let table = &*self;
+        let hash = |rows: &[Vec<PackedRow>], out: &mut [u32]| {
+            for (h, p) in out.iter_mut().zip(rows.iter().flatten()) {
+                // Never 0, which marks a row without a key.
+                *h = table.row_key(p).map_or(0, |k| key_hash(&k).max(1));
+            }
+        };
+        crate::types::both(fork, &mut || hash(early, early_hashes), &mut || hash(late, late_hashes));
+        // The hashes seen twice: the lower and upper half of the hash range sorted apart.
+        let repeated = |upper: bool| {
+            let mut hashes: Vec<u32> =
+                in_order.iter().copied().filter(|&h| h != 0 && (h >> 31 == 1) == upper).collect();
+            crate::sort::radix_sort(&mut hashes);
+            let mut twice: Vec<u32> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+            twice.dedup();
+            twice
+        };
+        let (mut lower, mut upper) = (Vec::new(), Vec::new());
+        crate::types::both(fork, &mut || lower = repeated(false), &mut || upper = repeated(true));
+        let mut twice = lower;
+        twice.extend(upper);
         if twice.is_empty() {
             return Duplicates::default();
         }
+        // Most rows are passed over by 16 bits of their hash; the rest are looked up.
+        let mut maybe = vec![0u64; 1 << 10];
+        for &h in &twice {
+            maybe[(h as usize & 0xFFFF) >> 6] |= 1 << (h & 63);
+        }
+        let twice_seen = |h: u32| {
+            maybe[(h as usize & 0xFFFF) >> 6] & (1 << (h & 63)) != 0 && twice.binary_search(&h).is_ok()
+        };
         let mut found = Duplicates::default();
         let mut keys: FxHashSet<RowKey> = FxHashSet::default();
         let tcp = self.kind.is_tcp();
         let mut drop = Vec::new();
-        for (i, p) in self.chunks.iter().flatten().enumerate() {
+        for (i, (p, &h)) in self.chunks.iter().flatten().zip(&in_order).enumerate() {
+            if h == 0 || !twice_seen(h) {
+                continue;
+            }
             let Some(key) = self.row_key(p) else { continue };
-            if !twice.contains(&key_hash(&key)) || keys.insert(key) {
+            if keys.insert(key) {
                 continue;
             }
             match key {
@@ -252,14 +288,14 @@ impl InetTable {
                 drop.push(i);
             }
         }
+        std::mem::drop(in_order);
         if drop.is_empty() {
             return found;
         }
         // Rare: rebuild the chunks without the duplicates (the v6 side table keeps its entries).
         let old = std::mem::take(&mut self.chunks);
         let mut drop = drop.into_iter().peekable();
-        let mut kept =
-            InetTable { kind: self.kind, chunks: Vec::new(), len: 0, v6: Vec::new(), netns: self.netns };
+        let mut kept = InetTable { netns: self.netns, ..InetTable::new(self.kind) };
         for (i, p) in old.into_iter().flatten().enumerate() {
             if drop.peek() == Some(&i) {
                 drop.next();
@@ -268,6 +304,7 @@ impl InetTable {
             kept.push_packed(p);
         }
         self.chunks = kept.chunks;
+        self.starts = kept.starts;
         self.len = kept.len;
         found
     }
@@ -305,6 +342,31 @@ impl InetTable {
         }
     }
 
+    /// Append the rows of `later`, the table's next lines parsed on their own (numbered from 1):
+    /// their line numbers move on by `line_offset`, their side-table indices by this table's.
+    /// Its chunks are moved, not copied (the copy was a tenth of a 1M-row open, on one thread).
+    pub(crate) fn append(&mut self, mut later: InetTable, line_offset: u32) {
+        let base = self.v6.len() as u32;
+        self.v6.append(&mut later.v6);
+        let side = |flags: u8, shift: u8| (flags >> shift) & 7 == SIDE;
+        for p in later.chunks.iter_mut().flatten() {
+            p.line += line_offset;
+            if base > 0 {
+                if side(p.flags, LOCAL) {
+                    p.local += base;
+                }
+                if side(p.flags, REMOTE) {
+                    p.remote += base;
+                }
+            }
+        }
+        for chunk in later.chunks {
+            self.starts.push(self.len);
+            self.len += chunk.len();
+            self.chunks.push(chunk);
+        }
+    }
+
     #[inline]
     fn push_packed(&mut self, row: PackedRow) {
         match self.chunks.last_mut() {
@@ -313,6 +375,7 @@ impl InetTable {
                 // The first chunk grows as needed (small tables stay small); later ones are whole.
                 let mut c = if self.chunks.is_empty() { Vec::new() } else { Vec::with_capacity(CHUNK) };
                 c.push(row);
+                self.starts.push(self.len);
                 self.chunks.push(c);
             }
         }
@@ -376,7 +439,8 @@ impl InetTable {
     }
 
     fn get(&self, i: usize, order: ByteOrder) -> Option<InetSocket> {
-        let p = self.chunks.get(i / CHUNK)?.get(i % CHUNK)?;
+        let c = self.starts.partition_point(|&start| start <= i).checked_sub(1)?;
+        let p = self.chunks[c].get(i - self.starts[c])?;
         Some(self.unpack(p, order))
     }
 }
@@ -545,13 +609,66 @@ mod tests {
         for (i, r) in rows.iter().enumerate() {
             t.push_raw(&InetSocket { line: i as u32 + 2, ..*r });
         }
-        let d = t.remove_duplicates();
+        let d = t.remove_duplicates(None);
         assert_eq!(d, Duplicates { same_inode: 1, same_time_wait: 2, kept_shown: 0, first_line: 6 });
         assert_eq!(t.len(), 6);
         let lines: Vec<u32> = t.chunks().flatten().map(|p| p.line).collect();
         assert_eq!(lines, vec![2, 3, 4, 5, 9, 10], "first copy kept; inode-0 non-TIME_WAIT rows stay");
-        assert_eq!(t.remove_duplicates(), Duplicates::default());
+        assert_eq!(t.remove_duplicates(None), Duplicates::default());
         assert!(d.message().unwrap().starts_with("3 rows read twice"));
+    }
+
+    /// The second piece of work first: halves that leaned on each other would show.
+    #[derive(Debug)]
+    struct SecondFirst;
+    impl Fork for SecondFirst {
+        fn both(&self, first: &mut (dyn FnMut() + Send), second: &mut (dyn FnMut() + Send)) {
+            second();
+            first();
+        }
+    }
+
+    /// Over several chunks, with repeats across them and rows in both halves of the hash range,
+    /// the forked search removes exactly what a plain set of every key removes.
+    #[test]
+    fn duplicates_across_chunks_match_an_exact_set_with_or_without_a_fork() {
+        let mut rows = Vec::new();
+        for i in 0..(CHUNK * 3) as u32 {
+            let tw =
+                InetSocket { state: 6, inode: 0, line: 0, ..row(TableKind::Tcp, "10.0.0.1", "10.9.0.1", i) };
+            rows.push(match i % 5 {
+                0 => InetSocket { inode: 1000 + (i as u64 * 7919) % 150_000, state: 1, ..tw },
+                1 => InetSocket { local_port: (i % 300) as u16, remote_port: 80, ..tw },
+                2 => InetSocket { state: 10, inode: 0, ..tw }, // a listener without an inode: no key
+                _ => InetSocket { remote_port: (i % 60_000) as u16, ..tw },
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        let expected: Vec<u32> = (0..rows.len() as u32)
+            .filter(|&i| {
+                let r = &rows[i as usize];
+                let key = if r.inode != 0 {
+                    format!("i{}", r.inode)
+                } else if r.state == 6 {
+                    format!("{}:{} {}:{}", r.local_addr, r.local_port, r.remote_addr, r.remote_port)
+                } else {
+                    return true;
+                };
+                seen.insert(key)
+            })
+            .map(|i| i + 2)
+            .collect();
+        for fork in [None, Some(&SecondFirst as &dyn Fork)] {
+            let mut t = InetTable::new(TableKind::Tcp);
+            for (i, r) in rows.iter().enumerate() {
+                t.push_raw(&InetSocket { line: i as u32 + 2, ..*r });
+            }
+            let d = t.remove_duplicates(fork);
+            let kept: Vec<u32> = t.chunks().flatten().map(|p| p.line).collect();
+            assert_eq!(kept.len(), expected.len(), "{fork:?}");
+            assert!(kept == expected, "{fork:?}");
+            assert_eq!(d.total() as usize, rows.len() - expected.len(), "{fork:?}");
+        }
     }
 
     #[test]
@@ -574,6 +691,40 @@ mod tests {
         }
         t.push_raw(&rows[0]);
         assert!(t.v6.is_empty());
+    }
+
+    /// A table joined from two halves has a partly filled chunk in the middle: every row is
+    /// still found by its index, with its line number and IPv6 address moved on.
+    #[test]
+    fn an_appended_half_is_found_by_index() {
+        let r = row(TableKind::Tcp6, "2001:db8::1", "2001:db8::2", 0);
+        let (mut first, mut later) = (InetTable::new(TableKind::Tcp6), InetTable::new(TableKind::Tcp6));
+        let mut expected = Vec::new();
+        for i in 0..(CHUNK + 10) as u32 {
+            let s = InetSocket { line: i + 2, local_port: i as u16, ..r };
+            first.push_raw(&s);
+            expected.push(s);
+        }
+        let offset = first.len() as u32 + 1;
+        for i in 0..(CHUNK + 3) as u32 {
+            let s = InetSocket {
+                line: i + 1,
+                remote_port: i as u16,
+                local_addr: "2001:db8::9".parse().unwrap(),
+                ..r
+            };
+            later.push_raw(&s);
+            expected.push(InetSocket { line: s.line + offset, ..s });
+        }
+        first.append(later, offset);
+        first.push_raw(&r);
+        expected.push(r);
+        let all = InetRows::new(vec![first], ByteOrder::Big);
+        assert_eq!(all.iter().collect::<Vec<_>>(), expected);
+        for (i, e) in expected.iter().enumerate() {
+            assert_eq!(all.get(i).as_ref(), Some(e), "row {i}");
+        }
+        assert_eq!(all.get(expected.len()), None);
     }
 
     #[test]

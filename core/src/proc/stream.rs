@@ -64,6 +64,9 @@ pub struct TableStream {
     reads: [PageReads; PAGE_SIZES.len()],
     rows: TableRows,
     diagnostics: Vec<Diagnostic>,
+    /// Set for the later half of a split: the length of each line, for the page-read count,
+    /// which only the earlier half's state can continue. Lines are numbered from 1 within it.
+    later_half: Option<Vec<u32>>,
 }
 
 impl TableStream {
@@ -89,6 +92,7 @@ impl TableStream {
             reads: PAGE_SIZES.map(PageReads::new),
             rows,
             diagnostics: Vec::new(),
+            later_half: None,
         }
     }
 
@@ -124,6 +128,50 @@ impl TableStream {
         self.keep_partial(rest);
     }
 
+    /// A parser for the lines that follow this stream's, to be fed on another thread from the
+    /// first byte of a line (after this stream has seen the header) and then [joined]
+    /// (TableStream::join). Its lines are numbered from 1 until then.
+    pub fn continuation(&self) -> TableStream {
+        let mut s = TableStream::at(self.kind, String::new());
+        if let (TableRows::Unix { has_inode, .. }, TableRows::Unix { has_inode: h, .. }) =
+            (&self.rows, &mut s.rows)
+        {
+            *h = *has_inode;
+        }
+        s.later_half = Some(Vec::new());
+        s
+    }
+
+    /// Append a [continuation](TableStream::continuation)'s lines, rows and diagnostics after
+    /// this stream's, which must end where it began (at the start of a line).
+    pub fn join(&mut self, mut later: TableStream) {
+        debug_assert!(self.carry.is_empty() && later.later_half.is_some());
+        if !later.carry.is_empty() {
+            let line = std::mem::take(&mut later.carry);
+            later.line(&line);
+        }
+        self.bytes += later.bytes;
+        let offset = self.line_no;
+        for &len in later.later_half.iter().flatten() {
+            for r in &mut self.reads {
+                r.line(len as usize);
+            }
+        }
+        self.line_no += later.line_no;
+        self.diagnostics.extend(later.diagnostics.into_iter().map(|d| Diagnostic {
+            file: self.path.clone(),
+            line: d.line + offset,
+            message: d.message,
+        }));
+        match (&mut self.rows, later.rows) {
+            (TableRows::Inet(t), TableRows::Inet(l)) => t.append(l, offset),
+            (TableRows::Unix { rows, .. }, TableRows::Unix { rows: l, .. }) => {
+                rows.extend(l.into_iter().map(|u| UnixSocket { line: u.line + offset, ..u }))
+            }
+            _ => unreachable!("both halves parse the same table"),
+        }
+    }
+
     fn keep_partial(&mut self, part: &[u8]) {
         if self.overlong {
             return;
@@ -156,8 +204,13 @@ impl TableStream {
     fn line(&mut self, line: &[u8]) {
         self.line_no += 1;
         let no = self.line_no;
-        for r in &mut self.reads {
-            r.line(line.len() + 1);
+        match &mut self.later_half {
+            None => {
+                for r in &mut self.reads {
+                    r.line(line.len() + 1);
+                }
+            }
+            Some(lens) => lens.push(line.len() as u32 + 1),
         }
         if line.len() >= MAX_LINE {
             self.diagnostics.push(Diagnostic::new(&self.path, no, "line too long for a table row; skipped"));
@@ -165,7 +218,7 @@ impl TableStream {
         }
         match &mut self.rows {
             TableRows::Inet(table) => {
-                if no == 1 {
+                if no == 1 && self.later_half.is_none() {
                     if memchr::memmem::find(line, b"local_address").is_none() {
                         self.diagnostics.push(Diagnostic::new(
                             &self.path,
@@ -192,7 +245,7 @@ impl TableStream {
                 }
             }
             TableRows::Unix { rows, has_inode } => {
-                if no == 1 {
+                if no == 1 && self.later_half.is_none() {
                     *has_inode = unix::header_has_inode(line);
                     return;
                 }
@@ -330,6 +383,89 @@ mod tests {
             assert_eq!(parsed.stats(page), expected, "page {page}");
         }
         assert_eq!(parsed.stats(4096 + 1), parsed.stats(4096));
+    }
+
+    /// A table of `rows` rows of `kind`, with damaged and blank lines among them: IPv6 rows
+    /// with addresses that need the side table, so the join must move their indices.
+    pub(crate) fn big_table(kind: TableKind, rows: usize) -> Vec<u8> {
+        let mut t = match kind {
+            TableKind::Unix => b"Num       RefCount Protocol Flags    Type St Inode Path\n".to_vec(),
+            _ => HEADER.to_vec(),
+        };
+        for i in 0..rows {
+            let line = match (kind, i % 97) {
+                (_, 13) => "   7: damaged row\n".to_string(),
+                (_, 50) => "\n".to_string(),
+                (TableKind::Unix, _) => {
+                    format!("0000000000000000: 00000002 00000000 00010000 0001 01 {} /run/s{i}\n", 1000 + i)
+                }
+                (TableKind::Tcp6, _) => format!(
+                    "{i:4}: 20010DB8000000000000000000{:06X}:1F90 00000000000000000000000000000000:0000 0A \
+                     00000000:00000000 00:00000000 00000000     0        0 {} 1 0000000000000000 100 0 0 10 0\n",
+                    i,
+                    5000 + i
+                ),
+                _ => format!(
+                    "{i:4}: 0100007F:{:04X} 0200007F:0050 06 00000000:00000000 03:00000{:03X} 00000000     0        0 0 3 0000000000000000\n",
+                    i % 65536,
+                    i % 4096
+                ),
+            };
+            t.extend_from_slice(line.as_bytes());
+        }
+        t
+    }
+
+    /// Parsed in two halves, the second by a continuation joined after it, a table gives what
+    /// one stream gives: rows, line numbers, diagnostics, page reads at every page size.
+    #[test]
+    fn a_continuation_joined_gives_the_one_stream_parse() {
+        for kind in [TableKind::Tcp, TableKind::Tcp6, TableKind::Unix] {
+            let data = big_table(kind, 3000);
+            let mut one = TableStream::new(kind);
+            one.feed(&data);
+            let one = one.finish();
+            assert!(one.row_count() > 2500 && !one.diagnostics.is_empty(), "{kind:?}");
+            // Split after the header, in the middle, and before the last line (which has no
+            // newline when the table is cut short).
+            let starts: Vec<usize> = memchr::memchr_iter(b'\n', &data).map(|i| i + 1).collect();
+            for (split, chunk) in
+                [(starts[0], 4096), (starts[starts.len() / 2], 777), (starts[starts.len() - 2], 1 << 20)]
+            {
+                for cut in [data.len(), data.len() - 1] {
+                    let data = &data[..cut];
+                    let mut first = TableStream::new(kind);
+                    data[..split].chunks(chunk).for_each(|c| first.feed(c));
+                    let mut later = first.continuation();
+                    data[split..].chunks(chunk).for_each(|c| later.feed(c));
+                    first.join(later);
+                    let two = first.finish();
+                    let mut one = TableStream::new(kind);
+                    one.feed(data);
+                    let one = one.finish();
+                    let what = format!("{kind:?} split at {split}, chunks of {chunk}, {cut} bytes");
+                    match (&one.rows, &two.rows) {
+                        (TableRows::Inet(a), TableRows::Inet(b)) => {
+                            assert_eq!(
+                                inet_sockets(a, ByteOrder::Little),
+                                inet_sockets(b, ByteOrder::Little),
+                                "{what}"
+                            )
+                        }
+                        (TableRows::Unix { rows: a, .. }, TableRows::Unix { rows: b, .. }) => {
+                            assert_eq!(a, b, "{what}")
+                        }
+                        _ => panic!("{what}"),
+                    }
+                    assert_eq!(one.diagnostics, two.diagnostics, "{what}");
+                    assert_eq!(
+                        (one.lines, one.bytes, one.page_reads),
+                        (two.lines, two.bytes, two.page_reads),
+                        "{what}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

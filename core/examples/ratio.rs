@@ -1,6 +1,6 @@
 //! Parse + analyse vs `procfs-core`, interleaved: each round times procfs-core, procsnap's
-//! decode + report and a plain line scan on the same bytes, back to back, and the ratio is taken
-//! within the round. On a shared machine a burst of load then hits both sides of a ratio, where
+//! decode + report (on one thread, and on two as the CLI runs it: `DecodeOptions::fork`) and a
+//! plain line scan on the same bytes, back to back, and the ratio is taken within the round. On a shared machine a burst of load then hits both sides of a ratio, where
 //! criterion (all samples of one benchmark, then the next) lets it hit one side only.
 //!
 //! cargo run --profile bench -p procsnap-core --example ratio -- [ROWS] [ROUNDS]
@@ -13,6 +13,18 @@ fn ms(f: impl FnOnce()) -> f64 {
     let t = Instant::now();
     f();
     t.elapsed().as_secs_f64() * 1e3
+}
+
+/// Two threads, as the CLI lends them (collector/src/threads.rs).
+#[derive(Debug)]
+struct TwoThreads;
+impl procsnap_core::types::Fork for TwoThreads {
+    fn both(&self, first: &mut (dyn FnMut() + Send), second: &mut (dyn FnMut() + Send)) {
+        std::thread::scope(|s| {
+            s.spawn(second);
+            first();
+        });
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -32,9 +44,12 @@ fn main() {
         is_little_endian: true,
     };
     let opts = procsnap_core::DecodeOptions::default();
+    let forked = procsnap_core::DecodeOptions { fork: Some(&TwoThreads), ..Default::default() };
     let (mut procfs, mut ours, mut scan, mut ratios) = (vec![], vec![], vec![], vec![]);
+    let (mut two, mut ratios_two) = (vec![], vec![]);
     println!(
-        "{} MB, {rows} rows, {rounds} rounds (ms: procfs-core, procsnap parse+analyse, line scan)",
+        "{} MB, {rows} rows, {rounds} rounds (ms: procfs-core, procsnap parse+analyse on one \
+         thread, on two, line scan)",
         table.len() / 1_000_000
     );
     for round in 0..=rounds {
@@ -45,26 +60,39 @@ fn main() {
             let s = procsnap_core::Session::open(black_box(&table), &opts, &mut |_| true).unwrap();
             black_box(s.report().time_wait.count);
         });
+        let t = ms(|| {
+            let size = table.len() as u64;
+            let s = procsnap_core::Session::open_at(black_box(&table), size, &forked, &mut |_| true).unwrap();
+            black_box(s.report().time_wait.count);
+        });
         let l = ms(|| {
             black_box(black_box(&table).iter().filter(|&&c| c == b'\n').count());
         });
         if round == 0 {
             continue; // warm-up
         }
-        println!("round {round:2}: {p:7.1} {o:7.1} {l:7.1}  ratio {:.2}x", p / o);
+        println!(
+            "round {round:2}: {p:7.1} {o:7.1} {t:7.1} {l:7.1}  ratio {:.2}x, two threads {:.2}x",
+            p / o,
+            p / t
+        );
         procfs.push(p);
+        two.push(t);
+        ratios_two.push(p / t);
         ours.push(o);
         scan.push(l);
         ratios.push(p / o);
     }
     println!(
         "median: procfs-core {:.1} ms, procsnap parse+analyse {:.1} ms, line scan {:.1} ms; \
-         median ratio {:.2}x (min {:.2}x, max {:.2}x)",
+         median ratio {:.2}x (min {:.2}x, max {:.2}x); on two threads {:.1} ms, median ratio {:.2}x",
         median(procfs),
         median(ours),
         median(scan),
         median(ratios.clone()),
         ratios.iter().copied().fold(f64::INFINITY, f64::min),
         ratios.iter().copied().fold(0.0, f64::max),
+        median(two),
+        median(ratios_two),
     );
 }

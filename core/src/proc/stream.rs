@@ -387,7 +387,7 @@ mod tests {
 
     /// A table of `rows` rows of `kind`, with damaged and blank lines among them: IPv6 rows
     /// with addresses that need the side table, so the join must move their indices.
-    pub(crate) fn big_table(kind: TableKind, rows: usize) -> Vec<u8> {
+    fn big_table(kind: TableKind, rows: usize) -> Vec<u8> {
         let mut t = match kind {
             TableKind::Unix => b"Num       RefCount Protocol Flags    Type St Inode Path\n".to_vec(),
             _ => HEADER.to_vec(),

@@ -256,11 +256,16 @@ pub fn open(path: &Path, options: &DecodeOptions) -> Result<Session, Error> {
         Session::open_built(builder, options)
     } else {
         let mut file = std::fs::File::open(path).map_err(cannot_read)?;
-        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let meta = file.metadata().ok();
+        let size = meta.as_ref().map_or(0, |m| m.len());
         if starts_as_gzip(&mut file).map_err(cannot_read)? {
             crate::inflate_beside::open(file, size, options)
-        } else {
+        } else if meta.is_some_and(|m| m.is_file() && m.len() > 0) {
+            // A file on disk can be read at any offset: a large table is parsed in two halves.
             Session::open_at(&crate::threads::FileAt(file), size, options, &mut |_| true)
+        } else {
+            // A live /proc file (size 0) or a device: read in order.
+            Session::open_reader(&mut file, size, options, &mut |_| true)
         }
     };
     opened.map_err(|e| Error::format(format!("{name}: {e}")))

@@ -150,3 +150,41 @@ fn link_format_prints_a_link_the_core_codec_opens() {
     assert_eq!(bad.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A bare table large enough to be parsed in two halves (8 MiB and more, on a machine with two
+/// cores) gives the JSON and netstat text of the same bytes read in order from standard input:
+/// damaged rows in both halves and rows read twice across them included.
+#[test]
+fn a_large_bare_table_read_in_halves_matches_standard_input() {
+    let dir = scratch("halves");
+    let mut table = procsnap_core::synth::tcp_table(70_000, 0.9, 5);
+    let lines: Vec<usize> = table.iter().enumerate().filter(|&(_, &b)| b == b'\n').map(|(i, _)| i).collect();
+    for at in [lines[lines.len() * 3 / 4], lines[500]] {
+        table.splice(at + 1..at + 1, b"  12: damaged\n".iter().copied());
+    }
+    let again = table[lines[0] + 1..lines[30] + 1].to_vec();
+    table.extend_from_slice(&again);
+    assert!(table.len() > 9 << 20, "{} bytes", table.len());
+    let path = dir.join("tcp");
+    std::fs::write(&path, &table).unwrap();
+    for format in ["json", "netstat"] {
+        let from_file = stdout(&procsnap(&["report", path.to_str().unwrap(), "--format", format]));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_procsnap"))
+            .args(["report", "-", "--format", format])
+            .stdin(std::fs::File::open(&path).unwrap())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut s = String::new();
+        std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut s).unwrap();
+        assert!(child.wait().unwrap().success());
+        assert_eq!(from_file, s, "{format}");
+        if format == "json" {
+            assert!(
+                s.contains("rows read twice") && s.contains("malformed row"),
+                "the diagnostics are in the report"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,7 +1,9 @@
 //! `/proc/net/{tcp,tcp6,udp,udp6,udplite,udplite6,raw,raw6}` as production reads it: fed to
 //! `proc::stream::TableStream` in random chunks, which must give exactly what the whole-text
 //! parser gives (rows, diagnostics, line and read counts). The first byte picks the table and the
-//! byte order, the second seeds the chunk boundaries; the rest is the file.
+//! byte order, the second seeds the chunk boundaries (and the line at which the table is also
+//! split in two halves, the second parsed by a continuation and joined, as the CLI does on two
+//! threads: the same again); the rest is the file.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -35,11 +37,28 @@ fuzz_target!(|data: &[u8]| {
     if table.split(|&b| b == b'\n').any(|l| l.len() >= 64 * 1024) {
         return;
     }
+    // The same table in two halves, split at the start of a line after the header.
+    let starts: Vec<usize> = table.iter().enumerate().filter(|&(_, &b)| b == b'\n').map(|(i, _)| i + 1).collect();
+    let halves = (!starts.is_empty()).then(|| {
+        let split = starts[rng as usize % starts.len()];
+        let mut first = TableStream::new(kind);
+        table[..split].chunks(97).for_each(|c| first.feed(c));
+        let mut later = first.continuation();
+        table[split..].chunks(89).for_each(|c| later.feed(c));
+        first.join(later);
+        first.finish()
+    });
     let TableRows::Inet(t) = parsed.rows else { panic!("an inet table gave unix rows") };
     let streamed: Vec<_> = InetRows::new(vec![t], order).iter().collect();
     assert_eq!(streamed, whole);
     assert_eq!(parsed.diagnostics, diagnostics);
     assert_eq!(streamed_stats, stats);
+    if let Some(two) = halves {
+        assert_eq!((two.lines, two.bytes, two.stats(4096)), (parsed.lines, parsed.bytes, streamed_stats));
+        assert_eq!(two.diagnostics, diagnostics);
+        let TableRows::Inet(t) = two.rows else { panic!("an inet table gave unix rows") };
+        assert_eq!(InetRows::new(vec![t], order).iter().collect::<Vec<_>>(), whole);
+    }
     for r in &whole {
         let _ = (r.state_name(), r.is_time_wait());
     }

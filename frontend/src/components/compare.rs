@@ -5,6 +5,7 @@
 //! diff cost 40 KB of the download budget; docs/decisions.md).
 use yew::prelude::*;
 
+use crate::markup::Markup;
 use crate::state::Comparison;
 
 #[derive(Properties, PartialEq)]
@@ -28,9 +29,7 @@ pub fn CompareView(props: &CompareProps) -> Html {
                 <strong>{&e.title}</strong><p>{&e.detail}</p><p>{&e.hint}</p>
             </div>
         },
-        Comparison::Ready(text) => html! {
-            <pre id="compare-text" class="diff">{ for text.lines().map(line) }</pre>
-        },
+        Comparison::Ready(text) => diff(text),
     };
     html! {
         <section class="card" aria-labelledby="compare-title">
@@ -41,16 +40,23 @@ pub fn CompareView(props: &CompareProps) -> Html {
     }
 }
 
-/// One line of the diff, marked by what it says: `+ appeared`, `- went`, `~ changed`.
-fn line(l: &str) -> Html {
-    let class = match l.trim_start().as_bytes().first() {
-        Some(b'+') => "added",
-        Some(b'-') => "removed",
-        Some(b'~') => "changed",
-        _ if !l.starts_with(' ') => "heading",
-        _ => "",
-    };
-    html! { <span class={class}>{l}{"\n"}</span> }
+/// The diff, each line marked by what it says: `+ appeared`, `- went`, `~ changed`. Read-only,
+/// so written as markup (see `markup`).
+fn diff(text: &str) -> Html {
+    let mut m = Markup::new();
+    m.tag("<pre id=\"compare-text\" class=\"diff\">");
+    for l in text.lines() {
+        m.tag(match l.trim_start().as_bytes().first() {
+            Some(b'+') => "<span class=\"added\">",
+            Some(b'-') => "<span class=\"removed\">",
+            Some(b'~') => "<span class=\"changed\">",
+            _ if !l.starts_with(' ') => "<span class=\"heading\">",
+            _ => "<span>",
+        });
+        m.text(l).tag("\n</span>");
+    }
+    m.tag("</pre>");
+    m.html()
 }
 
 #[derive(Properties, PartialEq)]

@@ -8,7 +8,7 @@ use yew_agent::reactor::{ReactorEvent, ReactorProvider, UseReactorBridgeHandle, 
 
 use crate::agent::Decoder;
 use crate::components::{
-    error_panel::ErrorPanel, keys_help::KeysHelp, open_panel::OpenPanel, progress_panel::ProgressPanel,
+    error_panel::error_panel, keys_help::KeysHelp, open_panel::open_panel, progress_panel::ProgressPanel,
     viewer::Viewer,
 };
 use crate::format::fixed;
@@ -309,16 +309,14 @@ pub fn Page(props: &PageProps) -> Html {
     }
 
     let body = match &state.phase {
-        Phase::Idle => html! {
-            <OpenPanel on_open={open.clone()} notice={props.cancelled.then_some("Cancelled. Open another snapshot.")} />
-        },
+        Phase::Idle => open_panel(&open, props.cancelled.then_some("Cancelled. Open another snapshot.")),
         Phase::Loading { name, .. } => html! {
             <ProgressPanel name={name.clone()} progress={state.progress} on_cancel={props.on_cancel.clone()} />
         },
         Phase::Failed(err) => html! {
             <>
-                <ErrorPanel error={err.clone()} />
-                <OpenPanel on_open={open.clone()} notice={None::<&'static str>} />
+                { error_panel(err) }
+                { open_panel(&open, None) }
             </>
         },
         Phase::Ready(loaded) => {

@@ -8,16 +8,9 @@ use yew::prelude::*;
 use crate::markup::Markup;
 use crate::state::Comparison;
 
-#[derive(Properties, PartialEq)]
-pub struct CompareProps {
-    pub compare: Comparison,
-    /// A snapshot was picked to compare with the open one.
-    pub on_pick: Callback<web_sys::File>,
-}
-
-#[component]
-pub fn CompareView(props: &CompareProps) -> Html {
-    let body = match &props.compare {
+/// `on_pick`: a snapshot was picked to compare with the open one.
+pub fn compare_view(compare: &Comparison, on_pick: &Callback<web_sys::File>) -> Html {
+    let body = match compare {
         Comparison::None => html! {
             <p class="muted">{"Pick another snapshot of this host, earlier or later: which listeners appeared, went or changed owner, and how TIME_WAIT moved. The earlier capture is OLD. Dropping two files on the start page compares them too."}</p>
         },
@@ -34,7 +27,7 @@ pub fn CompareView(props: &CompareProps) -> Html {
     html! {
         <section class="card" aria-labelledby="compare-title">
             <h2 id="compare-title">{"Compare with another snapshot"}</h2>
-            <CompareButton on_pick={props.on_pick.clone()} id="compare-input-view" />
+            { compare_button(on_pick, "compare-input-view") }
             {body}
         </section>
     }
@@ -59,17 +52,10 @@ fn diff(text: &str) -> Html {
     m.html()
 }
 
-#[derive(Properties, PartialEq)]
-pub struct CompareButtonProps {
-    pub on_pick: Callback<web_sys::File>,
-    pub id: AttrValue,
-}
-
 /// "Compare with…": a file picker styled as a button.
-#[component]
-pub fn CompareButton(props: &CompareButtonProps) -> Html {
+pub fn compare_button(on_pick: &Callback<web_sys::File>, id: &'static str) -> Html {
     let onchange = {
-        let on_pick = props.on_pick.clone();
+        let on_pick = on_pick.clone();
         Callback::from(move |e: Event| {
             if let Some(f) = super::take_picked_file(&e) {
                 on_pick.emit(f);
@@ -78,8 +64,8 @@ pub fn CompareButton(props: &CompareButtonProps) -> Html {
     };
     html! {
         <>
-            <label class="button small" for={props.id.clone()}>{"Compare with…"}</label>
-            <input id={props.id.clone()} class="file-input" type="file"
+            <label class="button small" for={id}>{"Compare with…"}</label>
+            <input {id} class="file-input" type="file"
                 accept=".gz,.tgz,.tar,application/gzip,application/x-tar,text/plain" {onchange} />
         </>
     }

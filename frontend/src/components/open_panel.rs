@@ -3,17 +3,10 @@ use yew::prelude::*;
 
 use crate::state::Source;
 
-#[derive(Properties, PartialEq)]
-pub struct OpenPanelProps {
-    pub on_open: Callback<Source>,
-    #[prop_or_default]
-    pub notice: Option<&'static str>,
-}
-
-#[component]
-pub fn OpenPanel(props: &OpenPanelProps) -> Html {
+/// `on_open` is told what to open; `notice` is shown above (a cancelled decode).
+pub fn open_panel(on_open: &Callback<Source>, notice: Option<&'static str>) -> Html {
     let onchange = {
-        let on_open = props.on_open.clone();
+        let on_open = on_open.clone();
         Callback::from(move |e: Event| {
             if let Some(f) = super::take_picked_file(&e) {
                 on_open.emit(Source::File(f));
@@ -21,12 +14,12 @@ pub fn OpenPanel(props: &OpenPanelProps) -> Html {
         })
     };
     let example = {
-        let on_open = props.on_open.clone();
+        let on_open = on_open.clone();
         Callback::from(move |_| on_open.emit(Source::Example))
     };
     html! {
         <section class="open-panel" aria-labelledby="open-title">
-            if let Some(n) = props.notice {
+            if let Some(n) = notice {
                 <p class="notice" role="status">{n}</p>
             }
             <h2 id="open-title">{"Open a snapshot"}</h2>

@@ -1,6 +1,4 @@
 //! Overview: this host's story in numbers and plain sentences, and why netstat is slow here.
-use std::rc::Rc;
-
 use procsnap_core::Report;
 use yew::prelude::*;
 
@@ -9,21 +7,15 @@ use crate::format::{bytes, micros, percent, thousands};
 use crate::markup::Markup;
 use crate::state::Loaded;
 
-#[derive(Properties, PartialEq)]
-pub struct OverviewViewProps {
-    pub loaded: Rc<Loaded>,
-}
-
-#[component]
-pub fn OverviewView(props: &OverviewViewProps) -> Html {
-    let r = &props.loaded.report;
+pub fn overview_view(loaded: &Loaded) -> Html {
+    let r = &loaded.report;
     html! {
         <div class="overview">
             { body(r) }
             <details class="card">
                 <summary>{"Plain-text summary (as "}<code>{"procsnap report"}</code>{" prints it)"}</summary>
-                <div class="toolbar"><CopyButton text={props.loaded.opened.text.clone()} /></div>
-                <pre tabindex="0">{&props.loaded.opened.text}</pre>
+                <div class="toolbar"><CopyButton text={loaded.opened.text.clone()} /></div>
+                <pre tabindex="0">{&loaded.opened.text}</pre>
             </details>
         </div>
     }

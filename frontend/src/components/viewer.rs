@@ -3,16 +3,16 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::compare::{CompareButton, CompareView};
+use super::compare::{compare_button, compare_view};
 use super::files::FilesView;
 use super::listeners::ListenersView;
-use super::namespaces::{NamespaceList, NamespacePicker};
-use super::overview::OverviewView;
+use super::namespaces::{namespace_list, namespace_picker};
+use super::overview::overview_view;
 use super::replay::ReplayView;
 use super::share_panel::SharePanel;
 use super::sockets::SocketsView;
-use super::tab_bar::TabBar;
-use super::time_wait::TimeWaitView;
+use super::tab_bar::tab_bar;
+use super::time_wait::time_wait_view;
 use crate::protocol::{RowPage, RowQuery};
 use crate::state::{Action, Comparison, Filters, Loaded, Tab};
 
@@ -64,23 +64,21 @@ pub fn Viewer(props: &ViewerProps) -> Html {
     let f = &props.filters;
     let view = match tab {
         Tab::Overview => html! { <>
-            <OverviewView loaded={loaded.clone()} />
-            <NamespaceList namespaces={loaded.report.namespaces.clone()} note={loaded.report.namespace_note.clone()} />
+            { overview_view(loaded) }
+            { namespace_list(&loaded.report.namespaces, loaded.report.namespace_note.as_ref()) }
         </> },
         Tab::Listeners => html! {
             <ListenersView loaded={loaded.clone()} filter={f.listeners.clone()}
                 on_filter={props.dispatch.reform(Action::FilterListeners)} />
         },
-        Tab::TimeWait => html! { <TimeWaitView loaded={loaded.clone()} /> },
+        Tab::TimeWait => time_wait_view(loaded),
         Tab::Sockets => html! {
             <SocketsView total={loaded.opened.rows} page={props.page.clone()} request_rows={props.request_rows.clone()}
                 query={f.sockets.clone()} on_filter={props.dispatch.reform(Action::FilterSockets)}
                 send={props.send.clone()} csv={props.csv.clone()} />
         },
         Tab::Replay => html! { <ReplayView loaded={loaded.clone()} send={props.send.clone()} /> },
-        Tab::Compare => {
-            html! { <CompareView compare={props.compare.clone()} on_pick={props.on_compare.clone()} /> }
-        }
+        Tab::Compare => compare_view(&props.compare, &props.on_compare),
         Tab::Files => html! {
             <FilesView loaded={loaded.clone()} filter={f.files.clone()} on_filter={props.dispatch.reform(Action::FilterFiles)} />
         },
@@ -93,8 +91,8 @@ pub fn Viewer(props: &ViewerProps) -> Html {
                 if loaded.report.shared.is_none() {
                     <button id="share-button" class="button small" aria-expanded={sharing.to_string()} onclick={toggle_share}>{"Share…"}</button>
                 }
-                <CompareButton on_pick={props.on_compare.clone()} id="compare-input" />
-                <NamespacePicker namespaces={loaded.report.namespaces.clone()} on_pick={props.request_netns.clone()} />
+                { compare_button(&props.on_compare, "compare-input") }
+                { namespace_picker(&loaded.report.namespaces, &props.request_netns) }
                 <button class="button small" onclick={close}>{"Open another…"}</button>
             </div>
             if let Some(info) = &loaded.report.shared {
@@ -105,7 +103,7 @@ pub fn Viewer(props: &ViewerProps) -> Html {
             if *sharing {
                 <SharePanel request={props.request_share.clone()} link={props.share_link.clone()} />
             }
-            <TabBar current={tab} {on_select} />
+            { tab_bar(tab, &on_select) }
             <div id={format!("panel-{}", tab.id())} class="tab-panel" role="tabpanel"
                 aria-labelledby={format!("tab-{}", tab.id())} tabindex="0">
                 {view}

@@ -8,11 +8,12 @@ use yew_agent::reactor::{ReactorEvent, ReactorProvider, UseReactorBridgeHandle, 
 
 use crate::agent::Decoder;
 use crate::components::{
-    error_panel::error_panel, keys_help::KeysHelp, open_panel::open_panel, progress_panel::ProgressPanel,
+    error_panel::error_panel, keys_help::keys_help, open_panel::open_panel, progress_panel::progress_panel,
     viewer::Viewer,
 };
 use crate::format::fixed;
 use crate::loader::{self, Handoff};
+use crate::markup::literal;
 use crate::protocol::{JobId, PROGRESS_CHANNEL, Postcard, ProgressMsg, Request, Response, RowQuery};
 use crate::state::{Action, CsvFile, PageState, Phase, Route, Source, key_action};
 use procsnap_core::share::Redaction;
@@ -247,6 +248,19 @@ pub fn Page(props: &PageProps) -> Html {
         }
     });
 
+    // The focus moves to the Cancel button when an open starts, and into the list of keys when
+    // it opens (Enter then closes it, and a screen reader reads it).
+    use_effect_with(matches!(state.phase, Phase::Loading { .. }), |&loading| {
+        if loading {
+            focus_id("cancel-button");
+        }
+    });
+    use_effect_with(state.help, |&help| {
+        if help {
+            focus_id("keys-close");
+        }
+    });
+
     let dispatch = {
         let state = state.clone();
         Callback::from(move |a: Action| state.dispatch(a))
@@ -310,9 +324,7 @@ pub fn Page(props: &PageProps) -> Html {
 
     let body = match &state.phase {
         Phase::Idle => open_panel(&open, props.cancelled.then_some("Cancelled. Open another snapshot.")),
-        Phase::Loading { name, .. } => html! {
-            <ProgressPanel name={name.clone()} progress={state.progress} on_cancel={props.on_cancel.clone()} />
-        },
+        Phase::Loading { name, .. } => progress_panel(name, state.progress, &props.on_cancel),
         Phase::Failed(err) => html! {
             <>
                 { error_panel(err) }
@@ -333,17 +345,14 @@ pub fn Page(props: &PageProps) -> Html {
 
     html! {
         <div class="page" ref={page_ref} {ondragover} {ondragleave} {ondrop}>
-            <header class="top">
-                <h1><span class="logo" aria-hidden="true">{"◉"}</span>{" procsnap viewer"}</h1>
-                <p class="tagline">{"Who listens where, how much TIME_WAIT and why netstat is slow — decoded in your browser; the snapshot never leaves this page."}</p>
-            </header>
+            { literal("<header class=\"top\"><h1><span class=\"logo\" aria-hidden=\"true\">◉</span> procsnap viewer</h1><p class=\"tagline\">Who listens where, how much TIME_WAIT and why netstat is slow — decoded in your browser; the snapshot never leaves this page.</p></header>") }
             if state.help {
-                <KeysHelp on_close={dispatch.reform(|()| Action::CloseHelp)} />
+                { keys_help(&dispatch.reform(|()| Action::CloseHelp)) }
             }
             <main id="main">{body}</main>
-            <footer class="keys-hint muted">{"Press "}<kbd>{"?"}</kbd>{" for the keys."}</footer>
+            { literal("<footer class=\"keys-hint muted\">Press <kbd>?</kbd> for the keys.</footer>") }
             if state.dragging {
-                <div class="drop-overlay" aria-hidden="true">{"Drop the snapshot to open it"}</div>
+                { literal("<div class=\"drop-overlay\" aria-hidden=\"true\">Drop the snapshot to open it</div>") }
             }
         </div>
     }
@@ -360,6 +369,15 @@ fn start_compare(
     state.dispatch(Action::Compare { job, name: file.name() });
     if let Err(error) = loader::compare(job, file, handoff, &|r| bridge.send(r)) {
         state.dispatch(Action::Failed { job, error });
+    }
+}
+
+/// Moves the focus to the element with this id, if it is there.
+fn focus_id(id: &str) {
+    if let Some(el) = gloo_utils::document().get_element_by_id(id)
+        && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
+    {
+        let _ = el.focus();
     }
 }
 

@@ -106,20 +106,7 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
         <div class="files">
             <section class="card">
                 <h2>{format!("{} entries, {}", thousands(r.files.len() as u64), bytes(total as f64))}</h2>
-                <p id="integrity">
-                    if props.loaded.hashes_pending {
-                        <span class="muted">{"Checking the SHA-256 of every file against the manifest…"}</span>
-                    } else if bad > 0 {
-                        <span class="bad">{format!("{bad} files differ from the manifest: the archive was changed after capture, or damaged.")}</span>
-                    } else if hashed > 0 {
-                        <span class="ok">{format!("All {hashed} hashed files match the SHA-256 recorded in the manifest.")}</span>
-                    } else {
-                        <span class="muted">{"The snapshot has no manifest hashes to check against."}</span>
-                    }
-                </p>
-                <dl class="host-facts">
-                    { for host_facts(r).into_iter().map(|(k, v)| html!{ <><dt>{k}</dt><dd>{v}</dd></> }) }
-                </dl>
+                { summary(r, props.loaded.hashes_pending, bad, hashed) }
             </section>
             <section class="card">
                 <div class="toolbar">
@@ -138,6 +125,29 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
             }
         </div>
     }
+}
+
+/// The hash check's outcome and the host facts (read-only: markup, see `markup`).
+fn summary(r: &procsnap_core::Report, pending: bool, bad: usize, hashed: usize) -> Html {
+    let mut m = Markup::new();
+    m.tag("<p id=\"integrity\">");
+    if pending {
+        m.tag("<span class=\"muted\">Checking the SHA-256 of every file against the manifest…</span>");
+    } else if bad > 0 {
+        m.tag("<span class=\"bad\">").int(bad as u64);
+        m.tag(" files differ from the manifest: the archive was changed after capture, or damaged.</span>");
+    } else if hashed > 0 {
+        m.tag("<span class=\"ok\">All ").int(hashed as u64);
+        m.tag(" hashed files match the SHA-256 recorded in the manifest.</span>");
+    } else {
+        m.tag("<span class=\"muted\">The snapshot has no manifest hashes to check against.</span>");
+    }
+    m.tag("</p><dl class=\"host-facts\">");
+    for (k, v) in host_facts(r) {
+        m.tag("<dt>").tag(k).tag("</dt><dd>").text(&v).tag("</dd>");
+    }
+    m.tag("</dl>");
+    m.html()
 }
 
 fn host_facts(r: &procsnap_core::Report) -> Vec<(&'static str, String)> {

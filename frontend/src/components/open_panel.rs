@@ -1,6 +1,7 @@
 //! The start panel: drop zone, file picker and the built-in example.
 use yew::prelude::*;
 
+use crate::markup::literal;
 use crate::state::Source;
 
 /// `on_open` is told what to open; `notice` is shown above (a cancelled decode).
@@ -22,20 +23,15 @@ pub fn open_panel(on_open: &Callback<Source>, notice: Option<&'static str>) -> H
             if let Some(n) = notice {
                 <p class="notice" role="status">{n}</p>
             }
-            <h2 id="open-title">{"Open a snapshot"}</h2>
+            { literal("<h2 id=\"open-title\">Open a snapshot</h2>") }
             <div class="drop-zone">
-                <p>{"Drop a "}<code>{".procsnap.tar.gz"}</code>{" file anywhere on this page, or"}</p>
-                <label class="button primary" for="file-input">{"Choose a file…"}</label>
+                { literal("<p>Drop a <code>.procsnap.tar.gz</code> file anywhere on this page, or</p><label class=\"button primary\" for=\"file-input\">Choose a file…</label>") }
                 <input id="file-input" class="file-input" type="file"
                     accept=".gz,.tgz,.tar,application/gzip,application/x-tar,text/plain" {onchange} />
-                <p>{"or"}</p>
+                { literal("<p>or</p>") }
                 <button id="example-button" class="button" onclick={example}>{"Open the built-in example"}</button>
             </div>
-            <p class="help">
-                {"Make a snapshot on a server with "}<code>{"procsnap collect"}</code>
-                {", copy the file here. Everything is decoded in this browser tab: nothing is uploaded. "}
-                {"A snapshot served next to this viewer opens with "}<code>{"#url=FILE"}</code>{" in the address."}
-            </p>
+            { literal("<p class=\"help\">Make a snapshot on a server with <code>procsnap collect</code>, copy the file here. Everything is decoded in this browser tab: nothing is uploaded. A snapshot served next to this viewer opens with <code>#url=FILE</code> in the address.</p>") }
         </section>
     }
 }

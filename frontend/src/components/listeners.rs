@@ -6,7 +6,7 @@ use procsnap_core::analysis::listeners::{HolderInfo, Listener};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::copy_button::CopyButton;
+use super::copy_button::copy_button;
 use crate::markup::Markup;
 use crate::state::Loaded;
 
@@ -129,7 +129,7 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
             <section class="card">
                 <div class="toolbar">
                     <h2>{"netstat -nlp, as it would have printed"}</h2>
-                    <CopyButton text={props.loaded.opened.netstat.clone()} label="Copy text" />
+                    { copy_button(&props.loaded.opened.netstat.clone().into(), "Copy text") }
                 </div>
                 <pre id="netstat-text" tabindex="0">{&props.loaded.opened.netstat}</pre>
             </section>

@@ -2,7 +2,7 @@
 use procsnap_core::Report;
 use yew::prelude::*;
 
-use super::copy_button::CopyButton;
+use super::copy_button::copy_button;
 use crate::format::{bytes, micros, percent, thousands};
 use crate::markup::Markup;
 use crate::state::Loaded;
@@ -14,7 +14,7 @@ pub fn overview_view(loaded: &Loaded) -> Html {
             { body(r) }
             <details class="card">
                 <summary>{"Plain-text summary (as "}<code>{"procsnap report"}</code>{" prints it)"}</summary>
-                <div class="toolbar"><CopyButton text={loaded.opened.text.clone()} /></div>
+                <div class="toolbar">{ copy_button(&loaded.opened.text.clone().into(), "Copy") }</div>
                 <pre tabindex="0">{&loaded.opened.text}</pre>
             </details>
         </div>

@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use procsnap_core::share::Redaction;
 
-use super::copy_button::CopyButton;
+use super::copy_button::copy_button;
 
 #[derive(Properties, PartialEq)]
 pub struct SharePanelProps {
@@ -45,7 +45,7 @@ pub fn SharePanel(props: &SharePanelProps) -> Html {
             if let Some(link) = link {
                 <div class="toolbar">
                     <input id="share-link" class="share-link" type="text" readonly=true value={link.clone()} aria-label="Share link" />
-                    <CopyButton text={link.clone()} label="Copy link" />
+                    { copy_button(&link, "Copy link") }
                 </div>
                 <p class="muted">{format!("{} characters.", link.len())}</p>
             } else {

@@ -8,8 +8,11 @@ use yew_agent::reactor::{ReactorEvent, ReactorProvider, UseReactorBridgeHandle, 
 
 use crate::agent::Decoder;
 use crate::components::{
-    error_panel::error_panel, keys_help::keys_help, open_panel::open_panel, progress_panel::progress_panel,
-    viewer::Viewer,
+    error_panel::error_panel,
+    keys_help::keys_help,
+    open_panel::open_panel,
+    progress_panel::progress_panel,
+    viewer::{ViewerProps, viewer},
 };
 use crate::format::fixed;
 use crate::loader::{self, Handoff};
@@ -333,13 +336,25 @@ pub fn Page(props: &PageProps) -> Html {
         },
         Phase::Ready(loaded) => {
             let base = gloo_utils::window().location().href().unwrap_or_default();
-            html! {
-                <Viewer loaded={loaded.clone()} view={state.view} filters={state.filters.clone()}
-                    page={state.rows.clone()} dispatch={dispatch.clone()} {request_rows} {request_share} {request_netns}
-                    compare={state.compare.clone()} {on_compare}
-                    share_link={state.share_link(&base).map(AttrValue::from)}
-                    send={let b = bridge.clone(); Callback::from(move |r| b.send(r))} csv={state.csv.clone()} />
-            }
+            viewer(&ViewerProps {
+                loaded: loaded.clone(),
+                view: state.view,
+                sharing: state.sharing,
+                filters: state.filters.clone(),
+                page: state.rows.clone(),
+                dispatch: dispatch.clone(),
+                request_rows,
+                request_share,
+                request_netns,
+                compare: state.compare.clone(),
+                on_compare,
+                share_link: state.share_link(&base).map(AttrValue::from),
+                send: {
+                    let b = bridge.clone();
+                    Callback::from(move |r| b.send(r))
+                },
+                csv: state.csv.clone(),
+            })
         }
     };
 

@@ -355,6 +355,8 @@ pub struct PageState {
     pub dragging: bool,
     /// The list of keys is shown.
     pub help: bool,
+    /// The share panel is open (closed again when another snapshot is opened).
+    pub sharing: bool,
     /// Bumped to move the focus to the view's filter once it is rendered.
     pub focus_filter: u32,
     /// The last CSV export of the Sockets rows.
@@ -402,6 +404,8 @@ pub enum Action {
     Drag(bool),
     ToggleHelp,
     CloseHelp,
+    /// The Share… button: open or close the share panel.
+    ToggleShare,
     /// `/`: focus the view's filter (a view without one moves to Listeners).
     FocusFilter,
     /// The worker's CSV of the Sockets rows, as an object URL (made by the wiring).
@@ -432,6 +436,7 @@ impl PageState {
             timing: None,
             dragging: false,
             help: false,
+            sharing: false,
             focus_filter: 0,
             csv: None,
             compare: Comparison::None,
@@ -557,6 +562,7 @@ impl Reducible for PageState {
                 s.verify = 0;
                 s.timing = None;
                 s.help = false;
+                s.sharing = false;
                 s.csv = None;
                 s.compare = Comparison::None;
             }
@@ -587,6 +593,7 @@ impl Reducible for PageState {
             Action::ShareRequested => s.shared = None,
             Action::Drag(d) => s.dragging = d,
             Action::ToggleHelp => s.help = !s.help,
+            Action::ToggleShare => s.sharing = !s.sharing,
             Action::CloseHelp => s.help = false,
             Action::FocusFilter => {
                 if s.view.filter_id().is_none() {
@@ -821,6 +828,18 @@ mod tests {
         let job = s.next_job();
         s = reduce(s, Action::Open { job, source: Source::Example, at: 0.0 });
         assert_eq!(s.compare, Comparison::None);
+    }
+
+    #[test]
+    fn the_share_panel_stays_open_across_answers_and_closes_with_another_open() {
+        let s = reduce(opened_example(), Action::ToggleShare);
+        assert!(s.sharing);
+        let s = reduce(s, Action::Select(Tab::Files));
+        assert!(s.sharing, "a tab switch keeps it, as the snapshot bar does");
+        let job = s.next_job();
+        let s = reduce(s, Action::Open { job, source: Source::Example, at: 0.0 });
+        assert!(!s.sharing);
+        assert!(!reduce(reduce(s, Action::ToggleShare), Action::ToggleShare).sharing);
     }
 
     #[test]

@@ -16,11 +16,13 @@ use super::time_wait::time_wait_view;
 use crate::protocol::{RowPage, RowQuery};
 use crate::state::{Action, Comparison, Filters, Loaded, Tab};
 
-#[derive(Properties, PartialEq)]
+/// What [`viewer`] shows, and where its requests go.
 pub struct ViewerProps {
     pub loaded: Rc<Loaded>,
     /// The selected view and the views' filters (page state).
     pub view: Tab,
+    /// The share panel is open.
+    pub sharing: bool,
     pub filters: Filters,
     pub page: Rc<RowPage>,
     pub dispatch: Callback<Action>,
@@ -34,24 +36,19 @@ pub struct ViewerProps {
     /// The last CSV export the worker made.
     pub csv: Option<Rc<crate::state::CsvFile>>,
     /// Ask the worker to switch network namespace (`None`: the collector's own).
-    #[prop_or_default]
     pub request_netns: Callback<crate::protocol::NetnsChoice>,
     /// The comparison with another snapshot (the Compare view).
-    #[prop_or_default]
     pub compare: Comparison,
     /// A snapshot was picked to compare with this one.
-    #[prop_or_default]
     pub on_compare: Callback<web_sys::File>,
 }
 
-#[component]
-pub fn Viewer(props: &ViewerProps) -> Html {
+/// A function, not a component: the share panel's open state is the page's
+/// (`PageState::sharing`), and a component costs the download about a kilobyte.
+pub fn viewer(props: &ViewerProps) -> Html {
     let tab = props.view;
-    let sharing = use_state(|| false);
-    let toggle_share = {
-        let sharing = sharing.clone();
-        Callback::from(move |_| sharing.set(!*sharing))
-    };
+    let sharing = props.sharing;
+    let toggle_share = props.dispatch.reform(|_| Action::ToggleShare);
     let on_select = props.dispatch.reform(Action::Select);
     let loaded = &props.loaded;
     let close = {
@@ -100,7 +97,7 @@ pub fn Viewer(props: &ViewerProps) -> Html {
                     "Opened from a share link: the report only, without socket rows or files{}.",
                     if info.redactions.is_empty() { String::new() } else { format!("; redacted: {}", info.redactions.join(", ")) })}</p>
             }
-            if *sharing {
+            if sharing {
                 <SharePanel request={props.request_share.clone()} link={props.share_link.clone()} />
             }
             { tab_bar(tab, &on_select) }

@@ -340,6 +340,8 @@ pub fn Page(props: &PageProps) -> Html {
                 loaded: loaded.clone(),
                 view: state.view,
                 sharing: state.sharing,
+                replay_by_time: state.replay_by_time,
+                shown_file: state.shown_file.clone(),
                 filters: state.filters.clone(),
                 page: state.rows.clone(),
                 dispatch: dispatch.clone(),

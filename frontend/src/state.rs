@@ -357,6 +357,12 @@ pub struct PageState {
     pub help: bool,
     /// The share panel is open (closed again when another snapshot is opened).
     pub sharing: bool,
+    /// The netstat replay lays its lines out along the estimated time, not the bytes read
+    /// (back to bytes when the view is left or another snapshot is opened).
+    pub replay_by_time: bool,
+    /// The small file whose text the Files view shows, when one was picked there (`None`: the
+    /// manifest; back to it when the view is left or another snapshot is opened).
+    pub shown_file: Option<String>,
     /// Bumped to move the focus to the view's filter once it is rendered.
     pub focus_filter: u32,
     /// The last CSV export of the Sockets rows.
@@ -406,6 +412,10 @@ pub enum Action {
     CloseHelp,
     /// The Share… button: open or close the share panel.
     ToggleShare,
+    /// The replay's axis: the estimated time (`true`) or the bytes read.
+    ReplayAxis(bool),
+    /// The Files view shows the text of this small file.
+    ShowFile(String),
     /// `/`: focus the view's filter (a view without one moves to Listeners).
     FocusFilter,
     /// The worker's CSV of the Sockets rows, as an object URL (made by the wiring).
@@ -437,6 +447,8 @@ impl PageState {
             dragging: false,
             help: false,
             sharing: false,
+            replay_by_time: false,
+            shown_file: None,
             focus_filter: 0,
             csv: None,
             compare: Comparison::None,
@@ -563,6 +575,8 @@ impl Reducible for PageState {
                 s.timing = None;
                 s.help = false;
                 s.sharing = false;
+                s.replay_by_time = false;
+                s.shown_file = None;
                 s.csv = None;
                 s.compare = Comparison::None;
             }
@@ -594,6 +608,8 @@ impl Reducible for PageState {
             Action::Drag(d) => s.dragging = d,
             Action::ToggleHelp => s.help = !s.help,
             Action::ToggleShare => s.sharing = !s.sharing,
+            Action::ReplayAxis(by_time) => s.replay_by_time = by_time,
+            Action::ShowFile(path) => s.shown_file = Some(path),
             Action::CloseHelp => s.help = false,
             Action::FocusFilter => {
                 if s.view.filter_id().is_none() {
@@ -602,6 +618,13 @@ impl Reducible for PageState {
                 s.focus_filter = s.focus_filter.wrapping_add(1);
             }
             Action::Csv(file) => s.csv = Some(file),
+        }
+        // A view's own choices last while it is on screen (as a component's state did).
+        if s.view != Tab::Replay {
+            s.replay_by_time = false;
+        }
+        if s.view != Tab::Files {
+            s.shown_file = None;
         }
         Rc::new(s)
     }
@@ -840,6 +863,26 @@ mod tests {
         let s = reduce(s, Action::Open { job, source: Source::Example, at: 0.0 });
         assert!(!s.sharing);
         assert!(!reduce(reduce(s, Action::ToggleShare), Action::ToggleShare).sharing);
+    }
+
+    #[test]
+    fn the_replay_axis_and_the_shown_file_last_while_their_view_is_on_screen() {
+        let s = reduce(opened_example(), Action::Select(Tab::Replay));
+        let s = reduce(s, Action::ReplayAxis(true));
+        assert!(s.replay_by_time);
+        let s = reduce(s, Action::Select(Tab::Replay));
+        assert!(s.replay_by_time, "the same view again keeps it");
+        let s = reduce(s, Action::Select(Tab::Files));
+        assert!(!s.replay_by_time, "leaving the view resets it");
+        let s = reduce(s, Action::ShowFile("etc/os-release".into()));
+        assert_eq!(s.shown_file.as_deref(), Some("etc/os-release"));
+        let s = reduce(s, Action::FilterFiles("etc".into()));
+        assert_eq!(s.shown_file.as_deref(), Some("etc/os-release"));
+        let job = s.next_job();
+        let s = reduce(s, Action::Open { job, source: Source::Example, at: 0.0 });
+        assert_eq!(s.shown_file, None, "another snapshot shows its manifest");
+        let s = reduce(reduce(s, Action::ShowFile("x".into())), Action::Select(Tab::Overview));
+        assert_eq!(s.shown_file, None);
     }
 
     #[test]

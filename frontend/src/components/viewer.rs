@@ -4,11 +4,11 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::compare::{compare_button, compare_view};
-use super::files::FilesView;
+use super::files::{FilesViewProps, files_view};
 use super::listeners::ListenersView;
 use super::namespaces::{namespace_list, namespace_picker};
 use super::overview::overview_view;
-use super::replay::ReplayView;
+use super::replay::replay_view;
 use super::share_panel::SharePanel;
 use super::sockets::SocketsView;
 use super::tab_bar::tab_bar;
@@ -23,6 +23,9 @@ pub struct ViewerProps {
     pub view: Tab,
     /// The share panel is open.
     pub sharing: bool,
+    /// The replay's axis and the Files view's shown file (`PageState`).
+    pub replay_by_time: bool,
+    pub shown_file: Option<String>,
     pub filters: Filters,
     pub page: Rc<RowPage>,
     pub dispatch: Callback<Action>,
@@ -74,10 +77,18 @@ pub fn viewer(props: &ViewerProps) -> Html {
                 query={f.sockets.clone()} on_filter={props.dispatch.reform(Action::FilterSockets)}
                 send={props.send.clone()} csv={props.csv.clone()} />
         },
-        Tab::Replay => html! { <ReplayView loaded={loaded.clone()} send={props.send.clone()} /> },
+        Tab::Replay => {
+            replay_view(loaded, props.replay_by_time, &props.dispatch.reform(Action::ReplayAxis), &props.send)
+        }
         Tab::Compare => compare_view(&props.compare, &props.on_compare),
         Tab::Files => html! {
-            <FilesView loaded={loaded.clone()} filter={f.files.clone()} on_filter={props.dispatch.reform(Action::FilterFiles)} />
+            { files_view(&FilesViewProps {
+                loaded,
+                filter: &f.files,
+                on_filter: props.dispatch.reform(Action::FilterFiles),
+                shown: props.shown_file.as_deref(),
+                on_show: props.dispatch.reform(Action::ShowFile),
+            }) }
         },
     };
     html! {

@@ -1,5 +1,6 @@
 // What a view remembers while it is on screen, in headless Chromium: the netstat replay's axis
-// and the Files view's shown file last until the view is left (or another snapshot opens).
+// and the Files view's shown file last until the view is left (or another snapshot opens); the
+// share panel's redaction while it is open, and each redaction makes a new link.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, launch, openPage, waitLoaded } from '../lib/harness.mjs';
@@ -44,6 +45,32 @@ test('the replay axis and the shown file last while their view is on screen', as
     await page.click('#tab-overview');
     await page.click('#tab-files');
     assert.equal(await page.textContent('#file-text h2'), 'procsnap.json', 'back to the manifest after leaving the view');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the share panel makes a link for each redaction, and opens redacting everything', async () => {
+  const { context, page, errors } = await openPage(browser, server.origin);
+  try {
+    await page.goto(`${server.origin}/#example`);
+    await waitLoaded(page);
+    await page.click('#share-button');
+    await page.waitForSelector('#share-link');
+    const all = await page.inputValue('#share-link');
+    assert.equal(await page.isChecked('#redact-hostname'), true);
+    await page.uncheck('#redact-hostname');
+    await page.waitForFunction((l) => { const e = document.querySelector('#share-link'); return e && e.value !== l; }, all);
+    const withHost = await page.inputValue('#share-link');
+    assert.notEqual(withHost, all);
+    assert.equal(await page.isChecked('#redact-hostname'), false);
+    // Closed and opened again: everything redacted, the same link as at first.
+    await page.click('#share-button');
+    await page.waitForSelector('#share-panel', { state: 'detached' });
+    await page.click('#share-button');
+    await page.waitForFunction((l) => document.querySelector('#share-link')?.value === l, all);
+    assert.equal(await page.isChecked('#redact-hostname'), true);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

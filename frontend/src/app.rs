@@ -268,14 +268,17 @@ pub fn Page(props: &PageProps) -> Html {
         let state = state.clone();
         Callback::from(move |a: Action| state.dispatch(a))
     };
-    let request_share = {
+    // A share link is made when the share panel opens and whenever its redaction changes.
+    {
         let bridge = bridge.clone();
         let state = state.clone();
-        Callback::from(move |redaction: Redaction| {
-            state.dispatch(Action::ShareRequested);
-            bridge.send(Request::Share(redaction))
-        })
-    };
+        use_effect_with((state.sharing, state.redaction), move |&(open, redaction): &(bool, Redaction)| {
+            if open {
+                state.dispatch(Action::ShareRequested);
+                bridge.send(Request::Share(redaction));
+            }
+        });
+    }
     let request_rows = {
         let bridge = bridge.clone();
         Callback::from(move |q: RowQuery| bridge.send(Request::Rows(q)))
@@ -346,7 +349,7 @@ pub fn Page(props: &PageProps) -> Html {
                 page: state.rows.clone(),
                 dispatch: dispatch.clone(),
                 request_rows,
-                request_share,
+                redaction: state.redaction,
                 request_netns,
                 compare: state.compare.clone(),
                 on_compare,

@@ -15,6 +15,7 @@ use yew::{AttrValue, Reducible};
 
 use crate::protocol::{JobId, OpenError, Opened, ProgressMsg, Response, RowPage, RowQuery};
 use procsnap_core::query::SortKey;
+use procsnap_core::share::Redaction;
 use procsnap_core::{Progress, Report};
 
 /// Where the bytes of a snapshot come from.
@@ -357,6 +358,9 @@ pub struct PageState {
     pub help: bool,
     /// The share panel is open (closed again when another snapshot is opened).
     pub sharing: bool,
+    /// What the share panel redacts: everything each time it opens. The wiring asks the worker
+    /// for a link when the panel opens and when this changes.
+    pub redaction: Redaction,
     /// The netstat replay lays its lines out along the estimated time, not the bytes read
     /// (back to bytes when the view is left or another snapshot is opened).
     pub replay_by_time: bool,
@@ -412,6 +416,8 @@ pub enum Action {
     CloseHelp,
     /// The Share… button: open or close the share panel.
     ToggleShare,
+    /// The share panel's redaction choice.
+    Redact(Redaction),
     /// The replay's axis: the estimated time (`true`) or the bytes read.
     ReplayAxis(bool),
     /// The Files view shows the text of this small file.
@@ -447,6 +453,7 @@ impl PageState {
             dragging: false,
             help: false,
             sharing: false,
+            redaction: Redaction::ALL,
             replay_by_time: false,
             shown_file: None,
             focus_filter: 0,
@@ -607,7 +614,13 @@ impl Reducible for PageState {
             Action::ShareRequested => s.shared = None,
             Action::Drag(d) => s.dragging = d,
             Action::ToggleHelp => s.help = !s.help,
-            Action::ToggleShare => s.sharing = !s.sharing,
+            Action::ToggleShare => {
+                s.sharing = !s.sharing;
+                if s.sharing {
+                    s.redaction = Redaction::ALL;
+                }
+            }
+            Action::Redact(r) => s.redaction = r,
             Action::ReplayAxis(by_time) => s.replay_by_time = by_time,
             Action::ShowFile(path) => s.shown_file = Some(path),
             Action::CloseHelp => s.help = false,
@@ -863,6 +876,12 @@ mod tests {
         let s = reduce(s, Action::Open { job, source: Source::Example, at: 0.0 });
         assert!(!s.sharing);
         assert!(!reduce(reduce(s, Action::ToggleShare), Action::ToggleShare).sharing);
+        // The redaction chosen lasts while the panel is open; it opens redacting everything.
+        let none = Redaction { addresses: false, args: false, hostname: false };
+        let s = reduce(reduce(opened_example(), Action::ToggleShare), Action::Redact(none));
+        assert_eq!(s.redaction, none);
+        let s = reduce(reduce(s, Action::ToggleShare), Action::ToggleShare);
+        assert_eq!((s.sharing, s.redaction), (true, Redaction::ALL));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::listeners::ListenersView;
 use super::namespaces::{namespace_list, namespace_picker};
 use super::overview::overview_view;
 use super::replay::replay_view;
-use super::share_panel::SharePanel;
+use super::share_panel::share_panel;
 use super::sockets::SocketsView;
 use super::tab_bar::tab_bar;
 use super::time_wait::time_wait_view;
@@ -30,8 +30,8 @@ pub struct ViewerProps {
     pub page: Rc<RowPage>,
     pub dispatch: Callback<Action>,
     pub request_rows: Callback<RowQuery>,
-    /// Ask the worker for a share link, redacted as chosen.
-    pub request_share: Callback<procsnap_core::share::Redaction>,
+    /// What the share panel redacts (`PageState::redaction`).
+    pub redaction: procsnap_core::share::Redaction,
     /// The last share link made (`PageState::share_link`).
     pub share_link: Option<AttrValue>,
     /// Any other request to the worker (the CSV export, another netstat flavour).
@@ -109,7 +109,7 @@ pub fn viewer(props: &ViewerProps) -> Html {
                     if info.redactions.is_empty() { String::new() } else { format!("; redacted: {}", info.redactions.join(", ")) })}</p>
             }
             if sharing {
-                <SharePanel request={props.request_share.clone()} link={props.share_link.clone()} />
+                { share_panel(props.redaction, &props.dispatch.reform(Action::Redact), props.share_link.clone()) }
             }
             { tab_bar(tab, &on_select) }
             <div id={format!("panel-{}", tab.id())} class="tab-panel" role="tabpanel"

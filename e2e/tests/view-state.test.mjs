@@ -76,3 +76,26 @@ test('the share panel makes a link for each redaction, and opens redacting every
     await context.close();
   }
 });
+
+test('the Listeners sort lasts while the view is on screen', async () => {
+  const { context, page, errors } = await openPage(browser, server.origin);
+  try {
+    await page.goto(`${server.origin}/#example&view=listeners`);
+    await waitLoaded(page);
+    const sortOf = (n) => page.getAttribute(`#listeners-table th:nth-child(${n})`, 'aria-sort');
+    assert.equal(await sortOf(3), 'ascending', 'by port at first');
+    await page.click('#listeners-table th:nth-child(6) button');
+    await page.waitForFunction(() => document.querySelector('#listeners-table th:nth-child(6)').getAttribute('aria-sort') === 'ascending');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.col), '5', 'the button used keeps the focus');
+    await page.fill('#listeners-filter', 'ssh');
+    assert.equal(await sortOf(6), 'ascending', 'a filter keeps the sort');
+    await page.click('#tab-overview');
+    await page.click('#tab-listeners');
+    await page.waitForSelector('#listeners-table');
+    assert.equal(await sortOf(3), 'ascending', 'by port again after leaving the view');
+    assert.equal(await sortOf(6), 'none');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

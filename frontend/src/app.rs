@@ -258,6 +258,16 @@ pub fn Page(props: &PageProps) -> Html {
             focus_id("cancel-button");
         }
     });
+    // A sort replaces the Listeners table's markup, header buttons included: the button used
+    // gets the focus back, so that a keyboard user can press Enter again to reverse.
+    use_effect_with(state.listeners_sort, |&(col, _)| {
+        let selector = format!("#listeners-table button[data-col=\"{col}\"]");
+        if let Ok(Some(b)) = gloo_utils::document().query_selector(&selector)
+            && let Ok(b) = b.dyn_into::<web_sys::HtmlElement>()
+        {
+            let _ = b.focus();
+        }
+    });
     use_effect_with(state.help, |&help| {
         if help {
             focus_id("keys-close");
@@ -344,6 +354,7 @@ pub fn Page(props: &PageProps) -> Html {
                 view: state.view,
                 sharing: state.sharing,
                 replay_by_time: state.replay_by_time,
+                listeners_sort: state.listeners_sort,
                 shown_file: state.shown_file.clone(),
                 filters: state.filters.clone(),
                 page: state.rows.clone(),

@@ -364,6 +364,9 @@ pub struct PageState {
     /// The netstat replay lays its lines out along the estimated time, not the bytes read
     /// (back to bytes when the view is left or another snapshot is opened).
     pub replay_by_time: bool,
+    /// The Listeners table's sort: a column (`components::listeners`'s order) and descending;
+    /// [`LISTENERS_SORT`] again when the view is left or another snapshot is opened.
+    pub listeners_sort: (usize, bool),
     /// The small file whose text the Files view shows, when one was picked there (`None`: the
     /// manifest; back to it when the view is left or another snapshot is opened).
     pub shown_file: Option<String>,
@@ -418,6 +421,8 @@ pub enum Action {
     ToggleShare,
     /// The share panel's redaction choice.
     Redact(Redaction),
+    /// A Listeners header button: sort by its column, or reverse the sort if it is the one.
+    SortListeners(usize),
     /// The replay's axis: the estimated time (`true`) or the bytes read.
     ReplayAxis(bool),
     /// The Files view shows the text of this small file.
@@ -455,6 +460,7 @@ impl PageState {
             sharing: false,
             redaction: Redaction::ALL,
             replay_by_time: false,
+            listeners_sort: LISTENERS_SORT,
             shown_file: None,
             focus_filter: 0,
             csv: None,
@@ -583,6 +589,7 @@ impl Reducible for PageState {
                 s.help = false;
                 s.sharing = false;
                 s.replay_by_time = false;
+                s.listeners_sort = LISTENERS_SORT;
                 s.shown_file = None;
                 s.csv = None;
                 s.compare = Comparison::None;
@@ -622,6 +629,10 @@ impl Reducible for PageState {
             }
             Action::Redact(r) => s.redaction = r,
             Action::ReplayAxis(by_time) => s.replay_by_time = by_time,
+            Action::SortListeners(col) => {
+                let (cur, desc) = s.listeners_sort;
+                s.listeners_sort = (col, cur == col && !desc);
+            }
             Action::ShowFile(path) => s.shown_file = Some(path),
             Action::CloseHelp => s.help = false,
             Action::FocusFilter => {
@@ -638,6 +649,9 @@ impl Reducible for PageState {
         }
         if s.view != Tab::Files {
             s.shown_file = None;
+        }
+        if s.view != Tab::Listeners {
+            s.listeners_sort = LISTENERS_SORT;
         }
         Rc::new(s)
     }
@@ -664,6 +678,9 @@ pub fn key_action(state: &PageState, key: &str, typing: bool) -> Option<Action> 
         _ => None,
     }
 }
+
+/// The Listeners table's sort until one is chosen: by port, ascending.
+pub const LISTENERS_SORT: (usize, bool) = (2, false);
 
 /// The keys other than the views' numbers, for the list that `?` shows (and the README).
 pub const KEYS: [(&str, &str); 4] = [
@@ -902,6 +919,22 @@ mod tests {
         assert_eq!(s.shown_file, None, "another snapshot shows its manifest");
         let s = reduce(reduce(s, Action::ShowFile("x".into())), Action::Select(Tab::Overview));
         assert_eq!(s.shown_file, None);
+    }
+
+    #[test]
+    fn the_listeners_sort_reverses_on_its_column_and_lasts_while_the_view_is_on_screen() {
+        let s = reduce(opened_example(), Action::Select(Tab::Listeners));
+        assert_eq!(s.listeners_sort, LISTENERS_SORT);
+        let s = reduce(s, Action::SortListeners(5));
+        assert_eq!(s.listeners_sort, (5, false));
+        let s = reduce(s, Action::SortListeners(5));
+        assert_eq!(s.listeners_sort, (5, true));
+        let s = reduce(s, Action::SortListeners(0));
+        assert_eq!(s.listeners_sort, (0, false));
+        let s = reduce(s, Action::FilterListeners("ssh".into()));
+        assert_eq!(s.listeners_sort, (0, false));
+        let s = reduce(s, Action::Select(Tab::Sockets));
+        assert_eq!(s.listeners_sort, LISTENERS_SORT);
     }
 
     #[test]

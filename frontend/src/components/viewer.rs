@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use super::compare::{compare_button, compare_view};
 use super::files::{FilesViewProps, files_view};
-use super::listeners::ListenersView;
+use super::listeners::{ListenersViewProps, listeners_view};
 use super::namespaces::{namespace_list, namespace_picker};
 use super::overview::overview_view;
 use super::replay::replay_view;
@@ -25,6 +25,7 @@ pub struct ViewerProps {
     pub sharing: bool,
     /// The replay's axis and the Files view's shown file (`PageState`).
     pub replay_by_time: bool,
+    pub listeners_sort: (usize, bool),
     pub shown_file: Option<String>,
     pub filters: Filters,
     pub page: Rc<RowPage>,
@@ -68,8 +69,13 @@ pub fn viewer(props: &ViewerProps) -> Html {
             { namespace_list(&loaded.report.namespaces, loaded.report.namespace_note.as_ref()) }
         </> },
         Tab::Listeners => html! {
-            <ListenersView loaded={loaded.clone()} filter={f.listeners.clone()}
-                on_filter={props.dispatch.reform(Action::FilterListeners)} />
+            { listeners_view(&ListenersViewProps {
+                loaded,
+                filter: &f.listeners,
+                on_filter: props.dispatch.reform(Action::FilterListeners),
+                sort: props.listeners_sort,
+                on_sort: props.dispatch.reform(Action::SortListeners),
+            }) }
         },
         Tab::TimeWait => time_wait_view(loaded),
         Tab::Sockets => html! {

@@ -8,11 +8,15 @@ use yew_agent::reactor::{ReactorEvent, ReactorProvider, UseReactorBridgeHandle, 
 
 use crate::agent::Decoder;
 use crate::components::{
-    error_panel::ErrorPanel, keys_help::KeysHelp, open_panel::OpenPanel, progress_panel::ProgressPanel,
-    viewer::Viewer,
+    error_panel::error_panel,
+    keys_help::keys_help,
+    open_panel::open_panel,
+    progress_panel::progress_panel,
+    viewer::{ViewerProps, viewer},
 };
 use crate::format::fixed;
 use crate::loader::{self, Handoff};
+use crate::markup::literal;
 use crate::protocol::{JobId, PROGRESS_CHANNEL, Postcard, ProgressMsg, Request, Response, RowQuery};
 use crate::state::{Action, CsvFile, PageState, Phase, Route, Source, key_action};
 use procsnap_core::share::Redaction;
@@ -247,18 +251,44 @@ pub fn Page(props: &PageProps) -> Html {
         }
     });
 
+    // The focus moves to the Cancel button when an open starts, and into the list of keys when
+    // it opens (Enter then closes it, and a screen reader reads it).
+    use_effect_with(matches!(state.phase, Phase::Loading { .. }), |&loading| {
+        if loading {
+            focus_id("cancel-button");
+        }
+    });
+    // A sort replaces the Listeners table's markup, header buttons included: the button used
+    // gets the focus back, so that a keyboard user can press Enter again to reverse.
+    use_effect_with(state.listeners_sort, |&(col, _)| {
+        let selector = format!("#listeners-table button[data-col=\"{col}\"]");
+        if let Ok(Some(b)) = gloo_utils::document().query_selector(&selector)
+            && let Ok(b) = b.dyn_into::<web_sys::HtmlElement>()
+        {
+            let _ = b.focus();
+        }
+    });
+    use_effect_with(state.help, |&help| {
+        if help {
+            focus_id("keys-close");
+        }
+    });
+
     let dispatch = {
         let state = state.clone();
         Callback::from(move |a: Action| state.dispatch(a))
     };
-    let request_share = {
+    // A share link is made when the share panel opens and whenever its redaction changes.
+    {
         let bridge = bridge.clone();
         let state = state.clone();
-        Callback::from(move |redaction: Redaction| {
-            state.dispatch(Action::ShareRequested);
-            bridge.send(Request::Share(redaction))
-        })
-    };
+        use_effect_with((state.sharing, state.redaction), move |&(open, redaction): &(bool, Redaction)| {
+            if open {
+                state.dispatch(Action::ShareRequested);
+                bridge.send(Request::Share(redaction));
+            }
+        });
+    }
     let request_rows = {
         let bridge = bridge.clone();
         Callback::from(move |q: RowQuery| bridge.send(Request::Rows(q)))
@@ -295,44 +325,65 @@ pub fn Page(props: &PageProps) -> Html {
         })
     };
 
+    // `class="page dragging"` while a file is dragged over the page, set here: a computed `class`
+    // in `html!` goes through Yew's `Classes` (an `IndexSet`, ~3 KB of the download) for this one
+    // element.
+    let page_ref = use_node_ref();
+    {
+        let page_ref = page_ref.clone();
+        use_effect_with(state.dragging, move |&dragging| {
+            if let Some(el) = page_ref.cast::<web_sys::Element>() {
+                el.set_class_name(if dragging { "page dragging" } else { "page" });
+            }
+        });
+    }
+
     let body = match &state.phase {
-        Phase::Idle => html! {
-            <OpenPanel on_open={open.clone()} notice={props.cancelled.then_some("Cancelled. Open another snapshot.")} />
-        },
-        Phase::Loading { name, .. } => html! {
-            <ProgressPanel name={name.clone()} progress={state.progress} on_cancel={props.on_cancel.clone()} />
-        },
+        Phase::Idle => open_panel(&open, props.cancelled.then_some("Cancelled. Open another snapshot.")),
+        Phase::Loading { name, .. } => progress_panel(name, state.progress, &props.on_cancel),
         Phase::Failed(err) => html! {
             <>
-                <ErrorPanel error={err.clone()} />
-                <OpenPanel on_open={open.clone()} notice={None::<&'static str>} />
+                { error_panel(err) }
+                { open_panel(&open, None) }
             </>
         },
         Phase::Ready(loaded) => {
             let base = gloo_utils::window().location().href().unwrap_or_default();
-            html! {
-                <Viewer loaded={loaded.clone()} view={state.view} filters={state.filters.clone()}
-                    page={state.rows.clone()} dispatch={dispatch.clone()} {request_rows} {request_share} {request_netns}
-                    compare={state.compare.clone()} {on_compare}
-                    share_link={state.share_link(&base).map(AttrValue::from)}
-                    send={let b = bridge.clone(); Callback::from(move |r| b.send(r))} csv={state.csv.clone()} />
-            }
+            viewer(&ViewerProps {
+                loaded: loaded.clone(),
+                view: state.view,
+                sharing: state.sharing,
+                replay_by_time: state.replay_by_time,
+                listeners_sort: state.listeners_sort,
+                shown_file: state.shown_file.clone(),
+                filters: state.filters.clone(),
+                page: state.rows.clone(),
+                dispatch: dispatch.clone(),
+                request_rows,
+                redaction: state.redaction,
+                request_netns,
+                compare: state.compare.clone(),
+                on_compare,
+                share_link: state.share_link(&base).map(AttrValue::from),
+                send: {
+                    let b = bridge.clone();
+                    Callback::from(move |r| b.send(r))
+                },
+                csv: state.csv.clone(),
+            })
         }
     };
 
     html! {
-        <div class={classes!("page", state.dragging.then_some("dragging"))} {ondragover} {ondragleave} {ondrop}>
-            <header class="top">
-                <h1><span class="logo" aria-hidden="true">{"◉"}</span>{" procsnap viewer"}</h1>
-                <p class="tagline">{"Who listens where, how much TIME_WAIT and why netstat is slow — decoded in your browser; the snapshot never leaves this page."}</p>
-            </header>
+        <div class="page" ref={page_ref} {ondragover} {ondragleave} {ondrop}>
+            { literal("<header class=\"top\"><h1><span class=\"logo\" aria-hidden=\"true\">◉</span> procsnap viewer</h1><p class=\"tagline\">Who listens where, how much TIME_WAIT and why netstat is slow — decoded in your browser; the snapshot never leaves this page.</p></header>") }
             if state.help {
-                <KeysHelp on_close={dispatch.reform(|()| Action::CloseHelp)} />
+                { keys_help(&dispatch.reform(|()| Action::CloseHelp)) }
             }
             <main id="main">{body}</main>
-            <footer class="keys-hint muted">{"Press "}<kbd>{"?"}</kbd>{" for the keys."}</footer>
+            { literal("<footer class=\"keys-hint muted\">Press <kbd>?</kbd> for the keys.</footer>") }
             if state.dragging {
-                <div class="drop-overlay" aria-hidden="true">{"Drop the snapshot to open it"}</div>
+                { literal("<div class=\"drop-overlay\" aria-hidden=\"true\">Drop the snapshot to open it</div>") }
             }
         </div>
     }
@@ -349,6 +400,15 @@ fn start_compare(
     state.dispatch(Action::Compare { job, name: file.name() });
     if let Err(error) = loader::compare(job, file, handoff, &|r| bridge.send(r)) {
         state.dispatch(Action::Failed { job, error });
+    }
+}
+
+/// Moves the focus to the element with this id, if it is there.
+fn focus_id(id: &str) {
+    if let Some(el) = gloo_utils::document().get_element_by_id(id)
+        && let Ok(el) = el.dyn_into::<web_sys::HtmlElement>()
+    {
+        let _ = el.focus();
     }
 }
 

@@ -87,6 +87,11 @@ impl Markup {
     }
 }
 
+/// Fixed markup (a literal in this crate) as one raw node: the static parts of the views.
+pub fn literal(markup: &'static str) -> Html {
+    Html::from_html_unchecked(AttrValue::Static(markup))
+}
+
 /// The value of `attr` on the element a click inside markup came from (or its nearest ancestor
 /// carrying it): how one handler on a markup table's wrapper tells its buttons apart.
 pub fn clicked_attr(e: &yew::MouseEvent, attr: &str) -> Option<String> {

@@ -15,6 +15,7 @@ use yew::{AttrValue, Reducible};
 
 use crate::protocol::{JobId, OpenError, Opened, ProgressMsg, Response, RowPage, RowQuery};
 use procsnap_core::query::SortKey;
+use procsnap_core::share::Redaction;
 use procsnap_core::{Progress, Report};
 
 /// Where the bytes of a snapshot come from.
@@ -355,6 +356,20 @@ pub struct PageState {
     pub dragging: bool,
     /// The list of keys is shown.
     pub help: bool,
+    /// The share panel is open (closed again when another snapshot is opened).
+    pub sharing: bool,
+    /// What the share panel redacts: everything each time it opens. The wiring asks the worker
+    /// for a link when the panel opens and when this changes.
+    pub redaction: Redaction,
+    /// The netstat replay lays its lines out along the estimated time, not the bytes read
+    /// (back to bytes when the view is left or another snapshot is opened).
+    pub replay_by_time: bool,
+    /// The Listeners table's sort: a column (`components::listeners`'s order) and descending;
+    /// [`LISTENERS_SORT`] again when the view is left or another snapshot is opened.
+    pub listeners_sort: (usize, bool),
+    /// The small file whose text the Files view shows, when one was picked there (`None`: the
+    /// manifest; back to it when the view is left or another snapshot is opened).
+    pub shown_file: Option<String>,
     /// Bumped to move the focus to the view's filter once it is rendered.
     pub focus_filter: u32,
     /// The last CSV export of the Sockets rows.
@@ -402,6 +417,16 @@ pub enum Action {
     Drag(bool),
     ToggleHelp,
     CloseHelp,
+    /// The Share… button: open or close the share panel.
+    ToggleShare,
+    /// The share panel's redaction choice.
+    Redact(Redaction),
+    /// A Listeners header button: sort by its column, or reverse the sort if it is the one.
+    SortListeners(usize),
+    /// The replay's axis: the estimated time (`true`) or the bytes read.
+    ReplayAxis(bool),
+    /// The Files view shows the text of this small file.
+    ShowFile(String),
     /// `/`: focus the view's filter (a view without one moves to Listeners).
     FocusFilter,
     /// The worker's CSV of the Sockets rows, as an object URL (made by the wiring).
@@ -432,6 +457,11 @@ impl PageState {
             timing: None,
             dragging: false,
             help: false,
+            sharing: false,
+            redaction: Redaction::ALL,
+            replay_by_time: false,
+            listeners_sort: LISTENERS_SORT,
+            shown_file: None,
             focus_filter: 0,
             csv: None,
             compare: Comparison::None,
@@ -557,6 +587,10 @@ impl Reducible for PageState {
                 s.verify = 0;
                 s.timing = None;
                 s.help = false;
+                s.sharing = false;
+                s.replay_by_time = false;
+                s.listeners_sort = LISTENERS_SORT;
+                s.shown_file = None;
                 s.csv = None;
                 s.compare = Comparison::None;
             }
@@ -587,6 +621,19 @@ impl Reducible for PageState {
             Action::ShareRequested => s.shared = None,
             Action::Drag(d) => s.dragging = d,
             Action::ToggleHelp => s.help = !s.help,
+            Action::ToggleShare => {
+                s.sharing = !s.sharing;
+                if s.sharing {
+                    s.redaction = Redaction::ALL;
+                }
+            }
+            Action::Redact(r) => s.redaction = r,
+            Action::ReplayAxis(by_time) => s.replay_by_time = by_time,
+            Action::SortListeners(col) => {
+                let (cur, desc) = s.listeners_sort;
+                s.listeners_sort = (col, cur == col && !desc);
+            }
+            Action::ShowFile(path) => s.shown_file = Some(path),
             Action::CloseHelp => s.help = false,
             Action::FocusFilter => {
                 if s.view.filter_id().is_none() {
@@ -595,6 +642,16 @@ impl Reducible for PageState {
                 s.focus_filter = s.focus_filter.wrapping_add(1);
             }
             Action::Csv(file) => s.csv = Some(file),
+        }
+        // A view's own choices last while it is on screen (as a component's state did).
+        if s.view != Tab::Replay {
+            s.replay_by_time = false;
+        }
+        if s.view != Tab::Files {
+            s.shown_file = None;
+        }
+        if s.view != Tab::Listeners {
+            s.listeners_sort = LISTENERS_SORT;
         }
         Rc::new(s)
     }
@@ -621,6 +678,9 @@ pub fn key_action(state: &PageState, key: &str, typing: bool) -> Option<Action> 
         _ => None,
     }
 }
+
+/// The Listeners table's sort until one is chosen: by port, ascending.
+pub const LISTENERS_SORT: (usize, bool) = (2, false);
 
 /// The keys other than the views' numbers, for the list that `?` shows (and the README).
 pub const KEYS: [(&str, &str); 4] = [
@@ -821,6 +881,60 @@ mod tests {
         let job = s.next_job();
         s = reduce(s, Action::Open { job, source: Source::Example, at: 0.0 });
         assert_eq!(s.compare, Comparison::None);
+    }
+
+    #[test]
+    fn the_share_panel_stays_open_across_answers_and_closes_with_another_open() {
+        let s = reduce(opened_example(), Action::ToggleShare);
+        assert!(s.sharing);
+        let s = reduce(s, Action::Select(Tab::Files));
+        assert!(s.sharing, "a tab switch keeps it, as the snapshot bar does");
+        let job = s.next_job();
+        let s = reduce(s, Action::Open { job, source: Source::Example, at: 0.0 });
+        assert!(!s.sharing);
+        assert!(!reduce(reduce(s, Action::ToggleShare), Action::ToggleShare).sharing);
+        // The redaction chosen lasts while the panel is open; it opens redacting everything.
+        let none = Redaction { addresses: false, args: false, hostname: false };
+        let s = reduce(reduce(opened_example(), Action::ToggleShare), Action::Redact(none));
+        assert_eq!(s.redaction, none);
+        let s = reduce(reduce(s, Action::ToggleShare), Action::ToggleShare);
+        assert_eq!((s.sharing, s.redaction), (true, Redaction::ALL));
+    }
+
+    #[test]
+    fn the_replay_axis_and_the_shown_file_last_while_their_view_is_on_screen() {
+        let s = reduce(opened_example(), Action::Select(Tab::Replay));
+        let s = reduce(s, Action::ReplayAxis(true));
+        assert!(s.replay_by_time);
+        let s = reduce(s, Action::Select(Tab::Replay));
+        assert!(s.replay_by_time, "the same view again keeps it");
+        let s = reduce(s, Action::Select(Tab::Files));
+        assert!(!s.replay_by_time, "leaving the view resets it");
+        let s = reduce(s, Action::ShowFile("etc/os-release".into()));
+        assert_eq!(s.shown_file.as_deref(), Some("etc/os-release"));
+        let s = reduce(s, Action::FilterFiles("etc".into()));
+        assert_eq!(s.shown_file.as_deref(), Some("etc/os-release"));
+        let job = s.next_job();
+        let s = reduce(s, Action::Open { job, source: Source::Example, at: 0.0 });
+        assert_eq!(s.shown_file, None, "another snapshot shows its manifest");
+        let s = reduce(reduce(s, Action::ShowFile("x".into())), Action::Select(Tab::Overview));
+        assert_eq!(s.shown_file, None);
+    }
+
+    #[test]
+    fn the_listeners_sort_reverses_on_its_column_and_lasts_while_the_view_is_on_screen() {
+        let s = reduce(opened_example(), Action::Select(Tab::Listeners));
+        assert_eq!(s.listeners_sort, LISTENERS_SORT);
+        let s = reduce(s, Action::SortListeners(5));
+        assert_eq!(s.listeners_sort, (5, false));
+        let s = reduce(s, Action::SortListeners(5));
+        assert_eq!(s.listeners_sort, (5, true));
+        let s = reduce(s, Action::SortListeners(0));
+        assert_eq!(s.listeners_sort, (0, false));
+        let s = reduce(s, Action::FilterListeners("ssh".into()));
+        assert_eq!(s.listeners_sort, (0, false));
+        let s = reduce(s, Action::Select(Tab::Sockets));
+        assert_eq!(s.listeners_sort, LISTENERS_SORT);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! A horizontal bar chart drawn as SVG: one labelled bar per item, values at the end.
-use yew::prelude::*;
+use yew::Html;
 
 use crate::markup::Markup;
 
@@ -13,18 +13,9 @@ pub struct Bar {
     pub accent: bool,
 }
 
-#[derive(Properties, PartialEq)]
-pub struct BarChartProps {
-    pub title: AttrValue,
-    pub bars: Vec<Bar>,
-    /// Format of the value printed at the end of each bar.
-    #[prop_or(Callback::from(|v: f64| crate::format::thousands(v as u64)))]
-    pub fmt: Callback<f64, String>,
-    #[prop_or_default]
-    pub id: Option<AttrValue>,
-    /// The value of a full-width bar (e.g. 100 for percentages); the largest value by default.
-    #[prop_or_default]
-    pub max: Option<f64>,
+/// The default format of a bar's value: a count with thousands separators.
+pub fn count(v: f64) -> String {
+    crate::format::thousands(v as u64)
 }
 
 const ROW_H: f64 = 22.0;
@@ -32,37 +23,40 @@ const LABEL_W: f64 = 250.0;
 const WIDTH: f64 = 640.0;
 const VALUE_W: f64 = 90.0;
 
-#[component]
-pub fn BarChart(props: &BarChartProps) -> Html {
-    let max = props.max.unwrap_or_else(|| props.bars.iter().map(|b| b.value).fold(0.0f64, f64::max));
-    let h = ROW_H * props.bars.len().max(1) as f64 + 4.0;
+/// The chart with its caption; `max` is the value of a full-width bar (e.g. 100 for
+/// percentages; the largest value by default), `fmt` the format of the value printed at the end
+/// of each bar. Read-only, so written as markup (see `markup`).
+pub fn bar_chart(
+    id: Option<&str>,
+    title: &str,
+    bars: &[Bar],
+    max: Option<f64>,
+    fmt: fn(f64) -> String,
+) -> Html {
+    let max = max.unwrap_or_else(|| bars.iter().map(|b| b.value).fold(0.0f64, f64::max));
+    let h = ROW_H * bars.len().max(1) as f64 + 4.0;
     let span = WIDTH - LABEL_W - VALUE_W;
-    html! {
-        <figure class="chart" id={props.id.clone()}>
-            <figcaption>{&props.title}</figcaption>
-            if props.bars.is_empty() {
-                <p class="muted">{"Nothing to show."}</p>
-            } else {
-                { svg(props, max, h, span) }
-            }
-        </figure>
-    }
-}
-
-/// The chart itself, as markup (see `markup`): read-only.
-fn svg(props: &BarChartProps, max: f64, h: f64, span: f64) -> Html {
     let mut m = Markup::new();
+    m.tag("<figure class=\"chart\"");
+    if let Some(id) = id {
+        m.tag(" id=\"").text(id).tag("\"");
+    }
+    m.tag("><figcaption>").text(title).tag("</figcaption>");
+    if bars.is_empty() {
+        m.tag("<p class=\"muted\">Nothing to show.</p></figure>");
+        return m.html();
+    }
     m.tag("<svg viewBox=\"0 0 ")
         .float(WIDTH)
         .tag(" ")
         .float(h)
         .tag("\" role=\"img\" aria-label=\"")
-        .text(&props.title);
+        .text(title);
     m.tag("\" preserveAspectRatio=\"xMinYMin meet\" style=\"max-width:").float(WIDTH).tag("px\">");
-    for (i, b) in props.bars.iter().enumerate() {
+    for (i, b) in bars.iter().enumerate() {
         let y = i as f64 * ROW_H + 2.0;
         let w = if max > 0.0 { ((b.value / max).min(1.0) * span).max(1.0) } else { 0.0 };
-        let value = props.fmt.emit(b.value);
+        let value = fmt(b.value);
         m.tag(if b.accent { "<g class=\"bar accent\"><title>" } else { "<g class=\"bar\"><title>" })
             .text(&b.label);
         if !b.note.is_empty() {
@@ -77,7 +71,7 @@ fn svg(props: &BarChartProps, max: f64, h: f64, span: f64) -> Html {
         m.tag("\" height=\"").float(ROW_H - 6.0).tag("\" rx=\"2\"></rect><text class=\"bar-value\" x=\"");
         m.float(LABEL_W + w + 6.0).tag("\" y=\"").float(y + 15.0).tag("\">").text(&value).tag("</text></g>");
     }
-    m.tag("</svg>");
+    m.tag("</svg></figure>");
     m.html()
 }
 

@@ -5,18 +5,12 @@
 //! diff cost 40 KB of the download budget; docs/decisions.md).
 use yew::prelude::*;
 
+use crate::markup::Markup;
 use crate::state::Comparison;
 
-#[derive(Properties, PartialEq)]
-pub struct CompareProps {
-    pub compare: Comparison,
-    /// A snapshot was picked to compare with the open one.
-    pub on_pick: Callback<web_sys::File>,
-}
-
-#[component]
-pub fn CompareView(props: &CompareProps) -> Html {
-    let body = match &props.compare {
+/// `on_pick`: a snapshot was picked to compare with the open one.
+pub fn compare_view(compare: &Comparison, on_pick: &Callback<web_sys::File>) -> Html {
+    let body = match compare {
         Comparison::None => html! {
             <p class="muted">{"Pick another snapshot of this host, earlier or later: which listeners appeared, went or changed owner, and how TIME_WAIT moved. The earlier capture is OLD. Dropping two files on the start page compares them too."}</p>
         },
@@ -28,42 +22,40 @@ pub fn CompareView(props: &CompareProps) -> Html {
                 <strong>{&e.title}</strong><p>{&e.detail}</p><p>{&e.hint}</p>
             </div>
         },
-        Comparison::Ready(text) => html! {
-            <pre id="compare-text" class="diff">{ for text.lines().map(line) }</pre>
-        },
+        Comparison::Ready(text) => diff(text),
     };
     html! {
         <section class="card" aria-labelledby="compare-title">
             <h2 id="compare-title">{"Compare with another snapshot"}</h2>
-            <CompareButton on_pick={props.on_pick.clone()} id="compare-input-view" />
+            { compare_button(on_pick, "compare-input-view") }
             {body}
         </section>
     }
 }
 
-/// One line of the diff, marked by what it says: `+ appeared`, `- went`, `~ changed`.
-fn line(l: &str) -> Html {
-    let class = match l.trim_start().as_bytes().first() {
-        Some(b'+') => "added",
-        Some(b'-') => "removed",
-        Some(b'~') => "changed",
-        _ if !l.starts_with(' ') => "heading",
-        _ => "",
-    };
-    html! { <span class={class}>{l}{"\n"}</span> }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct CompareButtonProps {
-    pub on_pick: Callback<web_sys::File>,
-    pub id: AttrValue,
+/// The diff, each line marked by what it says: `+ appeared`, `- went`, `~ changed`. Read-only,
+/// so written as markup (see `markup`).
+fn diff(text: &str) -> Html {
+    let mut m = Markup::new();
+    m.tag("<pre id=\"compare-text\" class=\"diff\">");
+    for l in text.lines() {
+        m.tag(match l.trim_start().as_bytes().first() {
+            Some(b'+') => "<span class=\"added\">",
+            Some(b'-') => "<span class=\"removed\">",
+            Some(b'~') => "<span class=\"changed\">",
+            _ if !l.starts_with(' ') => "<span class=\"heading\">",
+            _ => "<span>",
+        });
+        m.text(l).tag("\n</span>");
+    }
+    m.tag("</pre>");
+    m.html()
 }
 
 /// "Compare with…": a file picker styled as a button.
-#[component]
-pub fn CompareButton(props: &CompareButtonProps) -> Html {
+pub fn compare_button(on_pick: &Callback<web_sys::File>, id: &'static str) -> Html {
     let onchange = {
-        let on_pick = props.on_pick.clone();
+        let on_pick = on_pick.clone();
         Callback::from(move |e: Event| {
             if let Some(f) = super::take_picked_file(&e) {
                 on_pick.emit(f);
@@ -72,8 +64,8 @@ pub fn CompareButton(props: &CompareButtonProps) -> Html {
     };
     html! {
         <>
-            <label class="button small" for={props.id.clone()}>{"Compare with…"}</label>
-            <input id={props.id.clone()} class="file-input" type="file"
+            <label class="button small" for={id}>{"Compare with…"}</label>
+            <input {id} class="file-input" type="file"
                 accept=".gz,.tgz,.tar,application/gzip,application/x-tar,text/plain" {onchange} />
         </>
     }

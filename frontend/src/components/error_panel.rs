@@ -1,21 +1,14 @@
 //! A failed open, in words a person can act on.
-use yew::prelude::*;
+use yew::Html;
 
+use crate::markup::Markup;
 use crate::protocol::OpenError;
 
-#[derive(Properties, PartialEq)]
-pub struct ErrorPanelProps {
-    pub error: OpenError,
-}
-
-#[component]
-pub fn ErrorPanel(props: &ErrorPanelProps) -> Html {
-    let e = &props.error;
-    html! {
-        <section id="error" class="error-panel" role="alert">
-            <h2>{&e.title}</h2>
-            <p class="error-detail">{&e.detail}</p>
-            <p class="error-hint">{&e.hint}</p>
-        </section>
-    }
+/// The error's title, detail and hint (read-only: markup, see `markup`).
+pub fn error_panel(e: &OpenError) -> Html {
+    let mut m = Markup::new();
+    m.tag("<section id=\"error\" class=\"error-panel\" role=\"alert\"><h2>").text(&e.title);
+    m.tag("</h2><p class=\"error-detail\">").text(&e.detail).tag("</p><p class=\"error-hint\">");
+    m.text(&e.hint).tag("</p></section>");
+    m.html()
 }

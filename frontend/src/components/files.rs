@@ -1,7 +1,5 @@
 //! Files: the archive's entries with sizes and SHA-256 checked against the manifest, the host
 //! facts and manifest, and the raw text of small files.
-use std::rc::Rc;
-
 use procsnap_core::files::{FileInfo, FileKind};
 use yew::prelude::*;
 
@@ -9,12 +7,16 @@ use crate::format::{bytes, thousands};
 use crate::markup::Markup;
 use crate::state::Loaded;
 
-#[derive(Properties, PartialEq)]
-pub struct FilesViewProps {
-    pub loaded: Rc<Loaded>,
+/// What [`files_view`] shows, and where its choices go.
+pub struct FilesViewProps<'a> {
+    pub loaded: &'a Loaded,
     /// The filter text (page state: it survives a tab switch and a reload).
-    pub filter: AttrValue,
+    pub filter: &'a str,
     pub on_filter: Callback<String>,
+    /// The small file whose text is shown, when one was picked (page state,
+    /// `PageState::shown_file`; the manifest, `procsnap.json`, until then).
+    pub shown: Option<&'a str>,
+    pub on_show: Callback<String>,
 }
 
 /// The SHA-256 cell: archive against manifest.
@@ -66,11 +68,10 @@ fn files_table(rows: &[&FileInfo], small: &[(String, String)], pending: bool) ->
     m.html()
 }
 
-#[component]
-pub fn FilesView(props: &FilesViewProps) -> Html {
+pub fn files_view(props: &FilesViewProps) -> Html {
     let r = &props.loaded.report;
     let small = &props.loaded.opened.small_files;
-    let shown = use_state(|| Some("procsnap.json".to_string()));
+    let shown = props.shown.unwrap_or("procsnap.json");
     let oninput = {
         let on_filter = props.on_filter.clone();
         Callback::from(move |e: InputEvent| {
@@ -90,15 +91,14 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
         .iter()
         .filter(|f| needle.is_empty() || f.path.to_ascii_lowercase().contains(&needle))
         .collect();
-    let text = shown.as_ref().and_then(|p| small.iter().find(|(path, _)| path == p));
+    let text = small.iter().find(|(path, _)| path == shown);
     // The table is markup (see `markup`): one handler on its wrapper opens the file whose
     // button was clicked (`data-path`).
     let show = {
-        let shown = shown.clone();
+        let on_show = props.on_show.clone();
         Callback::from(move |e: MouseEvent| {
-            let path = crate::markup::clicked_attr(&e, "data-path");
-            if path.is_some() {
-                shown.set(path);
+            if let Some(path) = crate::markup::clicked_attr(&e, "data-path") {
+                on_show.emit(path);
             }
         })
     };
@@ -106,24 +106,11 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
         <div class="files">
             <section class="card">
                 <h2>{format!("{} entries, {}", thousands(r.files.len() as u64), bytes(total as f64))}</h2>
-                <p id="integrity">
-                    if props.loaded.hashes_pending {
-                        <span class="muted">{"Checking the SHA-256 of every file against the manifest…"}</span>
-                    } else if bad > 0 {
-                        <span class="bad">{format!("{bad} files differ from the manifest: the archive was changed after capture, or damaged.")}</span>
-                    } else if hashed > 0 {
-                        <span class="ok">{format!("All {hashed} hashed files match the SHA-256 recorded in the manifest.")}</span>
-                    } else {
-                        <span class="muted">{"The snapshot has no manifest hashes to check against."}</span>
-                    }
-                </p>
-                <dl class="host-facts">
-                    { for host_facts(r).into_iter().map(|(k, v)| html!{ <><dt>{k}</dt><dd>{v}</dd></> }) }
-                </dl>
+                { summary(r, props.loaded.hashes_pending, bad, hashed) }
             </section>
             <section class="card">
                 <div class="toolbar">
-                    <label>{"Filter "}<input id="files-filter" type="search" value={props.filter.clone()} placeholder="proc/net" {oninput} /></label>
+                    <label>{"Filter "}<input id="files-filter" type="search" value={props.filter.to_string()} placeholder="proc/net" {oninput} /></label>
                     <span class="muted">{format!("{} shown", rows.len())}</span>
                 </div>
                 <div class="table-wrap" style="max-height:420px;overflow:auto" onclick={show}>
@@ -138,6 +125,29 @@ pub fn FilesView(props: &FilesViewProps) -> Html {
             }
         </div>
     }
+}
+
+/// The hash check's outcome and the host facts (read-only: markup, see `markup`).
+fn summary(r: &procsnap_core::Report, pending: bool, bad: usize, hashed: usize) -> Html {
+    let mut m = Markup::new();
+    m.tag("<p id=\"integrity\">");
+    if pending {
+        m.tag("<span class=\"muted\">Checking the SHA-256 of every file against the manifest…</span>");
+    } else if bad > 0 {
+        m.tag("<span class=\"bad\">").int(bad as u64);
+        m.tag(" files differ from the manifest: the archive was changed after capture, or damaged.</span>");
+    } else if hashed > 0 {
+        m.tag("<span class=\"ok\">All ").int(hashed as u64);
+        m.tag(" hashed files match the SHA-256 recorded in the manifest.</span>");
+    } else {
+        m.tag("<span class=\"muted\">The snapshot has no manifest hashes to check against.</span>");
+    }
+    m.tag("</p><dl class=\"host-facts\">");
+    for (k, v) in host_facts(r) {
+        m.tag("<dt>").tag(k).tag("</dt><dd>").text(&v).tag("</dd>");
+    }
+    m.tag("</dl>");
+    m.html()
 }
 
 fn host_facts(r: &procsnap_core::Report) -> Vec<(&'static str, String)> {

@@ -1,34 +1,28 @@
 //! Column chart of the TIME_WAIT remaining-time histogram, drawn as SVG.
-use yew::prelude::*;
+use yew::Html;
 
 use crate::markup::Markup;
-
-#[derive(Properties, PartialEq)]
-pub struct HistogramProps {
-    pub title: AttrValue,
-    /// Count per whole second of TIME_WAIT left (index 0 = under 1 s).
-    pub counts: Vec<u64>,
-}
 
 const W: f64 = 640.0;
 const H: f64 = 180.0;
 const LEFT: f64 = 56.0;
 const BOTTOM: f64 = 24.0;
 
-#[component]
-pub fn Histogram(props: &HistogramProps) -> Html {
-    let n = props.counts.len().max(1) as f64;
-    let max = props.counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+/// The chart with its caption; `counts`: per whole second of TIME_WAIT left (index 0 = under
+/// 1 s). Read-only: markup (see `markup`).
+pub fn histogram(title: &str, counts: &[u64]) -> Html {
+    let n = counts.len().max(1) as f64;
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     let cw = (W - LEFT - 4.0) / n;
     let ph = H - BOTTOM - 8.0;
-    // Read-only: markup (see `markup`).
     let mut m = Markup::new();
-    m.tag("<svg viewBox=\"0 0 ")
+    m.tag("<figure class=\"chart\" id=\"tw-histogram\"><figcaption>").text(title);
+    m.tag("</figcaption><svg viewBox=\"0 0 ")
         .float(W)
         .tag(" ")
         .float(H)
         .tag("\" role=\"img\" aria-label=\"")
-        .text(&props.title);
+        .text(title);
     m.tag("\" style=\"max-width:")
         .float(W)
         .tag("px\"><line class=\"axis\" x1=\"")
@@ -42,7 +36,7 @@ pub fn Histogram(props: &HistogramProps) -> Html {
         .tag("\"></line><text x=\"");
     m.float(LEFT - 6.0).tag("\" y=\"14\" text-anchor=\"end\">").num(max as u64).tag("</text><text x=\"");
     m.float(LEFT - 6.0).tag("\" y=\"").float(H - BOTTOM).tag("\" text-anchor=\"end\">0</text>");
-    for (i, &c) in props.counts.iter().enumerate() {
+    for (i, &c) in counts.iter().enumerate() {
         let h = c as f64 / max * ph;
         m.tag("<g class=\"col\"><title>").int(i as u64).tag("–").int(i as u64 + 1).tag(" s left: ").num(c);
         m.tag("</title><rect x=\"").float(LEFT + i as f64 * cw + 0.5).tag("\" y=\"").float(H - BOTTOM - h);
@@ -52,11 +46,6 @@ pub fn Histogram(props: &HistogramProps) -> Html {
         m.tag("<text x=\"").float(LEFT + s as f64 * cw).tag("\" y=\"").float(H - 6.0);
         m.tag("\" text-anchor=\"middle\">").int(s).tag("s</text>");
     }
-    m.tag("</svg>");
-    html! {
-        <figure class="chart" id="tw-histogram">
-            <figcaption>{&props.title}</figcaption>
-            { m.html() }
-        </figure>
-    }
+    m.tag("</svg></figure>");
+    m.html()
 }

@@ -1,21 +1,24 @@
 //! Listeners: the `netstat -nlp` text with a copy button, and a sortable, filterable table with
 //! every holder and its full command line.
-use std::rc::Rc;
 
 use procsnap_core::analysis::listeners::{HolderInfo, Listener};
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::copy_button::CopyButton;
+use super::copy_button::copy_button;
 use crate::markup::Markup;
 use crate::state::Loaded;
 
-#[derive(Properties, PartialEq)]
-pub struct ListenersViewProps {
-    pub loaded: Rc<Loaded>,
+/// What [`listeners_view`] shows, and where its choices go.
+pub struct ListenersViewProps<'a> {
+    pub loaded: &'a Loaded,
     /// The filter text (page state: it survives a tab switch and a reload).
-    pub filter: AttrValue,
+    pub filter: &'a str,
     pub on_filter: Callback<String>,
+    /// The sort: an index into [`COLS`] and descending (page state, `PageState::listeners_sort`;
+    /// the page gives the focus back to the header button used, whose markup a sort replaces).
+    pub sort: (usize, bool),
+    /// A header button was pressed: its index into [`COLS`].
+    pub on_sort: Callback<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +30,9 @@ enum Col {
     Uid,
     Program,
 }
+
+/// The default sort, `crate::state::LISTENERS_SORT`, is by port.
+const _: () = assert!(matches!(COLS[crate::state::LISTENERS_SORT.0].0, Col::Port));
 
 const COLS: [(Col, &str); 6] = [
     (Col::Proto, "Proto"),
@@ -49,25 +55,7 @@ fn cmdline(h: &HolderInfo) -> String {
     }
 }
 
-#[component]
-pub fn ListenersView(props: &ListenersViewProps) -> Html {
-    let sort = use_state(|| (Col::Port, false));
-    // A sort replaces the table's markup, header buttons included: the header button that was
-    // used gets the focus back, so that a keyboard user can press Enter again to reverse.
-    let refocus = use_mut_ref(|| None::<usize>);
-    {
-        let refocus = refocus.clone();
-        use_effect(move || {
-            if let Some(i) = refocus.borrow_mut().take() {
-                let selector = format!("#listeners-table button[data-col=\"{i}\"]");
-                if let Ok(Some(b)) = gloo_utils::document().query_selector(&selector)
-                    && let Ok(b) = b.dyn_into::<web_sys::HtmlElement>()
-                {
-                    let _ = b.focus();
-                }
-            }
-        });
-    }
+pub fn listeners_view(props: &ListenersViewProps) -> Html {
     let r = &props.loaded.report;
 
     let oninput = {
@@ -97,7 +85,7 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
         .collect();
     // Every namespace at once: (proto, address, port) is no longer unique, so say whose.
     let all_namespaces = r.namespaces.iter().filter(|n| n.selected).count() > 1;
-    let (col, desc) = *sort;
+    let (col, desc) = (COLS[props.sort.0.min(COLS.len() - 1)].0, props.sort.1);
     procsnap_core::sort::sort_by(&mut rows, |a, b| {
         let o = match col {
             Col::Proto => a.proto.cmp(&b.proto),
@@ -115,13 +103,11 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
     // The table is markup (see `markup`): one click handler on its wrapper sorts by the column
     // of the header button clicked.
     let onclick = {
-        let (sort, refocus) = (sort.clone(), refocus.clone());
+        let on_sort = props.on_sort.clone();
         Callback::from(move |e: MouseEvent| {
-            let Some(i) = clicked_column(&e) else { return };
-            let c = COLS[i].0;
-            *refocus.borrow_mut() = Some(i);
-            let (cur, d) = *sort;
-            sort.set((c, if cur == c { !d } else { false }));
+            if let Some(i) = clicked_column(&e) {
+                on_sort.emit(i);
+            }
         })
     };
     html! {
@@ -129,14 +115,14 @@ pub fn ListenersView(props: &ListenersViewProps) -> Html {
             <section class="card">
                 <div class="toolbar">
                     <h2>{"netstat -nlp, as it would have printed"}</h2>
-                    <CopyButton text={props.loaded.opened.netstat.clone()} label="Copy text" />
+                    { copy_button(&props.loaded.opened.netstat.clone().into(), "Copy text") }
                 </div>
                 <pre id="netstat-text" tabindex="0">{&props.loaded.opened.netstat}</pre>
             </section>
             <section class="card">
                 <div class="toolbar">
                     <h2>{format!("Internet listeners ({})", r.listeners.len())}</h2>
-                    <label>{"Filter "}<input id="listeners-filter" type="search" value={props.filter.clone()} placeholder="port, address, program, argument" {oninput} /></label>
+                    <label>{"Filter "}<input id="listeners-filter" type="search" value={props.filter.to_string()} placeholder="port, address, program, argument" {oninput} /></label>
                 </div>
                 <div class="table-wrap" {onclick}>{ listeners_table(&rows, col, desc, all_namespaces) }</div>
                 if rows.is_empty() { <p class="muted">{"No listener matches."}</p> }

@@ -1,4 +1,6 @@
-//! Function components, one per file.
+//! The views, one per file: Yew function components where a view keeps state of its own, plain
+//! functions returning `Html` otherwise (every component type costs the download about a
+//! kilobyte: docs/viewer.md, "Download size").
 pub mod bar_chart;
 pub mod compare;
 pub mod copy_button;

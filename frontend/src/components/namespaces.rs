@@ -19,21 +19,14 @@ fn label(n: &NamespaceSummary) -> String {
     if who.is_empty() { inode } else { format!("{inode} ({who})") }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct PickerProps {
-    pub namespaces: Vec<NamespaceSummary>,
-    pub on_pick: Callback<NetnsChoice>,
-}
-
 /// A `<select>` of the namespaces with tables; hidden when there is only the collector's own.
-#[component]
-pub fn NamespacePicker(props: &PickerProps) -> Html {
-    let shown: Vec<&NamespaceSummary> = props.namespaces.iter().filter(|n| !n.vanished).collect();
+pub fn namespace_picker(namespaces: &[NamespaceSummary], on_pick: &Callback<NetnsChoice>) -> Html {
+    let shown: Vec<&NamespaceSummary> = namespaces.iter().filter(|n| !n.vanished).collect();
     if shown.len() < 2 {
         return html! {};
     }
     let onchange = {
-        let on_pick = props.on_pick.clone();
+        let on_pick = on_pick.clone();
         Callback::from(move |e: Event| {
             // The select's `value` read through Reflect: no extra web-sys feature for one property.
             let Some(target) = e.target() else { return };
@@ -68,24 +61,17 @@ pub fn NamespacePicker(props: &PickerProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ListProps {
-    pub namespaces: Vec<NamespaceSummary>,
-    pub note: Option<String>,
-}
-
 /// Every namespace, most TIME_WAIT first, with its containers; nothing when there is only one.
-#[component]
-pub fn NamespaceList(props: &ListProps) -> Html {
-    if props.namespaces.len() < 2 && props.note.is_none() {
+pub fn namespace_list(namespaces: &[NamespaceSummary], note: Option<&String>) -> Html {
+    if namespaces.len() < 2 && note.is_none() {
         return html! {};
     }
-    let mut list: Vec<&NamespaceSummary> = props.namespaces.iter().collect();
+    let mut list: Vec<&NamespaceSummary> = namespaces.iter().collect();
     procsnap_core::sort::sort_by_key(&mut list, |n| (std::cmp::Reverse(n.time_wait), !n.host));
     html! {
         <section class="card" id="netns-list">
-            <h3>{format!("Network namespaces ({})", props.namespaces.len())}</h3>
-            if let Some(note) = &props.note {
+            <h3>{format!("Network namespaces ({})", namespaces.len())}</h3>
+            if let Some(note) = note {
                 <p class="notice">{note}</p>
             }
             if list.len() > 1 {

@@ -1,19 +1,13 @@
 //! The start panel: drop zone, file picker and the built-in example.
 use yew::prelude::*;
 
+use crate::markup::literal;
 use crate::state::Source;
 
-#[derive(Properties, PartialEq)]
-pub struct OpenPanelProps {
-    pub on_open: Callback<Source>,
-    #[prop_or_default]
-    pub notice: Option<&'static str>,
-}
-
-#[component]
-pub fn OpenPanel(props: &OpenPanelProps) -> Html {
+/// `on_open` is told what to open; `notice` is shown above (a cancelled decode).
+pub fn open_panel(on_open: &Callback<Source>, notice: Option<&'static str>) -> Html {
     let onchange = {
-        let on_open = props.on_open.clone();
+        let on_open = on_open.clone();
         Callback::from(move |e: Event| {
             if let Some(f) = super::take_picked_file(&e) {
                 on_open.emit(Source::File(f));
@@ -21,28 +15,23 @@ pub fn OpenPanel(props: &OpenPanelProps) -> Html {
         })
     };
     let example = {
-        let on_open = props.on_open.clone();
+        let on_open = on_open.clone();
         Callback::from(move |_| on_open.emit(Source::Example))
     };
     html! {
         <section class="open-panel" aria-labelledby="open-title">
-            if let Some(n) = props.notice {
+            if let Some(n) = notice {
                 <p class="notice" role="status">{n}</p>
             }
-            <h2 id="open-title">{"Open a snapshot"}</h2>
+            { literal("<h2 id=\"open-title\">Open a snapshot</h2>") }
             <div class="drop-zone">
-                <p>{"Drop a "}<code>{".procsnap.tar.gz"}</code>{" file anywhere on this page, or"}</p>
-                <label class="button primary" for="file-input">{"Choose a file…"}</label>
+                { literal("<p>Drop a <code>.procsnap.tar.gz</code> file anywhere on this page, or</p><label class=\"button primary\" for=\"file-input\">Choose a file…</label>") }
                 <input id="file-input" class="file-input" type="file"
                     accept=".gz,.tgz,.tar,application/gzip,application/x-tar,text/plain" {onchange} />
-                <p>{"or"}</p>
+                { literal("<p>or</p>") }
                 <button id="example-button" class="button" onclick={example}>{"Open the built-in example"}</button>
             </div>
-            <p class="help">
-                {"Make a snapshot on a server with "}<code>{"procsnap collect"}</code>
-                {", copy the file here. Everything is decoded in this browser tab: nothing is uploaded. "}
-                {"A snapshot served next to this viewer opens with "}<code>{"#url=FILE"}</code>{" in the address."}
-            </p>
+            { literal("<p class=\"help\">Make a snapshot on a server with <code>procsnap collect</code>, copy the file here. Everything is decoded in this browser tab: nothing is uploaded. A snapshot served next to this viewer opens with <code>#url=FILE</code> in the address.</p>") }
         </section>
     }
 }

@@ -1,29 +1,21 @@
 //! Overview: this host's story in numbers and plain sentences, and why netstat is slow here.
-use std::rc::Rc;
-
 use procsnap_core::Report;
 use yew::prelude::*;
 
-use super::copy_button::CopyButton;
+use super::copy_button::copy_button;
 use crate::format::{bytes, micros, percent, thousands};
 use crate::markup::Markup;
 use crate::state::Loaded;
 
-#[derive(Properties, PartialEq)]
-pub struct OverviewViewProps {
-    pub loaded: Rc<Loaded>,
-}
-
-#[component]
-pub fn OverviewView(props: &OverviewViewProps) -> Html {
-    let r = &props.loaded.report;
+pub fn overview_view(loaded: &Loaded) -> Html {
+    let r = &loaded.report;
     html! {
         <div class="overview">
             { body(r) }
             <details class="card">
                 <summary>{"Plain-text summary (as "}<code>{"procsnap report"}</code>{" prints it)"}</summary>
-                <div class="toolbar"><CopyButton text={props.loaded.opened.text.clone()} /></div>
-                <pre tabindex="0">{&props.loaded.opened.text}</pre>
+                <div class="toolbar">{ copy_button(&loaded.opened.text.clone().into(), "Copy") }</div>
+                <pre tabindex="0">{&loaded.opened.text}</pre>
             </details>
         </div>
     }

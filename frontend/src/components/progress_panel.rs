@@ -4,34 +4,18 @@ use yew::prelude::*;
 use crate::format;
 use procsnap_core::Progress;
 
-#[derive(Properties, PartialEq)]
-pub struct ProgressPanelProps {
-    pub name: AttrValue,
-    pub progress: Progress,
-    pub on_cancel: Callback<()>,
-}
-
-#[component]
-pub fn ProgressPanel(props: &ProgressPanelProps) -> Html {
-    let p = props.progress;
+/// Opening `name`, `p` of it done; `on_cancel` is told when Cancel is pressed. The page moves the
+/// focus to that button when an open starts (`app::Page`).
+pub fn progress_panel(name: &str, p: Progress, on_cancel: &Callback<()>) -> Html {
     let frac =
         if p.bytes_total > 0 { (p.bytes_done as f64 / p.bytes_total as f64).clamp(0.0, 1.0) } else { 0.0 };
     let onclick = {
-        let cb = props.on_cancel.clone();
+        let cb = on_cancel.clone();
         Callback::from(move |_| cb.emit(()))
     };
-    let cancel_ref = use_node_ref();
-    {
-        let cancel_ref = cancel_ref.clone();
-        use_effect_with((), move |_| {
-            if let Some(b) = cancel_ref.cast::<web_sys::HtmlElement>() {
-                let _ = b.focus();
-            }
-        });
-    }
     html! {
         <section class="progress-panel" aria-live="polite">
-            <h2>{"Opening "}{&props.name}</h2>
+            <h2>{"Opening "}{name}</h2>
             <progress id="decode-progress" max="1" value={format::fixed(frac, 3)} aria-label="Decoding progress" />
             <p class="progress-figures">
                 if p.bytes_total > 0 {
@@ -41,7 +25,7 @@ pub fn ProgressPanel(props: &ProgressPanelProps) -> Html {
                 }
                 {format!(" · {} rows parsed", format::thousands(p.rows))}
             </p>
-            <button id="cancel-button" class="button" ref={cancel_ref} {onclick}>{"Cancel"}</button>
+            <button id="cancel-button" class="button" {onclick}>{"Cancel"}</button>
         </section>
     }
 }

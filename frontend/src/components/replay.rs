@@ -2,8 +2,6 @@
 //! estimated time), with the gaps between them drawn to scale: the seed's experience — netstat
 //! printing listeners, then stopping — in one picture, for the snapshot's netstat flavour (a
 //! picker asks the worker to re-render for another). The gaps are core's `cost.stalls`.
-use std::rc::Rc;
-
 use procsnap_core::Flavour;
 use procsnap_core::analysis::cost::Stall;
 use yew::prelude::*;
@@ -17,55 +15,51 @@ use crate::state::Loaded;
 const GAPS_PX: f64 = 520.0;
 const MIN_PAUSE_PX: f64 = 46.0;
 
-#[derive(Properties, PartialEq)]
-pub struct ReplayViewProps {
-    pub loaded: Rc<Loaded>,
-    /// Asks the worker for another flavour ([`Request::Netstat`]).
-    pub send: Callback<Request>,
-}
-
 /// A pause is a gap in which netstat reads rows it does not print (what the text report leads
 /// with too); the other gaps are the reads that end a table or start one.
 pub fn is_pause(s: &Stall) -> bool {
     s.rows > 0
 }
 
-#[component]
-pub fn ReplayView(props: &ReplayViewProps) -> Html {
-    let by_time = use_state(|| false);
-    let r = &props.loaded.report;
+/// The view; `by_time`: the lines laid out along the estimated time instead of the bytes read
+/// (page state, `PageState::replay_by_time`; `on_axis` sets it). `send` asks the worker for
+/// another flavour ([`Request::Netstat`]).
+pub fn replay_view(
+    loaded: &Loaded,
+    by_time: bool,
+    on_axis: &Callback<bool>,
+    send: &Callback<Request>,
+) -> Html {
+    let r = &loaded.report;
     let c = &r.cost;
     let choice = &r.netstat;
     let shared = r.shared.is_some();
 
     let on_flavour = {
-        let send = props.send.clone();
-        let job = props.loaded.opened.job;
+        let send = send.clone();
+        let job = loaded.opened.job;
         Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
             send.emit(Request::Netstat { job, flavour: Flavour::from_name(&v) });
         })
     };
-    let axis = |t: bool| {
-        let by_time = by_time.clone();
-        Callback::from(move |_| by_time.set(t))
-    };
+    let axis = |t: bool| on_axis.reform(move |_| t);
 
     // How far along the axis a gap goes: bytes, or estimated milliseconds.
-    let size = |s: &Stall| if *by_time { s.estimated_ms.max(0.0) } else { s.bytes as f64 };
+    let size = |s: &Stall| if by_time { s.estimated_ms.max(0.0) } else { s.bytes as f64 };
     let total: f64 = c.stalls.iter().map(size).sum();
     let px = |s: &Stall| {
         let p = if total > 0.0 { size(s) / total * GAPS_PX } else { 0.0 };
         if is_pause(s) { p.max(MIN_PAUSE_PX) } else { p.max(2.0) }
     };
-    let at = |v: f64| if *by_time { micros(v * 1000.0) } else { bytes(v) };
+    let at = |v: f64| if by_time { micros(v * 1000.0) } else { bytes(v) };
 
     // The lines and gaps are read-only: markup (see `markup`).
     let mut m = Markup::new();
     m.tag("<ol class=\"replay-lines\" id=\"replay\" aria-label=\"netstat output and its pauses\">");
     let mut pos = 0.0;
     let mut stalls = c.stalls.iter().peekable();
-    for (i, line) in props.loaded.opened.netstat.lines().enumerate() {
+    for (i, line) in loaded.opened.netstat.lines().enumerate() {
         let n = i as u64 + 1;
         // The gap before line n: the stall after line n−1 (after none: before the first).
         while let Some(s) = stalls.next_if(|s| s.after_line.unwrap_or(0) < n) {
@@ -111,11 +105,11 @@ pub fn ReplayView(props: &ReplayViewProps) -> Html {
                 }
             </section>
             <section class="card">
-                <h3>{"Its output along "}{ if *by_time { "the estimated time" } else { "the bytes it reads" } }</h3>
+                <h3>{"Its output along "}{ if by_time { "the estimated time" } else { "the bytes it reads" } }</h3>
                 <fieldset class="axis">
                     <legend>{"Lay the lines out along"}</legend>
-                    <label><input type="radio" name="axis" checked={!*by_time} onchange={axis(false)} />{" bytes read"}</label>
-                    <label><input type="radio" name="axis" checked={*by_time} onchange={axis(true)} />{" estimated time"}</label>
+                    <label><input type="radio" name="axis" checked={!by_time} onchange={axis(false)} />{" bytes read"}</label>
+                    <label><input type="radio" name="axis" checked={by_time} onchange={axis(true)} />{" estimated time"}</label>
                 </fieldset>
                 { m.html() }
             </section>

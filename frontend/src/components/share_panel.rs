@@ -4,34 +4,20 @@ use yew::prelude::*;
 
 use procsnap_core::share::Redaction;
 
-use super::copy_button::CopyButton;
+use super::copy_button::copy_button;
 
-#[derive(Properties, PartialEq)]
-pub struct SharePanelProps {
-    /// Make a link redacted as chosen.
-    pub request: Callback<Redaction>,
-    /// The link made for the last request (`PageState::share_link`: the payload and the view).
-    pub link: Option<AttrValue>,
-}
-
-#[component]
-pub fn SharePanel(props: &SharePanelProps) -> Html {
-    let redact = use_state(|| Redaction::ALL);
+/// The panel: `redact` is what the link leaves out (page state, `PageState::redaction`;
+/// `on_redact` changes it, and the page asks the worker for a new link), `link` the link made
+/// for it (`PageState::share_link`: the payload and the view), `None` while it is being made.
+pub fn share_panel(redact: Redaction, on_redact: &Callback<Redaction>, link: Option<AttrValue>) -> Html {
     let toggle = |flip: fn(&mut Redaction)| {
-        let redact = redact.clone();
-        Callback::from(move |_| {
-            let mut r = *redact;
+        on_redact.reform(move |_| {
+            let mut r = redact;
             flip(&mut r);
-            redact.set(r);
+            r
         })
     };
-    // A new link whenever the choice changes.
-    {
-        let request = props.request.clone();
-        use_effect_with(*redact, move |r| request.emit(*r));
-    }
-    let link = props.link.clone();
-    let Redaction { addresses: a, args: b, hostname: c } = *redact;
+    let Redaction { addresses: a, args: b, hostname: c } = redact;
     html! {
         <section class="card share-panel" id="share-panel" aria-label="Share this report">
             <h2>{"Share this report"}</h2>
@@ -45,7 +31,7 @@ pub fn SharePanel(props: &SharePanelProps) -> Html {
             if let Some(link) = link {
                 <div class="toolbar">
                     <input id="share-link" class="share-link" type="text" readonly=true value={link.clone()} aria-label="Share link" />
-                    <CopyButton text={link.clone()} label="Copy link" />
+                    { copy_button(&link, "Copy link") }
                 </div>
                 <p class="muted">{format!("{} characters.", link.len())}</p>
             } else {

@@ -3,15 +3,17 @@
 //! also writes the CSV of the filtered rows ("Export these rows").
 use std::rc::Rc;
 
-use procsnap_core::query::{PROTOS, STATES, SortKey};
+use procsnap_core::query::{PROTOS, STATES, SocketRow, SortKey};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::format;
+use crate::markup::Markup;
 use crate::protocol::{Request, RowPage, RowQuery};
 use crate::state::CsvFile;
 
 const ROW_H: f64 = 24.0;
+/// The scroller's height in pixels (its `style` below says the same).
 const VIEW_H: f64 = 480.0;
 /// Rows fetched above and below the visible ones.
 const OVERSCAN: u64 = 40;
@@ -231,33 +233,56 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
                         }
                     }) }
                 </div>
-                <div class="vscroll" role="rowgroup" ref={scroller} {onscroll} tabindex="0" style={format!("height:{}px", format::fixed(VIEW_H, 0))}>
-                    <div class="vspacer" role="presentation" style={format!("height:{}px", format::fixed(natural * scale, 2))}>
-                        { for rows.into_iter().map(|(i, r)| html! {
-                            <div class="vrow" role="row" aria-rowindex={(i + 1).to_string()}
-                                style={format!("top:{}px", format::fixed(*first as f64 * ROW_H * scale + (i - *first) as f64 * ROW_H, 2))}>
-                                <span role="cell">{&r.proto}</span>
-                                <span role="cell">{&r.local}</span>
-                                <span role="cell">{&r.remote}</span>
-                                <span role="cell">{&r.state}</span>
-                                <span role="cell">{opt(r.recv_q)}</span>
-                                <span role="cell">{opt(r.send_q)}</span>
-                                <span role="cell" title={r.timer.clone()}>{ match r.timer_s {
-                                    Some(t) => format!("{} {}", crate::format::fixed(t, 2), r.timer),
-                                    None => r.timer.clone(),
-                                } }</span>
-                                <span role="cell">{r.inode}</span>
-                                <span role="cell">{r.uid}</span>
-                                <span role="cell">{ match r.pid { Some(p) => format!("{p}/{}", r.program), None => "-".into() } }</span>
-                            </div>
-                        }) }
-                    </div>
+                <div class="vscroll" role="rowgroup" ref={scroller} {onscroll} tabindex="0" style="height:480px">
+                    { spacer(natural * scale, *first, scale, &rows) }
                 </div>
             </div>
         </div>
     }
 }
 
-fn opt(v: Option<u32>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
+/// The rows in view inside their spacer: read-only, so written as markup (see `markup`), one
+/// raw node replaced when the rows or the scroll position change.
+fn spacer(height: f64, first: u64, scale: f64, rows: &[(u64, &SocketRow)]) -> Html {
+    let mut m = Markup::new();
+    m.tag("<div class=\"vspacer\" role=\"presentation\" style=\"height:")
+        .text(&format::fixed(height, 2))
+        .tag("px\">");
+    let cell = |m: &mut Markup, s: &str| {
+        m.tag("<span role=\"cell\">").text(s).tag("</span>");
+    };
+    let opt = |m: &mut Markup, v: Option<u32>| {
+        m.tag("<span role=\"cell\">");
+        if let Some(v) = v {
+            m.int(u64::from(v));
+        }
+        m.tag("</span>");
+    };
+    for &(i, r) in rows {
+        let top = first as f64 * ROW_H * scale + (i - first) as f64 * ROW_H;
+        m.tag("<div class=\"vrow\" role=\"row\" aria-rowindex=\"")
+            .int(i + 1)
+            .tag("\" style=\"top:")
+            .text(&format::fixed(top, 2))
+            .tag("px\">");
+        cell(&mut m, &r.proto);
+        cell(&mut m, &r.local);
+        cell(&mut m, &r.remote);
+        cell(&mut m, &r.state);
+        opt(&mut m, r.recv_q);
+        opt(&mut m, r.send_q);
+        m.tag("<span role=\"cell\" title=\"").text(&r.timer).tag("\">");
+        if let Some(t) = r.timer_s {
+            m.text(&format::fixed(t, 2)).tag(" ");
+        }
+        m.text(&r.timer).tag("</span><span role=\"cell\">").int(r.inode);
+        m.tag("</span><span role=\"cell\">").int(u64::from(r.uid)).tag("</span><span role=\"cell\">");
+        match r.pid {
+            Some(p) => m.int(u64::from(p)).tag("/").text(&r.program),
+            None => m.tag("-"),
+        };
+        m.tag("</span></div>");
+    }
+    m.tag("</div>");
+    m.html()
 }

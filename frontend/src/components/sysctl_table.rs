@@ -1,20 +1,14 @@
 //! The sysctls that explain TIME_WAIT, each with one line on what it does.
-use yew::prelude::*;
+use yew::Html;
 
 use crate::markup::Markup;
 
-#[derive(Properties, PartialEq)]
-pub struct SysctlTableProps {
-    pub tw_sysctls: Vec<procsnap_core::proc::sysctl::Sysctl>,
-}
-
-/// The sysctls that explain TIME_WAIT, each with one line on what it does.
-#[component]
-pub fn SysctlTable(props: &SysctlTableProps) -> Html {
+/// The sysctls that explain TIME_WAIT, each with one line on what it does (read-only: markup).
+pub fn sysctl_table(sysctls: &[procsnap_core::proc::sysctl::Sysctl]) -> Html {
     let mut m = Markup::new();
     m.tag("<h2>Settings (sysctls)</h2><div class=\"table-wrap\"><table class=\"data\" id=\"sysctls\"><thead><tr>");
     m.tag("<th>Name</th><th>Value</th><th>What it does</th></tr></thead><tbody>");
-    for s in &props.tw_sysctls {
+    for s in sysctls {
         m.tag("<tr><td class=\"mono\">").text(&s.name).tag("</td><td class=\"mono\">").text(&s.value);
         m.tag("</td>").cell(&s.meaning).tag("</tr>");
     }

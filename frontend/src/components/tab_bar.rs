@@ -3,17 +3,10 @@ use yew::prelude::*;
 
 use crate::state::Tab;
 
-#[derive(Properties, PartialEq)]
-pub struct TabBarProps {
-    pub current: Tab,
-    pub on_select: Callback<Tab>,
-}
-
-#[component]
-pub fn TabBar(props: &TabBarProps) -> Html {
+/// The tabs, `current` selected; `on_select` is told which one is chosen.
+pub fn tab_bar(current: Tab, on_select: &Callback<Tab>) -> Html {
     let onkeydown = {
-        let current = props.current;
-        let on_select = props.on_select.clone();
+        let on_select = on_select.clone();
         Callback::from(move |e: KeyboardEvent| {
             let i = Tab::ALL.iter().position(|t| *t == current).unwrap_or(0);
             let n = Tab::ALL.len();
@@ -37,8 +30,8 @@ pub fn TabBar(props: &TabBarProps) -> Html {
     html! {
         <nav class="tabs" role="tablist" aria-label="Views" {onkeydown}>
             { for Tab::ALL.iter().map(|&t| {
-                let selected = t == props.current;
-                let onclick = { let cb = props.on_select.clone(); Callback::from(move |_| cb.emit(t)) };
+                let selected = t == current;
+                let onclick = { let cb = on_select.clone(); Callback::from(move |_| cb.emit(t)) };
                 html! {
                     <button id={format!("tab-{}", t.id())} role="tab" class="tab"
                         aria-selected={selected.to_string()} aria-controls={format!("panel-{}", t.id())}

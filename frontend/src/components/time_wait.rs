@@ -1,22 +1,15 @@
 //! TIME_WAIT: where it comes from (local port / listener, remote addresses and ports), how fast
 //! it is made (remaining-time histogram, close rate), ephemeral-port pressure, and the sysctls.
-use std::rc::Rc;
-
 use procsnap_core::analysis::TopN;
 use procsnap_core::analysis::timewait::Side;
 use yew::prelude::*;
 
-use super::bar_chart::{Bar, BarChart};
-use super::histogram::Histogram;
-use super::sysctl_table::SysctlTable;
+use super::bar_chart::{Bar, bar_chart, count};
+use super::histogram::histogram;
+use super::sysctl_table::sysctl_table;
 use crate::format::{fixed, percent, thousands};
 use crate::markup::Markup;
 use crate::state::Loaded;
-
-#[derive(Properties, PartialEq)]
-pub struct TimeWaitViewProps {
-    pub loaded: Rc<Loaded>,
-}
 
 fn top_bars(t: &TopN, label: impl Fn(&str) -> String) -> Vec<Bar> {
     let mut bars: Vec<Bar> = t
@@ -35,13 +28,12 @@ fn top_bars(t: &TopN, label: impl Fn(&str) -> String) -> Vec<Bar> {
     bars
 }
 
-#[component]
-pub fn TimeWaitView(props: &TimeWaitViewProps) -> Html {
-    let tw = &props.loaded.report.time_wait;
+pub fn time_wait_view(loaded: &Loaded) -> Html {
+    let tw = &loaded.report.time_wait;
     if tw.count == 0 {
         return html! {
             <div class="card"><p id="tw-count" data-value="0">{"No TCP socket was in TIME_WAIT in this snapshot."}</p>
-            <SysctlTable tw_sysctls={tw.sysctls.clone()} /></div>
+            { sysctl_table(&tw.sysctls) }</div>
         };
     }
     let mut by_port: Vec<Bar> = tw
@@ -87,16 +79,16 @@ pub fn TimeWaitView(props: &TimeWaitViewProps) -> Html {
         <div class="time-wait">
             { summary(tw, server) }
             <div class="grid2">
-                <section class="card"><BarChart id="tw-by-port" title="By local port (and the listener that owns it)" bars={by_port} /></section>
+                <section class="card">{ bar_chart(Some("tw-by-port"), "By local port (and the listener that owns it)", &by_port, None, count) }</section>
                 <section class="card">
-                    <Histogram title="Seconds of TIME_WAIT left (an even spread means a steady close rate)" counts={tw.remaining_seconds.clone()} />
+                    { histogram("Seconds of TIME_WAIT left (an even spread means a steady close rate)", &tw.remaining_seconds) }
                     <p class="muted">{format!("Close rate implied: {} per second over 60 s; {} per second from the newest 10 s.",
                         thousands(tw.close_rate_per_sec.round() as u64), thousands(tw.recent_close_rate_per_sec.round() as u64))}</p>
                 </section>
-                <section class="card"><BarChart id="tw-remote-addr" title={format!("Top remote addresses ({} distinct)", thousands(tw.by_remote_addr.distinct))}
-                    bars={top_bars(&tw.by_remote_addr, |k| k.to_string())} /></section>
-                <section class="card"><BarChart id="tw-remote-port" title={format!("Top remote ports ({} distinct)", thousands(tw.by_remote_port.distinct))}
-                    bars={top_bars(&tw.by_remote_port, |k| format!(":{k}"))} /></section>
+                <section class="card">{ bar_chart(Some("tw-remote-addr"), &format!("Top remote addresses ({} distinct)", thousands(tw.by_remote_addr.distinct)),
+                    &top_bars(&tw.by_remote_addr, |k| k.to_string()), None, count) }</section>
+                <section class="card">{ bar_chart(Some("tw-remote-port"), &format!("Top remote ports ({} distinct)", thousands(tw.by_remote_port.distinct)),
+                    &top_bars(&tw.by_remote_port, |k| format!(":{k}")), None, count) }</section>
             </div>
             <section class="card" id="port-pressure">
                 <h2>{"Ephemeral-port pressure"}</h2>
@@ -105,12 +97,12 @@ pub fn TimeWaitView(props: &TimeWaitViewProps) -> Html {
                 if pressure.is_empty() {
                     <p class="muted">{"No outgoing connections use ephemeral ports here."}</p>
                 } else {
-                    <BarChart title="Share of the ephemeral range in use per (local, remote, remote port)" bars={pressure} max={100.0}
-                        fmt={Callback::from(|v: f64| format!("{}%", fixed(v, 1)))} />
+                    { bar_chart(None, "Share of the ephemeral range in use per (local, remote, remote port)", &pressure, Some(100.0),
+                        |v| format!("{}%", fixed(v, 1))) }
                     { pressure_table(&tw.port_pressure) }
                 }
             </section>
-            <section class="card"><SysctlTable tw_sysctls={tw.sysctls.clone()} /></section>
+            <section class="card">{ sysctl_table(&tw.sysctls) }</section>
         </div>
     }
 }

@@ -3,30 +3,36 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::compare::{CompareButton, CompareView};
-use super::files::FilesView;
-use super::listeners::ListenersView;
-use super::namespaces::{NamespaceList, NamespacePicker};
-use super::overview::OverviewView;
-use super::replay::ReplayView;
-use super::share_panel::SharePanel;
+use super::compare::{compare_button, compare_view};
+use super::files::{FilesViewProps, files_view};
+use super::listeners::{ListenersViewProps, listeners_view};
+use super::namespaces::{namespace_list, namespace_picker};
+use super::overview::overview_view;
+use super::replay::replay_view;
+use super::share_panel::share_panel;
 use super::sockets::SocketsView;
-use super::tab_bar::TabBar;
-use super::time_wait::TimeWaitView;
+use super::tab_bar::tab_bar;
+use super::time_wait::time_wait_view;
 use crate::protocol::{RowPage, RowQuery};
 use crate::state::{Action, Comparison, Filters, Loaded, Tab};
 
-#[derive(Properties, PartialEq)]
+/// What [`viewer`] shows, and where its requests go.
 pub struct ViewerProps {
     pub loaded: Rc<Loaded>,
     /// The selected view and the views' filters (page state).
     pub view: Tab,
+    /// The share panel is open.
+    pub sharing: bool,
+    /// The replay's axis and the Files view's shown file (`PageState`).
+    pub replay_by_time: bool,
+    pub listeners_sort: (usize, bool),
+    pub shown_file: Option<String>,
     pub filters: Filters,
     pub page: Rc<RowPage>,
     pub dispatch: Callback<Action>,
     pub request_rows: Callback<RowQuery>,
-    /// Ask the worker for a share link, redacted as chosen.
-    pub request_share: Callback<procsnap_core::share::Redaction>,
+    /// What the share panel redacts (`PageState::redaction`).
+    pub redaction: procsnap_core::share::Redaction,
     /// The last share link made (`PageState::share_link`).
     pub share_link: Option<AttrValue>,
     /// Any other request to the worker (the CSV export, another netstat flavour).
@@ -34,24 +40,19 @@ pub struct ViewerProps {
     /// The last CSV export the worker made.
     pub csv: Option<Rc<crate::state::CsvFile>>,
     /// Ask the worker to switch network namespace (`None`: the collector's own).
-    #[prop_or_default]
     pub request_netns: Callback<crate::protocol::NetnsChoice>,
     /// The comparison with another snapshot (the Compare view).
-    #[prop_or_default]
     pub compare: Comparison,
     /// A snapshot was picked to compare with this one.
-    #[prop_or_default]
     pub on_compare: Callback<web_sys::File>,
 }
 
-#[component]
-pub fn Viewer(props: &ViewerProps) -> Html {
+/// A function, not a component: the share panel's open state is the page's
+/// (`PageState::sharing`), and a component costs the download about a kilobyte.
+pub fn viewer(props: &ViewerProps) -> Html {
     let tab = props.view;
-    let sharing = use_state(|| false);
-    let toggle_share = {
-        let sharing = sharing.clone();
-        Callback::from(move |_| sharing.set(!*sharing))
-    };
+    let sharing = props.sharing;
+    let toggle_share = props.dispatch.reform(|_| Action::ToggleShare);
     let on_select = props.dispatch.reform(Action::Select);
     let loaded = &props.loaded;
     let close = {
@@ -64,25 +65,36 @@ pub fn Viewer(props: &ViewerProps) -> Html {
     let f = &props.filters;
     let view = match tab {
         Tab::Overview => html! { <>
-            <OverviewView loaded={loaded.clone()} />
-            <NamespaceList namespaces={loaded.report.namespaces.clone()} note={loaded.report.namespace_note.clone()} />
+            { overview_view(loaded) }
+            { namespace_list(&loaded.report.namespaces, loaded.report.namespace_note.as_ref()) }
         </> },
         Tab::Listeners => html! {
-            <ListenersView loaded={loaded.clone()} filter={f.listeners.clone()}
-                on_filter={props.dispatch.reform(Action::FilterListeners)} />
+            { listeners_view(&ListenersViewProps {
+                loaded,
+                filter: &f.listeners,
+                on_filter: props.dispatch.reform(Action::FilterListeners),
+                sort: props.listeners_sort,
+                on_sort: props.dispatch.reform(Action::SortListeners),
+            }) }
         },
-        Tab::TimeWait => html! { <TimeWaitView loaded={loaded.clone()} /> },
+        Tab::TimeWait => time_wait_view(loaded),
         Tab::Sockets => html! {
             <SocketsView total={loaded.opened.rows} page={props.page.clone()} request_rows={props.request_rows.clone()}
                 query={f.sockets.clone()} on_filter={props.dispatch.reform(Action::FilterSockets)}
                 send={props.send.clone()} csv={props.csv.clone()} />
         },
-        Tab::Replay => html! { <ReplayView loaded={loaded.clone()} send={props.send.clone()} /> },
-        Tab::Compare => {
-            html! { <CompareView compare={props.compare.clone()} on_pick={props.on_compare.clone()} /> }
+        Tab::Replay => {
+            replay_view(loaded, props.replay_by_time, &props.dispatch.reform(Action::ReplayAxis), &props.send)
         }
+        Tab::Compare => compare_view(&props.compare, &props.on_compare),
         Tab::Files => html! {
-            <FilesView loaded={loaded.clone()} filter={f.files.clone()} on_filter={props.dispatch.reform(Action::FilterFiles)} />
+            { files_view(&FilesViewProps {
+                loaded,
+                filter: &f.files,
+                on_filter: props.dispatch.reform(Action::FilterFiles),
+                shown: props.shown_file.as_deref(),
+                on_show: props.dispatch.reform(Action::ShowFile),
+            }) }
         },
     };
     html! {
@@ -93,8 +105,8 @@ pub fn Viewer(props: &ViewerProps) -> Html {
                 if loaded.report.shared.is_none() {
                     <button id="share-button" class="button small" aria-expanded={sharing.to_string()} onclick={toggle_share}>{"Share…"}</button>
                 }
-                <CompareButton on_pick={props.on_compare.clone()} id="compare-input" />
-                <NamespacePicker namespaces={loaded.report.namespaces.clone()} on_pick={props.request_netns.clone()} />
+                { compare_button(&props.on_compare, "compare-input") }
+                { namespace_picker(&loaded.report.namespaces, &props.request_netns) }
                 <button class="button small" onclick={close}>{"Open another…"}</button>
             </div>
             if let Some(info) = &loaded.report.shared {
@@ -102,10 +114,10 @@ pub fn Viewer(props: &ViewerProps) -> Html {
                     "Opened from a share link: the report only, without socket rows or files{}.",
                     if info.redactions.is_empty() { String::new() } else { format!("; redacted: {}", info.redactions.join(", ")) })}</p>
             }
-            if *sharing {
-                <SharePanel request={props.request_share.clone()} link={props.share_link.clone()} />
+            if sharing {
+                { share_panel(props.redaction, &props.dispatch.reform(Action::Redact), props.share_link.clone()) }
             }
-            <TabBar current={tab} {on_select} />
+            { tab_bar(tab, &on_select) }
             <div id={format!("panel-{}", tab.id())} class="tab-panel" role="tabpanel"
                 aria-labelledby={format!("tab-{}", tab.id())} tabindex="0">
                 {view}

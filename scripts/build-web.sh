@@ -46,11 +46,13 @@ done
 # 356 KB with the worker reading a picked file in slices (FileReaderSync, +1.8 KB: the 5M tab
 # 736 → ~400 MiB), 327 KB with the browser's own inflate (DecompressionStream) instead of
 # miniz_oxide, 307 KB with the views written as functions and markup instead of Yew components
-# and html! trees; docs/viewer.md, "Download size"). Until it is, CI fails above a ceiling set
+# and html! trees, 308 KB with core's two-thread parse and duplicate search for the CLI (+0.9 KB:
+# the viewer lends no threads, but the forked search's code is in the module); docs/viewer.md,
+# "Download size"). Until it is, CI fails above a ceiling set
 # just over today's size, so the download cannot grow unnoticed; lower it as the size comes
 # down, to 300000 at the end.
 budget=300000
-ceiling=307500
+ceiling=308500
 printf '  %-28s %9s        %8d gz (%d KB; budget %d KB, ceiling %d KB)\n' "wasm + JS" "" "$total" $((total / 1000)) $((budget / 1000)) $((ceiling / 1000))
 # The same build as one file for file:// (offline forensics): dist/procsnap-viewer.html.
 bash scripts/build-single-file.sh

@@ -617,7 +617,8 @@ impl Snapshot {
                 ns_pid,
                 mine,
                 &sysctls,
-                (&params, options.fork),
+                &params,
+                options.fork,
                 &mut rows_before,
                 &mut diagnostics,
                 progress,
@@ -863,11 +864,13 @@ fn classify<'a>(
 
 /// Parse one namespace's tables (`ns_pid`: its member, `None` for the collector's own) and
 /// resolve its sysctls.
+#[allow(clippy::too_many_arguments)] // one call, from `assemble`: a namespace's inputs and its running totals
 fn net_tables(
     ns_pid: Option<u32>,
     table_data: Vec<(TableKind, TableSource<'_>)>,
     sysctl_data: &[(&str, &[u8])],
-    (params, fork): (&HostParams, Option<&dyn Fork>),
+    params: &HostParams,
+    fork: Option<&dyn Fork>,
     rows_before: &mut u64,
     diagnostics: &mut Vec<Diagnostic>,
     progress: &mut ProgressFn<'_>,

@@ -201,3 +201,34 @@ fn all_namespaces_at_once_add_up_and_label_each_listener() {
     assert_eq!(shared.report().listeners.len(), 2);
     assert!(shared.set_netns_all().is_err());
 }
+
+/// The viewer's worker sends the page a report as `share::Transfer` (the link payload plus what
+/// it lacks); nothing may be lost on the way, unlike a link.
+#[test]
+fn a_transferred_report_is_the_report() {
+    let mut s = Session::open_entries(snapshot(), &DecodeOptions::default()).unwrap();
+    s.set_netns_all().unwrap();
+    let mut report = s.report().clone();
+    // What this snapshot leaves at its defaults, set so that a field the transfer drops shows.
+    report.host.proc_hidepid = Some("invisible".into());
+    report.cost.selinux_enabled = Some(true);
+    report.cost.quadratic_reads = true;
+    report.cost.read_size = 4096;
+    report.cost.walk.selinux_opens = 7;
+    let walk = report.walk.get_or_insert_with(Default::default);
+    walk.netns_seen = 3;
+    walk.netns_vanished = 1;
+    report.namespace_note = Some("not root".into());
+    // Like the report's own serde, a transfer carries no file bytes (the viewer sends the small
+    // files it shows apart).
+    report.files.iter_mut().for_each(|f| f.content = None);
+    assert!(report.listeners.iter().all(|l| l.netns.is_some()));
+    assert!(!report.namespaces.is_empty() && !report.files.is_empty() && !report.cost.stalls.is_empty());
+    assert!(report.cost.time.is_some());
+
+    let sent = postcard::to_allocvec(&share::Transfer::from(report.clone())).unwrap();
+    let received: share::Transfer = postcard::from_bytes(&sent).unwrap();
+    let back = procsnap_core::Report::from(received);
+    assert_eq!(back, report);
+    assert_eq!(serde_json::to_string(&back).unwrap(), serde_json::to_string(&report).unwrap());
+}

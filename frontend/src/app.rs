@@ -102,7 +102,7 @@ pub fn Page(props: &PageProps) -> Html {
                 });
             }
             let second = match &response {
-                Response::Opened(o) => {
+                Response::Opened(o, _) => {
                     let mut p = pending_compare.borrow_mut();
                     if p.as_ref().is_some_and(|(j, _)| *j == o.job) { p.take() } else { None }
                 }

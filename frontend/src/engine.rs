@@ -160,7 +160,6 @@ fn opened_for(name: String, input_bytes: u64, core: &procsnap_core::Session, t0:
         job: 0,
         name,
         input_bytes,
-        report: Some(Box::new(core.report().clone())),
         netstat: String::from_utf8_lossy(&core.netstat()).into_owned(),
         text: core.text(),
         rows: core.row_count(),
@@ -190,6 +189,17 @@ fn log_timing(name: &str, input: u64, t0: f64, t_report: f64) {
 impl Session {
     pub fn opened(&self, job: u32) -> Opened {
         Opened { job, ..self.opened.clone() }
+    }
+
+    /// The report as core holds it (tests).
+    #[cfg(test)]
+    pub fn report(&self) -> &procsnap_core::Report {
+        self.core.report()
+    }
+
+    /// [`Response::Opened`] for `job`: what [`Session::opened`] says and the report.
+    pub fn answer(&self, job: u32) -> Response {
+        Response::Opened(Box::new(self.opened(job)), Box::new(self.core.report().clone().into()))
     }
 
     /// Hash the input's files against the manifest, once: the report's files and diagnostics
@@ -233,7 +243,7 @@ impl Session {
             let fresh = opened_for(self.opened.name.clone(), self.opened.input_bytes, &self.core, t0);
             self.opened = Opened { small_files: std::mem::take(&mut self.opened.small_files), ..fresh };
         }
-        Response::Opened(Box::new(self.opened(job)))
+        self.answer(job)
     }
 
     /// What changed between this snapshot and `other` (see `procsnap_core::session::compare`).
@@ -264,7 +274,6 @@ impl Session {
     /// A share link keeps its flavour (it has no rows to re-render from).
     pub fn set_netstat(&mut self, flavour: Option<procsnap_core::Flavour>) {
         if self.core.set_netstat(flavour) {
-            self.opened.report = Some(Box::new(self.core.report().clone()));
             self.opened.netstat = String::from_utf8_lossy(&self.core.netstat()).into_owned();
             self.opened.text = self.core.text();
         }
@@ -314,16 +323,16 @@ mod tests {
         for s in
             [example(), open_link(&format!("#r={}", stored_fragment(&example().share_payload(ALL)))).unwrap()]
         {
-            let mut opened = s.opened(3);
-            // File contents are `#[serde(skip)]` (the page gets small files in `small_files`).
-            for f in &mut opened.report.as_mut().unwrap().files {
-                f.content = None;
-            }
-            let msg = crate::protocol::Response::Opened(Box::new(opened.clone()));
-            let bytes = postcard::to_allocvec(&msg).expect("encodes");
+            let bytes = postcard::to_allocvec(&s.answer(3)).expect("encodes");
             let back: crate::protocol::Response = postcard::from_bytes(&bytes).expect("decodes");
             match back {
-                crate::protocol::Response::Opened(o) => assert!(*o == opened, "the report changed"),
+                crate::protocol::Response::Opened(o, report) => {
+                    assert!(*o == s.opened(3), "the message changed");
+                    let mut sent = s.core.report().clone();
+                    // File contents are `#[serde(skip)]` (the page gets small files in `small_files`).
+                    sent.files.iter_mut().for_each(|f| f.content = None);
+                    assert!(procsnap_core::Report::from(*report) == sent, "the report changed");
+                }
                 _ => panic!("unexpected answer"),
             }
         }
@@ -333,11 +342,11 @@ mod tests {
     fn another_flavour_re_renders_what_the_page_gets_and_keeps_checked_hashes() {
         let mut s = example();
         let before = s.opened(1);
-        assert_eq!(before.report.as_ref().unwrap().netstat.flavour, procsnap_core::Flavour::Centos6);
+        assert_eq!(s.core.report().netstat.flavour, procsnap_core::Flavour::Centos6);
         assert!(s.verify(1).is_some());
         s.set_netstat(Some(procsnap_core::Flavour::NetTools210));
         let after = s.opened(2);
-        let report = after.report.as_ref().unwrap();
+        let report = s.core.report();
         let mut cli = procsnap_core::Session::example(&Default::default());
         cli.set_netstat(Some(procsnap_core::Flavour::NetTools210));
         assert_eq!(report.cost.stalls, cli.report().cost.stalls);

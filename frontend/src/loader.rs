@@ -109,7 +109,7 @@ impl Handoff {
     /// that), and the file is handed back if the worker could not fetch it.
     pub fn answered(&self, response: &Response) -> Option<Held> {
         let job = match response {
-            Response::Opened(o) => o.job,
+            Response::Opened(o, _) => o.job,
             Response::Failed { job, .. } | Response::CannotFetch { job } | Response::Compared { job, .. } => {
                 *job
             }

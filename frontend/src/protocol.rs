@@ -100,7 +100,10 @@ pub enum Request {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Response {
-    Opened(Box<Opened>),
+    /// A decoded snapshot and its report. The report travels as `share::Transfer` (the link
+    /// payload's shape plus the rest), whose serde code the module carries for links already:
+    /// the report's own would add 8 KB gzipped to the download.
+    Opened(Box<Opened>, Box<procsnap_core::share::Transfer>),
     Failed {
         job: JobId,
         error: OpenError,
@@ -141,14 +144,12 @@ pub enum Response {
     },
 }
 
-/// A decoded snapshot, as the views need it.
+/// A decoded snapshot, as the views need it besides the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Opened {
     pub job: JobId,
     pub name: String,
     pub input_bytes: u64,
-    /// The report; taken out by the page when it stores the snapshot (`Option` for that).
-    pub report: Option<Box<procsnap_core::Report>>,
     /// `netstat -nlp` as it would have printed on the host.
     pub netstat: String,
     /// The plain-text summary (`procsnap report --format text`).

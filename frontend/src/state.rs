@@ -510,28 +510,19 @@ impl PageState {
 
     fn answer(&mut self, response: Response, at: f64) {
         match response {
-            Response::Opened(mut opened) if opened.job == self.job => {
-                self.phase = match opened.report.take() {
-                    Some(report) => {
-                        let hashes_pending = report.shared.is_none()
-                            && report.files.iter().any(|f| f.manifest_sha256.is_some() && f.sha256.is_none());
-                        if hashes_pending {
-                            self.verify = self.job;
-                        }
-                        self.timing = Some(Timing {
-                            job: self.job,
-                            page_ms: at - self.started_at,
-                            decode_ms: opened.decode_ms,
-                        });
-                        Phase::Ready(Rc::new(Loaded { opened: *opened, report: *report, hashes_pending }))
-                    }
-                    None => Phase::Failed(OpenError {
-                        kind: procsnap_core::ErrorKind::Unreadable,
-                        title: "The report could not be read".into(),
-                        detail: "the worker answered without a report".into(),
-                        hint: "Reload the page and open the snapshot again.".into(),
-                    }),
-                };
+            Response::Opened(opened, report) if opened.job == self.job => {
+                let report = Report::from(*report);
+                let hashes_pending = report.shared.is_none()
+                    && report.files.iter().any(|f| f.manifest_sha256.is_some() && f.sha256.is_none());
+                if hashes_pending {
+                    self.verify = self.job;
+                }
+                self.timing = Some(Timing {
+                    job: self.job,
+                    page_ms: at - self.started_at,
+                    decode_ms: opened.decode_ms,
+                });
+                self.phase = Phase::Ready(Rc::new(Loaded { opened: *opened, report, hashes_pending }));
                 // Rows of the previous snapshot are not this one's: a new query.
                 self.rows = Rc::default();
                 self.filters.sockets.seq = self.filters.sockets.seq.wrapping_add(1);
@@ -710,7 +701,7 @@ mod tests {
         let session =
             crate::engine::open("example".into(), Box::new(seed_story(&SeedStory::default())), &mut |_| {})
                 .expect("the example decodes");
-        reduce(s, Action::Answer { response: Response::Opened(Box::new(session.opened(job))), at: 1250.0 })
+        reduce(s, Action::Answer { response: session.answer(job), at: 1250.0 })
     }
 
     #[test]
@@ -776,7 +767,7 @@ mod tests {
         assert!(link.ends_with("&view=time-wait"), "the view, not the page's filters: {link}");
         // Core opens it (what the CLI and older viewers do with the whole link).
         let report = procsnap_core::Session::open_link(&link).expect("the link opens").report().clone();
-        assert_eq!(report.listeners.len(), session.opened(0).report.unwrap().listeners.len());
+        assert_eq!(report.listeners.len(), session.report().listeners.len());
         // And the page opens it on the view it was made from.
         let route = Route::parse(link.split_once('#').unwrap().1);
         assert_eq!(route.view, Some(Tab::TimeWait));

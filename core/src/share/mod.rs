@@ -24,7 +24,10 @@ use serde::{Deserialize, Serialize};
 use crate::report::{Report, SharedInfo};
 
 mod convert;
+mod transfer;
 pub mod v1;
+
+pub use transfer::Transfer;
 
 use convert::Wire;
 
@@ -60,7 +63,8 @@ impl Redaction {
                 "none" => r = Redaction::default(),
                 other => {
                     return Err(format!(
-                        "unknown redaction {other:?}; use addresses, args, hostname, all or none"
+                        "unknown redaction {}; use addresses, args, hostname, all or none",
+                        crate::format::quoted(other)
                     ));
                 }
             }

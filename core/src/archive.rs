@@ -580,9 +580,15 @@ fn tar_error(e: io::Error, gzip: bool, first: bool) -> Error {
     Error::Truncated { detail }
 }
 
-/// Carries a typed error through `io::Error` (the tar and gzip layers only speak io).
-#[derive(Debug)]
+/// Carries a typed error through `io::Error` (the tar and gzip layers only speak io). Its
+/// `Debug` is its `Display`: a derived one would bring str's `Debug` into the viewer (see
+/// [`crate::error::io_error`]).
 struct Marker(Error);
+impl std::fmt::Debug for Marker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
 impl std::fmt::Display for Marker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)

@@ -169,3 +169,26 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// An `io::Error` with a fixed message, for the readers that speak io. Why not
+/// `io::Error::new(kind, "…")`: that boxes the text as a `String` error whose `Debug` is str's,
+/// which brings core's Unicode tables (4 KB) into the viewer.
+pub fn io_error(kind: std::io::ErrorKind, message: &'static str) -> std::io::Error {
+    std::io::Error::new(kind, Message(message))
+}
+
+struct Message(&'static str);
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Message {}

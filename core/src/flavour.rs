@@ -202,13 +202,15 @@ impl Flavour {
                 flavour: f,
                 source: "redhat-release".into(),
                 reason: format!(
-                    "the snapshot has no etc/os-release; etc/redhat-release says {line:?}: {} ({})",
+                    "the snapshot has no etc/os-release; etc/redhat-release says {}: {} ({})",
+                    crate::format::quoted(line),
                     f.describe(),
                     f.name()
                 ),
             },
             None => default_choice(format!(
-                "the snapshot has no etc/os-release; etc/redhat-release says {line:?}, which maps to no other flavour: net-tools 2.10"
+                "the snapshot has no etc/os-release; etc/redhat-release says {}, which maps to no other flavour: net-tools 2.10",
+                crate::format::quoted(line)
             )),
         }
     }
@@ -246,8 +248,13 @@ impl std::fmt::Display for Flavour {
 impl std::str::FromStr for Flavour {
     type Err = String;
     fn from_str(s: &str) -> Result<Flavour, String> {
-        Flavour::from_name(s)
-            .ok_or_else(|| format!("unknown netstat flavour {s:?}; valid flavours: {}", Flavour::names()))
+        Flavour::from_name(s).ok_or_else(|| {
+            format!(
+                "unknown netstat flavour {}; valid flavours: {}",
+                crate::format::quoted(s),
+                Flavour::names()
+            )
+        })
     }
 }
 

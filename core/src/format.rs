@@ -5,6 +5,36 @@
 //! without the standard library's float formatting (Grisu with a Dragon4 fallback and their
 //! tables: about 4 KB of the viewer's gzipped download, for figures with one or two decimals).
 
+/// `text` in double quotes for a message, with what could rewrite a terminal or hide text escaped
+/// as Rust does: `\"`, `\\`, `\n`, `\t`, `\r`, and `\u{…}` for other control characters and
+/// the invisible format characters (zero-width, bidirectional overrides, BOM).
+///
+/// Why not `{:?}`: str's `Debug` decides what to escape from core's Unicode "printable" tables,
+/// about 4 KB of the viewer's download. Printable non-ASCII text is the same either way; a few
+/// rarer invisible characters that `Debug` escapes are kept here.
+pub fn quoted(text: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control()
+                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}') =>
+            {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();
@@ -140,6 +170,23 @@ fn big_digits(m: u64, e: u32) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn quoted_escapes_what_debug_escapes_in_text_people_write() {
+        for text in [
+            "CentOS release 6.10 (Final)",
+            "Red Hat Enterprise Linux Server release 7.9 (Maipo)",
+            "é ü 中文 🚀",
+            "a\"b\\c\nd\te\rf",
+            "\u{1b}[31mred\u{7}",
+            "\u{9b}2J",
+            "\u{202e}txt.exe",
+            "zero\u{200b}width\u{feff}",
+            "",
+        ] {
+            assert_eq!(super::quoted(text), format!("{text:?}"), "{text}");
+        }
+    }
+
     use super::*;
 
     /// `fixed` against the standard library's `{:.N}`: edge values, ties, and random bit

@@ -23,11 +23,14 @@ const MAX_HEADER_FIELD: usize = 65535;
 const INPUT_BUFFER: usize = 32 * 1024;
 
 fn bad_header() -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, "invalid gzip header")
+    crate::error::io_error(io::ErrorKind::InvalidInput, "invalid gzip header")
 }
 
 fn corrupt() -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, "corrupt gzip stream does not have a matching checksum")
+    crate::error::io_error(
+        io::ErrorKind::InvalidInput,
+        "corrupt gzip stream does not have a matching checksum",
+    )
 }
 
 /// Decompresses every gzip member of `R` in turn (like `flate2::read::MultiGzDecoder`): a
@@ -147,7 +150,10 @@ fn read_header(input: &mut impl BufRead) -> io::Result<()> {
                     break;
                 }
                 if field.len() == MAX_HEADER_FIELD {
-                    return Err(io::Error::new(io::ErrorKind::InvalidInput, "gzip header field too long"));
+                    return Err(crate::error::io_error(
+                        io::ErrorKind::InvalidInput,
+                        "gzip header field too long",
+                    ));
                 }
                 field.push(byte[0]);
             }

@@ -69,7 +69,7 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
             Request::Netstat { job, flavour } => match &mut session {
                 Some(s) => {
                     s.set_netstat(flavour);
-                    Response::Opened(Box::new(s.opened(job)))
+                    s.answer(job)
                 }
                 None => continue,
             },
@@ -206,9 +206,9 @@ fn open_reply(
 ) -> Response {
     match result {
         Ok(s) => {
-            let opened = s.opened(job);
+            let answer = s.answer(job);
             *session = Some(s);
-            Response::Opened(Box::new(opened))
+            answer
         }
         Err(error) => Response::Failed { job, error },
     }
@@ -609,7 +609,8 @@ impl std::io::Read for BlobReader<'_> {
                 return Ok(0);
             }
             let end = (self.pos + SLICE).min(size);
-            let failed = |_| std::io::Error::other("the file could not be read");
+            let failed =
+                |_| procsnap_core::error::io_error(std::io::ErrorKind::Other, "the file could not be read");
             let slice = self.input.blob.slice_with_f64_and_f64(self.pos, end).map_err(failed)?;
             let bytes = self.input.reader.read_as_array_buffer(&slice).map_err(failed)?;
             let bytes = js_sys::Uint8Array::new(&bytes);

@@ -130,6 +130,10 @@ pub struct SocketRow {
     /// netstat's owner: the first holder whose command line could be read.
     pub pid: Option<u32>,
     pub program: String,
+    /// The network namespace (`net:[INODE]`) whose table holds the socket, when the snapshot
+    /// records it: with every namespace shown at once, rows of two namespaces can be alike.
+    #[serde(default)]
+    pub netns: Option<u64>,
 }
 
 /// Indices of the rows matching `q`'s filters, numbered Internet rows first, then unix rows,
@@ -241,7 +245,8 @@ pub fn page(s: &Snapshot, matched: &[u32], q: &RowQuery) -> RowPage {
 }
 
 /// The CSV header: one column per [`SocketRow`] field, addresses split from their ports.
-pub const CSV_HEADER: &str = "proto,local_address,local_port,remote_address,remote_port,state,recv_q,send_q,timer,timer_s,inode,uid,pid,program";
+/// `netns` is last: it was added after the others (empty when the snapshot does not say).
+pub const CSV_HEADER: &str = "proto,local_address,local_port,remote_address,remote_port,state,recv_q,send_q,timer,timer_s,inode,uid,pid,program,netns";
 
 /// `matched` (from [`select`], at most [`MAX_CSV_ROWS`] of them) as RFC 4180 CSV with
 /// [`CSV_HEADER`], lines ending in CRLF. Unix rows have their path as local address and empty
@@ -253,6 +258,7 @@ pub fn csv(s: &Snapshot, matched: &[u32]) -> Vec<u8> {
     out.push_str(CSV_HEADER);
     out.push_str("\r\n");
     let opt = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+    let netns = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
     for &i in rows {
         let Some(r) = row(s, i as usize) else { continue };
         let (local, local_port) = split_endpoint(&r.local, r.proto != "unix");
@@ -273,6 +279,7 @@ pub fn csv(s: &Snapshot, matched: &[u32]) -> Vec<u8> {
             &r.uid.to_string(),
             &opt(r.pid),
             &r.program,
+            &netns(r.netns),
         ]
         .into_iter()
         .enumerate()
@@ -306,7 +313,11 @@ fn csv_field(out: &mut String, v: &str) {
 /// Row `i` ([`matching`]'s numbering).
 pub fn row(s: &Snapshot, i: usize) -> Option<SocketRow> {
     let Some(r) = s.inet.get(i) else {
-        return Some(SocketRow::from(&unix_record(s, s.unix.get(i - s.inet.len())?)));
+        let u = s.unix.get(i - s.inet.len())?;
+        return Some(SocketRow {
+            netns: u.netns.or(s.selected_netns()),
+            ..SocketRow::from(&unix_record(s, u))
+        });
     };
     let record = inet_record(s, &r);
     // What the table shows beyond an export record: queues and the timer's kind and seconds.
@@ -315,6 +326,7 @@ pub fn row(s: &Snapshot, i: usize) -> Option<SocketRow> {
         send_q: Some(r.tx_queue),
         timer: timer_name(r.timer).into(),
         timer_s: record.timer_ticks.map(|t| f64::from(t) / f64::from(s.params.user_hz.max(1))),
+        netns: s.inet.netns_of(i).or(s.selected_netns()),
         ..SocketRow::from(&record)
     })
 }

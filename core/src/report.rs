@@ -179,7 +179,7 @@ pub fn build(s: &Snapshot) -> Report {
     // Each shown row's index in its table, for the stalls (where in the file netstat prints it).
     let mut positions = Vec::new();
     // Each shown row's namespace: its table's (every namespace at once), else the selected one's.
-    let selected_netns = if s.all { None } else { s.namespaces.get(s.selected).and_then(|n| n.inode) };
+    let selected_netns = s.selected_netns();
     let mut shown_netns = Vec::new();
     // Tables of one kind from several namespaces (all at once) count as one file, read in turn.
     let mut at = RowPosition::default();

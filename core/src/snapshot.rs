@@ -705,7 +705,7 @@ impl Snapshot {
         for n in self.namespaces.iter().filter(|n| !n.vanished) {
             let Some(t) = &n.stored else { continue };
             parts.push((n.inode, t.inet.clone()));
-            merged.unix.extend(t.unix.iter().cloned());
+            merged.unix.extend(t.unix.iter().map(|u| UnixSocket { netns: n.inode, ..u.clone() }));
             merged.unix_has_inode |= t.unix_has_inode;
             // One file per kind, as netstat reading every namespace's in turn would see them.
             for f in &t.tables {
@@ -762,6 +762,12 @@ impl Snapshot {
     /// `sys/fs/selinux/enforce`, which exists only where selinuxfs is mounted.
     pub fn selinux_enabled(&self) -> bool {
         self.host_files.contains_key(&layout::HostFileKind::SelinuxEnforce)
+    }
+
+    /// The namespace whose tables are shown, when it is one and the snapshot names it (with
+    /// every namespace at once, each table says its own: [`InetTable::netns`], `UnixSocket::netns`).
+    pub fn selected_netns(&self) -> Option<u64> {
+        if self.all { None } else { self.namespaces.get(self.selected).and_then(|n| n.inode) }
     }
 
     pub fn sysctl(&self, name: &str) -> Option<&str> {

@@ -232,3 +232,45 @@ fn a_transferred_report_is_the_report() {
     assert_eq!(back, report);
     assert_eq!(serde_json::to_string(&back).unwrap(), serde_json::to_string(&report).unwrap());
 }
+
+/// With every namespace at once, two namespaces' rows can be alike: each row, and its CSV line,
+/// says whose table it is from (as the Listeners view does); one namespace's rows say that one.
+#[test]
+fn rows_and_their_csv_say_their_namespace() {
+    let unix = |inode: u64, path: &str| {
+        format!(
+            "Num       RefCount Protocol Flags    Type St Inode Path\n0000000000000000: 00000002 00000000 00010000 0001 01 {inode} {path}\n"
+        )
+        .into_bytes()
+    };
+    let mut entries = snapshot();
+    entries.push(Entry::file("proc/net/unix", unix(6001, "/run/host.sock")));
+    entries.push(Entry::file("proc/500/net/unix", unix(8001, "/run/pod.sock")));
+    let mut s = Session::open_entries(entries, &DecodeOptions::default()).unwrap();
+    let every = procsnap_core::query::RowQuery { limit: 1000, ..Default::default() };
+    let namespaces = |s: &mut Session| -> Vec<(String, String, Option<u64>)> {
+        s.rows(&every).rows.into_iter().map(|r| (r.proto, r.local, r.netns)).collect()
+    };
+    let own = namespaces(&mut s);
+    assert_eq!(own.len(), 2, "{own:?}");
+    assert!(own.iter().all(|r| r.2 == Some(OWN)), "the collector's own: {own:?}");
+
+    s.set_netns_all().unwrap();
+    let all = namespaces(&mut s);
+    assert_eq!(all.len(), 304);
+    let of = |local: &str| all.iter().filter(|r| r.1 == local).map(|r| r.2).collect::<Vec<_>>();
+    assert_eq!(of("0.0.0.0:22"), [Some(OWN)]);
+    assert_eq!(of("127.0.0.1:8080"), vec![Some(POD); 301], "the pod's listener and TIME_WAIT rows");
+    assert_eq!(of("/run/host.sock"), [Some(OWN)]);
+    assert_eq!(of("/run/pod.sock"), [Some(POD)]);
+
+    let csv = String::from_utf8(s.rows_csv(&every)).unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert!(lines[0].ends_with(",program,netns"), "{}", lines[0]);
+    assert_eq!(lines.len(), 305);
+    assert!(lines.iter().any(|l| l.starts_with("unix,/run/pod.sock,") && l.ends_with(&format!(",{POD}"))));
+    assert!(lines.iter().any(|l| l.starts_with("tcp,0.0.0.0,22,") && l.ends_with(&format!(",{OWN}"))));
+
+    s.set_netns(Some(POD)).unwrap();
+    assert!(namespaces(&mut s).iter().all(|r| r.2 == Some(POD)));
+}

@@ -107,6 +107,7 @@ fn as_record(r: &SocketRow) -> Vec<String> {
         r.uid.to_string(),
         opt(r.pid),
         r.program.clone(),
+        r.netns.map(|n| n.to_string()).unwrap_or_default(),
     ]
 }
 
@@ -307,8 +308,8 @@ fn csv_fields_are_quoted_where_needed_and_share_links_have_no_rows() {
     let q = query(|_| {});
     let csv = String::from_utf8(s.rows_csv(&q)).unwrap();
     let lines: Vec<&str> = csv.split("\r\n").collect();
-    assert_eq!(lines[1], "unix,\"/run/a,\"\"b\"\".sock\",,,,LISTEN,,,,,7001,0,42,-bash");
-    assert_eq!(lines[2], "unix,\" leading space\",,,,CONNECTED,,,,,7002,0,,");
+    assert_eq!(lines[1], "unix,\"/run/a,\"\"b\"\".sock\",,,,LISTEN,,,,,7001,0,42,-bash,");
+    assert_eq!(lines[2], "unix,\" leading space\",,,,CONNECTED,,,,,7002,0,,,");
     let records = parse_csv(csv.as_bytes());
     assert_eq!(records[1][1], "/run/a,\"b\".sock");
     assert_eq!(records.len(), 3);

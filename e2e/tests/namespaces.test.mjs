@@ -95,6 +95,20 @@ test('the namespace picker switches every view; the overview lists the namespace
     const expected = every.listeners.map((l) => `${l.proto} ${l.local_addr}:${l.local_port} ${l.inode} net:[${l.netns}]`);
     assert.deepEqual(labelled.sort(), expected.sort(), 'each listener with its namespace');
     assert.ok(expected.some((k) => k.includes(':18401 ') && k.endsWith(`net:[${inode}]`)), 'the pod listener, labelled');
+    // The Sockets rows say their namespace too (the same address and port can be in two).
+    await page.click('#tab-sockets');
+    await page.selectOption('#f-state', 'LISTEN');
+    await page.fill('#f-port', '18401');
+    await page.press('#f-port', 'Enter');
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('.vspacer .vrow')];
+      return rows.length > 0 && rows.every((r) => r.children[1].textContent.endsWith(':18401') && r.children[3].textContent === 'LISTEN');
+    });
+    assert.equal(await page.textContent('.vtable[data-netns] .vhead [role="columnheader"]:last-child'), 'Namespace');
+    const podRows = await page.$$eval('.vspacer .vrow', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    const podListeners = every.listeners.filter((l) => l.local_port === 18401);
+    assert.equal(podRows.length, podListeners.length, JSON.stringify(podRows));
+    assert.ok(podRows.every((r) => r[10] === `net:[${inode}]`), `the pod's listener rows, labelled: ${JSON.stringify(podRows)}`);
 
     await page.selectOption('#netns-picker', 'host');
     await page.click('#tab-overview');

@@ -101,7 +101,7 @@ async function exportCsv(page) {
   await page.waitForFunction((o) => { const a = document.querySelector('#csv-download'); return a && a.href !== o; }, old);
   const text = await page.evaluate(async () => (await fetch(document.querySelector('#csv-download').href)).text());
   const records = parseCsv(text);
-  assert.equal(records[0].join(','), 'proto,local_address,local_port,remote_address,remote_port,state,recv_q,send_q,timer,timer_s,inode,uid,pid,program');
+  assert.equal(records[0].join(','), 'proto,local_address,local_port,remote_address,remote_port,state,recv_q,send_q,timer,timer_s,inode,uid,pid,program,netns');
   return records.slice(1);
 }
 

@@ -265,6 +265,14 @@ pub struct Loaded {
     pub hashes_pending: bool,
 }
 
+impl Loaded {
+    /// Every namespace's rows are shown at once (`procsnap report --netns all`): (proto,
+    /// address, port) is no longer unique, so the Listeners and Sockets views say whose.
+    pub fn all_namespaces(&self) -> bool {
+        self.report.namespaces.iter().filter(|n| n.selected).count() > 1
+    }
+}
+
 /// A `Loaded` changes only as a whole: a new job, or its hashes checked (which also rewrites the
 /// text report). Comparing those instead of the whole report keeps a deep `PartialEq` of
 /// `Report` (and its code) out of the page.

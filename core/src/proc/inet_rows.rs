@@ -522,6 +522,17 @@ impl InetRows {
         None
     }
 
+    /// The namespace of row `i`'s table ([`InetTable::netns`]).
+    pub fn netns_of(&self, mut i: usize) -> Option<u64> {
+        for t in &self.tables {
+            if i < t.len {
+                return t.netns;
+            }
+            i -= t.len;
+        }
+        None
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = InetSocket> + '_ {
         let order = self.order;
         self.tables.iter().flat_map(move |t| t.chunks.iter().flatten().map(move |p| t.unpack(p, order)))

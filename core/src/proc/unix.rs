@@ -29,6 +29,10 @@ pub struct UnixSocket {
     /// Everything after the inode column, without the separating space; empty when unnamed.
     pub path: RawText,
     pub line: u32,
+    /// The network namespace (`net:[INODE]`) whose table holds the socket, set when every
+    /// namespace's rows are shown at once (`Snapshot::select_all`).
+    #[serde(default)]
+    pub netns: Option<u64>,
 }
 
 /// `__SO_ACCEPTCON`: the socket is listening.
@@ -141,6 +145,7 @@ pub fn parse_row_with(line: &[u8], line_no: u32, has_inode: bool) -> Result<Unix
         inode,
         path: RawText(path.to_vec()),
         line: line_no,
+        netns: None,
     })
 }
 

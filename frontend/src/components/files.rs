@@ -1,6 +1,9 @@
 //! Files: the archive's entries with sizes and SHA-256 checked against the manifest, the host
 //! facts and manifest, and the raw text of small files.
+use procsnap_core::archive::Container;
 use procsnap_core::files::{FileInfo, FileKind};
+use procsnap_core::layout::FileRole;
+use procsnap_core::types::ByteOrder;
 use yew::prelude::*;
 
 use crate::format::{bytes, thousands};
@@ -59,8 +62,8 @@ fn files_table(rows: &[&FileInfo], small: &[(String, String)], pending: bool) ->
         } else {
             m.text(&f.path);
         }
-        m.tag("</td>").cell(&format!("{:?}", f.kind).to_ascii_lowercase());
-        m.cell(&format!("{:?}", f.role).to_ascii_lowercase()).num_cell(f.size).tag("<td>");
+        m.tag("</td>").cell(kind_name(f.kind));
+        m.cell(role_name(f.role)).num_cell(f.size).tag("<td>");
         check(&mut m, f, pending);
         m.tag("</td></tr>");
     }
@@ -161,14 +164,14 @@ fn host_facts(r: &procsnap_core::Report) -> Vec<(&'static str, String)> {
     push("Host", h.hostname.clone());
     push("Kernel", h.kernel.clone());
     push("Architecture", h.arch.clone());
-    push("Byte order", h.byte_order.map(|b| format!("{b:?}").to_ascii_lowercase()));
+    push("Byte order", h.byte_order.map(|b| if b == ByteOrder::Big { "big" } else { "little" }.into()));
     push("USER_HZ / page size", Some(format!("{} / {}", h.user_hz, h.page_size)));
     push("Captured", h.capture_start.clone());
     push("Capture took", h.capture_duration_us.map(|us| crate::format::micros(us as f64)));
     push("Collector uid", h.uid.map(|u| u.to_string()));
     push("Written by", h.tool.clone());
     push("Format version", h.format_version.map(|f| f.to_string()));
-    push("Container", h.container.map(|c| format!("{c:?}")));
+    push("Container", h.container.map(|c| container_name(c).into()));
     if let Some(w) = &r.walk {
         push(
             "Process walk",
@@ -179,4 +182,37 @@ fn host_facts(r: &procsnap_core::Report) -> Vec<(&'static str, String)> {
         );
     }
     v
+}
+
+// Names as literals rather than `{:?}`: the enums' `Debug` need not be in the module.
+fn kind_name(k: FileKind) -> &'static str {
+    match k {
+        FileKind::File => "file",
+        FileKind::Symlink => "symlink",
+        FileKind::Dir => "dir",
+        FileKind::Other => "other",
+    }
+}
+
+fn role_name(r: FileRole) -> &'static str {
+    match r {
+        FileRole::Manifest => "manifest",
+        FileRole::Table => "table",
+        FileRole::Counters => "counters",
+        FileRole::Sysctl => "sysctl",
+        FileRole::FdLink => "fdlink",
+        FileRole::Process => "process",
+        FileRole::Host => "host",
+        FileRole::Namespace => "namespace",
+        FileRole::Other => "other",
+    }
+}
+
+fn container_name(c: Container) -> &'static str {
+    match c {
+        Container::TarGz => "TarGz",
+        Container::Tar => "Tar",
+        Container::BareTable => "BareTable",
+        Container::Directory => "Directory",
+    }
 }

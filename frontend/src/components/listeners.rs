@@ -83,8 +83,7 @@ pub fn listeners_view(props: &ListenersViewProps) -> Html {
             }
         })
         .collect();
-    // Every namespace at once: (proto, address, port) is no longer unique, so say whose.
-    let all_namespaces = r.namespaces.iter().filter(|n| n.selected).count() > 1;
+    let all_namespaces = props.loaded.all_namespaces();
     let (col, desc) = (COLS[props.sort.0.min(COLS.len() - 1)].0, props.sort.1);
     procsnap_core::sort::sort_by(&mut rows, |a, b| {
         let o = match col {

@@ -20,18 +20,19 @@ const OVERSCAN: u64 = 40;
 /// Browsers stop laying out elements much taller than this; taller tables are scaled.
 const MAX_SPACER_PX: f64 = 15_000_000.0;
 
-/// The table's columns: heading and the sort key its button sets.
-const COLUMNS: [(&str, SortKey); 10] = [
-    ("Proto", SortKey::Proto),
-    ("Local address", SortKey::Local),
-    ("Foreign address", SortKey::Remote),
-    ("State", SortKey::State),
-    ("Recv-Q", SortKey::RecvQ),
-    ("Send-Q", SortKey::SendQ),
-    ("Timer (s left)", SortKey::Timer),
-    ("Inode", SortKey::Inode),
-    ("UID", SortKey::Uid),
-    ("PID/Program", SortKey::Program),
+/// The table's columns: heading, the sort key its button sets and that key's name (the
+/// button's `data-sort`; a literal, not `{:?}`, whose formatting the module need not carry).
+const COLUMNS: [(&str, SortKey, &str); 10] = [
+    ("Proto", SortKey::Proto, "Proto"),
+    ("Local address", SortKey::Local, "Local"),
+    ("Foreign address", SortKey::Remote, "Remote"),
+    ("State", SortKey::State, "State"),
+    ("Recv-Q", SortKey::RecvQ, "RecvQ"),
+    ("Send-Q", SortKey::SendQ, "SendQ"),
+    ("Timer (s left)", SortKey::Timer, "Timer"),
+    ("Inode", SortKey::Inode, "Inode"),
+    ("UID", SortKey::Uid, "Uid"),
+    ("PID/Program", SortKey::Program, "Program"),
 ];
 
 #[derive(Properties, PartialEq)]
@@ -48,6 +49,8 @@ pub struct SocketsViewProps {
     pub send: Callback<Request>,
     /// The last CSV the worker made (offered while it is the current filter's).
     pub csv: Option<Rc<CsvFile>>,
+    /// Every namespace's rows at once: a Namespace column tells alike rows apart.
+    pub all_namespaces: bool,
 }
 
 #[component]
@@ -190,16 +193,10 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
         <div class="sockets">
             <form class="filters" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
                 <label>{"Protocol "}
-                    <select id="f-proto" onchange={on_proto}>
-                        <option value="" selected={query.proto.is_empty()}>{"any"}</option>
-                        { for PROTOS.iter().map(|p| html!{ <option value={*p} selected={query.proto == *p}>{*p}</option> }) }
-                    </select>
+                    <select id="f-proto" onchange={on_proto}>{ options(&PROTOS, &query.proto) }</select>
                 </label>
                 <label>{"State "}
-                    <select id="f-state" onchange={on_state}>
-                        <option value="" selected={query.state.is_empty()}>{"any"}</option>
-                        { for STATES.iter().map(|s| html!{ <option value={*s} selected={query.state == *s}>{*s}</option> }) }
-                    </select>
+                    <select id="f-state" onchange={on_state}>{ options(&STATES, &query.state) }</select>
                 </label>
                 <label>{"Address "}<input id="f-addr" type="search" placeholder="10.0.0.5" value={(*typed_addr).clone()} oninput={typing(&typed_addr)} onchange={on_addr} /></label>
                 <label>{"Port "}<input id="f-port" type="number" min="0" max="65535" class="narrow" value={(*typed_port).clone()} oninput={typing(&typed_port)} onchange={on_port} /></label>
@@ -216,9 +213,9 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
                         {format!("procsnap-sockets.csv: {} of {} rows", format::thousands(c.rows), format::thousands(c.total))}</a>
                 }
             </div>
-            <div class="vtable" role="table" aria-label="Sockets" aria-rowcount={total.to_string()} aria-busy={(!current).to_string()}>
+            <div class="vtable" data-netns={props.all_namespaces.then_some("all")} role="table" aria-label="Sockets" aria-rowcount={total.to_string()} aria-busy={(!current).to_string()}>
                 <div class="vrow vhead" role="row">
-                    { for COLUMNS.iter().map(|&(label, key)| {
+                    { for COLUMNS.iter().map(|&(label, key, name)| {
                         let sorted = query.sort == key;
                         let aria = match (sorted, query.descending) {
                             (false, _) => "none",
@@ -227,23 +224,41 @@ pub fn SocketsView(props: &SocketsViewProps) -> Html {
                         };
                         html! {
                             <span role="columnheader" aria-sort={sorted.then_some(aria)}>
-                                <button class="sort" data-sort={format!("{key:?}")} onclick={sort_by(key)}>
+                                <button class="sort" data-sort={name} onclick={sort_by(key)}>
                                     {label}{ match aria { "ascending" => " ▲", "descending" => " ▼", _ => "" } }</button>
                             </span>
                         }
                     }) }
+                    if props.all_namespaces {
+                        <span role="columnheader">{"Namespace"}</span>
+                    }
                 </div>
                 <div class="vscroll" role="rowgroup" ref={scroller} {onscroll} tabindex="0" style="height:480px">
-                    { spacer(natural * scale, *first, scale, &rows) }
+                    { spacer(natural * scale, *first, scale, &rows, props.all_namespaces) }
                 </div>
             </div>
         </div>
     }
 }
 
+/// A filter's choices, "any" first, the current one selected: fixed words, so markup.
+fn options(choices: &[&'static str], current: &str) -> Html {
+    let mut m = Markup::new();
+    m.tag(if current.is_empty() {
+        "<option value=\"\" selected>any</option>"
+    } else {
+        "<option value=\"\">any</option>"
+    });
+    for &c in choices {
+        m.tag("<option value=\"").tag(c).tag(if c == current { "\" selected>" } else { "\">" });
+        m.tag(c).tag("</option>");
+    }
+    m.html()
+}
+
 /// The rows in view inside their spacer: read-only, so written as markup (see `markup`), one
 /// raw node replaced when the rows or the scroll position change.
-fn spacer(height: f64, first: u64, scale: f64, rows: &[(u64, &SocketRow)]) -> Html {
+fn spacer(height: f64, first: u64, scale: f64, rows: &[(u64, &SocketRow)], netns: bool) -> Html {
     let mut m = Markup::new();
     m.tag("<div class=\"vspacer\" role=\"presentation\" style=\"height:")
         .text(&format::fixed(height, 2))
@@ -281,6 +296,12 @@ fn spacer(height: f64, first: u64, scale: f64, rows: &[(u64, &SocketRow)]) -> Ht
             Some(p) => m.int(u64::from(p)).tag("/").text(&r.program),
             None => m.tag("-"),
         };
+        if netns {
+            m.tag("</span><span role=\"cell\">");
+            if let Some(n) = r.netns {
+                m.tag("net:[").int(n).tag("]");
+            }
+        }
         m.tag("</span></div>");
     }
     m.tag("</div>");

@@ -81,7 +81,8 @@ pub fn viewer(props: &ViewerProps) -> Html {
         Tab::Sockets => html! {
             <SocketsView total={loaded.opened.rows} page={props.page.clone()} request_rows={props.request_rows.clone()}
                 query={f.sockets.clone()} on_filter={props.dispatch.reform(Action::FilterSockets)}
-                send={props.send.clone()} csv={props.csv.clone()} />
+                send={props.send.clone()} csv={props.csv.clone()}
+                all_namespaces={loaded.all_namespaces()} />
         },
         Tab::Replay => {
             replay_view(loaded, props.replay_by_time, &props.dispatch.reform(Action::ReplayAxis), &props.send)

@@ -8,6 +8,8 @@
 #
 #   bash scripts/bench-cli.sh [-n ROWS] [-r ROUNDS] [-o REPORT.md] [-p REV]
 set -euo pipefail
+# $EPOCHREALTIME and awk must agree on the decimal point.
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 rows=1000000 rounds=7 out="" prev=""
 while getopts "n:r:o:p:" opt; do

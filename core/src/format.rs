@@ -6,13 +6,26 @@
 //! tables: about 4 KB of the viewer's gzipped download, for figures with one or two decimals).
 
 /// `text` in double quotes for a message, with what could rewrite a terminal or hide text escaped
-/// as Rust does: `\"`, `\\`, `\n`, `\t`, `\r`, and `\u{…}` for other control characters and
-/// the invisible format characters (zero-width, bidirectional overrides, BOM).
+/// as Rust does: `\"`, `\\`, `\0`, `\n`, `\t`, `\r`, and `\u{…}` for other control characters
+/// and the invisible format characters (zero-width, bidirectional marks and overrides, line and
+/// paragraph separators, soft hyphen, interlinear annotation, BOM, tag characters).
 ///
 /// Why not `{:?}`: str's `Debug` decides what to escape from core's Unicode "printable" tables,
-/// about 4 KB of the viewer's download. Printable non-ASCII text is the same either way; a few
-/// rarer invisible characters that `Debug` escapes are kept here.
+/// about 4 KB of the viewer's download. Letters, digits, symbols and emoji are the same either
+/// way; `Debug` also escapes combining marks and unassigned code points, which are kept here.
 pub fn quoted(text: &str) -> String {
+    /// The invisible format characters [`quoted`] escapes, as ranges.
+    const INVISIBLE: [(char, char); 9] = [
+        ('\u{AD}', '\u{AD}'),
+        ('\u{61C}', '\u{61C}'),
+        ('\u{180E}', '\u{180E}'),
+        ('\u{200B}', '\u{200F}'),
+        ('\u{2028}', '\u{202E}'),
+        ('\u{2060}', '\u{2069}'),
+        ('\u{FEFF}', '\u{FEFF}'),
+        ('\u{FFF9}', '\u{FFFB}'),
+        ('\u{E0000}', '\u{E007F}'),
+    ];
     use std::fmt::Write;
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -20,12 +33,11 @@ pub fn quoted(text: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            '\0' => out.push_str("\\0"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control()
-                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}') =>
-            {
+            c if c.is_control() || INVISIBLE.iter().any(|&(lo, hi)| (lo..=hi).contains(&c)) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
@@ -181,6 +193,7 @@ mod tests {
             "\u{9b}2J",
             "\u{202e}txt.exe",
             "zero\u{200b}width\u{feff}",
+            "nul\0 arabic\u{61c}mark line\u{2028}sep soft\u{ad}hyphen \u{fff9}\u{e0041}tag",
             "",
         ] {
             assert_eq!(super::quoted(text), format!("{text:?}"), "{text}");

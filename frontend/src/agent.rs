@@ -539,12 +539,15 @@ async fn parse_inflated(
     Err(Error::Truncated { detail: "the inflater stopped".into() }.into())
 }
 
-/// The message of a JavaScript error (a `TypeError` from the inflate), or how it prints.
+/// The message of a JavaScript error (a `TypeError` from the inflate), or the thrown string.
 fn js_message(e: &JsValue) -> String {
     js_sys::Reflect::get(e, &"message".into())
         .ok()
         .and_then(|m| m.as_string())
-        .unwrap_or_else(|| format!("{e:?}"))
+        // A thrown string is its own message. Not `{:?}`: JsValue's `Debug` brings wasm-bindgen's
+        // 2 KB debug-string helper into the page's JS.
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "an error without a message".into())
 }
 
 /// In the worker: the file at `url` (the page's `blob:` URL of a picked file) as a `Blob`, or

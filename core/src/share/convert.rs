@@ -65,7 +65,8 @@ impl<A: Wire<B>, B> Wire<Option<B>> for Option<A> {
 }
 
 /// Both directions for a struct whose fields have the same names on both sides; the fields
-/// after `;` exist only in the report.
+/// after `;` exist only in the report. Each of those must also be carried by
+/// `share::Transfer`'s `Rest` (the viewer's worker → page channel), whose test names them.
 macro_rules! fields {
     ($ours:path, $theirs:path { $($f:ident),* $(,)? } $(; $($only:ident),* $(,)?)?) => {
         impl Wire<$theirs> for $ours {

@@ -1,7 +1,7 @@
 //! `procsnap report` as a user runs it: formats, inputs, exit codes and error lines.
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 fn procsnap(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_procsnap")).args(args).output().expect("runs procsnap")
@@ -29,6 +29,17 @@ fn example_file(dir: &std::path::Path) -> PathBuf {
 fn stdout(o: &Output) -> String {
     assert!(o.status.success(), "exit {:?}, stderr: {}", o.status, String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+/// `procsnap report - --format FORMAT` with `file` as its standard input: read in order, never
+/// at offsets.
+fn report_from_stdin(file: &Path, format: &str) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_procsnap"))
+        .args(["report", "-", "--format", format])
+        .stdin(std::fs::File::open(file).unwrap())
+        .output()
+        .expect("runs procsnap");
+    stdout(&o)
 }
 
 #[test]
@@ -75,16 +86,7 @@ fn extracted_directory_and_stdin_give_the_same_netstat() {
         stdout(&procsnap(&["report", out.join("proc").to_str().unwrap(), "--format", "netstat"]));
     assert_eq!(from_file, from_proc_dir);
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_procsnap"))
-        .args(["report", "-", "--format", "netstat"])
-        .stdin(std::fs::File::open(&file).unwrap())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut s = String::new();
-    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut s).unwrap();
-    assert!(child.wait().unwrap().success());
-    assert_eq!(from_file, s);
+    assert_eq!(from_file, report_from_stdin(&file, "netstat"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -169,15 +171,7 @@ fn a_large_bare_table_read_in_halves_matches_standard_input() {
     std::fs::write(&path, &table).unwrap();
     for format in ["json", "netstat"] {
         let from_file = stdout(&procsnap(&["report", path.to_str().unwrap(), "--format", format]));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_procsnap"))
-            .args(["report", "-", "--format", format])
-            .stdin(std::fs::File::open(&path).unwrap())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut s = String::new();
-        std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut s).unwrap();
-        assert!(child.wait().unwrap().success());
+        let s = report_from_stdin(&path, format);
         assert_eq!(from_file, s, "{format}");
         if format == "json" {
             assert!(

@@ -15,17 +15,10 @@ fn ms(f: impl FnOnce()) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
 
-/// Two threads, as the CLI lends them (collector/src/threads.rs).
-#[derive(Debug)]
-struct TwoThreads;
-impl procsnap_core::types::Fork for TwoThreads {
-    fn both(&self, first: &mut (dyn FnMut() + Send), second: &mut (dyn FnMut() + Send)) {
-        std::thread::scope(|s| {
-            s.spawn(second);
-            first();
-        });
-    }
-}
+/// Two threads, as the CLI lends them.
+#[path = "../tests/support/two_threads.rs"]
+mod two_threads;
+use two_threads::TwoThreads;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);

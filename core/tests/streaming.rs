@@ -273,17 +273,7 @@ impl procsnap_core::types::Fork for SecondFirst {
     }
 }
 
-/// Two real threads, as the CLI lends them.
-#[derive(Debug)]
-struct TwoThreads;
-impl procsnap_core::types::Fork for TwoThreads {
-    fn both(&self, first: &mut (dyn FnMut() + Send), second: &mut (dyn FnMut() + Send)) {
-        std::thread::scope(|s| {
-            s.spawn(second);
-            first();
-        });
-    }
-}
+use support::two_threads::TwoThreads;
 
 /// A bare table read at offsets in two halves at once gives the report, rows and diagnostics
 /// of the one-thread read (damaged rows, and duplicates across the halves, included).

@@ -1,6 +1,8 @@
 //! Helpers shared by core's integration tests: open through the session API, build archives.
 #![allow(dead_code)]
 
+pub mod two_threads;
+
 use std::io::Write;
 
 use procsnap_core::{DecodeOptions, Entry, Error, Session, Snapshot};

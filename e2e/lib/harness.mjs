@@ -8,6 +8,7 @@ import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { before, after } from 'node:test';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST = join(ROOT, 'dist');
@@ -56,6 +57,25 @@ export async function launch(extraArgs = []) {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run', '--no-default-browser-check', ...extraArgs],
   });
+}
+
+/** The setup most test files share: dist/ served and Chromium launched once for the file
+ * (node:test's `before`), both closed after it. Tests read `.origin` and `.browser`. */
+export function servedViewer() {
+  const viewer = {
+    server: null,
+    browser: null,
+    get origin() { return this.server.origin; },
+  };
+  before(async () => {
+    viewer.server = await serve();
+    viewer.browser = await launch();
+  });
+  after(async () => {
+    await viewer.browser?.close();
+    await viewer.server?.close();
+  });
+  return viewer;
 }
 
 /**

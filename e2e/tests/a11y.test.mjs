@@ -2,27 +2,16 @@
 // light and the dark colour scheme, in headless Chromium: no serious or critical violation.
 // axe is evaluated through the driver (not a <script> tag), so the page's own
 // Content-Security-Policy stays as it is.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, serve, launch, openPage, waitLoaded } from '../lib/harness.mjs';
+import { servedViewer, ROOT, openPage, waitLoaded } from '../lib/harness.mjs';
 
 const AXE = readFileSync(join(ROOT, 'e2e', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const VIEWS = ['overview', 'listeners', 'time-wait', 'sockets', 'files', 'replay', 'compare'];
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const viewer = servedViewer();
 
 /** Serious and critical violations on the page as it is now, one line each. */
 async function violations(page, where) {
@@ -35,10 +24,10 @@ async function violations(page, where) {
 
 for (const colorScheme of ['light', 'dark']) {
   test(`axe: no serious or critical violation on any view (${colorScheme})`, async () => {
-    const { context, page } = await openPage(browser, server.origin, { colorScheme });
+    const { context, page } = await openPage(viewer.browser, viewer.origin, { colorScheme });
     try {
       const found = [];
-      await page.goto(server.origin + '/');
+      await page.goto(viewer.origin + '/');
       await page.waitForSelector('#example-button');
       found.push(...await violations(page, 'start'));
       await page.click('#example-button');

@@ -1,26 +1,17 @@
 // The copy buttons (Overview's text report, Listeners' netstat text, the share link) in headless
 // Chromium: the clipboard gets the text shown, and the button then says "Copied ✓", also after
 // the view is rendered again (a filter typed).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, waitLoaded } from '../lib/harness.mjs';
+import { servedViewer, openPage, waitLoaded } from '../lib/harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const viewer = servedViewer();
 
 test('copy buttons put the text on the clipboard and say so', async () => {
-  const { context, page, errors } = await openPage(browser, server.origin);
+  const { context, page, errors } = await openPage(viewer.browser, viewer.origin);
   try {
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
-    await page.goto(`${server.origin}/#example&view=listeners`);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: viewer.origin });
+    await page.goto(`${viewer.origin}/#example&view=listeners`);
     await waitLoaded(page);
     const button = page.locator('#panel-listeners button', { hasText: 'Copy text' });
     await button.click();

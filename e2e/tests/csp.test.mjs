@@ -1,26 +1,15 @@
 // The Content-Security-Policy of both builds (scripts/csp.mjs) is enforced by the browser: a
 // script's fetch to another origin is blocked (and reported as a `securitypolicyviolation`),
 // and normal use (open the example, every view, a share link, a picked file) reports none.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DIST, serve, launch, openPage, assertOnlyOwnOrigin, waitLoaded } from '../lib/harness.mjs';
+import { servedViewer, DIST, openPage, assertOnlyOwnOrigin, waitLoaded } from '../lib/harness.mjs';
 
 const FOREIGN = 'http://192.0.2.1/exfiltrate';
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const viewer = servedViewer();
 
 /** Records every CSP violation the page reports, from before its first script runs. */
 async function recordViolations(page) {
@@ -71,16 +60,16 @@ test('both builds carry a policy with no default source and no unsafe-eval / uns
 });
 
 test('served viewer: normal use reports no CSP violation; a script fetching another origin is blocked', async () => {
-  const p = await openPage(browser, server.origin);
+  const p = await openPage(viewer.browser, viewer.origin);
   try {
     await recordViolations(p.page);
-    await p.page.goto(server.origin + '/');
+    await p.page.goto(viewer.origin + '/');
     await useTheViewer(p.page);
     assert.deepEqual(await p.page.evaluate(() => window.cspViolations), [], 'no violation in normal use');
     assert.deepEqual(p.errors, [], 'page errors');
     await fetchForeign(p.page);
     // The policy refused it before the network: the harness's router never saw the request.
-    assertOnlyOwnOrigin(assert, server.origin, p.requests, p.foreign);
+    assertOnlyOwnOrigin(assert, viewer.origin, p.requests, p.foreign);
   } finally {
     await p.context.close();
   }
@@ -88,7 +77,7 @@ test('served viewer: normal use reports no CSP violation; a script fetching anot
 
 test('single file from file://: normal use reports no CSP violation; a fetch to another origin is blocked',
   { skip: !existsSync(join(DIST, 'procsnap-viewer.html')) && 'no single file' }, async () => {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const context = await viewer.browser.newContext({ viewport: { width: 1366, height: 900 } });
     const foreign = [];
     await context.route('**/*', (route) => {
       const url = route.request().url();

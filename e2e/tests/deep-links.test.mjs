@@ -3,35 +3,26 @@
 // before views were in links still open), and the keys `/`, `1`…, `?` work. Chromium through
 // playwright for the whole set; Firefox ESR for the keys, where `/` is also the browser's quick
 // find.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, OUT, serve, launch, openPage, assertOnlyOwnOrigin, waitLoaded, number } from '../lib/harness.mjs';
+import { servedViewer, ROOT, OUT, openPage, assertOnlyOwnOrigin, waitLoaded, number } from '../lib/harness.mjs';
 import { FIREFOX, unavailable } from '../lib/engines.mjs';
 
 const PROCSNAP = process.env.PROCSNAP ?? join(ROOT, 'target', 'release', 'procsnap');
 const SNAPSHOT = process.env.SNAPSHOT ?? join(OUT, 'this-host.procsnap.tar.gz');
 const LINK_V1 = join(ROOT, 'core', 'tests', 'fixtures', 'link-v1.txt');
 
-let server;
-let browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const viewer = servedViewer();
 
 async function withPage(fn) {
-  const p = await openPage(browser, server.origin);
+  const p = await openPage(viewer.browser, viewer.origin);
   try {
     await fn(p);
     assert.deepEqual(p.errors.filter((e) => !/Failed to load resource/.test(e)), [], 'page errors');
-    assertOnlyOwnOrigin(assert, server.origin, p.requests, p.foreign);
+    assertOnlyOwnOrigin(assert, viewer.origin, p.requests, p.foreign);
   } finally {
     await p.context.close();
   }
@@ -45,7 +36,7 @@ const hash = (page) => page.evaluate(() => location.hash);
 
 test('the view and the filters are in the address and survive a reload', async () => {
   await withPage(async ({ page }) => {
-    await page.goto(server.origin + '/');
+    await page.goto(viewer.origin + '/');
     await page.click('#example-button');
     await waitLoaded(page);
     assert.equal(await hash(page), '#example', 'the example is named in the address');
@@ -97,7 +88,7 @@ test('the view and the filters are in the address and survive a reload', async (
 
 test('a picked file: the address keeps the view for the next file, not the file', { skip: !existsSync(SNAPSHOT) && 'no snapshot' }, async () => {
   await withPage(async ({ page }) => {
-    await page.goto(server.origin + '/#view=files&files=proc/net');
+    await page.goto(viewer.origin + '/#view=files&files=proc/net');
     await page.setInputFiles('#file-input', SNAPSHOT);
     await waitLoaded(page);
     assert.equal(await selected(page), 'tab-files', 'opens on the view the address names');
@@ -111,7 +102,7 @@ test('a picked file: the address keeps the view for the next file, not the file'
 test('a share link opens on the view it was made from; the CLI reads it; old links open on the overview', async () => {
   let link;
   await withPage(async ({ page }) => {
-    await page.goto(server.origin + '/');
+    await page.goto(viewer.origin + '/');
     await page.click('#example-button');
     await waitLoaded(page);
     await page.click('#tab-time-wait');
@@ -137,7 +128,7 @@ test('a share link opens on the view it was made from; the CLI reads it; old lin
     assert.equal(json.time_wait.count, twCount, 'the CLI reads a link with a view');
   }
   await withPage(async ({ page }) => {
-    await page.goto(server.origin + '/' + readFileSync(LINK_V1, 'utf8').trim());
+    await page.goto(viewer.origin + '/' + readFileSync(LINK_V1, 'utf8').trim());
     await waitLoaded(page);
     assert.equal(await selected(page), 'tab-overview', 'a link made by the first release opens');
   });
@@ -145,7 +136,7 @@ test('a share link opens on the view it was made from; the CLI reads it; old lin
 
 test('keys: ? lists them, 1… switch views, / focuses the filter, typing in a field is the field\'s', async () => {
   await withPage(async ({ page }) => {
-    await page.goto(server.origin + '/');
+    await page.goto(viewer.origin + '/');
     await page.waitForSelector('#example-button');
     await page.keyboard.press('?');
     await page.waitForSelector('#keys-help');
@@ -199,7 +190,7 @@ test('firefox: / focuses the filter (not quick find), 1… switch views, the vie
     const ff = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
     try {
       const page = await ff.newPage();
-      await page.goto(server.origin + '/#example&view=listeners');
+      await page.goto(viewer.origin + '/#example&view=listeners');
       await page.waitForSelector('.viewer[data-loaded="true"]', { timeout: 60_000 });
       assert.equal(await page.$eval('[role=tab][aria-selected=true]', (e) => e.id), 'tab-listeners');
       await page.keyboard.press('5');

@@ -1,25 +1,16 @@
 // What a view remembers while it is on screen, in headless Chromium: the netstat replay's axis
 // and the Files view's shown file last until the view is left (or another snapshot opens); the
 // share panel's redaction while it is open, and each redaction makes a new link.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, waitLoaded } from '../lib/harness.mjs';
+import { servedViewer, openPage, waitLoaded } from '../lib/harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const viewer = servedViewer();
 
 test('the replay axis and the shown file last while their view is on screen', async () => {
-  const { context, page, errors } = await openPage(browser, server.origin);
+  const { context, page, errors } = await openPage(viewer.browser, viewer.origin);
   try {
-    await page.goto(`${server.origin}/#example&view=replay`);
+    await page.goto(`${viewer.origin}/#example&view=replay`);
     await waitLoaded(page);
     const heading = () => page.textContent('#panel-replay h3');
     assert.equal(await heading(), 'Its output along the bytes it reads');
@@ -52,9 +43,9 @@ test('the replay axis and the shown file last while their view is on screen', as
 });
 
 test('the share panel makes a link for each redaction, and opens redacting everything', async () => {
-  const { context, page, errors } = await openPage(browser, server.origin);
+  const { context, page, errors } = await openPage(viewer.browser, viewer.origin);
   try {
-    await page.goto(`${server.origin}/#example`);
+    await page.goto(`${viewer.origin}/#example`);
     await waitLoaded(page);
     await page.click('#share-button');
     await page.waitForSelector('#share-link');
@@ -78,9 +69,9 @@ test('the share panel makes a link for each redaction, and opens redacting every
 });
 
 test('the Listeners sort lasts while the view is on screen', async () => {
-  const { context, page, errors } = await openPage(browser, server.origin);
+  const { context, page, errors } = await openPage(viewer.browser, viewer.origin);
   try {
-    await page.goto(`${server.origin}/#example&view=listeners`);
+    await page.goto(`${viewer.origin}/#example&view=listeners`);
     await waitLoaded(page);
     const sortOf = (n) => page.getAttribute(`#listeners-table th:nth-child(${n})`, 'aria-sort');
     assert.equal(await sortOf(3), 'ascending', 'by port at first');

@@ -2,12 +2,12 @@
 // same snapshot: every protocol and state can be selected, the columns sort, the CSV the worker
 // makes of a filter holds the CLI's rows; the replay shows exactly the stalls core computes, for
 // the snapshot's flavour and for one picked in the page.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, OUT, serve, launch, openPage, assertOnlyOwnOrigin, waitLoaded } from '../lib/harness.mjs';
+import { servedViewer, ROOT, OUT, openPage, assertOnlyOwnOrigin, waitLoaded } from '../lib/harness.mjs';
 
 const PROCSNAP = process.env.PROCSNAP ?? join(ROOT, 'target', 'release', 'procsnap');
 const SNAPSHOT = process.env.SNAPSHOT ?? join(OUT, 'this-host.procsnap.tar.gz');
@@ -24,25 +24,14 @@ mkdirSync(OUT, { recursive: true });
 // Written afresh: a file left by an older build would not be the example this build shows.
 if (existsSync(EXAMPLE_BIN)) execFileSync(EXAMPLE_BIN, [EXAMPLE]);
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const viewer = servedViewer();
 
 const cli = (...args) => execFileSync(PROCSNAP, ['report', ...args], { maxBuffer: 1 << 28 }).toString();
 const haveCli = existsSync(PROCSNAP) && existsSync(EXAMPLE);
 
 /** A fresh page (with CSP violations recorded); afterwards: no errors, violations or foreign requests. */
 async function withPage(fn) {
-  const p = await openPage(browser, server.origin);
+  const p = await openPage(viewer.browser, viewer.origin);
   await p.page.addInitScript(() => {
     window.cspViolations = [];
     document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.effectiveDirective} ${e.blockedURI}`));
@@ -51,7 +40,7 @@ async function withPage(fn) {
     await fn(p);
     assert.deepEqual(p.errors.filter((e) => !/Failed to load resource/.test(e)), [], 'page errors');
     assert.deepEqual(await p.page.evaluate(() => window.cspViolations), [], 'CSP violations');
-    assertOnlyOwnOrigin(assert, server.origin, p.requests, p.foreign);
+    assertOnlyOwnOrigin(assert, viewer.origin, p.requests, p.foreign);
   } finally {
     await p.context.close();
   }
@@ -77,7 +66,7 @@ function parseCsv(text) {
 }
 
 async function openSnapshot(page, file) {
-  await page.goto(server.origin + '/');
+  await page.goto(viewer.origin + '/');
   if (file) await page.setInputFiles('#file-input', file); else await page.click('#example-button');
   await waitLoaded(page);
 }

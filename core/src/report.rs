@@ -151,6 +151,114 @@ fn rows_pass(
     }
 }
 
+/// Rows from which the report's pass is split across the threads the host lent.
+const SPLIT_FROM_ROWS: usize = 1 << 17;
+
+/// The threads for the report's pass over `rows` rows, if it is worth splitting.
+fn split_fork(s: &Snapshot, rows: usize) -> Option<&'static dyn crate::types::Fork> {
+    // WebAssembly here has no threads (its fork is always `None`): without this the merge
+    // would only add to the viewer's download.
+    if cfg!(target_family = "wasm") {
+        return None;
+    }
+    s.fork.filter(|_| rows >= SPLIT_FROM_ROWS)
+}
+
+/// What [`build`] gathers from the rows, over a run of chunks in table order: all of them, or
+/// one thread's half ([`RowsPass::append`] joins two halves).
+struct RowsPass {
+    counts: crate::analysis::volume::StateCounts,
+    tw: crate::analysis::timewait::Accumulator,
+    /// The rows netstat shows, their positions in their tables and their namespaces.
+    shown: Vec<crate::proc::inet::InetSocket>,
+    positions: Vec<RowPosition>,
+    shown_netns: Vec<Option<u64>>,
+    /// The kind of the first and of the last table passed, whether they differ, and the
+    /// position after the last row passed.
+    first_kind: Option<crate::layout::TableKind>,
+    kind: Option<crate::layout::TableKind>,
+    changed_kind: bool,
+    at: RowPosition,
+    /// Shown rows before the run's first change of table kind: a later half's positions of
+    /// these count from the half's start, not from their table's.
+    first_kind_shown: usize,
+}
+
+impl RowsPass {
+    /// The pass over `chunks`, which hold `tcp_rows` TCP rows.
+    fn run<'a>(
+        s: &Snapshot,
+        chunks: impl Iterator<Item = (&'a InetTable, &'a [PackedRow])>,
+        tcp_rows: usize,
+    ) -> RowsPass {
+        let mut pass = RowsPass {
+            counts: Default::default(),
+            tw: crate::analysis::timewait::Accumulator::for_rows(s, tcp_rows),
+            shown: Vec::new(),
+            positions: Vec::new(),
+            shown_netns: Vec::new(),
+            first_kind: None,
+            kind: None,
+            changed_kind: false,
+            at: RowPosition::default(),
+            first_kind_shown: 0,
+        };
+        let order = s.inet.byte_order();
+        // Each shown row's namespace: its table's (every namespace at once), else the selected one's.
+        let selected_netns = s.selected_netns();
+        for (t, chunk) in chunks {
+            // Tables of one kind from several namespaces (all at once) count as one file, read in turn.
+            if pass.kind != Some(t.kind()) {
+                if pass.kind.is_none() {
+                    pass.first_kind = Some(t.kind());
+                } else if !pass.changed_kind {
+                    pass.changed_kind = true;
+                    pass.first_kind_shown = pass.shown.len();
+                }
+                pass.at = RowPosition::default();
+                pass.kind = Some(t.kind());
+            }
+            let RowsPass { counts, tw, shown, positions, at, .. } = &mut pass;
+            rows_pass(t, chunk, order, counts, tw, shown, positions, at);
+            pass.shown_netns.resize(pass.shown.len(), t.netns.or(selected_netns));
+        }
+        if !pass.changed_kind {
+            pass.first_kind_shown = pass.shown.len();
+        }
+        pass
+    }
+
+    /// Add `later`, the pass over the chunks after these: the result is one pass over both.
+    fn append(&mut self, mut later: RowsPass) {
+        let Some(later_first) = later.first_kind else { return };
+        if self.first_kind.is_none() {
+            *self = later;
+            return;
+        }
+        self.counts.merge(&later.counts);
+        self.tw.merge(later.tw);
+        // A table (or run of tables of one kind) split between the halves: the later half's
+        // positions in it count on from this half's.
+        if self.kind == Some(later_first) {
+            let at = self.at;
+            let move_on = |p: &mut RowPosition| {
+                p.row += at.row;
+                p.time_wait_before += at.time_wait_before;
+            };
+            later.positions[..later.first_kind_shown].iter_mut().for_each(move_on);
+            if !later.changed_kind {
+                move_on(&mut later.at);
+            }
+        }
+        self.changed_kind |= later.changed_kind || self.kind != Some(later_first);
+        self.shown.append(&mut later.shown);
+        self.positions.append(&mut later.positions);
+        self.shown_netns.append(&mut later.shown_netns);
+        self.kind = later.kind;
+        self.at = later.at;
+    }
+}
+
 /// The report: every analysis of the snapshot, ready to render or to send to the viewer.
 pub fn build(s: &Snapshot) -> Report {
     let m = s.manifest.as_ref();
@@ -172,28 +280,43 @@ pub fn build(s: &Snapshot) -> Report {
     };
     // One pass over the rows finds the listeners and feeds every per-row analysis: on a
     // million-row snapshot each pass is mostly memory traffic, so fewer passes is most of the speed.
-    let mut counts = crate::analysis::volume::StateCounts::default();
-    let mut tw = crate::analysis::timewait::Accumulator::new(s);
-    let mut shown = Vec::new();
-    let order = s.inet.byte_order();
-    // Each shown row's index in its table, for the stalls (where in the file netstat prints it).
-    let mut positions = Vec::new();
-    // Each shown row's namespace: its table's (every namespace at once), else the selected one's.
-    let selected_netns = s.selected_netns();
-    let mut shown_netns = Vec::new();
-    // Tables of one kind from several namespaces (all at once) count as one file, read in turn.
-    let mut at = RowPosition::default();
-    let mut kind = None;
-    for t in s.inet.tables() {
-        if kind != Some(t.kind()) {
-            at = RowPosition::default();
-            kind = Some(t.kind());
+    // Every chunk of rows, tables in order. With threads lent, the later half is passed on the
+    // other thread and the two passes are merged.
+    let every_chunk = || s.inet.tables().iter().flat_map(|t| t.chunks().map(move |c| (t, c)));
+    let tcp_rows = |chunks: &[(&InetTable, &[PackedRow])]| {
+        chunks.iter().filter(|(t, _)| t.kind().is_tcp()).map(|(_, c)| c.len()).sum()
+    };
+    let rows = s.inet.tables().iter().map(InetTable::len).sum();
+    let RowsPass { counts, tw, shown, positions, shown_netns, .. } = match split_fork(s, rows) {
+        Some(fork) => {
+            let chunks: Vec<_> = every_chunk().collect();
+            let mut before = 0;
+            let cut = chunks
+                .iter()
+                .position(|(_, c)| {
+                    let reached = before >= rows / 2;
+                    before += c.len();
+                    reached
+                })
+                .unwrap_or(chunks.len());
+            let (early, late) = chunks.split_at(cut);
+            let (mut first, mut second) = (None, None);
+            // Each half also sorts its TIME_WAIT remote addresses.
+            let half = |chunks: &[(&InetTable, &[PackedRow])]| {
+                let mut pass = RowsPass::run(s, chunks.iter().copied(), tcp_rows(chunks));
+                pass.tw.count_remotes();
+                Some(pass)
+            };
+            fork.both(&mut || first = half(early), &mut || second = half(late));
+            let (Some(mut first), Some(second)) = (first, second) else { unreachable!("a fork runs both") };
+            first.append(second);
+            first
         }
-        for chunk in t.chunks() {
-            rows_pass(t, chunk, order, &mut counts, &mut tw, &mut shown, &mut positions, &mut at);
+        None => {
+            let tcp_rows = s.inet.tables().iter().filter(|t| t.kind().is_tcp()).map(InetTable::len).sum();
+            RowsPass::run(s, every_chunk(), tcp_rows)
         }
-        shown_netns.resize(shown.len(), t.netns.or(selected_netns));
-    }
+    };
     debug_assert!(shown.iter().all(crate::analysis::listeners::netstat_shows));
     let listeners: Vec<_> = shown
         .iter()
@@ -294,4 +417,53 @@ fn byte_order_hint(s: &Snapshot, listeners: &[ListenerRow]) -> Option<Diagnostic
             ),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pass over the rows in two halves, joined, is the pass in one: cut between any two
+    /// chunks (between tables, inside a table of two chunks, with either half empty), and with
+    /// the TIME_WAIT rows of a half few (listed) or many (counted in arrays) on either side.
+    #[test]
+    fn a_pass_in_two_halves_is_the_pass_in_one() {
+        // tcp: 500 TIME_WAIT (few); tcp6: one whole chunk, then ~900 rows (few again).
+        let story =
+            crate::synth::SeedStory { server_time_wait: 66_000, client_time_wait: 500, ..Default::default() };
+        let bytes = crate::synth::seed_story(&story);
+        // One table of two chunks, with listeners in both: the second's positions count on.
+        use crate::synth::kernel_text::{InetRow, tcp_table};
+        use std::net::Ipv4Addr;
+        let listener = |port: u16| InetRow::v4(Ipv4Addr::UNSPECIFIED, port, Ipv4Addr::UNSPECIFIED, 0, 0x0A);
+        let mut rows: Vec<InetRow> = (0..70_000u32)
+            .map(|i| InetRow::v4(Ipv4Addr::new(10, 0, 0, 5), 81, Ipv4Addr::from(0x0A40_0000 | i), 40_000, 6))
+            .collect();
+        for (at, port) in [(10, 22), (65_600, 8080), (69_999, 9090)] {
+            rows[at] = listener(port).inode(7_000 + port as u64);
+        }
+        let bare = tcp_table(&rows).into_bytes();
+        for (name, bytes) in [("seed story", bytes), ("bare table", bare)] {
+            let s = crate::snapshot::decode(&bytes, &Default::default(), &mut |_| true).unwrap();
+            let chunks: Vec<(&InetTable, &[PackedRow])> =
+                s.inet.tables().iter().flat_map(|t| t.chunks().map(move |c| (t, c))).collect();
+            let sizes: Vec<usize> = chunks.iter().map(|(_, c)| c.len()).collect();
+            assert!(sizes.len() >= 2 && sizes.contains(&65_536), "{name}: {sizes:?}");
+            let figures = |p: RowsPass| {
+                let time_wait = p.tw.finish(&s, &[]);
+                (p.counts, p.shown, p.positions, p.shown_netns, p.kind, p.at, time_wait)
+            };
+            let run = |chunks: &[(&InetTable, &[PackedRow])]| {
+                let tcp = chunks.iter().filter(|(t, _)| t.kind().is_tcp()).map(|(_, c)| c.len()).sum();
+                RowsPass::run(&s, chunks.iter().copied(), tcp)
+            };
+            let whole = figures(run(&chunks));
+            assert!(whole.1.len() >= 3 && whole.6.count > 60_000, "{name}: {} shown", whole.1.len());
+            for cut in 0..=chunks.len() {
+                let mut first = run(&chunks[..cut]);
+                first.append(run(&chunks[cut..]));
+                assert!(figures(first) == whole, "{name}: cut before chunk {cut} of {sizes:?}");
+            }
+        }
+    }
 }

@@ -88,6 +88,9 @@ pub struct Snapshot {
     /// The tables above are every namespace's at once ([`Snapshot::select_all`]); `selected`
     /// is the namespace whose tables are stored with it, the collector's own.
     pub all: bool,
+    /// The threads the host lent the decode ([`DecodeOptions::fork`]), kept for the report's
+    /// pass over the rows.
+    pub fork: Option<&'static dyn Fork>,
 }
 
 /// The socket tables and sysctls of one network namespace.
@@ -659,6 +662,7 @@ impl Snapshot {
             namespaces,
             selected: 0,
             all: false,
+            fork: options.fork,
         })
     }
 

@@ -62,6 +62,35 @@ pub fn count_runs(v: &mut Vec<u32>) -> Vec<(u32, u64)> {
     runs
 }
 
+/// Two lists of [`count_runs`] as one: ascending, the counts of a value in both added up.
+pub fn merge_runs(a: Vec<(u32, u64)>, b: Vec<(u32, u64)>) -> Vec<(u32, u64)> {
+    if a.is_empty() {
+        return b;
+    }
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        if x.0 == y.0 {
+            out.push((x.0, x.1 + y.1));
+            i += 1;
+            j += 1;
+        } else if x.0 < y.0 {
+            out.push(x);
+            i += 1;
+        } else {
+            out.push(y);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
 /// Positions `0..n` in a stable order by `cmp` (equal elements keep their order): a plain
 /// bottom-up merge sort over indices, compiled once whatever is sorted.
 pub fn order(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<u32> {

@@ -314,3 +314,34 @@ fn a_bare_table_read_in_halves_gives_the_one_thread_report() {
     // The table was split (once), not read in order; the search for duplicates forks twice.
     assert_eq!(SECOND_FIRST_CALLS.load(std::sync::atomic::Ordering::Relaxed), 1 + 2);
 }
+
+/// The report of a snapshot large enough for its pass over the rows to be split across the
+/// threads lent (`DecodeOptions::fork`) is the one-thread report, in every format.
+#[test]
+fn a_report_passed_on_two_threads_is_the_one_thread_report() {
+    #[derive(Debug)]
+    struct Reversed;
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    impl procsnap_core::types::Fork for Reversed {
+        fn both(&self, first: &mut (dyn FnMut() + Send), second: &mut (dyn FnMut() + Send)) {
+            CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            second();
+            first();
+        }
+    }
+    let story =
+        synth::SeedStory { server_time_wait: 120_000, client_time_wait: 20_000, ..Default::default() };
+    let bytes = synth::seed_story(&story);
+    let one = procsnap_core::Session::open(&bytes, &DecodeOptions::default(), &mut |_| true).unwrap();
+    assert!(one.report().time_wait.count >= 140_000);
+    for fork in [&Reversed as &'static dyn procsnap_core::types::Fork, &TwoThreads] {
+        let options = DecodeOptions { fork: Some(fork), ..Default::default() };
+        let two = procsnap_core::Session::open(&bytes, &options, &mut |_| true).unwrap();
+        assert_eq!(two.json(), one.json(), "{fork:?}");
+        assert_eq!(two.netstat(), one.netstat(), "{fork:?}");
+        assert_eq!(two.text(), one.text(), "{fork:?}");
+    }
+    // The report's pass forked (once); each table's search for rows read twice, twice.
+    let tables = one.snapshot().unwrap().inet.tables().len();
+    assert_eq!(CALLS.load(std::sync::atomic::Ordering::Relaxed), 1 + 2 * tables);
+}

@@ -102,6 +102,8 @@ pub struct Accumulator {
     // Remote IPv4 addresses are appended and counted once at the end (radix sort + runs):
     // a hash map with ~10^5 distinct clients costs a cache miss per row, this a sequential write.
     remote_v4: Vec<u32>,
+    /// `remote_v4` counted so far ([`Accumulator::count_remotes`]): (address, rows), ascending.
+    remote_runs: Vec<(u32, u64)>,
     by_raddr6: FxHashMap<u128, u64>,
     /// TIME_WAIT rows by ticks left, up to 60 s worth; larger values (never seen: the timer
     /// is 60 s) are kept one by one in `more_ticks`.
@@ -123,6 +125,11 @@ struct Outgoing {
 
 impl Accumulator {
     pub fn new(s: &Snapshot) -> Accumulator {
+        Accumulator::for_rows(s, s.inet.tables().iter().filter(|t| t.kind().is_tcp()).map(|t| t.len()).sum())
+    }
+
+    /// An accumulator for at most `tcp_rows` TCP rows of `s`.
+    pub fn for_rows(s: &Snapshot, tcp_rows: usize) -> Accumulator {
         let range_value = s.sysctl("net.ipv4.ip_local_port_range").and_then(sysctl::port_range);
         Accumulator {
             port_range: range_value.unwrap_or(DEFAULT_PORT_RANGE),
@@ -135,9 +142,8 @@ impl Accumulator {
             by_rport: Vec::new(),
             // At most one per TCP row, reserved whole: doubling would briefly need 2.5× the memory
             // (and wasm memory never shrinks). Capacity never written is not resident.
-            remote_v4: Vec::with_capacity(
-                s.inet.tables().iter().filter(|t| t.kind().is_tcp()).map(|t| t.len()).sum(),
-            ),
+            remote_v4: Vec::with_capacity(tcp_rows),
+            remote_runs: Vec::new(),
             by_raddr6: FxHashMap::default(),
             ticks: Vec::new(),
             more_ticks: Vec::new(),
@@ -152,14 +158,7 @@ impl Accumulator {
         let tw = p.state == TCP_TIME_WAIT;
         if tw {
             self.count += 1;
-            if self.by_port.is_empty() {
-                self.few.push((p.local_port, p.remote_port, p.timer_ticks));
-                if self.few.len() == DENSE_AFTER {
-                    self.make_dense();
-                }
-            } else {
-                self.count_dense(p.local_port, p.remote_port, p.timer_ticks);
-            }
+            self.count_time_wait(p.local_port, p.remote_port, p.timer_ticks);
             match t.remote_canonical(p, order) {
                 Ok(v4) => self.remote_v4.push(v4),
                 Err(v6) => *self.by_raddr6.entry(v6.to_bits()).or_default() += 1,
@@ -176,6 +175,57 @@ impl Accumulator {
                 time_wait: tw,
             });
         }
+    }
+
+    /// One TIME_WAIT row's ports and ticks: in the short list, or in the arrays once dense.
+    #[inline]
+    fn count_time_wait(&mut self, port: u16, rport: u16, ticks: u32) {
+        if self.by_port.is_empty() {
+            self.few.push((port, rport, ticks));
+            if self.few.len() == DENSE_AFTER {
+                self.make_dense();
+            }
+        } else {
+            self.count_dense(port, rport, ticks);
+        }
+    }
+
+    /// Sort and count the remote IPv4 addresses gathered so far, so that each thread of a
+    /// split pass sorts its own before the two are merged (else [`Accumulator::finish`] does).
+    pub fn count_remotes(&mut self) {
+        if self.remote_v4.is_empty() {
+            return;
+        }
+        let runs = count_runs(&mut self.remote_v4);
+        self.remote_v4 = Vec::new();
+        self.remote_runs = crate::sort::merge_runs(std::mem::take(&mut self.remote_runs), runs);
+    }
+
+    /// Add the figures of `later`, the next rows of the same snapshot counted apart (on another
+    /// thread): the result is that of one accumulator fed every row in order.
+    pub fn merge(&mut self, mut later: Accumulator) {
+        self.count += later.count;
+        self.tcp_rows += later.tcp_rows;
+        if !later.by_port.is_empty() {
+            if self.by_port.is_empty() {
+                self.make_dense();
+            }
+            let add = |into: &mut [u32], from: &[u32]| into.iter_mut().zip(from).for_each(|(a, b)| *a += b);
+            add(&mut self.by_port, &later.by_port);
+            add(&mut self.by_rport, &later.by_rport);
+            add(&mut self.ticks, &later.ticks);
+            self.more_ticks.append(&mut later.more_ticks);
+        }
+        for (port, rport, ticks) in std::mem::take(&mut later.few) {
+            self.count_time_wait(port, rport, ticks);
+        }
+        self.count_remotes();
+        later.count_remotes();
+        self.remote_runs = crate::sort::merge_runs(std::mem::take(&mut self.remote_runs), later.remote_runs);
+        for (addr, n) in later.by_raddr6 {
+            *self.by_raddr6.entry(addr).or_default() += n;
+        }
+        self.outgoing.append(&mut later.outgoing);
     }
 
     fn make_dense(&mut self) {
@@ -215,7 +265,7 @@ impl Accumulator {
         runs
     }
 
-    pub fn finish(self, s: &Snapshot, listeners: &[Listener]) -> TimeWait {
+    pub fn finish(mut self, s: &Snapshot, listeners: &[Listener]) -> TimeWait {
         let mut listening: FxHashMap<u16, Option<String>> = FxHashMap::default();
         for l in listeners.iter().filter(|l| l.proto.is_tcp() && l.state == TCP_LISTEN) {
             let owner =
@@ -276,8 +326,12 @@ impl Accumulator {
         });
 
         let by_remote_port = TopN::top(self.port_counts(true), TOP);
-        let mut remote_v4 = self.remote_v4;
-        let remote_addrs: Vec<(IpAddr, u64)> = count_runs(&mut remote_v4)
+        // Counted already when the pass was split (`merge`), else here.
+        let remote_runs = match self.remote_v4.is_empty() {
+            true => std::mem::take(&mut self.remote_runs),
+            false => count_runs(&mut self.remote_v4),
+        };
+        let remote_addrs: Vec<(IpAddr, u64)> = remote_runs
             .into_iter()
             .map(|(a, n)| (IpAddr::V4(Ipv4Addr::from_bits(a)), n))
             .chain(self.by_raddr6.into_iter().map(|(a, n)| (IpAddr::V6(Ipv6Addr::from_bits(a)), n)))

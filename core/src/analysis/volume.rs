@@ -38,7 +38,7 @@ pub struct CounterCheck {
 }
 
 /// Rows by (table, state), counted in the report's single pass over the rows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StateCounts {
     counts: Box<[[u64; 256]; 8]>,
     /// Rows per table, added a chunk at a time ([`StateCounts::add_rows`]): a table without
@@ -63,6 +63,14 @@ impl StateCounts {
     #[inline]
     pub fn add_rows(&mut self, table: TableKind, n: usize) {
         self.rows[table.inet_index()] += n as u64;
+    }
+
+    /// Add the counts of other rows (another thread's half of the pass).
+    pub fn merge(&mut self, other: &StateCounts) {
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts.iter()) {
+            mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+        }
+        self.rows.iter_mut().zip(other.rows).for_each(|(a, b)| *a += b);
     }
 
     /// Rows of `table` whose state satisfies `pred`.

@@ -144,6 +144,11 @@ pub struct InetTable {
     /// The index of each chunk's first row: chunks fill to [`CHUNK`] rows, but a table joined
     /// from two halves ([`InetTable::append`]) has a partly filled one in the middle.
     starts: Vec<usize>,
+    /// Each row's key hash for [`InetTable::remove_duplicates`] (0: a row without a key),
+    /// chunked as the rows: computed as a row is pushed, while it is in cache, since a later
+    /// pass over every row would read the whole table from memory again. The search takes
+    /// them: a table is searched once, after its last row.
+    hashes: Vec<Vec<u32>>,
     len: usize,
     /// IPv6 addresses as four printed words each.
     v6: Vec<[u32; 4]>,
@@ -154,7 +159,15 @@ pub struct InetTable {
 
 impl InetTable {
     pub fn new(kind: TableKind) -> InetTable {
-        InetTable { kind, chunks: Vec::new(), starts: Vec::new(), len: 0, v6: Vec::new(), netns: None }
+        InetTable {
+            kind,
+            chunks: Vec::new(),
+            starts: Vec::new(),
+            hashes: Vec::new(),
+            len: 0,
+            v6: Vec::new(),
+            netns: None,
+        }
     }
 
     pub fn kind(&self) -> TableKind {
@@ -223,32 +236,49 @@ impl InetTable {
         // row); only a hash seen twice can be a repeat, and just the rows with such a hash are
         // then checked exactly, in file order. An exact set over every row cost as much as
         // parsing the table (a cache miss per row into a 30 MB hash table). With a million rows
-        // about a hundred hashes collide by chance.
-        // The hashes in file order (0: a row without a key), kept so that the last pass need not
-        // hash every row again; the rows hashed in two halves, by chunks.
-        let mut in_order = vec![0u32; self.len];
-        let half = self.chunks.len() / 2;
-        let (early, late) = self.chunks.split_at(half);
-        let (early_hashes, late_hashes) = in_order.split_at_mut(early.iter().map(Vec::len).sum());
-        let table = &*self;
-        let hash = |rows: &[Vec<PackedRow>], out: &mut [u32]| {
-            for (h, p) in out.iter_mut().zip(rows.iter().flatten()) {
-                // Never 0, which marks a row without a key.
-                *h = table.row_key(p).map_or(0, |k| key_hash(&k).max(1));
+        // about a hundred hashes collide by chance. The hashes were computed at push, in file
+        // order; the two halves of the hash range are sorted apart, on two threads.
+        // Taken: they serve this search only, and the report's pass after it needs the memory.
+        let hashes = std::mem::take(&mut self.hashes);
+        debug_assert!(hashes.is_empty() || hashes.iter().map(Vec::len).sum::<usize>() == self.len);
+        let half = hashes.len() / 2;
+        let (early, late) = hashes.split_at(half);
+        // Each half's hashes split by their top bit: written to both lists without a branch (the
+        // bit is a coin toss) and kept in the one they belong to.
+        let by_bit = |chunks: &[Vec<u32>]| -> [Vec<u32>; 2] {
+            let n = chunks.iter().map(Vec::len).sum();
+            let mut by_bit = [vec![0u32; n], vec![0u32; n]];
+            let mut kept = [0usize; 2];
+            for &h in chunks.iter().flatten() {
+                by_bit[0][kept[0]] = h;
+                by_bit[1][kept[1]] = h;
+                kept[(h >> 31) as usize] += (h != 0) as usize;
             }
+            for (v, n) in by_bit.iter_mut().zip(kept) {
+                v.truncate(n);
+            }
+            by_bit
         };
-        crate::types::both(fork, &mut || hash(early, early_hashes), &mut || hash(late, late_hashes));
+        let (mut early_bits, mut late_bits) = Default::default();
+        crate::types::both(fork, &mut || early_bits = by_bit(early), &mut || late_bits = by_bit(late));
         // The hashes seen twice: the lower and upper half of the hash range sorted apart.
-        let repeated = |upper: bool| {
-            let mut hashes: Vec<u32> =
-                in_order.iter().copied().filter(|&h| h != 0 && (h >> 31 == 1) == upper).collect();
+        let repeated = |mut hashes: Vec<u32>, more: Vec<u32>| {
+            hashes.extend_from_slice(&more);
+            std::mem::drop(more);
             crate::sort::radix_sort(&mut hashes);
             let mut twice: Vec<u32> = hashes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
             twice.dedup();
             twice
         };
+        let [mut early_lower, mut early_upper]: [Vec<u32>; 2] = early_bits;
+        let [mut late_lower, mut late_upper]: [Vec<u32>; 2] = late_bits;
         let (mut lower, mut upper) = (Vec::new(), Vec::new());
-        crate::types::both(fork, &mut || lower = repeated(false), &mut || upper = repeated(true));
+        let take = std::mem::take::<Vec<u32>>;
+        crate::types::both(
+            fork,
+            &mut || lower = repeated(take(&mut early_lower), take(&mut late_lower)),
+            &mut || upper = repeated(take(&mut early_upper), take(&mut late_upper)),
+        );
         let mut twice = lower;
         twice.extend(upper);
         if twice.is_empty() {
@@ -266,7 +296,7 @@ impl InetTable {
         let mut keys: FxHashSet<RowKey> = FxHashSet::default();
         let tcp = self.kind.is_tcp();
         let mut drop = Vec::new();
-        for (i, (p, &h)) in self.chunks.iter().flatten().zip(&in_order).enumerate() {
+        for (i, (p, &h)) in self.chunks.iter().flatten().zip(hashes.iter().flatten()).enumerate() {
             if h == 0 || !twice_seen(h) {
                 continue;
             }
@@ -288,7 +318,7 @@ impl InetTable {
                 drop.push(i);
             }
         }
-        std::mem::drop(in_order);
+        std::mem::drop(hashes);
         if drop.is_empty() {
             return found;
         }
@@ -365,18 +395,30 @@ impl InetTable {
             self.len += chunk.len();
             self.chunks.push(chunk);
         }
+        self.hashes.append(&mut later.hashes);
     }
 
     #[inline]
     fn push_packed(&mut self, row: PackedRow) {
+        // Never 0, which marks a row without a key.
+        let hash = self.row_key(&row).map_or(0, |k| key_hash(&k).max(1));
         match self.chunks.last_mut() {
-            Some(c) if c.len() < CHUNK => c.push(row),
+            Some(c) if c.len() < CHUNK => {
+                c.push(row);
+                if let Some(h) = self.hashes.last_mut() {
+                    h.push(hash);
+                }
+            }
             _ => {
                 // The first chunk grows as needed (small tables stay small); later ones are whole.
-                let mut c = if self.chunks.is_empty() { Vec::new() } else { Vec::with_capacity(CHUNK) };
+                let first = self.chunks.is_empty();
+                let mut c = if first { Vec::new() } else { Vec::with_capacity(CHUNK) };
+                let mut h = if first { Vec::new() } else { Vec::with_capacity(CHUNK) };
                 c.push(row);
+                h.push(hash);
                 self.starts.push(self.len);
                 self.chunks.push(c);
+                self.hashes.push(h);
             }
         }
         self.len += 1;
@@ -625,6 +667,7 @@ mod tests {
         assert_eq!(t.len(), 6);
         let lines: Vec<u32> = t.chunks().flatten().map(|p| p.line).collect();
         assert_eq!(lines, vec![2, 3, 4, 5, 9, 10], "first copy kept; inode-0 non-TIME_WAIT rows stay");
+        // A table is searched once: the hashes went with the first search.
         assert_eq!(t.remove_duplicates(None), Duplicates::default());
         assert!(d.message().unwrap().starts_with("3 rows read twice"));
     }

@@ -188,6 +188,19 @@ fn first_positions(len: usize, n: usize, cmp: &dyn Fn(usize, usize) -> Ordering)
 mod tests {
     use super::*;
 
+    /// Counting two lists apart and merging the counts is counting them together, whichever
+    /// is empty, with values in one, the other or both.
+    #[test]
+    fn merged_runs_are_the_runs_of_both() {
+        let a: Vec<u32> = pseudo_random(3_000, 1).into_iter().map(|b| b as u32 * 7).collect();
+        let b: Vec<u32> = pseudo_random(2_000, 2).into_iter().map(|b| b as u32 * 5 + 1).collect();
+        for (x, y) in [(&a, &b), (&b, &a), (&a, &vec![]), (&vec![], &b), (&a, &a)] {
+            let mut both: Vec<u32> = x.iter().chain(y.iter()).copied().collect();
+            let merged = merge_runs(count_runs(&mut x.clone()), count_runs(&mut y.clone()));
+            assert_eq!(merged, count_runs(&mut both));
+        }
+    }
+
     fn pseudo_random(n: usize, seed: u64) -> Vec<u8> {
         let mut x = seed;
         (0..n)

@@ -259,8 +259,14 @@ impl InetTable {
             }
             by_bit
         };
+        // WebAssembly has no threads: there each step is one piece of work, so that its code is
+        // in the download once, not once per half.
+        let fork = fork.filter(|_| !cfg!(target_family = "wasm"));
         let (mut early_bits, mut late_bits) = Default::default();
-        crate::types::both(fork, &mut || early_bits = by_bit(early), &mut || late_bits = by_bit(late));
+        match fork {
+            Some(f) => f.both(&mut || early_bits = by_bit(early), &mut || late_bits = by_bit(late)),
+            None => early_bits = by_bit(&hashes),
+        }
         // The hashes seen twice: the lower and upper half of the hash range sorted apart.
         let repeated = |mut hashes: Vec<u32>, more: Vec<u32>| {
             hashes.extend_from_slice(&more);
@@ -292,14 +298,32 @@ impl InetTable {
         let twice_seen = |h: u32| {
             maybe[(h as usize & 0xFFFF) >> 6] & (1 << (h & 63)) != 0 && twice.binary_search(&h).is_ok()
         };
+        // The rows with such a hash, as (chunk, index in it), found in the two halves at once.
+        let candidates = |first_chunk: usize, chunks: &[Vec<u32>]| {
+            let mut rows = Vec::new();
+            for (c, chunk) in chunks.iter().enumerate() {
+                for (i, &h) in chunk.iter().enumerate() {
+                    if h != 0 && twice_seen(h) {
+                        rows.push((first_chunk + c, i));
+                    }
+                }
+            }
+            rows
+        };
+        let (mut early_rows, mut late_rows) = (Vec::new(), Vec::new());
+        match fork {
+            Some(f) => {
+                f.both(&mut || early_rows = candidates(0, early), &mut || late_rows = candidates(half, late))
+            }
+            None => early_rows = candidates(0, &hashes),
+        }
+        std::mem::drop(hashes);
         let mut found = Duplicates::default();
         let mut keys: FxHashSet<RowKey> = FxHashSet::default();
         let tcp = self.kind.is_tcp();
         let mut drop = Vec::new();
-        for (i, (p, &h)) in self.chunks.iter().flatten().zip(hashes.iter().flatten()).enumerate() {
-            if h == 0 || !twice_seen(h) {
-                continue;
-            }
+        for (c, i) in early_rows.into_iter().chain(late_rows) {
+            let p = &self.chunks[c][i];
             let Some(key) = self.row_key(p) else { continue };
             if keys.insert(key) {
                 continue;
@@ -315,10 +339,9 @@ impl InetTable {
             if shown {
                 found.kept_shown += 1;
             } else {
-                drop.push(i);
+                drop.push(self.starts[c] + i);
             }
         }
-        std::mem::drop(hashes);
         if drop.is_empty() {
             return found;
         }

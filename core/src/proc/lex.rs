@@ -396,6 +396,54 @@ impl PageReads {
         }
         self.used += len;
     }
+    /// [`PageReads::line`] for each line whose end offset (the running sum of the line
+    /// lengths, wrapping at 2^32) is in `ends`, a read at a time: where a read ends is guessed
+    /// from the line count of the read before and corrected, instead of stepping line by line
+    /// (the later half of a table parsed in two is counted this way, on one thread).
+    pub fn lines(&mut self, ends: &[u32]) {
+        let page = self.page as u64;
+        // The first line not yet placed, and the offset where it starts.
+        let (mut from, mut start) = (0usize, 0u32);
+        // At most this many lines are guessed at once, so that the bytes spanned (each line at
+        // most 64 KiB + 1) stay far below 2^32 and the wrapping differences are exact.
+        let mut guess = 1usize;
+        while from < ends.len() {
+            let used = self.used as u64;
+            // The bytes in the read once lines `from..=k` are in it.
+            let span = |k: usize| used + ends[k].wrapping_sub(start) as u64;
+            // A read's first line always fits; another fits while the read stays within a page.
+            let first = from + (used == 0) as usize;
+            // The first line from `first` on that does not fit (`n`: none), searched from the guess.
+            let n = ends.len();
+            let k = if first >= n {
+                n
+            } else {
+                let mut k = (from + guess).clamp(first, n - 1);
+                if span(k) > page {
+                    while k > first && span(k - 1) > page {
+                        k -= 1;
+                    }
+                } else {
+                    k += 1;
+                    while k < n && span(k) <= page {
+                        k += 1;
+                    }
+                }
+                k
+            };
+            if k == n {
+                self.used = span(k - 1) as usize;
+                return;
+            }
+            // Line `k` starts the next read.
+            self.reads += 1;
+            self.used = 0;
+            guess = (k - from).clamp(1, 4096);
+            start = if k == 0 { 0 } else { ends[k - 1] };
+            from = k;
+        }
+    }
+
     pub fn total(&self) -> u64 {
         self.reads + (self.used > 0) as u64 + 1
     }
@@ -424,6 +472,53 @@ pub fn scan<'a>(data: &'a [u8], page: usize, mut each: impl FnMut(u32, &'a [u8])
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counting a read at a time from the lines' end offsets is counting line by line: short,
+    /// long and overlong lines, uniform and mixed, from a read already part filled, at every
+    /// page size, and with offsets that wrap past 2^32.
+    #[test]
+    fn reads_counted_from_line_ends_are_reads_counted_line_by_line() {
+        let mut x = 7u64;
+        let mut next = |n: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        let mut cases: Vec<Vec<u32>> = vec![vec![], vec![1], vec![150; 5_000], vec![65_537; 40]];
+        cases.push((0..20_000).map(|_| 1 + next(300) as u32).collect());
+        cases.push(
+            (0..3_000)
+                .map(|_| if next(50) == 0 { 1 + next(65_537) as u32 } else { 1 + next(40) as u32 })
+                .collect(),
+        );
+        cases.push((0..70_000).map(|_| 1).chain((0..70_000).map(|_| 65_537)).collect());
+        for lens in &cases {
+            for page in [1, 150, 4096, 8192, 65536] {
+                for pre in [0, 1, 100, page, page + 7] {
+                    let mut one = PageReads { page, used: pre, reads: 3 };
+                    let mut all = one;
+                    for &len in lens {
+                        one.line(len as usize);
+                    }
+                    // The last case's offsets pass 2^32 and wrap, as a table of over 4 GiB's would.
+                    let mut end = 0u32;
+                    let ends: Vec<u32> = lens
+                        .iter()
+                        .map(|&l| {
+                            end = end.wrapping_add(l);
+                            end
+                        })
+                        .collect();
+                    all.lines(&ends);
+                    assert_eq!(
+                        (all.reads, all.used),
+                        (one.reads, one.used),
+                        "page {page}, {pre} used, {} lines",
+                        lens.len()
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn hex_and_decimal() {

@@ -64,8 +64,9 @@ pub struct TableStream {
     reads: [PageReads; PAGE_SIZES.len()],
     rows: TableRows,
     diagnostics: Vec<Diagnostic>,
-    /// Set for the later half of a split: the length of each line, for the page-read count,
-    /// which only the earlier half's state can continue. Lines are numbered from 1 within it.
+    /// Set for the later half of a split: where each line ends (the running sum of the line
+    /// lengths, wrapping at 2^32), for the page-read count, which only the earlier half's state
+    /// can continue ([`PageReads::lines`]). Lines are numbered from 1 within it.
     later_half: Option<Vec<u32>>,
 }
 
@@ -152,9 +153,9 @@ impl TableStream {
         }
         self.bytes += later.bytes;
         let offset = self.line_no;
-        for &len in later.later_half.iter().flatten() {
+        if let Some(ends) = &later.later_half {
             for r in &mut self.reads {
-                r.line(len as usize);
+                r.lines(ends);
             }
         }
         self.line_no += later.line_no;
@@ -210,7 +211,10 @@ impl TableStream {
                     r.line(line.len() + 1);
                 }
             }
-            Some(lens) => lens.push(line.len() as u32 + 1),
+            Some(ends) => {
+                let end = ends.last().map_or(0, |&e: &u32| e).wrapping_add(line.len() as u32 + 1);
+                ends.push(end)
+            }
         }
         if line.len() >= MAX_LINE {
             self.diagnostics.push(Diagnostic::new(&self.path, no, "line too long for a table row; skipped"));

@@ -33,6 +33,10 @@ pub fn radix_sort(v: &mut Vec<u32>) {
         }
     }
     for (d, offsets) in counts.iter_mut().enumerate() {
+        // A digit every key shares (the top bits of addresses in one network) orders nothing.
+        if offsets.contains(&v.len()) {
+            continue;
+        }
         let shift = d as u32 * BITS;
         let mut sum = 0;
         for o in offsets.iter_mut() {
@@ -304,6 +308,15 @@ mod tests {
             want.sort_unstable();
             radix_sort(&mut v);
             assert_eq!(v, want, "{n} keys");
+            // A digit every key shares, skipped: the top one (one network), the middle one,
+            // or all three.
+            for mask in [0x003f_ffff, 0xffc0_07ff, 0] {
+                let mut v: Vec<u32> = want.iter().map(|x| x & mask | 0x0a40_0000 & !mask).collect();
+                let mut shared = v.clone();
+                shared.sort_unstable();
+                radix_sort(&mut v);
+                assert_eq!(v, shared, "{n} keys, {mask:#x}");
+            }
         }
     }
 }

@@ -250,6 +250,10 @@ impl RowsPass {
                 move_on(&mut later.at);
             }
         }
+        // Appended to again, the shown rows before the first change of kind are still counted.
+        if !self.changed_kind && self.kind == Some(later_first) {
+            self.first_kind_shown += later.first_kind_shown;
+        }
         self.changed_kind |= later.changed_kind || self.kind != Some(later_first);
         self.shown.append(&mut later.shown);
         self.positions.append(&mut later.positions);

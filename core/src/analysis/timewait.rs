@@ -231,7 +231,7 @@ impl Accumulator {
     fn make_dense(&mut self) {
         self.by_port = vec![0; 65536];
         self.by_rport = vec![0; 65536];
-        self.ticks = vec![0; (TIME_WAIT_SECONDS * self.hz).min(1 << 20) as usize];
+        self.ticks = vec![0; TIME_WAIT_SECONDS.saturating_mul(self.hz).min(1 << 20) as usize];
         for (port, rport, ticks) in std::mem::take(&mut self.few) {
             self.count_dense(port, rport, ticks);
         }
@@ -326,7 +326,8 @@ impl Accumulator {
         });
 
         let by_remote_port = TopN::top(self.port_counts(true), TOP);
-        // Counted already when the pass was split (`merge`), else here.
+        // Counted already when the pass was split (`merge`; no row is added after
+        // `count_remotes`), else here.
         let remote_runs = match self.remote_v4.is_empty() {
             true => std::mem::take(&mut self.remote_runs),
             false => count_runs(&mut self.remote_v4),

@@ -147,7 +147,7 @@ pub struct InetTable {
     /// Each row's key hash for [`InetTable::remove_duplicates`] (0: a row without a key),
     /// chunked as the rows: computed as a row is pushed, while it is in cache, since a later
     /// pass over every row would read the whole table from memory again. The search takes
-    /// them: a table is searched once, after its last row.
+    /// them (the report's pass after it needs the memory); a second search hashes again.
     hashes: Vec<Vec<u32>>,
     len: usize,
     /// IPv6 addresses as four printed words each.
@@ -239,8 +239,13 @@ impl InetTable {
         // about a hundred hashes collide by chance. The hashes were computed at push, in file
         // order; the two halves of the hash range are sorted apart, on two threads.
         // Taken: they serve this search only, and the report's pass after it needs the memory.
-        let hashes = std::mem::take(&mut self.hashes);
-        debug_assert!(hashes.is_empty() || hashes.iter().map(Vec::len).sum::<usize>() == self.len);
+        let mut hashes = std::mem::take(&mut self.hashes);
+        // Searched before (the hashes went with that search) or grown since: hash the rows again.
+        let in_step = hashes.len() == self.chunks.len()
+            && hashes.iter().zip(&self.chunks).all(|(h, c)| h.len() == c.len());
+        if !in_step {
+            hashes = self.chunks.iter().map(|c| c.iter().map(|p| self.key_hash_of(p)).collect()).collect();
+        }
         let half = hashes.len() / 2;
         let (early, late) = hashes.split_at(half);
         // Each half's hashes split by their top bit: written to both lists without a branch (the
@@ -421,10 +426,15 @@ impl InetTable {
         self.hashes.append(&mut later.hashes);
     }
 
+    /// The hash of the row's key; never 0, which marks a row without a key.
+    #[inline]
+    fn key_hash_of(&self, p: &PackedRow) -> u32 {
+        self.row_key(p).map_or(0, |k| key_hash(&k).max(1))
+    }
+
     #[inline]
     fn push_packed(&mut self, row: PackedRow) {
-        // Never 0, which marks a row without a key.
-        let hash = self.row_key(&row).map_or(0, |k| key_hash(&k).max(1));
+        let hash = self.key_hash_of(&row);
         match self.chunks.last_mut() {
             Some(c) if c.len() < CHUNK => {
                 c.push(row);
@@ -690,7 +700,7 @@ mod tests {
         assert_eq!(t.len(), 6);
         let lines: Vec<u32> = t.chunks().flatten().map(|p| p.line).collect();
         assert_eq!(lines, vec![2, 3, 4, 5, 9, 10], "first copy kept; inode-0 non-TIME_WAIT rows stay");
-        // A table is searched once: the hashes went with the first search.
+        // A second search hashes the rows again and finds nothing more.
         assert_eq!(t.remove_duplicates(None), Duplicates::default());
         assert!(d.message().unwrap().starts_with("3 rows read twice"));
     }

@@ -404,8 +404,10 @@ impl PageReads {
         let page = self.page as u64;
         // The first line not yet placed, and the offset where it starts.
         let (mut from, mut start) = (0usize, 0u32);
-        // At most this many lines are guessed at once, so that the bytes spanned (each line at
-        // most 64 KiB + 1) stay far below 2^32 and the wrapping differences are exact.
+        // At most this many lines are guessed at once, so that the bytes spanned stay far below
+        // 2^32 and the wrapping differences are exact: lines must be at most 64 KiB + 1 long
+        // (the stream counts longer ones as that, which changes no count at page sizes up to
+        // 64 KiB: such a line is a read of its own either way).
         let mut guess = 1usize;
         while from < ends.len() {
             let used = self.used as u64;
@@ -515,6 +517,12 @@ mod tests {
                         "page {page}, {pre} used, {} lines",
                         lens.len()
                     );
+                    // Lines of 1 MiB, counted as 64 KiB + 1 (as the stream does): the same reads.
+                    let long: Vec<u32> =
+                        lens.iter().map(|&l| if l == 65_537 { 1 << 20 } else { l }).collect();
+                    let mut real = PageReads { page, used: pre, reads: 3 };
+                    long.iter().for_each(|&len| real.line(len as usize));
+                    assert_eq!(all.total(), real.total(), "page {page}, {pre} used, 1 MiB lines");
                 }
             }
         }

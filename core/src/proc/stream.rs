@@ -16,6 +16,8 @@ use crate::types::{ByteOrder, Diagnostic};
 const PAGE_SIZES: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
 /// A longer line is no table row: it is cut off (reported once) instead of buffered whole.
 const MAX_LINE: usize = 64 * 1024;
+// A later half's lines are counted as at most `MAX_LINE + 1` bytes (`TableStream::line`).
+const _: () = assert!(MAX_LINE + 1 > PAGE_SIZES[PAGE_SIZES.len() - 1]);
 
 /// What a table turned into.
 #[derive(Debug, Clone)]
@@ -212,7 +214,11 @@ impl TableStream {
                 }
             }
             Some(ends) => {
-                let end = ends.last().map_or(0, |&e: &u32| e).wrapping_add(line.len() as u32 + 1);
+                // Counted as at most 64 KiB + 1, more than any page size here: a line longer
+                // than the page is a read of its own either way, and `PageReads::lines` needs
+                // lines that short.
+                let len = (line.len() + 1).min(MAX_LINE + 1) as u32;
+                let end = ends.last().map_or(0, |&e: &u32| e).wrapping_add(len);
                 ends.push(end)
             }
         }

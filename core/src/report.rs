@@ -185,15 +185,15 @@ struct RowsPass {
 }
 
 impl RowsPass {
-    /// The pass over `chunks`, which hold `tcp_rows` TCP rows.
+    /// The pass over `chunks`, gathering the TIME_WAIT figures into `tw`.
     fn run<'a>(
         s: &Snapshot,
         chunks: impl Iterator<Item = (&'a InetTable, &'a [PackedRow])>,
-        tcp_rows: usize,
+        tw: crate::analysis::timewait::Accumulator,
     ) -> RowsPass {
         let mut pass = RowsPass {
             counts: Default::default(),
-            tw: crate::analysis::timewait::Accumulator::for_rows(s, tcp_rows),
+            tw,
             shown: Vec::new(),
             positions: Vec::new(),
             shown_netns: Vec::new(),
@@ -226,6 +226,13 @@ impl RowsPass {
             pass.first_kind_shown = pass.shown.len();
         }
         pass
+    }
+
+    /// The pass over one thread's share of the chunks, `tw` sized to their TCP rows.
+    fn over(s: &Snapshot, chunks: &[(&InetTable, &[PackedRow])]) -> RowsPass {
+        let tcp_rows = chunks.iter().filter(|(t, _)| t.kind().is_tcp()).map(|(_, c)| c.len()).sum();
+        let tw = crate::analysis::timewait::Accumulator::for_rows(s, tcp_rows);
+        RowsPass::run(s, chunks.iter().copied(), tw)
     }
 
     /// Add `later`, the pass over the chunks after these: the result is one pass over both.
@@ -287,9 +294,6 @@ pub fn build(s: &Snapshot) -> Report {
     // Every chunk of rows, tables in order. With threads lent, the later half is passed on the
     // other thread and the two passes are merged.
     let every_chunk = || s.inet.tables().iter().flat_map(|t| t.chunks().map(move |c| (t, c)));
-    let tcp_rows = |chunks: &[(&InetTable, &[PackedRow])]| {
-        chunks.iter().filter(|(t, _)| t.kind().is_tcp()).map(|(_, c)| c.len()).sum()
-    };
     let rows = s.inet.tables().iter().map(InetTable::len).sum();
     let RowsPass { counts, tw, shown, positions, shown_netns, .. } = match split_fork(s, rows) {
         Some(fork) => {
@@ -307,7 +311,7 @@ pub fn build(s: &Snapshot) -> Report {
             let (mut first, mut second) = (None, None);
             // Each half also sorts its TIME_WAIT remote addresses.
             let half = |chunks: &[(&InetTable, &[PackedRow])]| {
-                let mut pass = RowsPass::run(s, chunks.iter().copied(), tcp_rows(chunks));
+                let mut pass = RowsPass::over(s, chunks);
                 pass.tw.count_remotes();
                 Some(pass)
             };
@@ -316,10 +320,7 @@ pub fn build(s: &Snapshot) -> Report {
             first.append(second);
             first
         }
-        None => {
-            let tcp_rows = s.inet.tables().iter().filter(|t| t.kind().is_tcp()).map(InetTable::len).sum();
-            RowsPass::run(s, every_chunk(), tcp_rows)
-        }
+        None => RowsPass::run(s, every_chunk(), crate::analysis::timewait::Accumulator::new(s)),
     };
     debug_assert!(shown.iter().all(crate::analysis::listeners::netstat_shows));
     let listeners: Vec<_> = shown
@@ -457,15 +458,11 @@ mod tests {
                 let time_wait = p.tw.finish(&s, &[]);
                 (p.counts, p.shown, p.positions, p.shown_netns, p.kind, p.at, time_wait)
             };
-            let run = |chunks: &[(&InetTable, &[PackedRow])]| {
-                let tcp = chunks.iter().filter(|(t, _)| t.kind().is_tcp()).map(|(_, c)| c.len()).sum();
-                RowsPass::run(&s, chunks.iter().copied(), tcp)
-            };
-            let whole = figures(run(&chunks));
+            let whole = figures(RowsPass::over(&s, &chunks));
             assert!(whole.1.len() >= 3 && whole.6.count > 60_000, "{name}: {} shown", whole.1.len());
             for cut in 0..=chunks.len() {
-                let mut first = run(&chunks[..cut]);
-                first.append(run(&chunks[cut..]));
+                let mut first = RowsPass::over(&s, &chunks[..cut]);
+                first.append(RowsPass::over(&s, &chunks[cut..]));
                 assert!(figures(first) == whole, "{name}: cut before chunk {cut} of {sizes:?}");
             }
         }

@@ -260,16 +260,24 @@ fn a_share_link_opens_from_its_inflated_payload() {
     assert!(procsnap_core::Session::open_link_payload(&payload[..payload.len() / 2]).is_err());
 }
 
-/// Runs the second piece of work first, then the first, on this thread: a half that leaned on
-/// the other's state, or a join out of order, would show.
+/// Runs the second piece of work first, then the first, on this thread, counting its calls: a
+/// half that leaned on the other's state, or a join out of order, would show. One per test, as
+/// tests run at once.
 #[derive(Debug)]
-struct SecondFirst;
-static SECOND_FIRST_CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+struct SecondFirst(std::sync::atomic::AtomicUsize);
 impl procsnap_core::types::Fork for SecondFirst {
     fn both(&self, first: &mut (dyn FnMut() + Send), second: &mut (dyn FnMut() + Send)) {
-        SECOND_FIRST_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         second();
         first();
+    }
+}
+impl SecondFirst {
+    const fn new() -> SecondFirst {
+        SecondFirst(std::sync::atomic::AtomicUsize::new(0))
+    }
+    fn calls(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -289,7 +297,8 @@ fn a_bare_table_read_in_halves_gives_the_one_thread_report() {
     table.extend_from_slice(&again);
     assert!(table.len() as u64 > 8 << 20, "{} bytes: above the split size", table.len());
     let one = procsnap_core::Session::open(&table, &DecodeOptions::default(), &mut |_| true).unwrap();
-    for fork in [&SecondFirst as &'static dyn procsnap_core::types::Fork, &TwoThreads] {
+    static SECOND_FIRST: SecondFirst = SecondFirst::new();
+    for fork in [&SECOND_FIRST as &'static dyn procsnap_core::types::Fork, &TwoThreads] {
         let options = DecodeOptions { fork: Some(fork), ..Default::default() };
         let two =
             procsnap_core::Session::open_at(&table, table.len() as u64, &options, &mut |_| true).unwrap();
@@ -313,36 +322,27 @@ fn a_bare_table_read_in_halves_gives_the_one_thread_report() {
     }
     // The table was split (once), not read in order; the search for duplicates forks three
     // times (hashes split by their top bit, each half sorted, the rows with a repeated hash).
-    assert_eq!(SECOND_FIRST_CALLS.load(std::sync::atomic::Ordering::Relaxed), 1 + 3);
+    assert_eq!(SECOND_FIRST.calls(), 1 + 3);
 }
 
 /// The report of a snapshot large enough for its pass over the rows to be split across the
 /// threads lent (`DecodeOptions::fork`) is the one-thread report, in every format.
 #[test]
 fn a_report_passed_on_two_threads_is_the_one_thread_report() {
-    #[derive(Debug)]
-    struct Reversed;
-    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    impl procsnap_core::types::Fork for Reversed {
-        fn both(&self, first: &mut (dyn FnMut() + Send), second: &mut (dyn FnMut() + Send)) {
-            CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            second();
-            first();
-        }
-    }
+    static REVERSED: SecondFirst = SecondFirst::new();
     let story =
         synth::SeedStory { server_time_wait: 120_000, client_time_wait: 20_000, ..Default::default() };
     let bytes = synth::seed_story(&story);
     let one = procsnap_core::Session::open(&bytes, &DecodeOptions::default(), &mut |_| true).unwrap();
     assert!(one.report().time_wait.count >= 140_000);
     // The report's pass forks once, on top of what the decode alone does.
-    let calls = || CALLS.load(std::sync::atomic::Ordering::Relaxed);
-    let reversed = DecodeOptions { fork: Some(&Reversed), ..Default::default() };
+    let calls = || REVERSED.calls();
+    let reversed = DecodeOptions { fork: Some(&REVERSED), ..Default::default() };
     procsnap_core::snapshot::decode(&bytes, &reversed, &mut |_| true).unwrap();
     let decode_calls = calls();
     procsnap_core::Session::open(&bytes, &reversed, &mut |_| true).unwrap();
     assert_eq!(calls(), 2 * decode_calls + 1);
-    for fork in [&Reversed as &'static dyn procsnap_core::types::Fork, &TwoThreads] {
+    for fork in [&REVERSED as &'static dyn procsnap_core::types::Fork, &TwoThreads] {
         let options = DecodeOptions { fork: Some(fork), ..Default::default() };
         let two = procsnap_core::Session::open(&bytes, &options, &mut |_| true).unwrap();
         assert_eq!(two.json(), one.json(), "{fork:?}");

@@ -404,6 +404,8 @@ mod tests {
         };
         for i in 0..rows {
             let line = match (kind, i % 97) {
+                // Longer than any page and than MAX_LINE, in the later half of every split.
+                _ if i == rows - 5 => format!("{}\n", "x".repeat(100_000)),
                 (_, 13) => "   7: damaged row\n".to_string(),
                 (_, 50) => "\n".to_string(),
                 (TableKind::Unix, _) => {

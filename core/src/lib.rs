@@ -25,6 +25,7 @@
 //! assert!(String::from_utf8_lossy(&session.netstat()).contains("127.0.0.1:8080"));
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(procsnap_speed, feature(optimize_attribute))]
 
 // leaves
 pub mod digest;

@@ -14,7 +14,7 @@ use nom::sequence::preceded;
 
 use super::lex::{
     Column, LineError, PResult, Problem, RowError, ScanStats, blanks, byte, col, dec_i64, dec_u64, hex_exact,
-    hex_fixed, hex_u32, hex_u64, opt_blanks, out_of_range, scan,
+    hex_fixed, hex_u32, hex_u64, is_inet_header, opt_blanks, out_of_range, scan,
 };
 use crate::layout::TableKind;
 use crate::types::{ByteOrder, Diagnostic};
@@ -434,7 +434,7 @@ pub fn parse_table(
     out.reserve(data.len() / 128);
     scan(data, page_size, |no, line| {
         if no == 1 {
-            if memchr::memmem::find(line, b"local_address").is_none() {
+            if !is_inet_header(line) {
                 diagnostics.push(Diagnostic::new(
                     &path,
                     1,

@@ -433,6 +433,7 @@ impl InetTable {
     }
 
     #[inline]
+    #[cfg_attr(procsnap_speed, optimize(speed))]
     fn push_packed(&mut self, row: PackedRow) {
         let hash = self.key_hash_of(&row);
         match self.chunks.last_mut() {

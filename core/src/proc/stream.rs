@@ -7,7 +7,7 @@
 
 use super::inet;
 use super::inet_rows::InetTable;
-use super::lex::{PageReads, ScanStats};
+use super::lex::{self, PageReads, ScanStats};
 use super::unix::{self, UnixSocket};
 use crate::layout::TableKind;
 use crate::types::{ByteOrder, Diagnostic};
@@ -204,6 +204,7 @@ impl TableStream {
     }
 
     #[inline]
+    #[cfg_attr(procsnap_speed, optimize(speed))]
     fn line(&mut self, line: &[u8]) {
         self.line_no += 1;
         let no = self.line_no;
@@ -223,19 +224,13 @@ impl TableStream {
             }
         }
         if line.len() >= MAX_LINE {
-            self.diagnostics.push(Diagnostic::new(&self.path, no, "line too long for a table row; skipped"));
+            self.note(no, &"line too long for a table row; skipped");
             return;
         }
         match &mut self.rows {
             TableRows::Inet(table) => {
                 if no == 1 && self.later_half.is_none() {
-                    if memchr::memmem::find(line, b"local_address").is_none() {
-                        self.diagnostics.push(Diagnostic::new(
-                            &self.path,
-                            1,
-                            "the first line is not the table header; skipped it as netstat does",
-                        ));
-                    }
+                    self.inet_header(line);
                     return;
                 }
                 // Parsed as big-endian: the address bits are the printed words (see inet_rows).
@@ -243,30 +238,47 @@ impl TableStream {
                     Ok((row, end)) => {
                         table.push_raw(&row);
                         if let Some(at) = inet::second_row(&line[end..]) {
-                            self.diagnostics.push(Diagnostic::new(
-                                &self.path,
-                                no,
-                                &inet::joined_rows_message(end + at),
-                            ));
+                            self.note(no, &inet::joined_rows_message(end + at));
                         }
                     }
                     Err(_) if line.iter().all(|b| b.is_ascii_whitespace()) => {}
-                    Err(e) => self.diagnostics.push(Diagnostic::new(&self.path, no, &e.to_string())),
+                    Err(e) => self.note(no, &e),
                 }
             }
-            TableRows::Unix { rows, has_inode } => {
-                if no == 1 && self.later_half.is_none() {
-                    *has_inode = unix::header_has_inode(line);
-                    return;
-                }
-                if line.is_empty() {
-                    return;
-                }
-                match unix::parse_row_with(line, no, *has_inode) {
-                    Ok(row) => rows.push(row),
-                    Err(e) => self.diagnostics.push(Diagnostic::new(&self.path, no, &e.to_string())),
-                }
-            }
+            TableRows::Unix { .. } => self.unix_line(line, no),
+        }
+    }
+
+    // What follows is off the per-row path: kept out of `line`, which the viewer's build
+    // optimises for speed (`procsnap_speed`), so that only the hot code grows.
+
+    #[cold]
+    #[inline(never)]
+    fn note(&mut self, no: u32, message: &dyn std::fmt::Display) {
+        self.diagnostics.push(Diagnostic::new(&self.path, no, &message.to_string()));
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn inet_header(&mut self, line: &[u8]) {
+        if !lex::is_inet_header(line) {
+            self.note(1, &"the first line is not the table header; skipped it as netstat does");
+        }
+    }
+
+    #[inline(never)]
+    fn unix_line(&mut self, line: &[u8], no: u32) {
+        let TableRows::Unix { rows, has_inode } = &mut self.rows else { return };
+        if no == 1 && self.later_half.is_none() {
+            *has_inode = unix::header_has_inode(line);
+            return;
+        }
+        if line.is_empty() {
+            return;
+        }
+        match unix::parse_row_with(line, no, *has_inode) {
+            Ok(row) => rows.push(row),
+            Err(e) => self.note(no, &e),
         }
     }
 }

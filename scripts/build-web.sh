@@ -22,7 +22,7 @@ if [ "${#mode[@]}" -gt 0 ]; then
   # the viewer is tested on has it (Chrome 91, Firefox 89, Safari 16.4 and later; docs/decisions.md).
   # procsnap_speed: the per-row parse and push (`TableStream::line`, `InetTable::push_packed`)
   # are built for speed inside the size-optimised module (`#[optimize(speed)]`, unstable, hence
-  # a cfg only this build sets): the worker decodes ~10% faster for ~870 bytes (docs/decisions.md).
+  # a cfg only this build sets): the worker decodes ~11% faster for ~890 bytes (docs/decisions.md).
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Ctarget-feature=+simd128 --cfg procsnap_speed"
   # Trunk builds offline, and build-std needs the crates std itself depends on (its own
   # Cargo.lock in rust-src): on a fresh machine nothing else has downloaded them yet.

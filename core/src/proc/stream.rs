@@ -203,8 +203,10 @@ impl TableStream {
         }
     }
 
-    #[inline]
-    #[cfg_attr(procsnap_speed, optimize(speed))]
+    // In the viewer's build, a function of its own built for speed: inlined into `feed`, it
+    // would take `feed`'s size optimisation (inlined code takes its caller's attributes).
+    #[cfg_attr(not(procsnap_speed), inline)]
+    #[cfg_attr(procsnap_speed, inline(never), optimize(speed))]
     fn line(&mut self, line: &[u8]) {
         self.line_no += 1;
         let no = self.line_no;

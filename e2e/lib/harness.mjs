@@ -179,3 +179,28 @@ export function netnsSkip() {
     return 'needs root, unshare --net, /usr/bin/python3 and the procsnap binary';
   }
 }
+
+/**
+ * Times an open inside the page: from the file input's `change` event to the first frame after
+ * the report (or the error) is in the DOM. A harness's own wait (Playwright's `waitForSelector`
+ * re-checks at growing intervals, up to 500 ms apart) says when it looked, not when the report
+ * came. Call before picking the file; `openTime(page)` reads the result in milliseconds.
+ */
+export async function armOpenTimer(page) {
+  await page.evaluate(() => {
+    const t = (window.__openTimer = { pick: NaN, shown: NaN });
+    document.querySelector('#file-input').addEventListener('change', () => { t.pick = performance.now(); }, { capture: true, once: true });
+    const seen = new MutationObserver(() => {
+      if (!document.querySelector('.viewer[data-loaded="true"], #error')) return;
+      seen.disconnect();
+      // A task queued from a frame callback runs once that frame is out.
+      requestAnimationFrame(() => setTimeout(() => { t.shown = performance.now(); }));
+    });
+    seen.observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
+}
+
+export async function openTime(page) {
+  await page.waitForFunction(() => Number.isFinite(window.__openTimer?.shown), null, { timeout: 5_000 });
+  return page.evaluate(() => window.__openTimer.shown - window.__openTimer.pick);
+}

@@ -356,16 +356,16 @@ async fn inflate(input: &dyn Input, format: &str, feed: InflatedFn<'_>) -> Resul
 }
 
 /// The inflater: a worker of the decoding worker that inflates a gzip `Blob` with the browser's
-/// zlib and posts the output, a piece at a time (transferred, not copied), so that inflating (in
-/// it) and parsing (here) run at the same time on two cores. It stays at most [`IN_FLIGHT`]
-/// pieces ahead: the decoding worker acknowledges what it has parsed.
+/// zlib and posts the output in batches of about [`BATCH`] bytes (transferred, not copied), so that
+/// inflating (in it) and parsing (here) run at the same time on two cores. It stays at most
+/// [`IN_FLIGHT`] batches ahead: the decoding worker acknowledges each batch it has parsed.
 const INFLATER: &str = r#"let acked = 0, wake = null;
 postMessage('ready');
 onmessage = (e) => {
   if (typeof e.data === 'number') { acked = e.data; if (wake) { const w = wake; wake = null; w(); } return; }
-  run(e.data.blob, e.data.ahead, e.data.piece, e.data.slice);
+  run(e.data.blob, e.data.ahead, e.data.piece, e.data.slice, e.data.batch);
 };
-async function run(blob, ahead, piece, slice) {
+async function run(blob, ahead, piece, slice, size) {
   const zlib = new DecompressionStream('gzip');
   // Compressed bytes up to the end of the piece being inflated (which piece an output chunk
   // came from cannot be told: a browser may inflate a whole piece before it is read).
@@ -385,27 +385,41 @@ async function run(blob, ahead, piece, slice) {
     await writer.close();
   };
   write().catch(() => {});
+  // The browser's output chunks (64 KiB in Chromium) go in batches, each one message of the
+  // chunks themselves (no copy): a message costs about as much as parsing a few KiB. A batch
+  // carries what was consumed when its first chunk came, so the bomb guard sees no more input
+  // consumed than it would chunk by chunk.
+  let chunks = [], filled = 0, first = 0;
+  const flush = async () => {
+    if (chunks.length === 0) return;
+    postMessage({ chunks, consumed: first }, chunks.map((c) => c.buffer));
+    chunks = [];
+    filled = 0;
+    sent++;
+    while (sent - acked > ahead) await new Promise((r) => { wake = r; });
+  };
   try {
     const reader = zlib.readable.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      const own = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice();
-      postMessage({ chunk: own, consumed }, [own.buffer]);
-      sent++;
-      while (sent - acked > ahead) await new Promise((r) => { wake = r; });
+      if (chunks.length === 0) first = consumed;
+      chunks.push(value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice());
+      filled += value.length;
+      if (filled >= size) await flush();
     }
+    await flush();
     postMessage({ done: true });
   } catch (err) {
     postMessage({ error: String((err && err.message) || err) });
   }
 }"#;
 
-/// Pieces of inflated output (64 KiB each in Chromium) the inflater may post before the decoding
-/// worker has parsed them: a few MiB of memory bound how far it runs ahead.
-const IN_FLIGHT: u32 = 48;
-/// The decoding worker acknowledges every this many pieces.
-const ACK_EVERY: u32 = 8;
+/// Bytes of inflated output the inflater posts at a time ([`INFLATER`]).
+const BATCH: u32 = 1 << 20;
+/// Batches the inflater may post before the decoding worker has parsed them: a few MiB of memory
+/// bound how far it runs ahead.
+const IN_FLIGHT: u32 = 4;
 
 /// A gzip input inflated beside the parse ([`INFLATER`]); where a worker cannot start one
 /// (a browser without nested workers), inflated here by [`inflate`].
@@ -489,6 +503,7 @@ fn start_inflater(input: &dyn Input) -> Option<(web_sys::Worker, Messages, Strin
     js_sys::Reflect::set(&start, &"ahead".into(), &IN_FLIGHT.into()).ok()?;
     js_sys::Reflect::set(&start, &"piece".into(), &(INFLATE_PIECE as u32).into()).ok()?;
     js_sys::Reflect::set(&start, &"slice".into(), &SLICE.into()).ok()?;
+    js_sys::Reflect::set(&start, &"batch".into(), &BATCH.into()).ok()?;
     worker.post_message(&start).ok()?;
     Some((worker, rx, url))
 }
@@ -518,17 +533,17 @@ async fn parse_inflated(
             }
             continue;
         }
-        let chunk = field(&m, "chunk");
-        if !chunk.is_undefined() {
-            let chunk: js_sys::Uint8Array = chunk.unchecked_into();
-            out.resize(chunk.length() as usize, 0);
-            chunk.copy_to(&mut out);
+        let chunks = field(&m, "chunks");
+        if !chunks.is_undefined() {
             let consumed = field(&m, "consumed").as_f64().unwrap_or(0.0) as u64;
-            feed(&out, consumed)?;
-            parsed += 1;
-            if parsed.is_multiple_of(ACK_EVERY) {
-                let _ = worker.post_message(&parsed.into());
+            for chunk in chunks.unchecked_into::<js_sys::Array>() {
+                let chunk: js_sys::Uint8Array = chunk.unchecked_into();
+                out.resize(chunk.length() as usize, 0);
+                chunk.copy_to(&mut out);
+                feed(&out, consumed)?;
             }
+            parsed += 1;
+            let _ = worker.post_message(&parsed.into());
         } else if field(&m, "done").is_truthy() {
             return Ok(());
         } else {

@@ -344,13 +344,6 @@ pub fn byte<'a>(expected: u8) -> impl Fn(&'a [u8]) -> PResult<'a, ()> {
     }
 }
 
-/// Whether a table's first line names the `local_address` column (the header netstat skips).
-/// A plain scan: it runs once per table, on a line of ~150 bytes, and `memchr::memmem`'s
-/// searcher would add 1.4 KB to the viewer's module for it.
-pub fn is_inet_header(line: &[u8]) -> bool {
-    line.windows(13).any(|w| w == b"local_address")
-}
-
 /// Split a file into lines (without their `\n`), with 1-based line numbers.
 pub fn lines(data: &[u8]) -> Lines<'_> {
     Lines { rest: data, no: 0 }
@@ -548,15 +541,6 @@ mod tests {
         assert_eq!(dec_i64(b"-1 "), Ok((&b" "[..], -1)));
         assert_eq!(blanks(b"   x"), Ok((&b"x"[..], ())));
         assert!(blanks(b"x").is_err());
-    }
-
-    #[test]
-    fn the_inet_header_is_told_by_its_local_address_column() {
-        assert!(is_inet_header(b"  sl  local_address rem_address   st tx_queue"));
-        assert!(is_inet_header(b"local_address"));
-        assert!(!is_inet_header(b"local_addres"));
-        assert!(!is_inet_header(b"   0: 0100007F:1F90 00000000:0000 0A"));
-        assert!(!is_inet_header(b""));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use super::inet;
 use super::inet_rows::InetTable;
-use super::lex::{self, PageReads, ScanStats};
+use super::lex::{LineError, PageReads, ScanStats};
 use super::unix::{self, UnixSocket};
 use crate::layout::TableKind;
 use crate::types::{ByteOrder, Diagnostic};
@@ -247,7 +247,11 @@ impl TableStream {
                     Err(e) => self.note(no, &e),
                 }
             }
-            TableRows::Unix { .. } => self.unix_line(line, no),
+            TableRows::Unix { rows, has_inode } => {
+                if let Err(e) = unix_line(rows, has_inode, line, no, self.later_half.is_none()) {
+                    self.note(no, &e);
+                }
+            }
         }
     }
 
@@ -263,26 +267,28 @@ impl TableStream {
     #[cold]
     #[inline(never)]
     fn inet_header(&mut self, line: &[u8]) {
-        if !lex::is_inet_header(line) {
-            self.note(1, &"the first line is not the table header; skipped it as netstat does");
+        if let Some(problem) = inet::header_problem(line) {
+            self.note(1, &problem);
         }
     }
+}
 
-    #[inline(never)]
-    fn unix_line(&mut self, line: &[u8], no: u32) {
-        let TableRows::Unix { rows, has_inode } = &mut self.rows else { return };
-        if no == 1 && self.later_half.is_none() {
-            *has_inode = unix::header_has_inode(line);
-            return;
-        }
-        if line.is_empty() {
-            return;
-        }
-        match unix::parse_row_with(line, no, *has_inode) {
-            Ok(row) => rows.push(row),
-            Err(e) => self.note(no, &e),
-        }
+/// A line of a unix table: the header (line 1 of the table, `first_half`) says whether rows have
+/// an inode column; a row is parsed and kept, or its error returned.
+#[inline(never)]
+fn unix_line(
+    rows: &mut Vec<UnixSocket>,
+    has_inode: &mut bool,
+    line: &[u8],
+    no: u32,
+    first_half: bool,
+) -> Result<(), LineError> {
+    if no == 1 && first_half {
+        *has_inode = unix::header_has_inode(line);
+    } else if !line.is_empty() {
+        rows.push(unix::parse_row_with(line, no, *has_inode)?);
     }
+    Ok(())
 }
 
 /// Parse a whole table held in memory, in chunks (in wasm, V8 optimises a function only on a
@@ -347,6 +353,26 @@ mod tests {
             assert_eq!(parsed.diagnostics, whole_diags);
             assert_eq!(parsed.stats(4096), stats);
             assert_eq!(parsed.bytes, data.len() as u64);
+        }
+    }
+
+    #[test]
+    fn a_first_line_that_is_not_the_header_is_skipped_and_said_by_both_parsers() {
+        for (first, said) in [(HEADER, false), (ROW, true), (&b"local_addres\n"[..], true)] {
+            let data = [first, ROW].concat();
+            let (mut whole, mut whole_diags) = (Vec::new(), Vec::new());
+            inet::parse_table(&data, TableKind::Tcp, ByteOrder::Little, 4096, &mut whole, &mut whole_diags);
+            let mut s = TableStream::new(TableKind::Tcp);
+            s.feed(&data);
+            let parsed = s.finish();
+            assert_eq!(parsed.row_count(), 1, "{}", String::from_utf8_lossy(first));
+            assert_eq!(whole.len(), 1);
+            assert_eq!(parsed.diagnostics, whole_diags);
+            let lines: Vec<u32> = parsed.diagnostics.iter().map(|d| d.line).collect();
+            assert_eq!(lines, if said { vec![1] } else { vec![] });
+            if said {
+                assert_eq!(parsed.diagnostics[0].message, inet::header_problem(b"").unwrap());
+            }
         }
     }
 

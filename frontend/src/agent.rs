@@ -360,9 +360,8 @@ async fn inflate(input: &dyn Input, format: &str, feed: InflatedFn<'_>) -> Resul
 /// inflating (in it) and parsing (here) run at the same time on two cores. It stays at most
 /// [`IN_FLIGHT`] batches ahead: the decoding worker acknowledges each batch it has parsed.
 ///
-/// - The file is read in slices (each read is a round trip to the browser's blob storage: see
-///   [`SLICE`]), the next one read while this one inflates, a piece at a time. The slices start
-///   at one piece and grow 4×: a first read of 16 MiB takes 30–50 ms, which inflating would wait.
+/// - The file is read in large slices (each read is a round trip to the browser's blob storage:
+///   see [`SLICE`]), inflated a piece at a time.
 /// - `consumed` is the compressed bytes up to the end of the piece being inflated (which piece an
 ///   output chunk came from cannot be told: a browser may inflate a whole piece before it is read).
 /// - The browser's output chunks (64 KiB in Chromium) go in batches, each one message of the
@@ -381,19 +380,13 @@ async function run(blob, ahead, piece, slice, size) {
   let consumed = 0, sent = 0;
   const writer = zlib.writable.getWriter();
   const write = async () => {
-    let at = 0, size = piece, next = blob.slice(0, size).arrayBuffer();
-    while (at < blob.size) {
-      const bytes = new Uint8Array(await next);
-      if (!bytes.length) break;
-      const end = at + bytes.length;
-      size = Math.min(size * 4, slice);
-      next = blob.slice(end, end + size).arrayBuffer();
+    for (let at = 0; at < blob.size; at += slice) {
+      const bytes = new Uint8Array(await blob.slice(at, at + slice).arrayBuffer());
       for (let i = 0; i < bytes.length; i += piece) {
         const part = bytes.subarray(i, i + piece);
         consumed = at + i + part.length;
         await writer.write(part);
       }
-      at = end;
     }
     await writer.close();
   };
@@ -433,16 +426,10 @@ const IN_FLIGHT: u32 = 4;
 /// A gzip input inflated beside the parse ([`INFLATER`]); where a worker cannot start one
 /// (a browser without nested workers), inflated here by [`inflate`].
 async fn inflate_beside(input: &dyn Input, feed: InflatedFn<'_>) -> Result<(), Error> {
-    if let Some(Inflater { worker, messages, url }) = SPARE.take().or_else(Inflater::spawn) {
-        let started = input.blob().and_then(|blob| start_inflater(&worker, &blob));
-        let result = match started {
-            Some(()) => parse_inflated(&worker, messages, feed).await,
-            None => Err(Stop::NotStarted),
-        };
+    if let Some((worker, messages, url)) = start_inflater(input) {
+        let result = parse_inflated(&worker, messages, feed).await;
         worker.terminate();
         let _ = web_sys::Url::revoke_object_url(&url);
-        // For the check of the hashes that follows, or the next file.
-        SPARE.set(Inflater::spawn());
         match result {
             Err(Stop::NotStarted) => {}
             Err(Stop::Failed(e)) => return Err(e),
@@ -452,19 +439,6 @@ async fn inflate_beside(input: &dyn Input, feed: InflatedFn<'_>) -> Result<(), E
     // Said in the worker's console, for whoever measures (the decode takes longer this way).
     web_sys::console::info_1(&"procsnap worker: no inflater worker started; inflating in this one".into());
     inflate(input, "gzip", feed).await
-}
-
-thread_local! {
-    /// An inflater started before it is needed ([`inflate_beside`]).
-    static SPARE: std::cell::Cell<Option<Inflater>> = const { std::cell::Cell::new(None) };
-}
-
-/// Starts an inflater unless one is ready: a worker takes 10–40 ms to start, which an open would
-/// wait. Not when the decoding worker starts: Firefox then sometimes never loaded the page's
-/// first snapshot (the built-in example, which needs no inflater).
-fn spare_inflater() {
-    let spare = SPARE.take().or_else(Inflater::spawn);
-    SPARE.set(spare);
 }
 
 /// Why [`parse_inflated`] stopped early.
@@ -488,66 +462,52 @@ const INFLATER_START_MS: i32 = 5_000;
 /// Put on the inflater's channel [`INFLATER_START_MS`] after it was started.
 const START_TIMEOUT: &str = "start timeout";
 
-/// The inflater worker, the channel its messages arrive on, and its script's `blob:` URL
-/// (revoked once the inflater is done: revoked at once, a browser that fetches the script later
-/// would find nothing).
-struct Inflater {
-    worker: web_sys::Worker,
-    messages: Messages,
-    url: String,
-}
-
-impl Inflater {
-    fn spawn() -> Option<Inflater> {
-        let source = js_sys::Array::of1(&INFLATER.into());
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type("text/javascript");
-        let script = web_sys::Blob::new_with_str_sequence_and_options(&source, &options).ok()?;
-        let url = web_sys::Url::create_object_url_with_blob(&script).ok()?;
-        let Ok(worker) = web_sys::Worker::new(&url) else {
-            let _ = web_sys::Url::revoke_object_url(&url);
-            return None;
-        };
-        let (tx, rx) = futures::channel::mpsc::unbounded();
-        let errors = tx.clone();
-        let timeout = tx.clone();
-        let scope: web_sys::WorkerGlobalScope = js_sys::global().dyn_into().ok()?;
-        let on_timeout = wasm_bindgen::closure::Closure::once_into_js(move || {
-            let _ = timeout.unbounded_send(START_TIMEOUT.into());
-        });
-        scope
-            .set_timeout_with_callback_and_timeout_and_arguments_0(
-                on_timeout.unchecked_ref(),
-                INFLATER_START_MS,
-            )
-            .ok()?;
-        let on_message = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-            move |e: web_sys::MessageEvent| {
-                let _ = tx.unbounded_send(e.data());
-            },
-        );
-        // A script that fails to load (or an error it does not catch): `null` on the channel.
-        let on_error = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
-            let _ = errors.unbounded_send(JsValue::NULL);
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        // They live as long as the worker (terminated after its decode): two small closures a decode.
-        on_message.forget();
-        on_error.forget();
-        Some(Inflater { worker, messages: rx, url })
-    }
-}
-
-/// Hands `blob` to the inflater `worker`.
-fn start_inflater(worker: &web_sys::Worker, blob: &web_sys::Blob) -> Option<()> {
+/// The inflater, started on `input`'s bytes, the channel its messages arrive on, and its script's
+/// `blob:` URL (revoked once the inflater is done: revoked at once, a browser that fetches the
+/// script later would find nothing).
+fn start_inflater(input: &dyn Input) -> Option<(web_sys::Worker, Messages, String)> {
+    let blob = input.blob()?;
+    let source = js_sys::Array::of1(&INFLATER.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let script = web_sys::Blob::new_with_str_sequence_and_options(&source, &options).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&script).ok()?;
+    let Ok(worker) = web_sys::Worker::new(&url) else {
+        let _ = web_sys::Url::revoke_object_url(&url);
+        return None;
+    };
+    let (tx, rx) = futures::channel::mpsc::unbounded();
+    let errors = tx.clone();
+    let timeout = tx.clone();
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().dyn_into().ok()?;
+    let on_timeout = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = timeout.unbounded_send(START_TIMEOUT.into());
+    });
+    scope
+        .set_timeout_with_callback_and_timeout_and_arguments_0(on_timeout.unchecked_ref(), INFLATER_START_MS)
+        .ok()?;
+    let on_message = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+        move |e: web_sys::MessageEvent| {
+            let _ = tx.unbounded_send(e.data());
+        },
+    );
+    // A script that fails to load (or an error it does not catch): `null` on the channel.
+    let on_error = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+        let _ = errors.unbounded_send(JsValue::NULL);
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    // They live as long as the worker (terminated after the decode): two small closures a decode.
+    on_message.forget();
+    on_error.forget();
     let start = js_sys::Object::new();
-    js_sys::Reflect::set(&start, &"blob".into(), blob).ok()?;
+    js_sys::Reflect::set(&start, &"blob".into(), &blob).ok()?;
     js_sys::Reflect::set(&start, &"ahead".into(), &IN_FLIGHT.into()).ok()?;
     js_sys::Reflect::set(&start, &"piece".into(), &(INFLATE_PIECE as u32).into()).ok()?;
     js_sys::Reflect::set(&start, &"slice".into(), &SLICE.into()).ok()?;
     js_sys::Reflect::set(&start, &"batch".into(), &BATCH.into()).ok()?;
-    worker.post_message(&start).ok()
+    worker.post_message(&start).ok()?;
+    Some((worker, rx, url))
 }
 
 /// Feeds the inflater's pieces to `feed` as they arrive, acknowledging them.
@@ -610,8 +570,6 @@ fn js_message(e: &JsValue) -> String {
 /// In the worker: the file at `url` (the page's `blob:` URL of a picked file) as a `Blob`, or
 /// `None` if this worker cannot fetch it or read it synchronously.
 async fn fetch_in_worker(url: &str) -> Option<BlobInput> {
-    // Started while the file is fetched (~30 ms for 19 MB).
-    spare_inflater();
     let scope: web_sys::WorkerGlobalScope = js_sys::global().dyn_into().ok()?;
     let resp = wasm_bindgen_futures::JsFuture::from(scope.fetch_with_str(url)).await.ok()?;
     let resp: web_sys::Response = resp.dyn_into().ok()?;

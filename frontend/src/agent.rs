@@ -40,7 +40,7 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
             Request::OpenBlob { job, name, url } => {
                 // Free the previous snapshot before the new file is read.
                 session = None;
-                match fetch_in_worker(&url).await {
+                match picked_file(&url).await {
                     Some(file) => open_reply(job, open_input(job, name, Box::new(file)).await, &mut session),
                     None => Response::CannotFetch { job },
                 }
@@ -97,7 +97,7 @@ pub async fn Decoder(mut scope: ReactorScope<Request, Response>) {
             },
             Request::CompareBlob { job, name, url } => {
                 compared = None;
-                match fetch_in_worker(&url).await {
+                match picked_file(&url).await {
                     Some(file) => {
                         compare_input(job, name, Box::new(file), session.as_ref(), &mut compared).await
                     }
@@ -380,13 +380,19 @@ async function run(blob, ahead, piece, slice, size) {
   let consumed = 0, sent = 0;
   const writer = zlib.writable.getWriter();
   const write = async () => {
-    for (let at = 0; at < blob.size; at += slice) {
-      const bytes = new Uint8Array(await blob.slice(at, at + slice).arrayBuffer());
+    let at = 0, size = piece, next = blob.slice(0, size).arrayBuffer();
+    while (at < blob.size) {
+      const bytes = new Uint8Array(await next);
+      if (!bytes.length) break;
+      const end = at + bytes.length;
+      size = Math.min(size * 4, slice);
+      next = blob.slice(end, end + size).arrayBuffer();
       for (let i = 0; i < bytes.length; i += piece) {
         const part = bytes.subarray(i, i + piece);
         consumed = at + i + part.length;
         await writer.write(part);
       }
+      at = end;
     }
     await writer.close();
   };
@@ -426,8 +432,12 @@ const IN_FLIGHT: u32 = 4;
 /// A gzip input inflated beside the parse ([`INFLATER`]); where a worker cannot start one
 /// (a browser without nested workers), inflated here by [`inflate`].
 async fn inflate_beside(input: &dyn Input, feed: InflatedFn<'_>) -> Result<(), Error> {
-    if let Some((worker, messages, url)) = start_inflater(input) {
-        let result = parse_inflated(&worker, messages, feed).await;
+    if let Some(Inflater { worker, messages, url }) = SPARE.take().or_else(Inflater::spawn) {
+        let started = input.blob().and_then(|blob| start_inflater(&worker, &blob));
+        let result = match started {
+            Some(()) => parse_inflated(&worker, messages, feed).await,
+            None => Err(Stop::NotStarted),
+        };
         worker.terminate();
         let _ = web_sys::Url::revoke_object_url(&url);
         match result {
@@ -439,6 +449,19 @@ async fn inflate_beside(input: &dyn Input, feed: InflatedFn<'_>) -> Result<(), E
     // Said in the worker's console, for whoever measures (the decode takes longer this way).
     web_sys::console::info_1(&"procsnap worker: no inflater worker started; inflating in this one".into());
     inflate(input, "gzip", feed).await
+}
+
+thread_local! {
+    /// An inflater started before it is needed ([`inflate_beside`]).
+    static SPARE: std::cell::Cell<Option<Inflater>> = const { std::cell::Cell::new(None) };
+}
+
+/// Starts an inflater unless one is ready: a worker takes 10–40 ms to start, which an open would
+/// wait. Not when the decoding worker starts: Firefox then sometimes never loaded the page's
+/// first snapshot (the built-in example, which needs no inflater).
+fn spare_inflater() {
+    let spare = SPARE.take().or_else(Inflater::spawn);
+    SPARE.set(spare);
 }
 
 /// Why [`parse_inflated`] stopped early.
@@ -462,52 +485,66 @@ const INFLATER_START_MS: i32 = 5_000;
 /// Put on the inflater's channel [`INFLATER_START_MS`] after it was started.
 const START_TIMEOUT: &str = "start timeout";
 
-/// The inflater, started on `input`'s bytes, the channel its messages arrive on, and its script's
-/// `blob:` URL (revoked once the inflater is done: revoked at once, a browser that fetches the
-/// script later would find nothing).
-fn start_inflater(input: &dyn Input) -> Option<(web_sys::Worker, Messages, String)> {
-    let blob = input.blob()?;
-    let source = js_sys::Array::of1(&INFLATER.into());
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/javascript");
-    let script = web_sys::Blob::new_with_str_sequence_and_options(&source, &options).ok()?;
-    let url = web_sys::Url::create_object_url_with_blob(&script).ok()?;
-    let Ok(worker) = web_sys::Worker::new(&url) else {
-        let _ = web_sys::Url::revoke_object_url(&url);
-        return None;
-    };
-    let (tx, rx) = futures::channel::mpsc::unbounded();
-    let errors = tx.clone();
-    let timeout = tx.clone();
-    let scope: web_sys::WorkerGlobalScope = js_sys::global().dyn_into().ok()?;
-    let on_timeout = wasm_bindgen::closure::Closure::once_into_js(move || {
-        let _ = timeout.unbounded_send(START_TIMEOUT.into());
-    });
-    scope
-        .set_timeout_with_callback_and_timeout_and_arguments_0(on_timeout.unchecked_ref(), INFLATER_START_MS)
-        .ok()?;
-    let on_message = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-        move |e: web_sys::MessageEvent| {
-            let _ = tx.unbounded_send(e.data());
-        },
-    );
-    // A script that fails to load (or an error it does not catch): `null` on the channel.
-    let on_error = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
-        let _ = errors.unbounded_send(JsValue::NULL);
-    });
-    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    // They live as long as the worker (terminated after the decode): two small closures a decode.
-    on_message.forget();
-    on_error.forget();
+/// The inflater worker, the channel its messages arrive on, and its script's `blob:` URL
+/// (revoked once the inflater is done: revoked at once, a browser that fetches the script later
+/// would find nothing).
+struct Inflater {
+    worker: web_sys::Worker,
+    messages: Messages,
+    url: String,
+}
+
+impl Inflater {
+    fn spawn() -> Option<Inflater> {
+        let source = js_sys::Array::of1(&INFLATER.into());
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("text/javascript");
+        let script = web_sys::Blob::new_with_str_sequence_and_options(&source, &options).ok()?;
+        let url = web_sys::Url::create_object_url_with_blob(&script).ok()?;
+        let Ok(worker) = web_sys::Worker::new(&url) else {
+            let _ = web_sys::Url::revoke_object_url(&url);
+            return None;
+        };
+        let (tx, rx) = futures::channel::mpsc::unbounded();
+        let errors = tx.clone();
+        let timeout = tx.clone();
+        let scope: web_sys::WorkerGlobalScope = js_sys::global().dyn_into().ok()?;
+        let on_timeout = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = timeout.unbounded_send(START_TIMEOUT.into());
+        });
+        scope
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                on_timeout.unchecked_ref(),
+                INFLATER_START_MS,
+            )
+            .ok()?;
+        let on_message = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |e: web_sys::MessageEvent| {
+                let _ = tx.unbounded_send(e.data());
+            },
+        );
+        // A script that fails to load (or an error it does not catch): `null` on the channel.
+        let on_error = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+            let _ = errors.unbounded_send(JsValue::NULL);
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        // They live as long as the worker (terminated after its decode): two small closures a decode.
+        on_message.forget();
+        on_error.forget();
+        Some(Inflater { worker, messages: rx, url })
+    }
+}
+
+/// Hands `blob` to the inflater `worker`.
+fn start_inflater(worker: &web_sys::Worker, blob: &web_sys::Blob) -> Option<()> {
     let start = js_sys::Object::new();
-    js_sys::Reflect::set(&start, &"blob".into(), &blob).ok()?;
+    js_sys::Reflect::set(&start, &"blob".into(), blob).ok()?;
     js_sys::Reflect::set(&start, &"ahead".into(), &IN_FLIGHT.into()).ok()?;
     js_sys::Reflect::set(&start, &"piece".into(), &(INFLATE_PIECE as u32).into()).ok()?;
     js_sys::Reflect::set(&start, &"slice".into(), &SLICE.into()).ok()?;
     js_sys::Reflect::set(&start, &"batch".into(), &BATCH.into()).ok()?;
-    worker.post_message(&start).ok()?;
-    Some((worker, rx, url))
+    worker.post_message(&start).ok()
 }
 
 /// Feeds the inflater's pieces to `feed` as they arrive, acknowledging them.
@@ -567,17 +604,29 @@ fn js_message(e: &JsValue) -> String {
         .unwrap_or_else(|| "an error without a message".into())
 }
 
-/// In the worker: the file at `url` (the page's `blob:` URL of a picked file) as a `Blob`, or
-/// `None` if this worker cannot fetch it or read it synchronously.
-async fn fetch_in_worker(url: &str) -> Option<BlobInput> {
+/// In the worker: the picked file whose `blob:` URL is `url`, as the page sent it beside its
+/// messages (`protocol::attach`), else fetched from `url`; `None` if this worker can do neither,
+/// or cannot read it synchronously.
+async fn picked_file(url: &str) -> Option<BlobInput> {
+    // Started while the file is fetched: a nested worker takes 10–40 ms to start.
+    spare_inflater();
+    let blob = match crate::protocol::attached(url) {
+        Some(file) => file,
+        None => fetch_in_worker(url).await?,
+    };
+    Some(BlobInput { blob, reader: web_sys::FileReaderSync::new().ok()? })
+}
+
+/// The file at `url` fetched as a `Blob`: the response's `blob()` reads it whole (~0.4 s for
+/// 93 MB in Chromium here), which is why the page sends the file itself.
+async fn fetch_in_worker(url: &str) -> Option<web_sys::Blob> {
     let scope: web_sys::WorkerGlobalScope = js_sys::global().dyn_into().ok()?;
     let resp = wasm_bindgen_futures::JsFuture::from(scope.fetch_with_str(url)).await.ok()?;
     let resp: web_sys::Response = resp.dyn_into().ok()?;
     if !resp.ok() {
         return None;
     }
-    let blob = wasm_bindgen_futures::JsFuture::from(resp.blob().ok()?).await.ok()?;
-    Some(BlobInput { blob: blob.dyn_into().ok()?, reader: web_sys::FileReaderSync::new().ok()? })
+    wasm_bindgen_futures::JsFuture::from(resp.blob().ok()?).await.ok()?.dyn_into().ok()
 }
 
 /// Bytes read from a `Blob` per call into the browser ([`BlobInput`]). Each call is a round trip

@@ -1,6 +1,7 @@
 //! The page's half of opening a snapshot: getting a [`Source`] to the worker. A picked or dropped
-//! file goes as a `blob:` URL that the worker fetches itself (its half is in `agent`), or as
-//! bytes read here when it cannot; a `#url=` file is fetched here, from the page's own origin;
+//! file goes to the worker itself beside a message (`protocol::attach`) with its `blob:` URL,
+//! which the worker fetches if the file did not come (its half is in `agent`), or as bytes read
+//! here when it cannot; a `#url=` file is fetched here, from the page's own origin;
 //! the example and share links are the worker's to make or decode.
 
 use std::cell::RefCell;
@@ -99,6 +100,7 @@ impl Handoff {
     fn hold(&self, job: JobId, file: web_sys::File, compare: bool) -> String {
         let url = gloo_file::ObjectUrl::from(gloo_file::File::from(file.clone()));
         let href = url.to_string();
+        crate::protocol::attach(&href, &file);
         let mut held = self.0.borrow_mut();
         held.retain(|(h, _)| h.compare != compare);
         held.push((Held { job, file, compare }, url));

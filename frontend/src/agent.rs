@@ -432,9 +432,10 @@ const IN_FLIGHT: u32 = 4;
 /// A gzip input inflated beside the parse ([`INFLATER`]); where a worker cannot start one
 /// (a browser without nested workers), inflated here by [`inflate`].
 async fn inflate_beside(input: &dyn Input, feed: InflatedFn<'_>) -> Result<(), Error> {
-    if let Some(Inflater { worker, messages, url }) = SPARE.take().or_else(Inflater::spawn) {
-        let started = input.blob().and_then(|blob| start_inflater(&worker, &blob));
-        let result = match started {
+    if let Some(blob) = input.blob()
+        && let Some(Inflater { worker, messages, url }) = SPARE.take().or_else(Inflater::spawn)
+    {
+        let result = match start_inflater(&worker, &blob) {
             Some(()) => parse_inflated(&worker, messages, feed).await,
             None => Err(Stop::NotStarted),
         };
@@ -608,7 +609,7 @@ fn js_message(e: &JsValue) -> String {
 /// messages (`protocol::attach`), else fetched from `url`; `None` if this worker can do neither,
 /// or cannot read it synchronously.
 async fn picked_file(url: &str) -> Option<BlobInput> {
-    // Started while the file is fetched: a nested worker takes 10–40 ms to start.
+    // Started before the file is opened: a nested worker takes 10–40 ms to start.
     spare_inflater();
     let blob = match crate::protocol::attached(url) {
         Some(file) => file,

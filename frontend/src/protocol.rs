@@ -5,6 +5,7 @@
 //! default bincode codec was a second serde format in the wasm); the `Report` is sent as it is
 //! (its `RawText` fields switch to bytes for non-human-readable formats), and a unit test in
 //! `engine` round-trips a real report through the same codec.
+//! A picked file goes from the page beside a message's bytes, as itself ([`attach`]).
 //!
 //! Progress does not travel through the reactor: its outputs are delivered by a task that only runs
 //! once the worker is idle, and decoding is one synchronous call. The worker posts progress on a
@@ -30,9 +31,9 @@ impl yew_agent::Codec for Postcard {
 }
 
 // Out of the generic codec, which is compiled once per message type.
-/// The message `bytes`, with the file in transit ([`attach`]) beside them: `[bytes, url, file]`.
+/// The message `bytes`, with the file to send ([`attach`]) beside them: `[bytes, url, file]`.
 fn with_file(bytes: wasm_bindgen::JsValue) -> wasm_bindgen::JsValue {
-    match IN_TRANSIT.take() {
+    match TO_SEND.take() {
         Some((url, file)) => js_sys::Array::of3(&bytes, &url.into(), &file).into(),
         None => bytes,
     }
@@ -43,17 +44,21 @@ fn without_file(message: wasm_bindgen::JsValue) -> wasm_bindgen::JsValue {
     use wasm_bindgen::JsCast;
     match message.dyn_into::<js_sys::Array>() {
         Ok(m) => {
-            IN_TRANSIT.set(Some((m.get(1).as_string().unwrap_or_default(), m.get(2).unchecked_into())));
+            ARRIVED.set(Some((m.get(1).as_string().unwrap_or_default(), m.get(2).unchecked_into())));
             m.get(0)
         }
         Err(bytes) => bytes,
     }
 }
 
+type FileAndUrl = std::cell::Cell<Option<(String, web_sys::Blob)>>;
+
 thread_local! {
-    /// A picked file and its `blob:` URL: in the page, to go beside the next message
-    /// ([`attach`]); in the worker, arrived and not yet opened ([`attached`]).
-    static IN_TRANSIT: std::cell::Cell<Option<(String, web_sys::Blob)>> = const { std::cell::Cell::new(None) };
+    /// In the page: a picked file and its `blob:` URL, to go beside the next message ([`attach`]).
+    static TO_SEND: FileAndUrl = const { std::cell::Cell::new(None) };
+    /// In the worker: the file that came, not yet opened ([`attached`]). Not the same slot: the
+    /// worker's answers go through the same codec, and must not carry it back.
+    static ARRIVED: FileAndUrl = const { std::cell::Cell::new(None) };
 }
 
 /// Sends `file` (whose `blob:` URL is `url`) to the worker beside the next message. A file
@@ -62,12 +67,12 @@ thread_local! {
 /// (yew-agent queues messages until the worker has started, and encodes them then), so it goes
 /// with its URL; of two files picked before one was sent, the first is fetched as before.
 pub fn attach(url: &str, file: &web_sys::Blob) {
-    IN_TRANSIT.set(Some((url.into(), file.clone())));
+    TO_SEND.set(Some((url.into(), file.clone())));
 }
 
 /// In the worker: the file the page sent for `url`, if it came.
 pub fn attached(url: &str) -> Option<web_sys::Blob> {
-    IN_TRANSIT.take().filter(|(u, _)| u == url).map(|(_, file)| file)
+    ARRIVED.take().filter(|(u, _)| u == url).map(|(_, file)| file)
 }
 
 use procsnap_core::Progress;
